@@ -1,0 +1,43 @@
+# `make build` and `make test` do all set-up on a fresh Debian machine:
+# system packages (when missing), the virtual environment, the project.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+# Fonts (Latin + Persian/Arabic script), PDF tools for tests, a browser for browser tests.
+DEB_PACKAGES := fonts-noto-core fonts-dejavu-core poppler-utils chromium
+
+.PHONY: build test check lint system clean
+
+build: $(STAMP)
+	$(BIN)/dossier build
+
+check: $(STAMP)
+	$(BIN)/dossier check
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check dossier tests
+	$(BIN)/mypy dossier
+
+system:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+$(STAMP): pyproject.toml
+	@$(MAKE) --no-print-directory system
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+clean:
+	rm -rf build $(VENV) .pytest_cache .mypy_cache .ruff_cache

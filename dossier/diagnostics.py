@@ -1,0 +1,104 @@
+"""Problems as data: every stage returns diagnostics instead of raising or printing."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    NOTE = "note"
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Location:
+    """A place in a project file; line and column are 1-based, 0 means unknown."""
+
+    path: str
+    line: int = 0
+    col: int = 0
+
+    def __str__(self) -> str:
+        parts = [self.path]
+        if self.line:
+            parts.append(str(self.line))
+            if self.col:
+                parts.append(str(self.col))
+        return ":".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    severity: Severity
+    code: str
+    message: str
+    location: Location | None = None
+    hint: str = ""
+
+    def format(self) -> str:
+        where = f"{self.location}: " if self.location else ""
+        hint = f" ({self.hint})" if self.hint else ""
+        return f"{where}{self.severity.value}: {self.message}{hint} [{self.code}]"
+
+    def sort_key(self) -> tuple[str, int, int, str]:
+        loc = self.location or Location("")
+        return (loc.path, loc.line, loc.col, self.code)
+
+
+def error(code: str, message: str, location: Location | None = None, hint: str = "") -> Diagnostic:
+    return Diagnostic(Severity.ERROR, code, message, location, hint)
+
+
+def warning(
+    code: str, message: str, location: Location | None = None, hint: str = ""
+) -> Diagnostic:
+    return Diagnostic(Severity.WARNING, code, message, location, hint)
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str:
+    """A hint naming the closest candidates, or '' when nothing is close."""
+    pool = list(candidates)
+    close = difflib.get_close_matches(word, pool, n=2, cutoff=0.6)
+    if not close:
+        folded = {c.casefold(): c for c in pool}
+        close = [folded[word.casefold()]] if word.casefold() in folded else []
+    if not close:
+        return ""
+    return "did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
+
+
+def strict(diags: Iterable[Diagnostic]) -> tuple[Diagnostic, ...]:
+    """--strict: every warning becomes an error."""
+    return tuple(
+        Diagnostic(Severity.ERROR, d.code, d.message, d.location, d.hint)
+        if d.severity is Severity.WARNING
+        else d
+        for d in diags
+    )
+
+
+def has_errors(diags: Iterable[Diagnostic]) -> bool:
+    return any(d.severity is Severity.ERROR for d in diags)
+
+
+def summary(diags: Iterable[Diagnostic]) -> str:
+    items = list(diags)
+    n_err = sum(d.severity is Severity.ERROR for d in items)
+    n_warn = sum(d.severity is Severity.WARNING for d in items)
+
+    def plural(n: int, word: str) -> str:
+        return f"{n} {word}{'' if n == 1 else 's'}"
+
+    return f"{plural(n_err, 'error')}, {plural(n_warn, 'warning')}"
+
+
+def sort(diags: Iterable[Diagnostic]) -> tuple[Diagnostic, ...]:
+    """Sorted and de-duplicated, so every problem is reported once, in file order."""
+    seen: dict[str, Diagnostic] = {}
+    for d in sorted(diags, key=Diagnostic.sort_key):
+        seen.setdefault(d.format(), d)
+    return tuple(seen.values())

@@ -1,0 +1,111 @@
+"""Markdown -> tokens, with the Pandoc extensions a dossier is written in."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from mdit_py_plugins.attrs import attrs_plugin
+from mdit_py_plugins.deflist import deflist_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.front_matter import front_matter_plugin
+
+from ..diagnostics import Diagnostic, Location, error, warning
+from .citations import citations_plugin
+from .divs import divs_plugin
+from .transforms import transforms_plugin
+
+__all__ = ["ParsedChapter", "make_parser", "parse_chapter"]
+
+
+def make_parser() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"typographer": True, "html": False})
+    md.enable(["table", "strikethrough", "replacements", "smartquotes"])
+    md.use(front_matter_plugin)
+    md.use(footnote_plugin)
+    md.use(deflist_plugin)
+    md.use(attrs_plugin, allowed=["id", "class", "width", "height"])
+    md.use(divs_plugin)
+    md.use(citations_plugin)
+    md.use(transforms_plugin)
+    # Pandoc's smart extension turns `--`/`---`/`...` into dashes and an ellipsis, and
+    # nothing else: markdown-it's (c), (tm), +- replacements would surprise a Pandoc user.
+    md.core.ruler.at("replacements", _pandoc_replacements)
+    return md
+
+
+_DASHES = [(re.compile(r"(?<!-)---(?!-)"), "\u2014"), (re.compile(r"(?<!-)--(?!-)"), "\u2013"),
+           (re.compile(r"\.\.\."), "\u2026")]
+
+
+def _pandoc_replacements(state: Any) -> None:
+    for block in state.tokens:
+        if block.type != "inline" or not block.children:
+            continue
+        inside_link = 0
+        for tok in block.children:
+            if tok.type == "link_open":
+                inside_link += 1
+            elif tok.type == "link_close":
+                inside_link -= 1
+            elif tok.type == "text" and not inside_link:
+                for pattern, repl in _DASHES:
+                    tok.content = pattern.sub(repl, tok.content)
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedChapter:
+    path: str
+    tokens: tuple[Token, ...]
+    env: dict[str, Any]
+    front_matter: dict[str, Any]
+    lines: tuple[str, ...]
+    diagnostics: tuple[Diagnostic, ...]
+
+
+def parse_chapter(md: MarkdownIt, text: str, path: str) -> ParsedChapter:
+    env: dict[str, Any] = {}
+    tokens = md.parse(text, env)
+    diags: list[Diagnostic] = []
+    front: dict[str, Any] = {}
+    for tok in tokens:
+        if tok.type == "front_matter":
+            front, more = _front_matter(tok, path)
+            diags.extend(more)
+        elif tok.type == "div_open" and tok.meta.get("unclosed"):
+            line = (tok.map[0] + 1) if tok.map else 0
+            diags.append(warning("md.unclosed-div", "fenced div is never closed with ':::'",
+                                 Location(path, line, 1)))
+    return ParsedChapter(path, tuple(tokens), env, front, tuple(text.split("\n")), tuple(diags))
+
+
+def _front_matter(tok: Token, path: str) -> tuple[dict[str, Any], list[Diagnostic]]:
+    try:
+        data = yaml.safe_load(tok.content) if len(tok.content) < 65536 else None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 2 if mark is not None else 1
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        return {}, [error("md.front-matter", f"front matter: {problem}", Location(path, line))]
+    if data is None:
+        return {}, []
+    if not isinstance(data, dict):
+        return {}, [error("md.front-matter", "front matter must be a mapping (key: value)",
+                          Location(path, 1))]
+    out: dict[str, Any] = {}
+    diags = []
+    for key, value in data.items():
+        if key == "title":
+            if not isinstance(value, str):
+                diags.append(error("md.front-matter", "front matter 'title' must be a string",
+                                   Location(path, 2)))
+            else:
+                out["title"] = value
+        else:
+            diags.append(warning("md.front-matter", f"unknown front matter key '{key}' is "
+                                 "ignored", Location(path, 2)))
+    return out, diags
