@@ -1,0 +1,206 @@
+"""The pipeline, top to bottom: load -> parse -> collect -> cite -> render -> write.
+
+Everything is read and checked before anything is written; the output folder is
+replaced in one swap, and only when every requested output was made."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import cite, timeline
+from .bib import load_bibliography
+from .collect import Collected, collect, unused_entries
+from .config import CONFIG_NAME, Config, load_config, unsafe_output
+from .diagnostics import Diagnostic, Location, error, has_errors, sort, strict as to_strict
+from .load import read_text
+from .markdown import ParsedChapter, make_parser, parse_chapter
+from .media import resolve_images
+from .model import Bibliography, Formatted
+
+log = logging.getLogger("dossier")
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    config: Config
+    parsed: tuple[ParsedChapter, ...]
+    bibliography: Bibliography
+    collected: Collected
+    style: Path | None
+    images: dict[str, str]
+    figures: dict[str, str]
+    diagnostics: tuple[Diagnostic, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    diagnostics: tuple[Diagnostic, ...]
+    outputs: tuple[str, ...] = ()
+    analysis: Analysis | None = field(default=None, compare=False)
+
+    @property
+    def ok(self) -> bool:
+        return not has_errors(self.diagnostics)
+
+
+def analyse(root: Path, progress: Progress = log.info) -> tuple[Analysis | None,
+                                                                 tuple[Diagnostic, ...]]:
+    config, diags = load_config(root)
+    if config is None:
+        return None, diags
+    found: list[Diagnostic] = list(diags)
+    progress(f"reading {len(config.chapters)} chapters")
+    md = make_parser()
+    parsed: list[ParsedChapter] = []
+    seen: set[str] = set()
+    for number, rel in enumerate(config.chapters, 1):
+        where = Location(CONFIG_NAME, _chapter_line(root, rel))
+        if rel in seen:
+            found.append(error("config.duplicate-chapter", f"chapter '{rel}' is listed twice",
+                               where))
+            continue
+        seen.add(rel)
+        text, more = read_text(root, rel, "chapter", where)
+        found.extend(more)
+        if text is not None:
+            chapter = parse_chapter(md, text, rel)
+            found.extend(chapter.diagnostics)
+            parsed.append(chapter)
+        del number
+    bib, more = load_bibliography(root, config.bibliography)
+    found.extend(more)
+    keys = [e.key for e in bib.entries]
+    collected, more = collect(parsed, keys)
+    found.extend(more)
+    for key in config.nocite:
+        if key != "*" and key not in keys:
+            found.append(error("cite.unknown-key", f"unknown citation key '{key}' in nocite",
+                               Location(CONFIG_NAME, _chapter_line(root, key))))
+    found.extend(unused_entries(keys, collected.citing, config.nocite,
+                                {e.key: e.location for e in bib.entries}))
+    style, more = cite.resolve_style(root, config.csl, Location(CONFIG_NAME,
+                                                                  _key_line(root, "csl")))
+    found.extend(more)
+    images, data_figures, more = resolve_images(root, parsed)
+    found.extend(more)
+    figures: dict[str, str] = {}
+    for src, (rel, loc) in data_figures.items():
+        svg, more = timeline.draw_file(root, rel, loc, keys)
+        found.extend(more)
+        if svg:
+            figures[src] = svg
+    analysis = Analysis(config, tuple(parsed), bib, collected, style, images, figures,
+                        tuple(found))
+    return analysis, analysis.diagnostics
+
+
+def _chapter_line(root: Path, needle: str) -> int:
+    try:
+        lines = (root / CONFIG_NAME).read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return 0
+    return next((n for n, line in enumerate(lines, 1) if f'"{needle}"' in line), 0)
+
+
+def _key_line(root: Path, key: str) -> int:
+    from .config import _key_line as find
+
+    try:
+        return find((root / CONFIG_NAME).read_text(encoding="utf-8"), key)
+    except OSError:
+        return 0
+
+
+def format_citations(analysis: Analysis) -> tuple[Formatted | None, list[Diagnostic]]:
+    assert analysis.style is not None
+    config, collected = analysis.config, analysis.collected
+    try:
+        items, warnings = cite.bibtex_to_csl(analysis.bibliography.clean_bibtex)
+        wanted = set(collected.citing) | set(config.nocite)
+        if "*" not in wanted:
+            items = [i for i in items if i.get("id") in wanted]
+        requests = [cite.ClusterRequest(c.id, c.source, c.in_note) for c in collected.clusters]
+        formatted = cite.format_citations(requests, items, analysis.style, config.language,
+                                          config.nocite)
+    except cite.EngineError as exc:
+        return None, [error("cite.engine", f"citation formatting failed: {exc}",
+                            Location(config.bibliography))]
+    return formatted, cite.engine_warnings(warnings, config.bibliography)
+
+
+def finish(diags: list[Diagnostic] | tuple[Diagnostic, ...], strict: bool) -> tuple[
+        Diagnostic, ...]:
+    return sort(to_strict(diags) if strict else diags)
+
+
+def check(root: Path, strict: bool = False, progress: Progress = log.info) -> Result:
+    analysis, diags = analyse(root, progress)
+    return Result(finish(diags, strict), analysis=analysis)
+
+
+def build(root: Path, *, html: bool = True, pdf: bool = True, strict: bool = False,
+          output: str | None = None, progress: Progress = log.info) -> Result:
+    from .render.site import SiteInput, render_site
+    from .write import discard, stage_dir, swap, write_files
+
+    analysis, diags = analyse(root, progress)
+    found = list(diags)
+    if analysis is None or has_errors(finish(found, strict)):
+        return Result(finish(found, strict), analysis=analysis)
+    config = analysis.config
+    out_name = output or config.output
+    if unsafe_output(root, out_name):
+        found.append(error("config.output", f"output folder '{out_name}' would overwrite the "
+                           "project or its inputs"))
+        return Result(finish(found, strict), analysis=analysis)
+    progress(f"formatting {len(analysis.collected.clusters)} citations with pandoc")
+    formatted, more = format_citations(analysis)
+    found.extend(more)
+    if formatted is None or has_errors(finish(found, strict)):
+        return Result(finish(found, strict), analysis=analysis)
+    si = SiteInput(config, analysis.parsed, analysis.collected, formatted, analysis.images,
+                   analysis.figures)
+    out = (root / out_name).resolve()
+    stage = stage_dir(out)
+    outputs: list[str] = []
+    try:
+        if html:
+            progress("writing the HTML site")
+            files = {f"html/{name}": data for name, data in render_site(si, make_parser()).items()}
+            files.update({f"html/media/{rel}": (root / rel).read_bytes()
+                          for rel in sorted(set(analysis.images.values()))})
+            write_files(stage, files)
+            outputs.append(f"{out_name}/html/index.html")
+        if pdf:
+            from .render.pdf import print_html, render_pdf
+
+            progress("rendering the PDF with WeasyPrint")
+            found.extend(render_pdf(config, print_html(si, make_parser()), stage,
+                                    config.pdf_name))
+            outputs.append(f"{out_name}/{config.pdf_name}")
+        final = finish(found, strict)
+        if has_errors(final):
+            discard(stage)
+            return Result(final, analysis=analysis)
+        _keep_other_outputs(out, stage, html, pdf, config.pdf_name)
+        swap(stage, out)
+    except BaseException:
+        discard(stage)
+        raise
+    return Result(finish(found, strict), tuple(outputs), analysis)
+
+
+def _keep_other_outputs(out: Path, stage: Path, html: bool, pdf: bool, pdf_name: str) -> None:
+    """`build --html` keeps the last PDF and `--pdf` the last site, as a user expects."""
+    import shutil
+
+    if not out.is_dir():
+        return
+    if not html and (out / "html").is_dir():
+        shutil.copytree(out / "html", stage / "html")
+    if not pdf and (out / pdf_name).is_file():
+        shutil.copy2(out / pdf_name, stage / pdf_name)

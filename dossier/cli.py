@@ -1,0 +1,120 @@
+"""The command line: build, check, new. Exit status 0 ok, 1 problems found, 2 usage."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__
+from .diagnostics import Diagnostic, summary
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dossier",
+        description="Build a cited report (HTML site and PDF) from Markdown chapters, a "
+                    "BibTeX bibliography and archived sources.")
+    parser.add_argument("--version", action="version", version=f"dossier {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("-C", "--project", type=Path, default=None, metavar="DIR",
+                       help="project folder (default: the nearest folder with a dossier.toml)")
+        p.add_argument("--strict", action="store_true", help="treat warnings as errors")
+        p.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
+
+    b = sub.add_parser("build", help="build the HTML site and the PDF")
+    common(b)
+    b.add_argument("--html", action="store_true", help="build only the HTML site")
+    b.add_argument("--pdf", action="store_true", help="build only the PDF")
+    b.add_argument("-o", "--output", metavar="DIR", help="output folder (default: build)")
+    c = sub.add_parser("check", help="run every check without writing anything")
+    common(c)
+    n = sub.add_parser("new", help="start a new dossier project in DIR")
+    n.add_argument("directory", type=Path, metavar="DIR")
+    return parser
+
+
+def find_project(start: Path) -> Path | None:
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / "dossier.toml").is_file():
+            return folder
+    return None
+
+
+def _report(diags: Sequence[Diagnostic], quiet: bool) -> None:
+    for d in diags:
+        print(d.format(), file=sys.stderr)
+    if diags or not quiet:
+        print(summary(diags), file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0) if exc.code in (0, None) else EXIT_USAGE
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        return _run(args)
+    except KeyboardInterrupt:
+        print("dossier: interrupted; the previous build is unchanged", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug in dossier, not a problem in the project
+        print(f"dossier: internal error: {type(exc).__name__}: {exc}\n"
+              "dossier: this is a bug in dossier; the previous build is unchanged. "
+              "Please report it with the command you ran.", file=sys.stderr)
+        return EXIT_PROBLEMS
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "new":
+        from .scaffold import scaffold
+
+        problem = scaffold(args.directory)
+        if problem:
+            print(f"error: {problem}", file=sys.stderr)
+            return EXIT_PROBLEMS
+        print(f"created {args.directory}/ — build it with: cd {args.directory} && "
+              "dossier build", file=sys.stderr)
+        return EXIT_OK
+
+    root = args.project.resolve() if args.project else find_project(Path.cwd())
+    if root is None or not (root / "dossier.toml").is_file():
+        where = args.project or Path.cwd()
+        print(f"error: no dossier.toml in {where} or its parents "
+              "(start a project with 'dossier new DIR')", file=sys.stderr)
+        return EXIT_USAGE
+
+    def progress(message: str) -> None:
+        if not args.quiet:
+            print(f"· {message}", file=sys.stderr, flush=True)
+
+    from . import build as pipeline
+
+    if args.command == "check":
+        result = pipeline.check(root, strict=args.strict, progress=progress)
+        _report(result.diagnostics, args.quiet)
+        return EXIT_OK if result.ok else EXIT_PROBLEMS
+
+    html = args.html or not args.pdf
+    pdf = args.pdf or not args.html
+    result = pipeline.build(root, html=html, pdf=pdf, strict=args.strict,
+                            output=args.output, progress=progress)
+    _report(result.diagnostics, args.quiet)
+    if result.ok and not args.quiet:
+        for path in result.outputs:
+            print(f"wrote {path}", file=sys.stderr)
+    return EXIT_OK if result.ok else EXIT_PROBLEMS
+
+
+if __name__ == "__main__":
+    sys.exit(main())

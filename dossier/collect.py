@@ -1,0 +1,195 @@
+"""Walk parsed chapters once: number sections, figures and tables, assign citation
+clusters their ids in document order, and check every key and cross-reference."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+from markdown_it.token import Token
+
+from .config import slug
+from .diagnostics import Diagnostic, Location, did_you_mean, error, warning
+from .markdown import ParsedChapter
+from .model import CiteItem, Cluster, Heading, Target
+
+KIND_LABEL = {"sec": "Section", "fig": "Figure", "tbl": "Table"}
+
+
+@dataclass(frozen=True, slots=True)
+class ChapterInfo:
+    number: int
+    path: str
+    page: str
+    title_text: str
+    headings: tuple[Heading, ...]
+    clusters: tuple[Cluster, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Collected:
+    chapters: tuple[ChapterInfo, ...]
+    clusters: tuple[Cluster, ...]
+    targets: dict[str, Target] = field(default_factory=dict)
+    citing: dict[str, tuple[Cluster, ...]] = field(default_factory=dict)  # key -> clusters
+
+
+def walk(tokens: Sequence[Token]) -> Iterator[tuple[Token, bool]]:
+    """Every token, children included, with whether it sits inside a footnote."""
+    in_note = False
+    for tok in tokens:
+        if tok.type == "footnote_block_open":
+            in_note = True
+        elif tok.type == "footnote_block_close":
+            in_note = False
+        yield tok, in_note
+        for child in tok.children or ():
+            yield child, in_note
+
+
+def column(lines: Sequence[str], line0: int, source: str) -> int:
+    if 0 <= line0 < len(lines):
+        first = source.split()[0] if source.split() else source
+        idx = lines[line0].find(first)
+        if idx >= 0:
+            return idx + 1
+    return 1
+
+
+def page_name(number: int, path: str) -> str:
+    stem = re.sub(r"^\d+[-_]?", "", path.rsplit("/", 1)[-1].rsplit(".", 1)[0])
+    return f"{number:02d}-{slug(stem) or 'chapter'}.html"
+
+
+def collect(parsed: Sequence[ParsedChapter], keys: Sequence[str]) -> tuple[Collected,
+                                                                           list[Diagnostic]]:
+    diags: list[Diagnostic] = []
+    targets: dict[str, Target] = {}
+    used_ids: set[str] = {"top", "contents", "references", "footnotes"}
+    chapters: list[ChapterInfo] = []
+    all_clusters: list[Cluster] = []
+    counters = {"fig": 0, "tbl": 0}
+    known = set(keys)
+
+    def claim(ident: str, loc: Location) -> str:
+        if ident in used_ids:
+            diags.append(error("xref.duplicate-id", f"identifier '{ident}' is used twice", loc))
+            n = 2
+            while f"{ident}-{n}" in used_ids:
+                n += 1
+            ident = f"{ident}-{n}"
+        used_ids.add(ident)
+        return ident
+
+    for number, chapter in enumerate(parsed, 1):
+        page = page_name(number, chapter.path)
+        headings: list[Heading] = []
+        clusters: list[Cluster] = []
+        section = [number, 0, 0, 0, 0, 0]
+        title = str(chapter.front_matter.get("title", ""))
+        tokens = chapter.tokens
+        for i, (tok, in_note) in enumerate(walk(tokens)):
+            loc = Location(chapter.path, (tok.map[0] + 1) if tok.map else 0)
+            if tok.type == "heading_open":
+                level = int(tok.tag[1])
+                inline = _next_inline(tokens, tok)
+                text = inline.content.strip() if inline else ""
+                title = title or (text if level == 1 else "")
+                classes = str(tok.attrs.get("class", "")).split()
+                numbered = "unnumbered" not in classes
+                label_no = ""
+                if numbered and level > 1:
+                    section[level - 1] += 1
+                    for deeper in range(level, 6):
+                        section[deeper] = 0
+                    label_no = ".".join(str(n) for n in section[:level])
+                elif level == 1:
+                    label_no = str(number)
+                ident = claim(str(tok.attrs.get("id") or slug(text) or f"s{number}-{i}"), loc)
+                tok.attrSet("id", ident)
+                tok.meta = {**(tok.meta or {}), "number": label_no}
+                headings.append(Heading(level, ident, label_no, "", text))
+                label = (f"Chapter {label_no}" if level == 1 else f"Section {label_no}"
+                         ) if label_no else text
+                targets[ident] = Target(ident, "sec", label, page, text)
+            elif tok.type in ("figure_open", "table_open"):
+                kind = "fig" if tok.type == "figure_open" else "tbl"
+                if kind == "tbl" and not (tok.meta or {}).get("captioned"):
+                    continue
+                counters[kind] += 1
+                ident = str(tok.attrs.get("id") or f"{kind}-{counters[kind]}")
+                ident = claim(ident, loc)
+                tok.attrSet("id", ident)
+                label = f"{KIND_LABEL[kind]} {counters[kind]}"
+                tok.meta = {**(tok.meta or {}), "label": label}
+                targets[ident] = Target(ident, kind, label, page)
+            elif tok.type == "citation":
+                cluster = _cluster(tok, len(all_clusters), chapter, in_note)
+                tok.meta["id"] = cluster.id
+                tok.meta["in_note"] = in_note
+                clusters.append(cluster)
+                all_clusters.append(cluster)
+                for item in cluster.items:
+                    if item.key not in known:
+                        diags.append(_unknown_key(item.key, known, cluster.location))
+        if not title:
+            diags.append(warning("md.no-title", "chapter has no title (no '# heading' and no "
+                                 "front matter title)", Location(chapter.path, 1)))
+        chapters.append(ChapterInfo(number, chapter.path, page, title or chapter.path,
+                                    tuple(headings), tuple(clusters)))
+
+    for chapter in parsed:
+        for tok, _ in walk(chapter.tokens):
+            if tok.type != "xref":
+                continue
+            line0 = tok.meta["line0"]
+            loc = Location(chapter.path, line0 + 1, column(chapter.lines, line0, tok.content))
+            for item in tok.meta["items"]:
+                if item["key"] not in targets:
+                    kind = item["key"].split("-", 1)[0]
+                    same_kind = [t for t in targets if t.startswith(kind + "-")]
+                    diags.append(error("xref.unknown", f"unknown cross-reference target "
+                                       f"'{item['key']}'", loc, did_you_mean(item["key"],
+                                                                             same_kind)))
+
+    citing: dict[str, list[Cluster]] = {}
+    for cluster in all_clusters:
+        for item in cluster.items:
+            citing.setdefault(item.key, []).append(cluster)
+    return Collected(tuple(chapters), tuple(all_clusters), targets,
+                     {k: tuple(v) for k, v in citing.items()}), diags
+
+
+def _next_inline(tokens: Sequence[Token], opener: Token) -> Token | None:
+    for j, t in enumerate(tokens):
+        if t is opener and j + 1 < len(tokens) and tokens[j + 1].type == "inline":
+            return tokens[j + 1]
+    return None
+
+
+def _cluster(tok: Token, n: int, chapter: ParsedChapter, in_note: bool) -> Cluster:
+    line0 = tok.meta["line0"]
+    loc = Location(chapter.path, line0 + 1, column(chapter.lines, line0, tok.content))
+    items = tuple(CiteItem(i["key"], i["suppress_author"], i["suffix"])
+                  for i in tok.meta["items"])
+    return Cluster(f"c{n}", tok.content, items, tok.meta["narrative"], loc, in_note)
+
+
+def _unknown_key(key: str, known: set[str], loc: Location) -> Diagnostic:
+    invisible = re.search(r"[\u200b-\u200f\u2060\ufeff]", key)
+    hint = did_you_mean(key, known)
+    if invisible:
+        hint = "the key contains an invisible character" + (f"; {hint}" if hint else "")
+    elif not key.isascii():
+        hint = "the key contains non-ASCII look-alike characters" + (f"; {hint}" if hint else "")
+    return error("cite.unknown-key", f"unknown citation key '{key}'", loc, hint)
+
+
+def unused_entries(keys: Sequence[str], citing: dict[str, tuple[Cluster, ...]],
+                   nocite: Sequence[str], locations: dict[str, Location]) -> list[Diagnostic]:
+    if "*" in nocite:
+        return []
+    return [warning("cite.unused-entry", f"entry '{k}' is never cited", locations.get(k),
+                    "cite it, list it under 'nocite' in dossier.toml, or remove it")
+            for k in keys if k not in citing and k not in nocite]

@@ -1,0 +1,107 @@
+"""The multi-page HTML site: a title/contents page, one page per chapter, the
+bibliography (each entry linking back to every citation of it). Relative links only,
+so the site works from file:// and from any sub-path of a static host."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+from ..collect import ChapterInfo, Collected
+from ..config import Config
+from ..markdown import ParsedChapter
+from ..model import Formatted
+from .markup import RenderContext, configure, render_chapter
+from .theme import environment, theme_file
+
+STATIC = ("style.css", "site.js")
+
+
+@dataclass(frozen=True, slots=True)
+class SiteInput:
+    config: Config
+    parsed: tuple[ParsedChapter, ...]
+    collected: Collected
+    formatted: Formatted
+    images: dict[str, str]  # src -> project-relative path
+    figures: dict[str, str]  # src -> inline SVG
+
+
+def site_context(config: Config) -> dict[str, Any]:
+    return {"title": config.title, "subtitle": config.subtitle, "authors": config.authors,
+            "date": config.date, "language": config.language}
+
+
+def contents(chapters: Sequence[ChapterInfo]) -> list[dict[str, Any]]:
+    return [{"number": c.number, "title": c.title_text, "page": c.page,
+             "sections": [{"level": h.level, "id": h.id, "number": h.number,
+                           "title": h.title_text} for h in c.headings if 1 < h.level <= 3]}
+            for c in chapters]
+
+
+def backlinks(si: SiteInput, page_of: dict[str, str], mode: str) -> dict[str, list[dict[str,
+                                                                                        str]]]:
+    out: dict[str, list[dict[str, str]]] = {}
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    for key, clusters in si.collected.citing.items():
+        links = []
+        for n, cluster in enumerate(clusters):
+            label = letters[n] if n < 26 else str(n + 1)
+            page = page_of.get(cluster.location.path, "")
+            href = f"#cite-{cluster.id}" if mode == "print" else f"{page}#cite-{cluster.id}"
+            links.append({"href": href, "label": label, "where": str(cluster.location)})
+        out[key] = links
+    return out
+
+
+def render_site(si: SiteInput, md: MarkdownIt) -> dict[str, bytes]:
+    configure(md, "site")
+    env = environment(si.config.root)
+    chapters = si.collected.chapters
+    page_of = {c.path: c.page for c in chapters}
+    base = {"site": site_context(si.config), "contents": contents(chapters),
+            "has_bibliography": bool(si.formatted.order)}
+    files: dict[str, bytes] = {}
+
+    def emit(name: str, template: str, **extra: Any) -> None:
+        text = env.get_template(template).render(**base, current=name, **extra)
+        files[name] = text.encode("utf-8")
+
+    emit("index.html", "index.html", prev=None,
+         next={"page": chapters[0].page, "title": chapters[0].title_text} if chapters else None)
+    images = {src: "media/" + rel for src, rel in si.images.items()}
+    for i, (info, parsed) in enumerate(zip(chapters, si.parsed, strict=True)):
+        ctx = RenderContext("site", si.formatted, si.collected.targets, page_of, images,
+                            si.figures, page=info.page)
+        body = render_chapter(md, parsed.tokens, parsed.env, ctx)
+        prev = chapters[i - 1] if i > 0 else None
+        nxt = chapters[i + 1] if i + 1 < len(chapters) else None
+        chapter_refs = []
+        if si.config.html.chapter_bibliographies:
+            keys = {item.key for c in info.clusters for item in c.items}
+            chapter_refs = [Markup(ctx.bib_link(si.formatted.bibliography[k]))
+                            for k in si.formatted.order if k in keys]
+        emit(info.page, "chapter.html", chapter={"number": info.number,
+                                                 "title": info.title_text},
+             body=Markup(body), notes=[{"id": cid, "html": Markup(note)} for cid, note in
+                                       ctx.notes],
+             chapter_refs=chapter_refs,
+             prev={"page": prev.page if prev else "index.html",
+                   "title": prev.title_text if prev else "Contents"},
+             next=({"page": nxt.page, "title": nxt.title_text} if nxt else
+                   {"page": "bibliography.html", "title": "Bibliography"}
+                   if si.formatted.order else None))
+    if si.formatted.order:
+        links = backlinks(si, page_of, "site")
+        entries = [{"key": k, "html": Markup(si.formatted.bibliography[k]),
+                    "backlinks": links.get(k, [])} for k in si.formatted.order]
+        last = chapters[-1] if chapters else None
+        emit("bibliography.html", "bibliography.html", entries=entries,
+             prev={"page": last.page, "title": last.title_text} if last else None, next=None)
+    for name in STATIC:
+        files[f"assets/{name}"] = theme_file(si.config.root, name).read_bytes()
+    return files

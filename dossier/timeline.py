@@ -1,0 +1,118 @@
+"""A chronology figure drawn at build time from a TOML data file.
+
+A chapter shows it like any image: `![Caption](data/timeline.toml){#fig-timeline}`.
+Each event links to the bibliography entry of the source that supports it. The SVG
+is inline and uses only shapes and text, so it is the same in the site and the PDF.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import tomllib
+from collections.abc import Collection
+from pathlib import Path
+
+from .diagnostics import Diagnostic, Location, did_you_mean, error
+
+WIDTH = 640
+TOP, BOTTOM = 24, 24
+AXIS_X = 64
+LABEL_X = 150
+ROW = 17
+PER_YEAR = 9.0
+
+
+def read_events(root: Path, rel: str, loc: Location, keys: Collection[str]
+                ) -> tuple[list[dict[str, object]], list[Diagnostic]]:
+    try:
+        data = tomllib.loads((root / rel).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        return [], [error("timeline.unreadable", f"cannot read '{rel}': {exc}", loc)]
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"at line (\d+), column (\d+)", str(exc))
+        where = Location(rel, int(m.group(1)), int(m.group(2))) if m else Location(rel)
+        return [], [error("timeline.syntax", f"invalid TOML: {exc}", where)]
+    events = data.get("event", [])
+    if not isinstance(events, list) or not events:
+        return [], [error("timeline.empty", f"'{rel}' has no [[event]] entries", loc)]
+    diags: list[Diagnostic] = []
+    good = []
+    for n, event in enumerate(events, 1):
+        where = Location(rel, _event_line(root / rel, n))
+        year, label, cites = event.get("year"), event.get("label"), event.get("cite", [])
+        if not isinstance(year, int) or isinstance(year, bool):
+            diags.append(error("timeline.field", f"event {n}: 'year' must be an integer",
+                               where))
+            continue
+        if not isinstance(label, str) or not label.strip():
+            diags.append(error("timeline.field", f"event {n}: 'label' must be a string", where))
+            continue
+        if isinstance(cites, str):
+            cites = [cites]
+        for key in cites:
+            if key not in keys:
+                diags.append(error("cite.unknown-key", f"unknown citation key '{key}' in "
+                                   f"event {n}", where, did_you_mean(str(key), keys)))
+        good.append({"year": year, "label": label.strip(),
+                     "cite": [k for k in cites if k in keys]})
+    good.sort(key=lambda e: int(str(e["year"])))
+    return good, diags
+
+
+def _event_line(path: Path, n: int) -> int:
+    count = 0
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if line.strip() == "[[event]]":
+            count += 1
+            if count == n:
+                return number
+    return 0
+
+
+def draw(events: list[dict[str, object]], title: str = "Timeline") -> str:
+    years = [int(str(e["year"])) for e in events]
+    first, last = min(years), max(years)
+    first -= first % 5
+    last += (5 - last % 5) % 5
+    span = max(last - first, 1)
+    axis_h = span * PER_YEAR
+    label_y: list[float] = []
+    for e in events:
+        y = TOP + (int(str(e["year"])) - first) * PER_YEAR
+        y = max(y, (label_y[-1] + ROW) if label_y else y)
+        label_y.append(y)
+    height = int(max(TOP + axis_h, label_y[-1]) + BOTTOM)
+    out = [f'<svg class="timeline" xmlns="http://www.w3.org/2000/svg" role="img" '
+           f'viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" '
+           f'font-family="Noto Sans, DejaVu Sans, sans-serif" font-size="11">',
+           f"<title>{html.escape(title)}</title>",
+           f'<line x1="{AXIS_X}" y1="{TOP}" x2="{AXIS_X}" y2="{TOP + axis_h}" '
+           'stroke="#444" stroke-width="1.5"/>']
+    for year in range(first, last + 1, 5):
+        y = TOP + (year - first) * PER_YEAR
+        out.append(f'<line x1="{AXIS_X - 5}" y1="{y:.1f}" x2="{AXIS_X}" y2="{y:.1f}" '
+                   'stroke="#444"/>')
+        out.append(f'<text x="{AXIS_X - 9}" y="{y + 4:.1f}" text-anchor="end" '
+                   f'fill="#555">{year}</text>')
+    for e, ly in zip(events, label_y, strict=True):
+        year = int(str(e["year"]))
+        y = TOP + (year - first) * PER_YEAR
+        label = html.escape(f"{year}  {e['label']}")
+        out.append(f'<circle cx="{AXIS_X}" cy="{y:.1f}" r="3.5" fill="#7a1f2b"/>')
+        out.append(f'<polyline points="{AXIS_X + 4},{y:.1f} {LABEL_X - 14},{y:.1f} '
+                   f'{LABEL_X - 6},{ly - 4:.1f}" fill="none" stroke="#bbb"/>')
+        cites = list(e["cite"]) if isinstance(e["cite"], list) else []
+        text = f'<text x="{LABEL_X}" y="{ly:.1f}" fill="#111">{label}</text>'
+        if cites:
+            key = html.escape(str(cites[0]), quote=True)
+            text = f'<a href="#ref-{key}">{text}</a>'
+        out.append(text)
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+def draw_file(root: Path, rel: str, loc: Location, keys: Collection[str]
+              ) -> tuple[str, list[Diagnostic]]:
+    events, diags = read_events(root, rel, loc, keys)
+    return (draw(events) if events else ""), diags
