@@ -1,0 +1,75 @@
+"""Extracting citations and bibliography entries from Pandoc-style HTML, for comparing
+dossier's output with `pandoc --citeproc` (tests and bench share it)."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+
+class _Spans(HTMLParser):
+    """Collects the inner HTML of every `<span class="citation">` and `csl-entry` div,
+    normalised: bare <span> wrappers (Pandoc's protected case) and link targets dropped."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.citations: list[tuple[str, str]] = []
+        self.entries: dict[str, str] = {}
+        self._stack: list[tuple[str, bool]] = []  # (tag, emitted)
+        self._capture: list[dict[str, object]] = []
+
+    def _emit(self, text: str) -> None:
+        for cap in self._capture:
+            parts = cap["parts"]
+            assert isinstance(parts, list)
+            parts.append(text)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        classes = (a.get("class") or "").split()
+        start = None
+        if tag == "span" and "citation" in classes and "unresolved" not in classes:
+            start = {"kind": "cite", "id": a.get("data-cites", ""), "parts": [], "depth": 0}
+        elif tag == "div" and "csl-entry" in classes:
+            start = {"kind": "entry", "id": (a.get("id") or "").removeprefix("ref-"),
+                     "parts": [], "depth": 0}
+        for cap in self._capture:
+            cap["depth"] = int(str(cap["depth"])) + 1
+        bare = tag == "span" and not attrs
+        keep = not bare and tag not in ("a",) and start is None
+        self._stack.append((tag, keep))
+        if keep:
+            kept = [f'{k}="{v}"' for k, v in attrs if k == "class"]
+            self._emit(f"<{tag}{''.join(' ' + k for k in kept)}>")
+        if start is not None:
+            self._capture.append(start)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self._stack:
+            return
+        _, keep = self._stack.pop()
+        for cap in list(self._capture):
+            if cap["depth"] == 0:
+                self._capture.remove(cap)
+                text = re.sub(r"\s+", " ", "".join(cap["parts"])).strip()  # type: ignore[arg-type]
+                if cap["kind"] == "cite":
+                    self.citations.append((str(cap["id"]), text))
+                else:
+                    self.entries[str(cap["id"])] = text
+                return
+        for cap in self._capture:
+            cap["depth"] = int(str(cap["depth"])) - 1
+        if keep:
+            self._emit(f"</{tag}>")
+
+    def handle_data(self, data: str) -> None:
+        self._emit(data.replace("&", "&amp;").replace("<", "&lt;"))
+
+
+def extract(html_text: str) -> tuple[list[tuple[str, str]], dict[str, str]]:
+    # Our bibliography page appends back-links after the formatted entry.
+    html_text = re.sub(r'<span class="backlinks".*?</span>\s*(?=</div>)', "", html_text,
+                       flags=re.DOTALL)
+    parser = _Spans()
+    parser.feed(html_text)
+    return parser.citations, parser.entries
