@@ -19,6 +19,8 @@ from .load import read_text
 from .markdown import ParsedChapter, make_parser, parse_chapter
 from .media import resolve_images
 from .model import Bibliography, Formatted
+from .quotes import find_quotations
+from .sources import Evidence, evaluate
 
 log = logging.getLogger("dossier")
 Progress = Callable[[str], None]
@@ -33,6 +35,7 @@ class Analysis:
     style: Path | None
     images: dict[str, str]
     figures: dict[str, str]
+    evidence: Evidence
     diagnostics: tuple[Diagnostic, ...]
 
 
@@ -93,8 +96,12 @@ def analyse(root: Path, progress: Progress = log.info) -> tuple[Analysis | None,
         found.extend(more)
         if svg:
             figures[src] = svg
+    progress("checking sources and quotations")
+    quotations = find_quotations(parsed, collected.clusters)
+    evidence, more = evaluate(root, bib, config.sources, collected.citing, quotations)
+    found.extend(more)
     analysis = Analysis(config, tuple(parsed), bib, collected, style, images, figures,
-                        tuple(found))
+                        evidence, tuple(found))
     return analysis, analysis.diagnostics
 
 

@@ -34,6 +34,11 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("-o", "--output", metavar="DIR", help="output folder (default: build)")
     c = sub.add_parser("check", help="run every check without writing anything")
     common(c)
+    s = sub.add_parser("sources", help="list archived sources and their state; "
+                       "'sources accept [KEY...]' re-locks them after review")
+    common(s)
+    s.add_argument("action", nargs="?", choices=["list", "accept"], default="list")
+    s.add_argument("keys", nargs="*", metavar="KEY")
     n = sub.add_parser("new", help="start a new dossier project in DIR")
     n.add_argument("directory", type=Path, metavar="DIR")
     return parser
@@ -105,6 +110,9 @@ def _run(args: argparse.Namespace) -> int:
         _report(result.diagnostics, args.quiet)
         return EXIT_OK if result.ok else EXIT_PROBLEMS
 
+    if args.command == "sources":
+        return _sources(root, args, progress)
+
     html = args.html or not args.pdf
     pdf = args.pdf or not args.html
     result = pipeline.build(root, html=html, pdf=pdf, strict=args.strict,
@@ -118,3 +126,42 @@ def _run(args: argparse.Namespace) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def _sources(root: Path, args: argparse.Namespace, progress: object) -> int:
+    from . import build as pipeline
+    from .sources import accept, unknown_keys
+
+    analysis, diags = pipeline.analyse(root, progress=lambda _: None)
+    if analysis is None:
+        _report(diags, args.quiet)
+        return EXIT_PROBLEMS
+    evidence = analysis.evidence
+    if args.action == "accept":
+        bad = unknown_keys(args.keys, analysis.bibliography)
+        if bad:
+            _report(bad, args.quiet)
+            return EXIT_PROBLEMS
+        done = accept(root, analysis.bibliography, evidence.archives, args.keys)
+        print(f"locked {len(done)} source(s) in sources.lock: {', '.join(done) or '-'}",
+              file=sys.stderr)
+        return EXIT_OK
+    width = max((len(s.key) for s in evidence.statuses), default=10)
+    for status in evidence.statuses:
+        detail = status.path or "no archived copy"
+        if status.state in ("changed", "entry-changed"):
+            detail += f"  {status.old_sha256[:12]} → {status.new_sha256[:12]}"
+        elif status.new_sha256:
+            detail += f"  sha256 {status.new_sha256[:12]}"
+        if status.locked:
+            detail += f"  locked {status.locked}"
+        print(f"{status.key:<{width}}  {status.state:<13}  {detail}")
+    quotes = evidence.checks
+    found = sum(c.status == "found" for c in quotes)
+    print(f"{len(evidence.statuses)} entries, {len(evidence.archives)} archived; "
+          f"{found} of {len(quotes)} quotations verified", file=sys.stderr)
+    changed = [s for s in evidence.statuses if s.state in ("changed", "entry-changed",
+                                                            "missing", "new")]
+    if changed and args.strict:
+        return EXIT_PROBLEMS
+    return EXIT_OK

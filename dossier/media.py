@@ -38,8 +38,7 @@ def resolve_images(root: Path, parsed: list[ParsedChapter] | tuple[ParsedChapter
                                      "file and is not shown (dossier never fetches from the "
                                      "network)", loc, "save the image in the project"))
                 continue
-            rel = posixpath.normpath(posixpath.join(folder, unquote(src.split("#")[0])))
-            path = (root / rel).resolve() if not src.startswith("/") else None
+            path = _find(root, folder, unquote(src.split("#")[0]))
             if path is None or base not in path.parents:
                 diags.append(error("media.outside", f"image '{src}' is outside the project",
                                    loc))
@@ -63,6 +62,16 @@ def resolve_images(root: Path, parsed: list[ParsedChapter] | tuple[ParsedChapter
             else:
                 images[src] = path.relative_to(base).as_posix()
     return images, data_figures, diags
+
+
+def _find(root: Path, folder: str, src: str) -> Path | None:
+    """Relative to the chapter first (as Quarto and MkDocs do), then to the project
+    root (as Pandoc run from the project does)."""
+    if src.startswith("/"):
+        return None
+    candidates = [posixpath.normpath(posixpath.join(folder, src)), posixpath.normpath(src)]
+    resolved = [(root / c).resolve() for c in candidates]
+    return next((p for p in resolved if p.exists()), resolved[0])
 
 
 def _line_of(chapter: ParsedChapter, tok: object, src: str) -> int:

@@ -58,7 +58,12 @@ def citation(self: Any, tokens: Sequence[Token], idx: int, options: Any,
         return f'<span class="citation unresolved">{html.escape(tok.content)}</span>'
     text = ctx.bib_link(formatted.html)
     note = ctx.bib_link(formatted.note_html)
+    # The back-link target is the citation itself: an empty anchor before it would be an
+    # inline box of its own, which upsets WeasyPrint's line breaking.
     anchor = f'<a class="cite-anchor" id="cite-{cid}"></a>'
+    if text.startswith('<span class="citation"'):
+        text = text.replace('<span class="citation"', f'<span class="citation" id="cite-{cid}"', 1)
+        anchor = ""
     if not note:
         return anchor + text
     if tok.meta.get("in_note"):

@@ -1,0 +1,193 @@
+"""Archived sources: which file backs which entry, its text (per page), and the
+fingerprints recorded in sources.lock."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import stat
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+
+from .diagnostics import Diagnostic, Location, error, warning
+from .model import Entry
+
+LOCK_NAME = "sources.lock"
+LOCK_VERSION = 1
+TEXT_TYPES = (".txt", ".md", ".html", ".htm", ".pdf")
+MAX_SOURCE_BYTES = 64 * 1024 * 1024
+_PAGE_LINE = re.compile(r"^-{3}\s*page\s+(\d+)\s*-{3}\s*$", re.I | re.M)
+
+
+@dataclass(frozen=True, slots=True)
+class Archived:
+    key: str
+    path: str  # project-relative
+    sha256: str
+    size: int
+    pages: tuple[tuple[str, str], ...]  # (page label, text); one page "" when unpaged
+
+
+def entry_fingerprint(entry: Entry) -> str:
+    """Stable across reformatting: the sorted fields, whitespace collapsed."""
+    fields = sorted((k, " ".join(v.split())) for k, v in entry.fields)
+    blob = json.dumps([entry.type, entry.key, fields], ensure_ascii=False)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def _file_field(value: str) -> list[str]:
+    """Zotero `a.pdf;b.pdf`, Mendeley `:C$\\backslash$:/x.pdf:pdf`, JabRef `desc:path:type`."""
+    out = []
+    for part in value.split(";"):
+        part = part.strip().replace("$\\backslash$", "\\")
+        bits = part.split(":")
+        if len(bits) >= 3:
+            part = ":".join(bits[1:-1])
+        out.append(part.strip())
+    return [p for p in out if p]
+
+
+def locate(root: Path, entry: Entry, sources_dir: str) -> tuple[str | None, list[Diagnostic]]:
+    """The archived file for an entry: its `file` field if that names a project file,
+    else sources/<key>.<ext>."""
+    base = root.resolve()
+    for candidate in _file_field(entry.get("file")):
+        path = (root / candidate).resolve() if not os.path.isabs(candidate) else None
+        if path is not None and base in path.parents and path.is_file():
+            return path.relative_to(base).as_posix(), []
+    folder = root / sources_dir
+    for ext in TEXT_TYPES:
+        path = folder / f"{entry.key}{ext}"
+        if path.exists() or path.is_symlink():
+            resolved = path.resolve()
+            if base not in resolved.parents:
+                return None, [error("source.outside", f"archived source '{path.name}' points "
+                                    "outside the project", Location(f"{sources_dir}/"
+                                                                    f"{path.name}"))]
+            return resolved.relative_to(base).as_posix(), []
+    return None, []
+
+
+def read_archive(root: Path, key: str, rel: str) -> tuple[Archived | None, list[Diagnostic]]:
+    path = root / rel
+    loc = Location(rel)
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            return None, [error("source.not-a-file", "archived source is not a regular file",
+                                loc)]
+        if info.st_size > MAX_SOURCE_BYTES:
+            return None, [error("source.too-large", "archived source is larger than 64 MB",
+                                loc)]
+        data = path.read_bytes()
+    except OSError as exc:
+        return None, [error("source.unreadable", f"cannot read archived source: {exc}", loc)]
+    digest = hashlib.sha256(data).hexdigest()
+    try:
+        pages = extract_pages(data, path.suffix.lower())
+    except Exception as exc:  # a damaged PDF must not stop the build
+        return Archived(key, rel, digest, len(data), ()), [
+            warning("source.unreadable", f"no text could be read from the archive: {exc}", loc)]
+    return Archived(key, rel, digest, len(data), pages), []
+
+
+def extract_pages(data: bytes, suffix: str) -> tuple[tuple[str, str], ...]:
+    if suffix == ".pdf":
+        import io
+
+        from pypdf import PdfReader
+
+        reader = PdfReader(io.BytesIO(data))
+        labels = list(reader.page_labels) if reader.page_labels else []
+        return tuple((labels[i] if i < len(labels) else str(i + 1), page.extract_text() or "")
+                     for i, page in enumerate(reader.pages))
+    text = data.decode("utf-8", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
+    if suffix in (".html", ".htm"):
+        text = html_text(text)
+    if "\f" in text:
+        return tuple((str(n), t) for n, t in enumerate(text.split("\f"), 1))
+    marks = list(_PAGE_LINE.finditer(text))
+    if marks:
+        pages = []
+        if text[: marks[0].start()].strip():
+            pages.append(("", text[: marks[0].start()]))
+        for i, m in enumerate(marks):
+            end = marks[i + 1].start() if i + 1 < len(marks) else len(text)
+            pages.append((m.group(1), text[m.end():end]))
+        return tuple(pages)
+    return (("", text),)
+
+
+class _Text(HTMLParser):
+    SKIP = {"script", "style", "nav", "header", "footer", "aside", "noscript", "template",
+            "svg", "form", "button", "iframe"}
+    BLOCK = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section",
+             "article", "blockquote", "pre", "table", "ul", "ol"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.SKIP:
+            self.skip += 1
+        elif tag in self.BLOCK:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.SKIP and self.skip:
+            self.skip -= 1
+        elif tag in self.BLOCK:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.skip:
+            self.parts.append(data)
+
+
+def html_text(markup: str) -> str:
+    parser = _Text()
+    parser.feed(markup)
+    parser.close()
+    return re.sub(r"\n\s*\n+", "\n\n", "".join(parser.parts))
+
+
+# --- the lock file ----------------------------------------------------------------------
+
+def read_lock(root: Path) -> tuple[dict[str, dict[str, object]], list[Diagnostic]]:
+    path = root / LOCK_NAME
+    if not path.exists():
+        return {}, []
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("version") != LOCK_VERSION or not isinstance(data.get("sources"), dict):
+            raise ValueError(f"expected version {LOCK_VERSION}")
+        return dict(data["sources"]), []
+    except (OSError, ValueError, AttributeError) as exc:
+        return {}, [error("source.lock", f"{LOCK_NAME} is unreadable ({exc}); re-create it "
+                          "with 'dossier sources accept'", Location(LOCK_NAME))]
+
+
+def lock_record(archived: Archived, entry: Entry, today: str) -> dict[str, object]:
+    return {"path": archived.path, "sha256": archived.sha256, "size": archived.size,
+            "locked": today, "entry": entry_fingerprint(entry)}
+
+
+def today() -> str:
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    when = (dt.datetime.fromtimestamp(int(epoch), dt.UTC) if epoch and epoch.isdigit()
+            else dt.datetime.now(dt.UTC))
+    return when.date().isoformat()
+
+
+def write_lock(root: Path, records: dict[str, dict[str, object]]) -> None:
+    text = json.dumps({"version": LOCK_VERSION, "sources": dict(sorted(records.items()))},
+                      indent=2, ensure_ascii=False) + "\n"
+    tmp = root / (LOCK_NAME + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(root / LOCK_NAME)

@@ -1,0 +1,240 @@
+"""Quotations and the archived text they must come from.
+
+A quotation is text in quotation marks immediately followed by a citation, or a block
+quote whose last line is a citation. Matching forgives what typesetting changes
+(whitespace, line breaks, typographic quotes, dashes, ligatures, the case of a first
+letter); `...`, `…` and `[...]` split a quotation into pieces that must appear in
+order; a bracketed insertion `[the MEK]` stands for any few words.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from markdown_it.token import Token
+
+from .archive import Archived
+from .collect import column
+from .diagnostics import Location
+from .markdown import ParsedChapter
+from .model import Cluster
+
+_TRANSLATE = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "‘": "'",
+                            "’": "'", "‚": "'", "–": "-", "—": "-", "‑": "-", "‐": "-",
+                            "\u00a0": " ", "\u2009": " ", "\u202f": " "})
+_ELLIPSIS = re.compile(r"\s*(?:\[\s*(?:\.\.\.|…)\s*\]|\.\.\.|…)\s*")
+_INSERTION = re.compile(r"\[[^\]]*\]")
+_LOCATOR = re.compile(r"\bpp?\.\s*([0-9ivxlc]+)(?:\s*[-–]\s*([0-9ivxlc]+))?", re.I)
+_OPEN = '"“'
+_CLOSE = '"”'
+
+
+@dataclass(frozen=True, slots=True)
+class Quotation:
+    cluster: Cluster
+    text: str
+    location: Location
+    block: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteCheck:
+    quotation: Quotation
+    status: str  # "found" | "not-found" | "wrong-page" | "no-archive"
+    key: str = ""
+    page: str = ""
+    passage: str = ""  # the matching passage, or the closest one when not found
+
+
+def normalise(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).translate(_TRANSLATE)
+    text = re.sub(r"(?<=\w)-\n(?=\w)", "", text)  # words hyphenated across lines
+    text = re.sub(r"[*_`\\]", "", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def find_quotations(parsed: Sequence[ParsedChapter], clusters: Sequence[Cluster]
+                    ) -> list[Quotation]:
+    by_id = {c.id: c for c in clusters}
+    found: list[Quotation] = []
+    for chapter in parsed:
+        tokens = chapter.tokens
+        for i, tok in enumerate(tokens):
+            if tok.type == "inline":
+                found.extend(_inline_quotes(chapter, tok, by_id))
+            elif tok.type == "blockquote_open":
+                quote = _block_quote(chapter, tokens, i, by_id)
+                if quote:
+                    found.append(quote)
+    return found
+
+
+def _citations(tok: Token) -> list[Token]:
+    return [c for c in tok.children or () if c.type == "citation" and "id" in c.meta]
+
+
+def _inline_quotes(chapter: ParsedChapter, tok: Token, by_id: dict[str, Cluster]
+                   ) -> list[Quotation]:
+    content = tok.content
+    out = []
+    pos = 0
+    for cite in _citations(tok):
+        start = content.find(cite.content.split()[0], pos)
+        if start < 0:
+            continue
+        pos = start + 1
+        before = content[:start].rstrip()
+        if not before or before[-1] not in _CLOSE:
+            continue
+        opening = max(before.rfind(ch, 0, len(before) - 1) for ch in _OPEN)
+        if opening < 0:
+            continue
+        text = before[opening + 1:-1]
+        if not text.strip():
+            continue
+        base = tok.map[0] if tok.map else 0
+        line0 = base + content.count("\n", 0, opening)
+        snippet = content[opening:opening + 12].split("\n")[0]
+        col = column(chapter.lines, line0, snippet) if snippet.strip() else 1
+        out.append(Quotation(by_id[cite.meta["id"]], text, Location(chapter.path, line0 + 1,
+                                                                     col)))
+    return out
+
+
+def _block_quote(chapter: ParsedChapter, tokens: Sequence[Token], start: int,
+                 by_id: dict[str, Cluster]) -> Quotation | None:
+    depth, inlines, end = 0, [], start
+    for j in range(start, len(tokens)):
+        t = tokens[j]
+        if t.type == "blockquote_open":
+            depth += 1
+        elif t.type == "blockquote_close":
+            depth -= 1
+            if depth == 0:
+                end = j
+                break
+        elif t.type == "inline" and depth == 1:
+            inlines.append(t)
+    if not inlines:
+        return None
+    last = inlines[-1]
+    cites = _citations(last)
+    if not cites:
+        return None
+    cite = cites[-1]
+    idx = last.content.rfind(cite.content.split()[0])
+    tail = last.content[idx + len(cite.content):] if idx >= 0 else "x"
+    if idx < 0 or tail.strip(" .\n"):
+        return None
+    parts = [t.content for t in inlines[:-1]] + [last.content[:idx]]
+    text = " ".join(p.strip() for p in parts).strip()
+    if not text:
+        return None
+    line = (tokens[start].map[0] + 1) if tokens[start].map else 0
+    del end
+    return Quotation(by_id[cite.meta["id"]], text, Location(chapter.path, line, 1), block=True)
+
+
+def _pattern(quote: str) -> re.Pattern[str] | None:
+    pieces = [p for p in _ELLIPSIS.split(normalise(quote)) if p.strip()][:12]
+    if not pieces:
+        return None
+    rx = []
+    for piece in pieces:
+        parts = [re.escape(p.strip()) for p in _INSERTION.split(piece)]
+        body = r"\s?.{0,80}?\s?".join(p for p in parts if p) or ""
+        if body and body[0].isalpha():
+            body = f"[{body[0].lower()}{body[0].upper()}]" + body[1:]
+        rx.append(body)
+    return re.compile(r".{0,4000}?".join(r for r in rx if r), re.DOTALL)
+
+
+def _pages_wanted(cluster: Cluster, key: str) -> tuple[str, str] | None:
+    for item in cluster.items:
+        if item.key == key:
+            m = _LOCATOR.search(item.locator)
+            if m:
+                return m.group(1), m.group(2) or m.group(1)
+    return None
+
+
+def _on_page(label: str, wanted: tuple[str, str]) -> bool:
+    if label.isdigit() and wanted[0].isdigit() and wanted[1].isdigit():
+        return int(wanted[0]) <= int(label) <= int(wanted[1])
+    return label.lower() in (wanted[0].lower(), wanted[1].lower())
+
+
+def check(quote: Quotation, archives: dict[str, Archived]) -> QuoteCheck:
+    keys = [i.key for i in quote.cluster.items if i.key in archives]
+    if not keys:
+        return QuoteCheck(quote, "no-archive", quote.cluster.items[0].key)
+    pattern = _pattern(quote.text)
+    best: QuoteCheck | None = None
+    for key in keys:
+        text, starts = _joined(archives[key])
+        wanted = _pages_wanted(quote.cluster, key)
+        for m in pattern.finditer(text) if pattern else ():
+            page = _page_at(archives[key], starts, m.start())
+            passage = _context(text, m.start(), m.end())
+            if wanted and archives[key].pages[0][0] and not _on_page(page, wanted):
+                best = best or QuoteCheck(quote, "wrong-page", key, page, passage)
+                continue
+            return QuoteCheck(quote, "found", key, page, passage)
+    if best:
+        return best
+    key = keys[0]
+    text, starts = _joined(archives[key])
+    at, passage = closest(normalise(quote.text), text)
+    return QuoteCheck(quote, "not-found", key, _page_at(archives[key], starts, at), passage)
+
+
+def _joined(archive: Archived) -> tuple[str, list[int]]:
+    starts, parts, offset = [], [], 0
+    for _, page_text in archive.pages:
+        norm = normalise(page_text)
+        starts.append(offset)
+        parts.append(norm)
+        offset += len(norm) + 1
+    return " ".join(parts), starts
+
+
+def _page_at(archive: Archived, starts: list[int], offset: int) -> str:
+    index = 0
+    for i, s in enumerate(starts):
+        if s <= offset:
+            index = i
+    return archive.pages[index][0] if archive.pages else ""
+
+
+def _context(text: str, start: int, end: int, pad: int = 60) -> str:
+    a = text.rfind(" ", 0, max(0, start - pad)) + 1
+    b = text.find(" ", min(len(text), end + pad))
+    return ("…" if a > 0 else "") + text[a:b if b > 0 else len(text)] + ("…" if b > 0 else "")
+
+
+def closest(quote: str, text: str) -> tuple[int, str]:
+    """The passage of `text` most like `quote` (by words), and where it starts."""
+    words = list(re.finditer(r"\S+", text))
+    size = max(1, len(quote.split()))
+    if not words:
+        return 0, ""
+    step = max(1, size // 4)
+    target = quote.casefold()
+    best, best_at = -1.0, 0
+    matcher = difflib.SequenceMatcher(autojunk=False)
+    matcher.set_seq2(target)
+    for i in range(0, max(1, len(words) - size + 1), step)[:20000]:
+        window = text[words[i].start():words[min(i + size, len(words)) - 1].end()]
+        matcher.set_seq1(window.casefold())
+        if matcher.quick_ratio() < best:
+            continue
+        ratio = matcher.ratio()
+        if ratio > best:
+            best, best_at = ratio, i
+    start = words[best_at].start()
+    end = words[min(best_at + size, len(words)) - 1].end()
+    return start, text[start:end]

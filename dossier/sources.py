@@ -1,0 +1,174 @@
+"""The evidence stage: archived sources, their lock, and the quotations checked
+against them. Pure apart from reading the archive files; `accept` writes the lock."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .archive import (LOCK_NAME, Archived, entry_fingerprint, locate, lock_record,
+                      read_archive, read_lock, today, write_lock)
+from .diagnostics import Diagnostic, Location, error, warning
+from .model import Bibliography, Cluster, Entry
+from .quotes import QuoteCheck, Quotation, check
+
+
+@dataclass(frozen=True, slots=True)
+class SourceStatus:
+    key: str
+    state: str  # ok | changed | entry-changed | missing | new | unused | no-archive
+    path: str = ""
+    old_sha256: str = ""
+    new_sha256: str = ""
+    locked: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    archives: dict[str, Archived]
+    statuses: tuple[SourceStatus, ...]
+    checks: tuple[QuoteCheck, ...]
+
+
+def gather(root: Path, bib: Bibliography, sources_dir: str, cited: set[str]
+           ) -> tuple[dict[str, Archived], list[Diagnostic]]:
+    archives: dict[str, Archived] = {}
+    diags: list[Diagnostic] = []
+    for entry in bib.entries:
+        rel, more = locate(root, entry, sources_dir)
+        diags.extend(more)
+        if rel is None:
+            continue
+        archived, more = read_archive(root, entry.key, rel)
+        diags.extend(more)
+        if archived:
+            archives[entry.key] = archived
+    del cited
+    return archives, diags
+
+
+def statuses(bib: Bibliography, archives: dict[str, Archived],
+             lock: dict[str, dict[str, object]], cited: set[str]) -> list[SourceStatus]:
+    out = []
+    for entry in bib.entries:
+        record = lock.get(entry.key)
+        archived = archives.get(entry.key)
+        if archived is None:
+            out.append(SourceStatus(entry.key, "missing" if record else "no-archive",
+                                    str(record.get("path", "")) if record else "",
+                                    str(record.get("sha256", "")) if record else ""))
+        elif record is None:
+            out.append(SourceStatus(entry.key, "new" if entry.key in cited else "unused",
+                                    archived.path, "", archived.sha256))
+        elif record.get("sha256") != archived.sha256:
+            out.append(SourceStatus(entry.key, "changed", archived.path, str(record["sha256"]),
+                                    archived.sha256, str(record.get("locked", ""))))
+        elif record.get("entry") != entry_fingerprint(entry):
+            out.append(SourceStatus(entry.key, "entry-changed", archived.path,
+                                    str(record.get("entry", "")), entry_fingerprint(entry),
+                                    str(record.get("locked", ""))))
+        else:
+            out.append(SourceStatus(entry.key, "ok" if entry.key in cited else "unused",
+                                    archived.path, archived.sha256, archived.sha256,
+                                    str(record.get("locked", ""))))
+    known = {e.key for e in bib.entries}
+    out += [SourceStatus(k, "unused", str(r.get("path", "")), str(r.get("sha256", "")))
+            for k, r in sorted(lock.items()) if k not in known]
+    return out
+
+
+def evaluate(root: Path, bib: Bibliography, sources_dir: str,
+             citing: dict[str, tuple[Cluster, ...]], quotations: Sequence[Quotation]
+             ) -> tuple[Evidence, list[Diagnostic]]:
+    cited = set(citing)
+    archives, diags = gather(root, bib, sources_dir, cited)
+    lock, more = read_lock(root)
+    diags.extend(more)
+    checks = tuple(check(q, archives) for q in quotations)
+    diags.extend(_quote_diagnostics(checks))
+    found = statuses(bib, archives, lock, cited)
+    entries = bib.by_key()
+    for status in found:
+        diags.extend(_status_diagnostics(status, entries.get(status.key), citing, checks))
+    return Evidence(archives, tuple(found), checks), diags
+
+
+def _quote_diagnostics(checks: Sequence[QuoteCheck]) -> list[Diagnostic]:
+    out = []
+    for c in checks:
+        q = c.quotation
+        if c.status == "not-found":
+            where = f" (p. {c.page})" if c.page else ""
+            out.append(error("quote.not-in-source", f"quotation not found in the archived "
+                             f"source of '{c.key}'; closest passage{where}: “{c.passage}”",
+                             q.location))
+        elif c.status == "wrong-page":
+            out.append(error("quote.wrong-page", f"quotation is in '{c.key}' but on p. "
+                             f"{c.page}, not on the page cited", q.location))
+        elif c.status == "no-archive":
+            out.append(warning("quote.no-archive", f"quotation cannot be checked: '{c.key}' "
+                               "has no archived source", q.location,
+                               f"save a copy as sources/{c.key}.txt (or .html, .pdf)"))
+    return out
+
+
+def _status_diagnostics(status: SourceStatus, entry: Entry | None,
+                        citing: dict[str, tuple[Cluster, ...]], checks: Sequence[QuoteCheck]
+                        ) -> list[Diagnostic]:
+    loc = entry.location if entry else Location(LOCK_NAME)
+    if status.state not in ("changed", "entry-changed", "missing", "new"):
+        return []
+    clusters = citing.get(status.key, ())
+    affected = ", ".join(str(c.location) for c in clusters[:20]) or "no citations"
+    if len(clusters) > 20:
+        affected += f" and {len(clusters) - 20} more"
+    quotes = [c for c in checks if any(i.key == status.key for i in c.quotation.cluster.items)]
+    quote_note = "; quotations: " + ", ".join(
+        f"{c.quotation.location} {'still found' if c.status == 'found' else 'now missing'}"
+        for c in quotes) if quotes else ""
+    if status.state == "changed":
+        return [warning("source.changed", f"archived source of '{status.key}' "
+                        f"({status.path}) changed since it was locked on {status.locked}: "
+                        f"sha256 {status.old_sha256[:12]} → {status.new_sha256[:12]}; "
+                        f"affects {len(clusters)} citation(s): {affected}{quote_note}", loc,
+                        f"review, then run 'dossier sources accept {status.key}'")]
+    if status.state == "entry-changed":
+        return [warning("source.entry-changed", f"bibliography entry '{status.key}' changed "
+                        f"since it was locked on {status.locked}: fingerprint "
+                        f"{status.old_sha256[:12]} → {status.new_sha256[:12]}; the rebuild "
+                        f"updates {len(clusters)} citation(s): {affected}", loc,
+                        f"review, then run 'dossier sources accept {status.key}'")]
+    if status.state == "missing":
+        return [error("source.missing", f"archived source of '{status.key}' "
+                      f"({status.path}) is locked but missing; cited at {affected}", loc)]
+    return [warning("source.new", f"archived source of '{status.key}' ({status.path}) is not "
+                    "locked yet", loc, "run 'dossier sources accept' to record it")]
+
+
+def accept(root: Path, bib: Bibliography, archives: dict[str, Archived],
+           keys: Sequence[str]) -> list[str]:
+    """Re-lock the given keys (all when none given); returns the keys locked."""
+    lock, _ = read_lock(root)
+    entries = bib.by_key()
+    chosen = list(keys) or sorted(archives)
+    stamp = today()
+    done = []
+    for key in chosen:
+        if key in archives and key in entries:
+            lock[key] = lock_record(archives[key], entries[key], stamp)
+            done.append(key)
+        elif key not in entries:
+            lock.pop(key, None)
+            done.append(key)
+    if not keys:  # a full accept also forgets entries that are gone
+        for key in [k for k in lock if k not in entries or k not in archives]:
+            del lock[key]
+    write_lock(root, lock)
+    return done
+
+
+def unknown_keys(keys: Sequence[str], bib: Bibliography) -> list[Diagnostic]:
+    known = bib.by_key()
+    return [error("source.unknown-key", f"no bibliography entry '{k}'") for k in keys
+            if k not in known]
