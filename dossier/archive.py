@@ -114,7 +114,9 @@ def extract_pages(data: bytes, suffix: str) -> tuple[tuple[str, str], ...]:
     if marks:
         pages = []
         if text[: marks[0].start()].strip():
-            pages.append(("", text[: marks[0].start()]))
+            # text before the first marker is the page before it ("--- page 2 ---")
+            previous = int(marks[0].group(1)) - 1
+            pages.append((str(previous) if previous >= 1 else "", text[: marks[0].start()]))
         for i, m in enumerate(marks):
             end = marks[i + 1].start() if i + 1 < len(marks) else len(text)
             pages.append((m.group(1), text[m.end():end]))

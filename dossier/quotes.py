@@ -180,7 +180,7 @@ def check(quote: Quotation, archives: dict[str, Archived]) -> QuoteCheck:
         for m in pattern.finditer(text) if pattern else ():
             page = _page_at(archives[key], starts, m.start())
             passage = _context(text, m.start(), m.end())
-            if wanted and archives[key].pages[0][0] and not _on_page(page, wanted):
+            if wanted and _paged(archives[key]) and not _on_page(page, wanted):
                 best = best or QuoteCheck(quote, "wrong-page", key, page, passage)
                 continue
             return QuoteCheck(quote, "found", key, page, passage)
@@ -190,6 +190,10 @@ def check(quote: Quotation, archives: dict[str, Archived]) -> QuoteCheck:
     text, starts = _joined(archives[key])
     at, passage = closest(normalise(quote.text), text)
     return QuoteCheck(quote, "not-found", key, _page_at(archives[key], starts, at), passage)
+
+
+def _paged(archive: Archived) -> bool:
+    return len(archive.pages) > 1 or bool(archive.pages and archive.pages[0][0])
 
 
 def _joined(archive: Archived) -> tuple[str, list[int]]:
