@@ -5,6 +5,7 @@ replaced in one swap, and only when every requested output was made."""
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from .markdown import ParsedChapter, make_parser, parse_chapter
 from .media import resolve_images
 from .model import Bibliography, Formatted
 from .quotes import find_quotations
-from .sources import Evidence, evaluate
+from .sources import Evidence, evaluate, report
 
 log = logging.getLogger("dossier")
 Progress = Callable[[str], None]
@@ -177,11 +178,16 @@ def build(root: Path, *, html: bool = True, pdf: bool = True, strict: bool = Fal
     try:
         if html:
             progress("writing the HTML site")
-            files = {f"html/{name}": data for name, data in render_site(si, make_parser()).items()}
+            changes_page = report(analysis.evidence, analysis.collected.citing)
+            files = {f"html/{name}": data for name, data in
+                     render_site(si, make_parser(), changes_page).items()}
             files.update({f"html/media/{rel}": (root / rel).read_bytes()
                           for rel in sorted(set(analysis.images.values()))})
             write_files(stage, files)
             outputs.append(f"{out_name}/html/index.html")
+        changes = report(analysis.evidence, analysis.collected.citing)
+        write_files(stage, {"changes.json": (json.dumps(changes, indent=2, ensure_ascii=False)
+                                             + "\n").encode("utf-8")})
         if pdf:
             from .render.pdf import print_html, render_pdf
 

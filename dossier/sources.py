@@ -172,3 +172,24 @@ def unknown_keys(keys: Sequence[str], bib: Bibliography) -> list[Diagnostic]:
     known = bib.by_key()
     return [error("source.unknown-key", f"no bibliography entry '{k}'") for k in keys
             if k not in known]
+
+
+def report(evidence: Evidence, citing: dict[str, tuple[Cluster, ...]]) -> dict[str, object]:
+    """What changed since the sources were locked, for build/changes.json and the site."""
+    changes = []
+    for status in evidence.statuses:
+        if status.state == "ok":
+            continue
+        clusters = citing.get(status.key, ())
+        quotes = [c for c in evidence.checks
+                  if any(i.key == status.key for i in c.quotation.cluster.items)]
+        changes.append({
+            "key": status.key, "state": status.state, "path": status.path,
+            "old": status.old_sha256, "new": status.new_sha256, "locked": status.locked,
+            "citations": [str(c.location) for c in clusters],
+            "quotations": [{"at": str(c.quotation.location), "status": c.status,
+                            "page": c.page, "passage": c.passage} for c in quotes],
+        })
+    return {"version": 1, "changes": changes,
+            "quotations": {"checked": len(evidence.checks),
+                           "found": sum(c.status == "found" for c in evidence.checks)}}

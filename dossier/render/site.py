@@ -58,13 +58,14 @@ def backlinks(si: SiteInput, page_of: dict[str, str], mode: str) -> dict[str, li
     return out
 
 
-def render_site(si: SiteInput, md: MarkdownIt) -> dict[str, bytes]:
+def render_site(si: SiteInput, md: MarkdownIt, changes: dict[str, Any] | None = None
+                ) -> dict[str, bytes]:
     configure(md, "site")
     env = environment(si.config.root)
     chapters = si.collected.chapters
     page_of = {c.path: c.page for c in chapters}
     base = {"site": site_context(si.config), "contents": contents(chapters),
-            "has_bibliography": bool(si.formatted.order)}
+            "has_bibliography": bool(si.formatted.order), "has_changes": changes is not None}
     files: dict[str, bytes] = {}
 
     def emit(name: str, template: str, **extra: Any) -> None:
@@ -102,6 +103,8 @@ def render_site(si: SiteInput, md: MarkdownIt) -> dict[str, bytes]:
         last = chapters[-1] if chapters else None
         emit("bibliography.html", "bibliography.html", entries=entries,
              prev={"page": last.page, "title": last.title_text} if last else None, next=None)
+    if changes is not None:
+        emit("changes.html", "changes.html", report=changes, prev=None, next=None)
     for name in STATIC:
         files[f"assets/{name}"] = theme_file(si.config.root, name).read_bytes()
     return files
