@@ -72,9 +72,11 @@ def collect(parsed: Sequence[ParsedChapter], keys: Sequence[str]) -> tuple[Colle
     counters = {"fig": 0, "tbl": 0}
     known = set(keys)
 
-    def claim(ident: str, loc: Location) -> str:
+    def claim(ident: str, loc: Location, explicit: bool = True) -> str:
         if ident in used_ids:
-            diags.append(error("xref.duplicate-id", f"identifier '{ident}' is used twice", loc))
+            if explicit:  # generated ids are made unique quietly, as Pandoc does
+                diags.append(error("xref.duplicate-id", f"identifier '{ident}' is used twice",
+                                   loc))
             n = 2
             while f"{ident}-{n}" in used_ids:
                 n += 1
@@ -106,7 +108,8 @@ def collect(parsed: Sequence[ParsedChapter], keys: Sequence[str]) -> tuple[Colle
                     label_no = ".".join(str(n) for n in section[:level])
                 elif level == 1:
                     label_no = str(number)
-                ident = claim(str(tok.attrs.get("id") or slug(text) or f"s{number}-{i}"), loc)
+                given = str(tok.attrs.get("id") or "")
+                ident = claim(given or slug(text) or f"s{number}-{i}", loc, bool(given))
                 tok.attrSet("id", ident)
                 tok.meta = {**(tok.meta or {}), "number": label_no}
                 headings.append(Heading(level, ident, label_no, "", text))
@@ -118,8 +121,8 @@ def collect(parsed: Sequence[ParsedChapter], keys: Sequence[str]) -> tuple[Colle
                 if kind == "tbl" and not (tok.meta or {}).get("captioned"):
                     continue
                 counters[kind] += 1
-                ident = str(tok.attrs.get("id") or f"{kind}-{counters[kind]}")
-                ident = claim(ident, loc)
+                given = str(tok.attrs.get("id") or "")
+                ident = claim(given or f"{kind}-{counters[kind]}", loc, bool(given))
                 tok.attrSet("id", ident)
                 label = f"{KIND_LABEL[kind]} {counters[kind]}"
                 tok.meta = {**(tok.meta or {}), "label": label}

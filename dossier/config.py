@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -76,6 +77,7 @@ _PDF: dict[str, tuple[type, ...]] = {
 
 
 def slug(text: str) -> str:
+    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
     text = re.sub(r"[^\w\s-]", "", text.lower(), flags=re.UNICODE)
     text = re.sub(r"[\s_-]+", "-", text).strip("-")
     return text.encode("ascii", "ignore").decode() or ""

@@ -1,0 +1,157 @@
+"""The PDF, checked with poppler's pdftotext, pdffonts and pdfinfo. One PDF build for the
+whole module (each takes a few seconds)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+
+import pytest
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not all(shutil.which(t) for t in ("pdftotext", "pdffonts", "pdfinfo")),
+                       reason="poppler-utils is not installed"),
+]
+
+TOML = """\
+title = "Printed Report"
+authors = ["Ann Author", "Bob Writer"]
+date = "2025-01-02"
+csl = "apa"
+chapters = ["chapters/01-first.md", "chapters/02-second.md"]
+"""
+FIRST = """\
+# First Chapter
+
+Opening text citing [@smith2020, p. 4].[^n1]
+
+## Background {#sec-background}
+
+See @fig-dot and @sec-second.
+
+![A small dot](../img/dot.png){#fig-dot}
+
+[^n1]: A footnote about wells, citing @jones2019.
+"""
+SECOND = """\
+# Second Chapter {#sec-second}
+
+Back to @sec-background, citing @smith2020 again.
+"""
+
+
+def run(*cmd: str) -> str:
+    return subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=60).stdout
+
+
+@pytest.fixture(scope="module")
+def printed(project_factory, build_project, texts):
+    root = project_factory({
+        "dossier.toml": TOML, "chapters/01-a.md": None, "chapters/01-first.md": FIRST,
+        "chapters/02-second.md": SECOND, "img/dot.png": texts.png(),
+        "references.bib": texts.smith + "\n" + texts.jones,
+    }, name="printed")
+    site = build_project(root, html=True, pdf=False)
+    assert site.result.ok
+    html_before = {p.relative_to(site.html): p.read_bytes() for p in site.html.rglob("*")
+                   if p.is_file()}
+    built = build_project(root, html=False, pdf=True)
+    pdf = root / "build" / "printed-report.pdf"
+    return built, pdf, html_before
+
+
+@pytest.fixture(scope="module")
+def pages(printed) -> list[str]:
+    _, pdf, _ = printed
+    return run("pdftotext", "-layout", str(pdf), "-").split("\f")
+
+
+def test_pdf_build_is_clean(printed):
+    built, pdf, _ = printed
+    assert [d.format() for d in built.result.diagnostics] == []
+    assert built.result.outputs == ("build/printed-report.pdf",)
+    assert pdf.read_bytes().startswith(b"%PDF-")
+    assert not list(pdf.parent.glob(".print.html"))
+
+
+def test_pdf_only_build_keeps_the_site(printed):
+    built, _, html_before = printed
+    html = built.root / "build" / "html"
+    assert {p.relative_to(html): p.read_bytes() for p in html.rglob("*")
+            if p.is_file()} == html_before
+
+
+def test_title_page(pages):
+    title_page = pages[0]
+    assert "Printed Report" in title_page
+    assert "Ann Author, Bob Writer" in title_page
+    assert "2025-01-02" in title_page
+
+
+def _first_page_with(pages: list[str], pattern: str, after: int) -> int:
+    """1-based number of the first page after `after` whose text matches."""
+    for number, text in enumerate(pages, 1):
+        if number > after and re.search(pattern, text, re.M):
+            return number
+    raise AssertionError(f"{pattern!r} is on no page after {after}")
+
+
+def test_contents_with_page_numbers(pages):
+    toc_page = _first_page_with(pages, r"^\s*Contents\s*$", 0)
+    toc = pages[toc_page - 1]
+    entries = dict(re.findall(r"^\s*((?:\d+(?:\.\d+)? )?[A-Z][\w ]+?)[ .]+(\d+)\s*$", toc,
+                              re.M))
+    assert set(entries) == {"1 First Chapter", "1.1 Background", "2 Second Chapter",
+                            "Bibliography"}
+    first = _first_page_with(pages, r"^\s*1 First Chapter\s*$", toc_page)
+    second = _first_page_with(pages, r"^\s*2 Second Chapter\s*$", toc_page)
+    bibliography = _first_page_with(pages, r"^\s*Bibliography\s*$", toc_page)
+    assert toc_page < first < second < bibliography
+    assert entries["1 First Chapter"] == str(first)
+    assert entries["1.1 Background"] == str(first)
+    assert entries["2 Second Chapter"] == str(second)
+    assert entries["Bibliography"] == str(bibliography)
+
+
+def test_body_text_footnote_and_cross_references(pages):
+    text = "\n".join(pages)
+    assert "Opening text citing (Smith, 2020, p. 4)." in text
+    assert "See Figure 1 and Chapter 2." in text
+    assert "Figure 1: A small dot" in text
+    assert "Back to Section 1.1, citing Smith (2020) again." in text
+    assert re.search(r"^\s*1\. A footnote about wells, citing Jones \(2019\)\.\s*$", text, re.M)
+
+
+def test_bibliography_cites_the_pages(pages):
+    toc_page = _first_page_with(pages, r"^\s*Contents\s*$", 0)
+    first = _first_page_with(pages, r"^\s*1 First Chapter\s*$", toc_page)
+    second = _first_page_with(pages, r"^\s*2 Second Chapter\s*$", toc_page)
+    bibliography = pages[_first_page_with(pages, r"^\s*Bibliography\s*$", toc_page) - 1]
+    flat = " ".join(bibliography.split())
+    assert (f"Jones, B. (2019). An article on examples. Journal of Examples, 3, 1\u201310. "
+            f"Cited on p. {first}.") in flat
+    assert (f"Smith, J. (2020). A book about things. Example Press. "
+            f"Cited on pp. {first}, {second}.") in flat
+
+
+def test_all_fonts_are_embedded(printed):
+    _, pdf, _ = printed
+    rows = run("pdffonts", str(pdf)).splitlines()
+    assert rows[1].startswith("-----")
+    fonts = rows[2:]
+    assert fonts
+    for row in fonts:
+        m = re.search(r"\s(yes|no)\s+(yes|no)\s+(yes|no)\s+\d+\s+\d+\s*$", row)
+        assert m, row
+        assert m.group(1) == "yes", f"not embedded: {row}"
+
+
+def test_document_information(printed):
+    _, pdf, _ = printed
+    info = dict(re.findall(r"^(\w[\w ]*?):\s+(.*)$", run("pdfinfo", str(pdf)), re.M))
+    assert info["Title"] == "Printed Report"
+    assert info["Author"] == "Ann Author, Bob Writer"
+    assert info["Creator"] == "dossier"
+    assert int(info["Pages"]) >= 5
