@@ -104,7 +104,8 @@ def parse_bibtex(text: str, rel: str) -> tuple[Bibliography, tuple[Diagnostic, .
 
     if not library.entries and not diags and not text.strip():
         diags.append(warning("bib.empty", "the bibliography is empty", Location(rel)))
-    return Bibliography(tuple(entries), "\n\n".join(clean) + "\n"), tuple(diags)
+    strings_raw = "\n".join(b.raw for b in library.blocks if isinstance(b, bm.String))
+    return Bibliography(tuple(entries), "\n\n".join(clean) + "\n", strings_raw), tuple(diags)
 
 
 def _parse_failure(block: bm.ParsingFailedBlock, loc: Location) -> Diagnostic:

@@ -15,7 +15,8 @@ from . import cite, timeline
 from .bib import load_bibliography
 from .collect import Collected, collect, unused_entries
 from .config import CONFIG_NAME, Config, load_config, unsafe_output
-from .diagnostics import Diagnostic, Location, error, has_errors, sort, strict as to_strict
+from .diagnostics import Diagnostic, Location, error, has_errors, sort
+from .diagnostics import strict as to_strict
 from .load import read_text
 from .markdown import ParsedChapter, make_parser, parse_chapter
 from .media import resolve_images
@@ -127,13 +128,12 @@ def format_citations(analysis: Analysis) -> tuple[Formatted | None, list[Diagnos
     assert analysis.style is not None
     config, collected = analysis.config, analysis.collected
     try:
-        items, warnings = cite.bibtex_to_csl(analysis.bibliography.clean_bibtex)
+        bib = analysis.bibliography
         wanted = set(collected.citing) | set(config.nocite)
-        if "*" not in wanted:
-            items = [i for i in items if i.get("id") in wanted]
+        bibtex = bib.clean_bibtex if "*" in wanted else bib.subset(wanted)
         requests = [cite.ClusterRequest(c.id, c.source, c.in_note) for c in collected.clusters]
-        formatted = cite.format_citations(requests, items, analysis.style, config.language,
-                                          config.nocite)
+        formatted, warnings = cite.format_citations(requests, bibtex, analysis.style,
+                                                    config.language, config.nocite)
     except cite.EngineError as exc:
         return None, [error("cite.engine", f"citation formatting failed: {exc}",
                             Location(config.bibliography))]

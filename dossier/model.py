@@ -29,6 +29,23 @@ class Entry:
 class Bibliography:
     entries: tuple[Entry, ...]
     clean_bibtex: str  # only the blocks that parsed, for the formatting engine
+    strings_bibtex: str = ""  # the @string macros, which every subset needs
+
+    def subset(self, keys: set[str]) -> str:
+        """BibTeX for the given entries and the crossref/xdata parents they need."""
+        entries = self.by_key()
+        wanted, queue = set(), [k for k in keys if k in entries]
+        while queue:
+            key = queue.pop()
+            if key in wanted:
+                continue
+            wanted.add(key)
+            for field in ("crossref", "xdata"):
+                for parent in entries[key].get(field).split(","):
+                    if parent.strip() in entries:
+                        queue.append(parent.strip())
+        raws = [e.raw for e in self.entries if e.key in wanted]
+        return "\n\n".join([self.strings_bibtex, *raws]) + "\n"
 
     def by_key(self) -> dict[str, Entry]:
         return {e.key: e for e in self.entries}

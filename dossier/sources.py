@@ -7,11 +7,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .archive import (LOCK_NAME, Archived, entry_fingerprint, locate, lock_record,
-                      read_archive, read_lock, today, write_lock)
+from .archive import (
+    LOCK_NAME,
+    Archived,
+    entry_fingerprint,
+    locate,
+    lock_record,
+    read_archive,
+    read_lock,
+    today,
+    write_lock,
+)
 from .diagnostics import Diagnostic, Location, error, warning
 from .model import Bibliography, Cluster, Entry
-from .quotes import QuoteCheck, Quotation, check
+from .quotes import Quotation, QuoteCheck, check
 
 
 @dataclass(frozen=True, slots=True)

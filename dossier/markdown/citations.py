@@ -97,7 +97,7 @@ def _push(state: StateInline, kind: str, source: str, items: list[dict[str, Any]
 
 def bracketed_rule(state: StateInline, silent: bool) -> bool:
     src, pos = state.src, state.pos
-    if src[pos] != "[" or "@" not in src[pos:pos + 200] and "@" not in src[pos:]:
+    if src[pos] != "[" or ("@" not in src[pos:pos + 200] and "@" not in src[pos:]):
         return False
     end = _closing_bracket(src, pos)
     if end < 0 or src[end + 1:end + 2] in ("(", "["):

@@ -66,7 +66,7 @@ def _table_end(tokens: list[Token], start: int) -> int:
 
 def _is_caption(tokens: list[Token], j: int) -> bool:
     return (
-        0 <= j and j + 2 < len(tokens)
+        j >= 0 and j + 2 < len(tokens)
         and tokens[j].type == "paragraph_open"
         and tokens[j + 1].type == "inline"
         and bool(_CAPTION.match(tokens[j + 1].content))
