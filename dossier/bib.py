@@ -88,6 +88,9 @@ def parse_bibtex(text: str, rel: str) -> tuple[Bibliography, tuple[Diagnostic, .
                                "the entry is skipped", loc))
         elif isinstance(block, bm.ParsingFailedBlock):
             diags.append(_parse_failure(block, loc))
+        elif isinstance(block, bm.Entry) and not block.key.strip():
+            diags.append(error("bib.syntax", f"@{block.entry_type} entry has no citation key; "
+                               "the entry is skipped", loc))
         elif isinstance(block, bm.Entry):
             entry, more = _entry(block, rel, strings)
             diags.extend(more)

@@ -14,7 +14,7 @@ from pathlib import Path
 from . import cite, timeline
 from .bib import load_bibliography
 from .collect import Collected, collect, unused_entries
-from .config import CONFIG_NAME, Config, load_config, unsafe_output
+from .config import BUILD_MARKER, CONFIG_NAME, Config, load_config, unsafe_output
 from .diagnostics import Diagnostic, Location, error, has_errors, sort
 from .diagnostics import strict as to_strict
 from .load import read_text
@@ -185,6 +185,7 @@ def build(root: Path, *, html: bool = True, pdf: bool = True, strict: bool = Fal
                           for rel in sorted(set(analysis.images.values()))})
             write_files(stage, files)
             outputs.append(f"{out_name}/html/index.html")
+        write_files(stage, {BUILD_MARKER: b"made by dossier; replaced on every build\n"})
         changes = report(analysis.evidence, analysis.collected.citing)
         write_files(stage, {"changes.json": (json.dumps(changes, indent=2, ensure_ascii=False)
                                              + "\n").encode("utf-8")})

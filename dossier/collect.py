@@ -44,8 +44,11 @@ def walk(tokens: Sequence[Token]) -> Iterator[tuple[Token, bool]]:
         elif tok.type == "footnote_block_close":
             in_note = False
         yield tok, in_note
-        for child in tok.children or ():
+        stack = list(reversed(tok.children or ()))
+        while stack:  # nested: a citation may sit in an image's caption
+            child = stack.pop()
             yield child, in_note
+            stack.extend(reversed(child.children or ()))
 
 
 def column(lines: Sequence[str], line0: int, source: str) -> int:
@@ -106,7 +109,7 @@ def collect(parsed: Sequence[ParsedChapter], keys: Sequence[str]) -> tuple[Colle
                     for deeper in range(level, 6):
                         section[deeper] = 0
                     label_no = ".".join(str(n) for n in section[:level])
-                elif level == 1:
+                elif level == 1 and numbered:
                     label_no = str(number)
                 given = str(tok.attrs.get("id") or "")
                 ident = claim(given or slug(text) or f"s{number}-{i}", loc, bool(given))

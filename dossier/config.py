@@ -190,9 +190,25 @@ def _sub_table(raw: dict[str, Any], table: str, schema: dict[str, tuple[type, ..
     return cls(**good)
 
 
+BUILD_MARKER = ".dossier-build"
+
+
+def _is_build(folder: Path) -> bool:
+    if (folder / BUILD_MARKER).exists():
+        return True
+    index = folder / "html" / "index.html"  # a build from before the marker existed
+    try:
+        return index.is_file() and 'content="dossier"' in index.read_text("utf-8")[:2000]
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
 def unsafe_output(root: Path, output: str) -> bool:
-    """The output folder is wiped on every build, so it may not hold the project."""
+    """The output folder is replaced on every build, so it may hold nothing but a
+    previous build: not the project, an input, a file, or a folder of other things."""
     out = (root / output).resolve()
+    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not _is_build(out))):
+        return True
     project = root.resolve()
     protected = [project / name for name in ("chapters", "sources", "templates", "dossier")]
     return (

@@ -32,7 +32,8 @@ def read_events(root: Path, rel: str, loc: Location, keys: Collection[str]
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"at line (\d+), column (\d+)", str(exc))
         where = Location(rel, int(m.group(1)), int(m.group(2))) if m else Location(rel)
-        return [], [error("timeline.syntax", f"invalid TOML: {exc}", where)]
+        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        return [], [error("timeline.syntax", f"invalid TOML: {message}", where)]
     events = data.get("event", [])
     if not isinstance(events, list) or not events:
         return [], [error("timeline.empty", f"'{rel}' has no [[event]] entries", loc)]
@@ -40,6 +41,10 @@ def read_events(root: Path, rel: str, loc: Location, keys: Collection[str]
     good = []
     for n, event in enumerate(events, 1):
         where = Location(rel, _event_line(root / rel, n))
+        if not isinstance(event, dict):
+            diags.append(error("timeline.field", f"event {n} must be a table ([[event]])",
+                               where))
+            continue
         year, label, cites = event.get("year"), event.get("label"), event.get("cite", [])
         if not isinstance(year, int) or isinstance(year, bool):
             diags.append(error("timeline.field", f"event {n}: 'year' must be an integer",

@@ -370,8 +370,6 @@ def test_output_folder_holding_the_project_is_refused(run_cli, make_project, out
     assert snapshot(root.parent) == before
 
 
-@pytest.mark.xfail(strict=True, reason="bug: an output folder holding project inputs "
-                                       "(images, the .bib) is accepted and then wiped")
 @pytest.mark.parametrize("output", ["img", "references.bib"])
 def test_output_folder_holding_inputs_is_refused(run_cli, make_project, texts, output):
     root = make_project({"chapters/01-a.md": texts.chapter + "\n![A dot](../img/dot.png)\n",
@@ -506,8 +504,6 @@ def test_same_heading_text_in_two_chapters_is_fine():
     assert collected.targets[ids[3]].page == "02-c.html"
 
 
-@pytest.mark.xfail(strict=True, reason="bug: '# Preface {.unnumbered}' is still numbered "
-                                       "as chapter 1")
 def test_unnumbered_chapter_heading():
     collected, _ = _collect("# Preface {.unnumbered}\n\nText.\n")
     assert collected.targets["preface"].label == "Preface"
@@ -634,8 +630,6 @@ def test_timeline_event_without_a_year_is_an_error(run_cli, make_project, texts)
         "1 error, 0 warnings"]
 
 
-@pytest.mark.xfail(strict=True, reason="bug: the TOML error message repeats its location "
-                                       "('(at line 1, column 8)') after file:line:col")
 def test_timeline_toml_syntax_error(run_cli, make_project, texts):
     root = make_project({"chapters/01-a.md": TIMELINE_CHAPTER, "data/timeline.toml": "[[event]\n",
                          "references.bib": texts.smith + "\n" + texts.jones})
@@ -647,8 +641,6 @@ def test_timeline_toml_syntax_error(run_cli, make_project, texts):
         "1 error, 0 warnings"]
 
 
-@pytest.mark.xfail(strict=True, reason="bug: 'event' entries that are not tables crash the "
-                                       "build (AttributeError in timeline.read_events)")
 def test_timeline_events_that_are_not_tables(run_cli, make_project, texts):
     root = make_project({"chapters/01-a.md": TIMELINE_CHAPTER,
                          "data/timeline.toml": "event = [1990, 2001]\n",

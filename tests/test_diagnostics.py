@@ -273,8 +273,6 @@ def test_missing_comma_in_bibtex_is_a_syntax_error(run_cli, make_project, texts)
     assert re.fullmatch(r"references\.bib:(8|9): error: .*\[bib\.syntax\]", errors[0])
 
 
-@pytest.mark.xfail(strict=True, reason="bug: an entry without a key passes 'check' and only "
-                                       "fails later in pandoc, with no line in references.bib")
 def test_entry_without_key_is_reported_at_its_line(run_cli, make_project, texts):
     bad = "@book{,\n  author = {Doe, Jo},\n  title  = {No Key},\n}\n"
     root = make_project({"chapters/01-a.md": CITING_BOTH,
