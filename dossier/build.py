@@ -14,7 +14,7 @@ from pathlib import Path
 from . import cite, timeline
 from .bib import load_bibliography
 from .collect import Collected, collect, unused_entries
-from .config import BUILD_MARKER, CONFIG_NAME, Config, load_config, unsafe_output
+from .config import BUILD_MARKER, CONFIG_NAME, Config, key_line, load_config, unsafe_output
 from .diagnostics import Diagnostic, Location, error, has_errors, sort
 from .diagnostics import strict as to_strict
 from .load import read_text
@@ -62,8 +62,9 @@ def analyse(root: Path, progress: Progress = log.info) -> tuple[Analysis | None,
     md = make_parser()
     parsed: list[ParsedChapter] = []
     seen: set[str] = set()
-    for number, rel in enumerate(config.chapters, 1):
-        where = Location(CONFIG_NAME, _chapter_line(root, rel))
+    config_text = _config_text(root)
+    for rel in config.chapters:
+        where = Location(CONFIG_NAME, _quoted_line(config_text, rel))
         if rel in seen:
             found.append(error("config.duplicate-chapter", f"chapter '{rel}' is listed twice",
                                where))
@@ -75,7 +76,6 @@ def analyse(root: Path, progress: Progress = log.info) -> tuple[Analysis | None,
             chapter = parse_chapter(md, text, rel)
             found.extend(chapter.diagnostics)
             parsed.append(chapter)
-        del number
     bib, more = load_bibliography(root, config.bibliography)
     found.extend(more)
     keys = [e.key for e in bib.entries]
@@ -84,11 +84,11 @@ def analyse(root: Path, progress: Progress = log.info) -> tuple[Analysis | None,
     for key in config.nocite:
         if key != "*" and key not in keys:
             found.append(error("cite.unknown-key", f"unknown citation key '{key}' in nocite",
-                               Location(CONFIG_NAME, _chapter_line(root, key))))
+                               Location(CONFIG_NAME, _quoted_line(config_text, key))))
     found.extend(unused_entries(keys, collected.citing, config.nocite,
                                 {e.key: e.location for e in bib.entries}))
-    style, more = cite.resolve_style(root, config.csl, Location(CONFIG_NAME,
-                                                                  _key_line(root, "csl")))
+    style, more = cite.resolve_style(root, config.csl,
+                                     Location(CONFIG_NAME, key_line(config_text, "csl")))
     found.extend(more)
     images, data_figures, more = resolve_images(root, parsed)
     found.extend(more)
@@ -107,21 +107,16 @@ def analyse(root: Path, progress: Progress = log.info) -> tuple[Analysis | None,
     return analysis, analysis.diagnostics
 
 
-def _chapter_line(root: Path, needle: str) -> int:
+def _config_text(root: Path) -> str:
+    """dossier.toml once more, only to point diagnostics at the right line."""
     try:
-        lines = (root / CONFIG_NAME).read_text(encoding="utf-8").splitlines()
-    except OSError:
-        return 0
-    return next((n for n, line in enumerate(lines, 1) if f'"{needle}"' in line), 0)
+        return (root / CONFIG_NAME).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ""
 
 
-def _key_line(root: Path, key: str) -> int:
-    from .config import _key_line as find
-
-    try:
-        return find((root / CONFIG_NAME).read_text(encoding="utf-8"), key)
-    except OSError:
-        return 0
+def _quoted_line(text: str, needle: str) -> int:
+    return next((n for n, line in enumerate(text.splitlines(), 1) if f'"{needle}"' in line), 0)
 
 
 def format_citations(analysis: Analysis) -> tuple[Formatted | None, list[Diagnostic]]:

@@ -83,7 +83,7 @@ def slug(text: str) -> str:
     return text.encode("ascii", "ignore").decode() or ""
 
 
-def _key_line(text: str, key: str, table: str = "") -> int:
+def key_line(text: str, key: str, table: str = "") -> int:
     """The 1-based line where `key =` is set (inside [table] when given); 0 if unknown."""
     current = ""
     for number, line in enumerate(text.splitlines(), 1):
@@ -123,7 +123,7 @@ def parse_config(root: Path, text: str) -> tuple[Config | None, tuple[Diagnostic
     values: dict[str, Any] = {}
 
     def where(key: str, table: str = "") -> Location:
-        return Location(CONFIG_NAME, _key_line(text, key, table))
+        return Location(CONFIG_NAME, key_line(text, key, table))
 
     for key, value in data.items():
         if key not in _TOP:
@@ -176,7 +176,7 @@ def _sub_table(raw: dict[str, Any], table: str, schema: dict[str, tuple[type, ..
                cls: type[Any], text: str, diags: list[Diagnostic]) -> Any:
     good: dict[str, Any] = {}
     for key, value in raw.items():
-        loc = Location(CONFIG_NAME, _key_line(text, key, table))
+        loc = Location(CONFIG_NAME, key_line(text, key, table))
         if key not in schema:
             diags.append(error("config.unknown-key", f"unknown key '{table}.{key}'", loc,
                                did_you_mean(key, schema)))

@@ -40,7 +40,7 @@ class Evidence:
     checks: tuple[QuoteCheck, ...]
 
 
-def gather(root: Path, bib: Bibliography, sources_dir: str, cited: set[str]
+def gather(root: Path, bib: Bibliography, sources_dir: str
            ) -> tuple[dict[str, Archived], list[Diagnostic]]:
     archives: dict[str, Archived] = {}
     diags: list[Diagnostic] = []
@@ -53,7 +53,6 @@ def gather(root: Path, bib: Bibliography, sources_dir: str, cited: set[str]
         diags.extend(more)
         if archived:
             archives[entry.key] = archived
-    del cited
     return archives, diags
 
 
@@ -91,7 +90,7 @@ def evaluate(root: Path, bib: Bibliography, sources_dir: str,
              citing: dict[str, tuple[Cluster, ...]], quotations: Sequence[Quotation]
              ) -> tuple[Evidence, list[Diagnostic]]:
     cited = set(citing)
-    archives, diags = gather(root, bib, sources_dir, cited)
+    archives, diags = gather(root, bib, sources_dir)
     lock, more = read_lock(root)
     diags.extend(more)
     checks = tuple(check(q, archives) for q in quotations)
