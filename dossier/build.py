@@ -14,7 +14,7 @@ from pathlib import Path
 from . import cite, timeline
 from .bib import load_bibliography
 from .collect import Collected, collect, unused_entries
-from .config import BUILD_MARKER, CONFIG_NAME, Config, key_line, load_config, unsafe_output
+from .config import BUILD_MARKER, CONFIG_NAME, Config, key_line, load_config, output_problem
 from .diagnostics import Diagnostic, Location, error, has_errors, sort
 from .diagnostics import strict as to_strict
 from .load import read_text
@@ -156,9 +156,9 @@ def build(root: Path, *, html: bool = True, pdf: bool = True, strict: bool = Fal
         return Result(finish(found, strict), analysis=analysis)
     config = analysis.config
     out_name = output or config.output
-    if unsafe_output(root, out_name):
-        found.append(error("config.output", f"output folder '{out_name}' would overwrite the "
-                           "project or its inputs"))
+    problem = output_problem(root, out_name, (*config.inputs, *analysis.images.values()))
+    if problem:
+        found.append(error("config.output", problem))
         return Result(finish(found, strict), analysis=analysis)
     progress(f"formatting {len(analysis.collected.clusters)} citations with pandoc")
     formatted, more = format_citations(analysis)
@@ -166,7 +166,7 @@ def build(root: Path, *, html: bool = True, pdf: bool = True, strict: bool = Fal
     if formatted is None or has_errors(finish(found, strict)):
         return Result(finish(found, strict), analysis=analysis)
     si = SiteInput(config, analysis.parsed, analysis.collected, formatted, analysis.images,
-                   analysis.figures)
+                   analysis.figures, analysis.bibliography, analysis.evidence)
     out = (root / out_name).resolve()
     stage = stage_dir(out)
     outputs: list[str] = []

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import tomllib
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,14 @@ CONFIG_NAME = "dossier.toml"
 @dataclass(frozen=True, slots=True)
 class HtmlOptions:
     chapter_bibliographies: bool = False
+    # Archived texts are often under copyright, so their full text is published only
+    # when asked: true for every source, or a list of cite keys.
+    publish_sources: bool | list[str] = False
+
+    def publishes(self, key: str) -> bool:
+        if isinstance(self.publish_sources, bool):
+            return self.publish_sources
+        return key in self.publish_sources
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +56,13 @@ class Config:
 
     @property
     def pdf_name(self) -> str:
-        return self.pdf.filename or (slug(self.title) or "dossier") + ".pdf"
+        return self.pdf.filename or file_stem(self.title) + ".pdf"
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        """Project-relative paths the build reads (for the output-folder guard)."""
+        style = (self.csl,) if self.csl.endswith(".csl") else ()
+        return (*self.chapters, self.bibliography, self.sources, *style)
 
 
 # key -> (field name, accepted python types, description used in messages)
@@ -68,7 +84,8 @@ _TOP: dict[str, tuple[str, tuple[type, ...], str]] = {
     "html": ("html", (dict,), "a table"),
     "pdf": ("pdf", (dict,), "a table"),
 }
-_HTML: dict[str, tuple[type, ...]] = {"chapter_bibliographies": (bool,)}
+_HTML: dict[str, tuple[type, ...]] = {"chapter_bibliographies": (bool,),
+                                      "publish_sources": (bool, list)}
 _PDF: dict[str, tuple[type, ...]] = {
     "filename": (str,),
     "timeout": (int,),
@@ -81,6 +98,32 @@ def slug(text: str) -> str:
     text = re.sub(r"[^\w\s-]", "", text.lower(), flags=re.UNICODE)
     text = re.sub(r"[\s_-]+", "-", text).strip("-")
     return text.encode("ascii", "ignore").decode() or ""
+
+
+# Names Windows reserves whatever the extension: a PDF called con.pdf cannot be copied there.
+_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
+             *(f"lpt{i}" for i in range(10))}
+MAX_STEM = 80
+
+
+def file_stem(title: str) -> str:
+    """A safe, non-empty file name stem from a title: ASCII letters, digits and '-',
+    at most MAX_STEM characters, never a Windows device name."""
+    stem = slug(title)[:MAX_STEM].strip("-") or "dossier"
+    return f"{stem}-dossier" if stem in _RESERVED else stem
+
+
+def filename_problem(name: str) -> str:
+    """Why `[pdf] filename` cannot be used as a file inside the output folder ('' if fine)."""
+    stem = name[:-4] if name.lower().endswith(".pdf") else ""
+    if not stem:
+        return "must be a file name ending in '.pdf'"
+    if "/" in name or "\\" in name or stem.startswith(".") or any(
+            unicodedata.category(c) == "Cc" for c in name):
+        return "must be a plain file name, without folders, a leading '.' or control characters"
+    if len(name.encode("utf-8")) > 200 or stem.lower().split(".")[0] in _RESERVED:
+        return "must be at most 200 bytes and not a reserved device name such as 'con'"
+    return ""
 
 
 def key_line(text: str, key: str, table: str = "") -> int:
@@ -162,10 +205,19 @@ def parse_config(root: Path, text: str) -> tuple[Config | None, tuple[Diagnostic
     values["html"] = _sub_table(values.get("html", {}), "html", _HTML, HtmlOptions, text, diags)
     values["pdf"] = _sub_table(values.get("pdf", {}), "pdf", _PDF, PdfOptions, text, diags)
 
-    for name in ("output",):
-        if name in values and unsafe_output(root, values[name]):
-            diags.append(error("config.output", f"output folder '{values[name]}' would "
-                               "overwrite the project or its inputs", where(name),
+    filename = values["pdf"].filename
+    if filename and filename_problem(filename):
+        diags.append(error("config.pdf-filename", f"'pdf.filename' {filename_problem(filename)}"
+                           f", not '{filename}'", Location(CONFIG_NAME, key_line(
+                               text, "filename", "pdf")), "for example 'report.pdf'"))
+    if "output" in values:
+        inputs = [str(values.get(k, d)) for k, d in (("bibliography", "references.bib"),
+                                                      ("sources", "sources"))]
+        if str(values.get("csl", "")).endswith(".csl"):
+            inputs.append(str(values["csl"]))
+        problem = output_problem(root, values["output"], (*values.get("chapters", ()), *inputs))
+        if problem:
+            diags.append(error("config.output", problem, where("output"),
                                "use a dedicated folder such as 'build'"))
     if diags:
         return None, tuple(diags)
@@ -203,16 +255,32 @@ def _is_build(folder: Path) -> bool:
         return False
 
 
-def unsafe_output(root: Path, output: str) -> bool:
-    """The output folder is replaced on every build, so it may hold nothing but a
-    previous build: not the project, an input, a file, or a folder of other things."""
-    out = (root / output).resolve()
-    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not _is_build(out))):
-        return True
+def output_problem(root: Path, output: str, inputs: Iterable[str] = ()) -> str:
+    """Why `output` may not be the output folder ('' if it may). The folder is replaced
+    on every build, so it may hold nothing but a previous build: not the project or a
+    folder above it, not an input or a folder holding or inside input folders, not a
+    file, not a folder of other things."""
     project = root.resolve()
-    protected = [project / name for name in ("chapters", "sources", "templates", "dossier")]
-    return (
-        out == project
-        or out in project.parents
-        or any(out == p or p in out.parents for p in protected)
-    )
+    out = (root / output).resolve()
+    named = [project / name for name in ("chapters", "sources", "templates", "dossier")]
+    files = [(root / rel).resolve() for rel in inputs if rel and not os.path.isabs(rel)]
+    folders = [*named, *(f for f in files if f.is_dir()),
+               *(f.parent for f in files if project in f.parent.parents)]
+    if (out == project or out in project.parents
+            or any(out == f or out in f.parents for f in files)
+            or any(out == d or d in out.parents for d in folders)):
+        return f"output folder '{output}' would overwrite the project or its inputs"
+    if out.exists() and not out.is_dir():
+        return f"output folder '{output}' is an existing file, not a folder"
+    try:
+        occupied = out.is_dir() and any(out.iterdir())
+    except OSError as exc:
+        return f"output folder '{output}' cannot be read: {exc.strerror}"
+    if occupied and not _is_build(out):
+        return (f"output folder '{output}' is not empty and holds no previous dossier build "
+                f"(no {BUILD_MARKER} file); dossier replaces the whole folder on every build")
+    return ""
+
+
+def unsafe_output(root: Path, output: str, inputs: Iterable[str] = ()) -> bool:
+    return bool(output_problem(root, output, inputs))

@@ -48,6 +48,8 @@ class QuoteCheck:
     key: str = ""
     page: str = ""
     passage: str = ""  # the matching passage, or the closest one when not found
+    # the passage split as (text before, the quoted words, text after), for highlighting
+    context: tuple[str, str, str] = ("", "", "")
 
 
 def normalise(text: str) -> str:
@@ -179,11 +181,12 @@ def check(quote: Quotation, archives: dict[str, Archived]) -> QuoteCheck:
         wanted = _pages_wanted(quote.cluster, key)
         for m in pattern.finditer(text) if pattern else ():
             page = _page_at(archives[key], starts, m.start())
-            passage = _context(text, m.start(), m.end())
+            parts = _context(text, m.start(), m.end())
+            passage = "".join(parts)
             if wanted and _paged(archives[key]) and not _on_page(page, wanted):
-                best = best or QuoteCheck(quote, "wrong-page", key, page, passage)
+                best = best or QuoteCheck(quote, "wrong-page", key, page, passage, parts)
                 continue
-            return QuoteCheck(quote, "found", key, page, passage)
+            return QuoteCheck(quote, "found", key, page, passage, parts)
     if best:
         return best
     key = keys[0]
@@ -214,10 +217,12 @@ def _page_at(archive: Archived, starts: list[int], offset: int) -> str:
     return archive.pages[index][0] if archive.pages else ""
 
 
-def _context(text: str, start: int, end: int, pad: int = 60) -> str:
+def _context(text: str, start: int, end: int, pad: int = 60) -> tuple[str, str, str]:
     a = text.rfind(" ", 0, max(0, start - pad)) + 1
     b = text.find(" ", min(len(text), end + pad))
-    return ("…" if a > 0 else "") + text[a:b if b > 0 else len(text)] + ("…" if b > 0 else "")
+    b = b if b > 0 else len(text)
+    return (("…" if a > 0 else "") + text[a:start], text[start:end],
+            text[end:b] + ("…" if b < len(text) else ""))
 
 
 def closest(quote: str, text: str) -> tuple[int, str]:

@@ -1,10 +1,22 @@
 // Progressive enhancement only: the site reads fine without it.
-// Shows the formatted reference of a citation on hover or keyboard focus.
+// Shows the formatted reference of a citation on hover or keyboard focus, and for a
+// quotation the passage of the archived source it matches. The data sits in the page
+// (<template id="cite-data">), so this works from file:// too.
 (function () {
   "use strict";
   var cache = {};
+  var data = document.getElementById("cite-data");
+  data = data ? data.content : null;
+  function embedded(selector) {
+    var el = data ? data.querySelector(selector) : null;
+    return el ? el.innerHTML : "";
+  }
   function entryFor(href, done) {
     var parts = href.split("#"), page = parts[0], id = decodeURIComponent(parts[1] || "");
+    if (id.indexOf("ref-") === 0 && data) {
+      var found = embedded('[data-ref="' + CSS.escape(id.slice(4)) + '"]');
+      if (found) { return done(found); }
+    }
     if (!page) { var el = document.getElementById(id); return done(el ? el.innerHTML : ""); }
     if (cache[page]) { return done(pick(cache[page], id)); }
     if (location.protocol === "file:") { return done(""); }
@@ -26,7 +38,13 @@
   tip.hidden = true;
   document.body.appendChild(tip);
   function show(a) {
+    var cite = a.closest(".citation"), citeId = cite ? cite.id : "";
+    if (!citeId && cite && cite.previousElementSibling && cite.previousElementSibling.classList.contains("cite-anchor")) {
+      citeId = cite.previousElementSibling.id;
+    }
+    var quote = citeId ? embedded('[data-quote="' + CSS.escape(citeId) + '"]') : "";
     entryFor(a.getAttribute("href"), function (html) {
+      if (quote) { html = (html || "") + '<div class="popover-quote">' + quote + "</div>"; }
       if (!html) { return; }
       tip.innerHTML = html;
       tip.hidden = false;

@@ -14,7 +14,9 @@ from markupsafe import Markup
 from ..collect import ChapterInfo, Collected
 from ..config import Config
 from ..markdown import ParsedChapter
-from ..model import Formatted
+from ..model import Bibliography, Formatted
+from ..sources import Evidence
+from .evidence import popover_data, source_pages
 from .markup import RenderContext, configure, render_chapter
 from .theme import environment, theme_file
 
@@ -29,6 +31,8 @@ class SiteInput:
     formatted: Formatted
     images: dict[str, str]  # src -> project-relative path
     figures: dict[str, str]  # src -> inline SVG
+    bibliography: Bibliography | None = None
+    evidence: Evidence | None = None
 
 
 def site_context(config: Config) -> dict[str, Any]:
@@ -67,6 +71,12 @@ def render_site(si: SiteInput, md: MarkdownIt, changes: dict[str, Any] | None = 
     base = {"site": site_context(si.config), "contents": contents(chapters),
             "has_bibliography": bool(si.formatted.order), "has_changes": changes is not None}
     files: dict[str, bytes] = {}
+    sources = (source_pages(si.config, si.bibliography, si.formatted, si.evidence,
+                            si.collected.citing, page_of,
+                            {c.path: f"{c.number} {c.title_text}" for c in chapters})
+               if si.evidence is not None and si.bibliography is not None else [])
+    source_of = {p.key: p.name for p in sources}
+    checks = si.evidence.checks if si.evidence is not None else ()
 
     def emit(name: str, template: str, **extra: Any) -> None:
         text = env.get_template(template).render(**base, current=name, **extra)
@@ -91,6 +101,7 @@ def render_site(si: SiteInput, md: MarkdownIt, changes: dict[str, Any] | None = 
              body=Markup(body), notes=[{"id": cid, "html": Markup(note)} for cid, note in
                                        ctx.notes],
              chapter_refs=chapter_refs,
+             popovers=popover_data(info.clusters, si.formatted, checks, source_of),
              prev={"page": prev.page if prev else "index.html",
                    "title": prev.title_text if prev else "Contents"},
              next=({"page": nxt.page, "title": nxt.title_text} if nxt else
@@ -99,12 +110,23 @@ def render_site(si: SiteInput, md: MarkdownIt, changes: dict[str, Any] | None = 
     if si.formatted.order:
         links = backlinks(si, page_of, "site")
         entries = [{"key": k, "html": Markup(si.formatted.bibliography[k]),
-                    "backlinks": links.get(k, [])} for k in si.formatted.order]
+                    "backlinks": links.get(k, []), "source": source_of.get(k, "")}
+                   for k in si.formatted.order]
         last = chapters[-1] if chapters else None
         emit("bibliography.html", "bibliography.html", entries=entries,
              prev={"page": last.page, "title": last.title_text} if last else None, next=None)
+    for page in sources:
+        emit(page.name, "source.html", source={**page.context,
+                                               "reference": Markup(page.context["reference"])},
+             prev={"page": "changes.html", "title": "Sources and changes"}, next=None)
     if changes is not None:
-        emit("changes.html", "changes.html", report=changes, prev=None, next=None)
+        listing = [{"key": p.key, "page": p.name, "path": p.context["path"],
+                    "state": p.context["state"], "locked": p.context["locked"],
+                    "quotations": len(p.context["quotations"]),
+                    "found": sum(q["status"] == "found" for q in p.context["quotations"])}
+                   for p in sources]
+        emit("changes.html", "changes.html", report=changes, sources=listing, prev=None,
+             next=None)
     for name in STATIC:
         files[f"assets/{name}"] = theme_file(si.config.root, name).read_bytes()
     return files
