@@ -10,6 +10,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from . import cite, timeline
 from .bib import load_bibliography
@@ -46,6 +47,8 @@ class Result:
     diagnostics: tuple[Diagnostic, ...]
     outputs: tuple[str, ...] = ()
     analysis: Analysis | None = field(default=None, compare=False)
+    # what this build made afresh (site pages, the PDF); the rest came from the last build
+    rendered: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -120,19 +123,30 @@ def _quoted_line(text: str, needle: str) -> int:
 
 
 def format_citations(analysis: Analysis) -> tuple[Formatted | None, list[Diagnostic]]:
+    formatted, diags, _ = format_cached(analysis, {})
+    return formatted, diags
+
+
+def format_cached(analysis: Analysis, record: dict[str, Any]
+                  ) -> tuple[Formatted | None, list[Diagnostic], dict[str, Any]]:
+    """Every citation formatted, reusing the cache `record` of the last build; returns
+    the record to keep for the next one."""
+    from .formatting import Request, format_all
+
     assert analysis.style is not None
     config, collected = analysis.config, analysis.collected
+    requests = [Request(c.source, c.in_note, tuple(i.key for i in c.items))
+                for c in collected.clusters]
     try:
-        bib = analysis.bibliography
-        wanted = set(collected.citing) | set(config.nocite)
-        bibtex = bib.clean_bibtex if "*" in wanted else bib.subset(wanted)
-        requests = [cite.ClusterRequest(c.id, c.source, c.in_note) for c in collected.clusters]
-        formatted, warnings = cite.format_citations(requests, bibtex, analysis.style,
-                                                    config.language, config.nocite)
+        out, bib, warnings, record = format_all(
+            requests, analysis.bibliography, set(collected.citing), analysis.style,
+            config.language, config.nocite, record)
     except cite.EngineError as exc:
         return None, [error("cite.engine", f"citation formatting failed: {exc}",
-                            Location(config.bibliography))]
-    return formatted, cite.engine_warnings(warnings, config.bibliography)
+                            Location(config.bibliography))], {}
+    citations = {c.id: f for c, f in zip(collected.clusters, out, strict=True)}
+    formatted = Formatted(citations, bib.bibliography, bib.order, bib.note_style)
+    return formatted, cite.engine_warnings(warnings, config.bibliography), record
 
 
 def finish(diags: list[Diagnostic] | tuple[Diagnostic, ...], strict: bool) -> tuple[
@@ -147,7 +161,8 @@ def check(root: Path, strict: bool = False, progress: Progress = log.info) -> Re
 
 def build(root: Path, *, html: bool = True, pdf: bool = True, strict: bool = False,
           output: str | None = None, progress: Progress = log.info) -> Result:
-    from .render.site import SiteInput, render_site
+    from . import cache as caching
+    from .render.site import SiteInput, build_site
     from .write import discard, stage_dir, swap, write_files
 
     analysis, diags = analyse(root, progress)
@@ -160,25 +175,34 @@ def build(root: Path, *, html: bool = True, pdf: bool = True, strict: bool = Fal
     if problem:
         found.append(error("config.output", problem))
         return Result(finish(found, strict), analysis=analysis)
-    progress(f"formatting {len(analysis.collected.clusters)} citations with pandoc")
-    formatted, more = format_citations(analysis)
+    out = (root / out_name).resolve()
+    cache, more = caching.load(out)
+    found.extend(more)
+    progress(f"formatting {len(analysis.collected.clusters)} citations")
+    formatted, more, record = format_cached(analysis, cache.citations)
     found.extend(more)
     if formatted is None or has_errors(finish(found, strict)):
         return Result(finish(found, strict), analysis=analysis)
     si = SiteInput(config, analysis.parsed, analysis.collected, formatted, analysis.images,
                    analysis.figures, analysis.bibliography, analysis.evidence)
-    out = (root / out_name).resolve()
     stage = stage_dir(out)
     outputs: list[str] = []
+    made: dict[str, list[str]] = {}  # the new cache's outputs
+    rendered: list[str] = []
     try:
         if html:
-            progress("writing the HTML site")
             changes_page = report(analysis.evidence, analysis.collected.citing)
-            files = {f"html/{name}": data for name, data in
-                     render_site(si, make_parser(), changes_page).items()}
+            site = build_site(si, make_parser(), changes_page, reuse=lambda name, fp: (
+                caching.reuse(cache, out, f"html/{name}", fp)))
+            files = {f"html/{name}": data for name, data in site.files.items()}
+            made.update({f"html/{name}": [fp, caching.sha256(site.files[name])]
+                         for name, fp in site.fingerprints.items()})
             files.update({f"html/media/{rel}": (root / rel).read_bytes()
                           for rel in sorted(set(analysis.images.values()))})
             write_files(stage, files)
+            rendered += [f"html/{name}" for name in site.rendered]
+            progress(f"site: {len(site.rendered)} of {len(site.fingerprints)} pages rendered, "
+                     "the others unchanged")
             outputs.append(f"{out_name}/html/index.html")
         write_files(stage, {BUILD_MARKER: b"made by dossier; replaced on every build\n"})
         changes = report(analysis.evidence, analysis.collected.citing)
@@ -187,20 +211,37 @@ def build(root: Path, *, html: bool = True, pdf: bool = True, strict: bool = Fal
         if pdf:
             from .render.pdf import print_html, render_pdf
 
-            progress("rendering the PDF with WeasyPrint")
-            found.extend(render_pdf(config, print_html(si, make_parser()), stage,
-                                    config.pdf_name))
+            document = print_html(si, make_parser())
+            fingerprint = caching.digest(caching.sha256(document.encode("utf-8")), {
+                rel: caching.sha256((root / rel).read_bytes())
+                for rel in sorted(set(analysis.images.values()))})
+            old = caching.reuse(cache, out, config.pdf_name, fingerprint)
+            if old is not None:
+                progress("PDF: unchanged")
+                write_files(stage, {config.pdf_name: old})
+            else:
+                progress("rendering the PDF with WeasyPrint")
+                found.extend(render_pdf(config, document, stage, config.pdf_name))
+                rendered.append(config.pdf_name)
+            if (stage / config.pdf_name).is_file():
+                made[config.pdf_name] = [fingerprint, caching.sha256(
+                    (stage / config.pdf_name).read_bytes())]
             outputs.append(f"{out_name}/{config.pdf_name}")
         final = finish(found, strict)
         if has_errors(final):
             discard(stage)
             return Result(final, analysis=analysis)
         _keep_other_outputs(out, stage, html, pdf, config.pdf_name)
+        kept = {rel: v for rel, v in cache.outputs.items()
+                if (html is False and rel.startswith("html/"))
+                or (pdf is False and rel == config.pdf_name)}
+        write_files(stage, {caching.CACHE_NAME: caching.dump(
+            caching.Cache(record, {**kept, **made}))})
         swap(stage, out)
     except BaseException:
         discard(stage)
         raise
-    return Result(finish(found, strict), tuple(outputs), analysis)
+    return Result(finish(found, strict), tuple(outputs), analysis, tuple(rendered))
 
 
 def _keep_other_outputs(out: Path, stage: Path, html: bool, pdf: bool, pdf_name: str) -> None:

@@ -51,6 +51,13 @@ def pandoc_path() -> str:
     return str(pypandoc.get_pandoc_path())
 
 
+@cache
+def engine_id() -> str:
+    """Identifies the pandoc binary, so that a cache never outlives an upgrade."""
+    stat = Path(pandoc_path()).stat()
+    return f"pandoc:{stat.st_size}:{stat.st_mtime_ns}"
+
+
 def _run(args: Sequence[str], stdin: str) -> tuple[str, str]:
     try:
         proc = subprocess.run([pandoc_path(), *args], input=stdin.encode("utf-8"),
@@ -137,10 +144,12 @@ _PARA = re.compile(r"^<p>(.*)</p>$", re.DOTALL)
 
 def format_citations(
     clusters: Sequence[ClusterRequest], bibtex: str, style: Path,
-    language: str, nocite: Sequence[str] = (),
+    language: str, nocite: Sequence[str] = (), bibliography: bool = True,
 ) -> tuple[Formatted, list[str]]:
     note_style = is_note_style(style)
     meta: dict[str, Any] = {"link-citations": True, "lang": language}
+    if not bibliography:
+        meta["suppress-bibliography"] = True
     if nocite:
         meta["nocite"] = ", ".join("@" + k if k != "*" else "@*" for k in nocite)
     parts = ["---", json.dumps(meta, ensure_ascii=False), "---", ""]

@@ -4,21 +4,25 @@ so the site works from file:// and from any sub-path of a static host."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
 from typing import Any
 
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
+from .. import __version__
+from ..cache import digest
 from ..collect import ChapterInfo, Collected
 from ..config import Config
 from ..markdown import ParsedChapter
 from ..model import Bibliography, Formatted
 from ..sources import Evidence
 from .evidence import popover_data, source_pages
-from .markup import RenderContext, configure, render_chapter
-from .theme import environment, theme_file
+from .markup import RenderContext, configure, render_chapter, safe_formatted
+from .theme import environment, static_asset, theme_dirs
 
 STATIC = ("style.css", "site.js")
 
@@ -62,15 +66,49 @@ def backlinks(si: SiteInput, page_of: dict[str, str], mode: str) -> dict[str, li
     return out
 
 
+# (page name, fingerprint of everything the page is made from) -> the previous bytes
+Reuse = Callable[[str, str], bytes | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    files: dict[str, bytes]  # path inside html/ -> bytes
+    fingerprints: dict[str, str]  # page -> fingerprint of its inputs
+    rendered: tuple[str, ...]  # pages rendered this time (the others were reused)
+
+
+def theme_fingerprint(root: Path) -> str:
+    """Every file of the theme and of the project's templates/, names and bytes."""
+    h = hashlib.sha256()
+    for folder in theme_dirs(root):
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            h.update(path.relative_to(folder).as_posix().encode() + b"\0")
+            h.update(hashlib.sha256(path.read_bytes()).digest())
+    return h.hexdigest()
+
+
 def render_site(si: SiteInput, md: MarkdownIt, changes: dict[str, Any] | None = None
                 ) -> dict[str, bytes]:
+    return build_site(si, md, changes).files
+
+
+def build_site(si: SiteInput, md: MarkdownIt, changes: dict[str, Any] | None = None,
+               reuse: Reuse | None = None) -> Site:
+    """The site's files. With `reuse`, a page whose inputs are unchanged since the last
+    build is taken from it instead of being rendered again."""
     configure(md, "site")
+    si = replace(si, formatted=safe_formatted(si.formatted))  # BibTeX is untrusted
     env = environment(si.config.root)
     chapters = si.collected.chapters
     page_of = {c.path: c.page for c in chapters}
     base = {"site": site_context(si.config), "contents": contents(chapters),
             "has_bibliography": bool(si.formatted.order), "has_changes": changes is not None}
     files: dict[str, bytes] = {}
+    fingerprints: dict[str, str] = {}
+    rendered: list[str] = []
+    # the project folder itself is left out, so a moved checkout keeps its cache
+    settings = {f.name: getattr(si.config, f.name) for f in fields(si.config) if f.name != "root"}
+    common = digest(__version__, theme_fingerprint(si.config.root), settings, base)
     sources = (source_pages(si.config, si.bibliography, si.formatted, si.evidence,
                             si.collected.citing, page_of,
                             {c.path: f"{c.number} {c.title_text}" for c in chapters})
@@ -78,9 +116,18 @@ def render_site(si: SiteInput, md: MarkdownIt, changes: dict[str, Any] | None = 
     source_of = {p.key: p.name for p in sources}
     checks = si.evidence.checks if si.evidence is not None else ()
 
-    def emit(name: str, template: str, **extra: Any) -> None:
-        text = env.get_template(template).render(**base, current=name, **extra)
+    def emit(name: str, template: str, body: Callable[[], dict[str, Any]] | None = None,
+             body_inputs: Any = None, **extra: Any) -> None:
+        fingerprint = digest(common, name, template, extra, body_inputs)
+        fingerprints[name] = fingerprint
+        old = reuse(name, fingerprint) if reuse else None
+        if old is not None:
+            files[name] = old
+            return
+        more = body() if body else {}
+        text = env.get_template(template).render(**base, current=name, **extra, **more)
         files[name] = text.encode("utf-8")
+        rendered.append(name)
 
     emit("index.html", "index.html", prev=None,
          next={"page": chapters[0].page, "title": chapters[0].title_text} if chapters else None)
@@ -88,7 +135,12 @@ def render_site(si: SiteInput, md: MarkdownIt, changes: dict[str, Any] | None = 
     for i, (info, parsed) in enumerate(zip(chapters, si.parsed, strict=True)):
         ctx = RenderContext("site", si.formatted, si.collected.targets, page_of, images,
                             si.figures, page=info.page)
-        body = render_chapter(md, parsed.tokens, parsed.env, ctx)
+
+        def body(ctx: RenderContext = ctx, parsed: ParsedChapter = parsed) -> dict[str, Any]:
+            html = render_chapter(md, parsed.tokens, parsed.env, ctx)
+            return {"body": Markup(html),
+                    "notes": [{"id": cid, "html": Markup(note)} for cid, note in ctx.notes]}
+
         prev = chapters[i - 1] if i > 0 else None
         nxt = chapters[i + 1] if i + 1 < len(chapters) else None
         chapter_refs = []
@@ -96,10 +148,14 @@ def render_site(si: SiteInput, md: MarkdownIt, changes: dict[str, Any] | None = 
             keys = {item.key for c in info.clusters for item in c.items}
             chapter_refs = [Markup(ctx.bib_link(si.formatted.bibliography[k]))
                             for k in si.formatted.order if k in keys]
-        emit(info.page, "chapter.html", chapter={"number": info.number,
-                                                 "title": info.title_text},
-             body=Markup(body), notes=[{"id": cid, "html": Markup(note)} for cid, note in
-                                       ctx.notes],
+        # what the body is made from besides `extra`: the text, its citations as
+        # formatted, every cross-reference target, images and figures
+        body_inputs = (parsed.lines, info.number, info.page,
+                       [(c.id, si.formatted.citations.get(c.id)) for c in info.clusters],
+                       sorted(si.collected.targets.items()), sorted(images.items()),
+                       sorted(si.figures.items()))
+        emit(info.page, "chapter.html", body, body_inputs,
+             chapter={"number": info.number, "title": info.title_text},
              chapter_refs=chapter_refs,
              popovers=popover_data(info.clusters, si.formatted, checks, source_of),
              prev={"page": prev.page if prev else "index.html",
@@ -128,5 +184,5 @@ def render_site(si: SiteInput, md: MarkdownIt, changes: dict[str, Any] | None = 
         emit("changes.html", "changes.html", report=changes, sources=listing, prev=None,
              next=None)
     for name in STATIC:
-        files[f"assets/{name}"] = theme_file(si.config.root, name).read_bytes()
-    return files
+        files[f"assets/{name}"] = static_asset(si.config.root, name)
+    return Site(files, fingerprints, tuple(rendered))

@@ -1,0 +1,156 @@
+"""Citations formatted through the cache, in parallel where the style allows it.
+
+In an author-date style that neither sorts the bibliography by citation order nor uses
+positions (ibid, subsequent), a citation's text depends only on the set of references
+cited: the year suffixes and added initials come from that set, not from the other
+citations. So clusters can be formatted in independent pandoc runs, as long as each
+run sees the same references (nocite) — and a rebuild formats only clusters it has not
+seen. Every other style is formatted in one run over the whole document, cached as a
+whole. Both paths give what one `pandoc --citeproc` run gives (tests/test_parity.py).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import cite
+from .cache import digest, sha256
+from .model import Bibliography, Formatted, FormattedCitation
+
+# Below this many clusters a second pandoc process costs more than it saves.
+PARALLEL_FROM = 300
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    source: str
+    in_note: bool = False
+    keys: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        return digest(self.source, self.in_note)
+
+
+def independent(style: Path) -> bool:
+    """Whether each citation can be formatted on its own (see the module docstring)."""
+    text = style.read_text(encoding="utf-8", errors="replace")
+    head = text[:4000]
+    if 'citation-format="author-date"' not in head and 'citation-format="author"' not in head:
+        return False
+    citation = re.search(r"<citation\b.*?</citation>", text, re.DOTALL)
+    bibliography = re.search(r"<bibliography\b.*?</bibliography>", text, re.DOTALL)
+    return bool(citation and "position=" not in citation.group(0)
+                and "citation-number" not in citation.group(0)
+                and (bibliography is None or "<sort>" in bibliography.group(0)))
+
+
+def _families(value: str) -> set[str]:
+    names = set()
+    for person in re.split(r"\s+and\s+", value):
+        person = person.strip().strip("{}")
+        family = person.split(",")[0] if "," in person else (person.split() or [""])[-1]
+        family = re.sub(r"[{}\\'\"`^~]", "", family).casefold().strip()
+        if family:
+            names.add(family)
+    return names
+
+
+def related(bib: Bibliography, pool: set[str], keys: set[str]) -> list[str]:
+    """The cited references a citation of `keys` could be confused with, and so be
+    disambiguated against: those sharing a family name, and those without names."""
+    entries = bib.by_key()
+    families: set[str] = set()
+    for k in keys:
+        if k in entries:
+            families |= _families(entries[k].get("author") or entries[k].get("editor"))
+    out = []
+    for k in sorted(pool):
+        e = entries.get(k)
+        if e is None:
+            continue
+        names = _families(e.get("author") or e.get("editor"))
+        if k in keys or not names or names & families:
+            out.append(k)
+    return out
+
+
+def _run(requests: Sequence[Request], bibtex: str, style: Path, language: str,
+         nocite: Sequence[str]) -> tuple[Formatted, list[str]]:
+    # The bibliography is always rendered: without it pandoc does not link citations.
+    ids = [cite.ClusterRequest(f"c{n}", r.source, r.in_note) for n, r in enumerate(requests)]
+    return cite.format_citations(ids, bibtex, style, language, nocite)
+
+
+def format_all(requests: Sequence[Request], bib: Bibliography, cited: set[str],
+               style: Path, language: str, nocite: Sequence[str], cached: dict[str, Any]
+               ) -> tuple[list[FormattedCitation], Formatted, list[str], dict[str, Any]]:
+    """(one formatted citation per request, the bibliography, pandoc's warnings, the new
+    cache record). `cached` is the previous record; it is reused where it still holds."""
+    wanted = cited | {k for k in nocite if k != "*"}
+    bibtex = bib.clean_bibtex if "*" in nocite else bib.subset(wanted)
+    refset = digest(sha256(style.read_bytes()), language, bibtex, sorted(nocite),
+                    cite.engine_id())
+    record: dict[str, Any] = cached if cached.get("refset") == refset else {}
+    warnings: list[str] = []
+    if not independent(style):
+        doc = digest([(r.source, r.in_note) for r in requests])
+        if record.get("doc") != doc:
+            formatted, warnings = _run(requests, bibtex, style, language, nocite)
+            record = {"refset": refset, "doc": doc, **_bib_record(formatted),
+                      "clusters": [[c.html, c.note_html] for c in
+                                   (formatted.citations[f"c{n}"]
+                                    for n in range(len(requests)))]}
+        out = [FormattedCitation(*pair) for pair in record["clusters"]]
+        return out, _bibliography(record), warnings, record
+
+    known: dict[str, list[str]] = dict(record.get("clusters", {}))
+    todo = list({r.key: r for r in requests if r.key not in known}.values())
+    have_bib = "bibliography" in record
+    if todo or not have_bib:
+        pool_keys = {e.key for e in bib.entries} if "*" in nocite else wanted
+        batches = _batches(todo, bib, pool_keys, "*" in nocite, have_bib)
+        with ThreadPoolExecutor(max_workers=max(1, len(batches))) as pool:
+            results = list(pool.map(
+                lambda b: _run(b[0], bibtex, style, language, b[1]), batches))
+        for (batch, _, with_bib), (formatted, more) in zip(batches, results, strict=True):
+            warnings += [w for w in more if w not in warnings]
+            for n, r in enumerate(batch):
+                c = formatted.citations[f"c{n}"]
+                known[r.key] = [c.html, c.note_html]
+            if with_bib:
+                record = {**record, **_bib_record(formatted)}
+    record = {**record, "refset": refset, "clusters": {r.key: known[r.key] for r in requests}}
+    out = [FormattedCitation(*known[r.key]) for r in requests]
+    return out, _bibliography(record), warnings, record
+
+
+def _batches(todo: list[Request], bib: Bibliography, pool: set[str], everything: bool,
+             have_bib: bool) -> list[tuple[list[Request], list[str], bool]]:
+    """Pandoc runs: (requests, nocite, whether to keep the bibliography of this run).
+    A handful of new citations (a warm rebuild) go with only the references they could
+    be confused with; many go in one run per core, each seeing every reference."""
+    every = ["*"] if everything else sorted(pool)
+    if have_bib and len(todo) <= 20:
+        keys = {k for r in todo for k in r.keys}
+        return [(todo, related(bib, pool, keys), False)]
+    jobs = min(os.cpu_count() or 1, 4) if len(todo) >= PARALLEL_FROM else 1
+    size = -(-len(todo) // jobs) if todo else 0
+    parts = [todo[i:i + size] for i in range(0, len(todo), size)] if todo else [[]]
+    return [(part, every, n == 0) for n, part in enumerate(parts)]
+
+
+def _bib_record(formatted: Formatted) -> dict[str, Any]:
+    return {"bibliography": formatted.bibliography, "order": list(formatted.order),
+            "note_style": formatted.note_style}
+
+
+def _bibliography(record: dict[str, Any]) -> Formatted:
+    return Formatted({}, dict(record["bibliography"]), tuple(record["order"]),
+                     bool(record["note_style"]))

@@ -1,0 +1,169 @@
+"""Incremental builds: the cache under build/ lets a rebuild render only what changed,
+and a warm build is always byte-identical to a cold one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from dossier import cite
+from dossier.build import Result, build
+from dossier.cache import CACHE_NAME
+
+from .conftest import JONES, SMITH
+
+CHAPTERS = {
+    f"chapters/0{n}.md": f"# {title}\n\nProse of chapter {n} [@{key}].\n\nMore prose.\n"
+    for n, title, key in ((1, "Alpha", "smith2020"), (2, "Beta", "jones2019"),
+                          (3, "Gamma", "smith2020"))
+}
+TOML = """title = "Incremental"
+csl = "apa"
+chapters = ["chapters/01.md", "chapters/02.md", "chapters/03.md"]
+"""
+
+
+def quiet(_: str) -> None:
+    pass
+
+
+@pytest.fixture
+def project(make_project: Callable[..., Path]) -> Path:
+    root = make_project({"dossier.toml": TOML, "chapters/01-a.md": None,
+                         "references.bib": SMITH + "\n" + JONES, **CHAPTERS})
+    first = build(root, pdf=False, progress=quiet)
+    assert first.ok, first.diagnostics
+    assert len(first.rendered) >= 5  # everything, the first time
+    return root
+
+
+def rebuild(root: Path, **kw: object) -> Result:
+    result = build(root, pdf=False, progress=quiet, **kw)  # type: ignore[arg-type]
+    assert result.ok, result.diagnostics
+    return result
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def same_as_cold(root: Path) -> None:
+    """The warm build in build/ equals a cold build of the same inputs."""
+    cold = build(root, pdf=False, progress=quiet, output="cold")
+    assert cold.ok
+    assert files(root / "build" / "html") == files(root / "cold" / "html")
+
+
+def edit(root: Path, rel: str, old: str, new: str) -> None:
+    path = root / rel
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def test_no_change_renders_nothing(project: Path) -> None:
+    assert rebuild(project).rendered == ()
+
+
+def test_prose_edit_renders_only_that_page(project: Path) -> None:
+    edit(project, "chapters/02.md", "More prose.", "More prose, and a new sentence.")
+    assert rebuild(project).rendered == ("html/02-chapter.html",)
+    assert "and a new sentence" in (project / "build/html/02-chapter.html").read_text("utf-8")
+    same_as_cold(project)
+
+
+def test_prose_edit_does_not_run_pandoc(project: Path, monkeypatch: pytest.MonkeyPatch
+                                        ) -> None:
+    calls: list[int] = []
+    real = cite.format_citations
+    monkeypatch.setattr(cite, "format_citations",
+                        lambda reqs, *a, **k: calls.append(len(reqs)) or real(reqs, *a, **k))
+    edit(project, "chapters/01.md", "More prose.", "Other prose.")
+    rebuild(project)
+    assert calls == []
+
+
+def test_changed_citation_formats_only_that_citation(project: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[int] = []
+    real = cite.format_citations
+    monkeypatch.setattr(cite, "format_citations",
+                        lambda reqs, *a, **k: calls.append(len(reqs)) or real(reqs, *a, **k))
+    edit(project, "chapters/03.md", "[@smith2020]", "[@smith2020, p. 4]")
+    result = rebuild(project)
+    assert calls == [1]
+    # the page with the citation, and the pages listing where entries are cited
+    assert "html/03-chapter.html" in result.rendered
+    assert {"html/01-chapter.html", "html/02-chapter.html", "html/index.html"}.isdisjoint(result.rendered)
+    assert "p. 4" in (project / "build/html/03-chapter.html").read_text("utf-8")
+    same_as_cold(project)
+
+
+def test_changed_entry_rerenders_its_citing_pages(project: Path) -> None:
+    edit(project, "references.bib", "year    = {2019}", "year    = {1999}")
+    result = rebuild(project)
+    assert {"html/02-chapter.html", "html/bibliography.html"} <= set(result.rendered)
+    assert {"html/01-chapter.html", "html/03-chapter.html"}.isdisjoint(result.rendered)
+    assert "1999" in (project / "build/html/02-chapter.html").read_text("utf-8")
+    same_as_cold(project)
+
+
+def test_new_heading_changes_every_page_contents(project: Path) -> None:
+    edit(project, "chapters/01.md", "More prose.", "## A new section\n\nMore prose.")
+    result = rebuild(project)
+    assert {"html/01-chapter.html", "html/02-chapter.html", "html/03-chapter.html", "html/index.html"} <= set(
+        result.rendered)
+    same_as_cold(project)
+
+
+def test_theme_change_rerenders_everything(project: Path) -> None:
+    (project / "templates").mkdir()
+    (project / "templates/style.css").write_text("body { color: #111; }\n", encoding="utf-8")
+    result = rebuild(project)
+    assert {"html/01-chapter.html", "html/02-chapter.html", "html/03-chapter.html"} <= set(result.rendered)
+    assert (project / "build/html/assets/style.css").read_text("utf-8").startswith("body")
+
+
+@pytest.mark.parametrize("damage", [b"{not json", b'{"version": 999}', b"\xff\xfe", b"[]",
+                                    b'{"version": 2, "tool": "0.1.0", "citations": {}, '
+                                    b'"outputs": {"html/01-chapter.html": ["x"]}}'])
+def test_damaged_cache_is_a_warning_and_a_full_rebuild(project: Path, damage: bytes) -> None:
+    (project / "build" / CACHE_NAME).write_bytes(damage)
+    result = build(project, pdf=False, progress=quiet)
+    assert result.ok
+    assert [d.code for d in result.diagnostics] == ["cache.ignored"]
+    assert "html/01-chapter.html" in result.rendered
+    same_as_cold(project)
+
+
+def test_hand_edited_output_is_rendered_again(project: Path) -> None:
+    page = project / "build/html/02-chapter.html"
+    page.write_text("tampered", encoding="utf-8")
+    assert rebuild(project).rendered == ("html/02-chapter.html",)
+    assert "Prose of chapter 2" in page.read_text("utf-8")
+
+
+def test_cited_cache_values_never_reach_a_page_unchecked(project: Path) -> None:
+    """A cache whose formatted citations were tampered with (same refset) would be
+    trusted; but the bibliography entry itself changing invalidates it."""
+    edit(project, "references.bib", "Jones, Bob", "Jones, Robert")
+    rebuild(project)
+    assert "Jones, R." in (project / "build/html/bibliography.html").read_text("utf-8")
+    same_as_cold(project)
+
+
+@pytest.mark.slow
+def test_no_change_does_not_render_the_pdf_again(make_project: Callable[..., Path]) -> None:
+    root = make_project()
+    first = build(root, progress=quiet)
+    assert first.ok and "test-dossier.pdf" in first.rendered
+    pdf = (root / "build/test-dossier.pdf").read_bytes()
+    second = build(root, progress=quiet)
+    assert second.ok and second.rendered == ()
+    assert (root / "build/test-dossier.pdf").read_bytes() == pdf
+    edit(root, "chapters/01-a.md", "Text citing", "Prose citing")
+    third = build(root, progress=quiet)
+    assert "test-dossier.pdf" in third.rendered
