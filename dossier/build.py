@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from jinja2 import TemplateError
+
 from . import cite, timeline
 from .bib import load_bibliography
 from .collect import Collected, collect, unused_entries
@@ -165,6 +167,10 @@ def build(root: Path, *, html: bool = True, pdf: bool = True, strict: bool = Fal
     from .render.site import SiteInput, build_site
     from .write import discard, stage_dir, swap, write_files
 
+    quick, state = _unchanged(root, html, pdf, strict, output)
+    if quick is not None:
+        progress("nothing changed since the last build")
+        return quick
     analysis, diags = analyse(root, progress)
     found = list(diags)
     if analysis is None or has_errors(finish(found, strict)):
@@ -185,14 +191,14 @@ def build(root: Path, *, html: bool = True, pdf: bool = True, strict: bool = Fal
         return Result(finish(found, strict), analysis=analysis)
     si = SiteInput(config, analysis.parsed, analysis.collected, formatted, analysis.images,
                    analysis.figures, analysis.bibliography, analysis.evidence)
+    changes = report(analysis.evidence, analysis.collected.citing)
     stage = stage_dir(out)
     outputs: list[str] = []
     made: dict[str, list[str]] = {}  # the new cache's outputs
     rendered: list[str] = []
     try:
         if html:
-            changes_page = report(analysis.evidence, analysis.collected.citing)
-            site = build_site(si, make_parser(), changes_page, reuse=lambda name, fp: (
+            site = build_site(si, make_parser(), changes, reuse=lambda name, fp: (
                 caching.reuse(cache, out, f"html/{name}", fp)))
             files = {f"html/{name}": data for name, data in site.files.items()}
             made.update({f"html/{name}": [fp, caching.sha256(site.files[name])]
@@ -205,7 +211,6 @@ def build(root: Path, *, html: bool = True, pdf: bool = True, strict: bool = Fal
                      "the others unchanged")
             outputs.append(f"{out_name}/html/index.html")
         write_files(stage, {BUILD_MARKER: b"made by dossier; replaced on every build\n"})
-        changes = report(analysis.evidence, analysis.collected.citing)
         write_files(stage, {"changes.json": (json.dumps(changes, indent=2, ensure_ascii=False)
                                              + "\n").encode("utf-8")})
         if pdf:
@@ -235,13 +240,65 @@ def build(root: Path, *, html: bool = True, pdf: bool = True, strict: bool = Fal
         kept = {rel: v for rel, v in cache.outputs.items()
                 if (html is False and rel.startswith("html/"))
                 or (pdf is False and rel == config.pdf_name)}
-        write_files(stage, {caching.CACHE_NAME: caching.dump(
-            caching.Cache(record, {**kept, **made}))})
+        inputs = sorted({*config.chapters, config.bibliography, *analysis.images.values(),
+                         *(a.path for a in analysis.evidence.archives.values())})
+        if not set(inputs) <= state[1]:
+            state = ("", set())  # the snapshot did not cover them; the next build will
+        write_files(stage, {caching.CACHE_NAME: caching.dump(caching.Cache(
+            record, {**kept, **made}, state[0], inputs,
+            caching.encode_diagnostics(found)))})
         swap(stage, out)
+    except TemplateError as exc:
+        discard(stage)
+        found.append(_template_error(exc, root))
+        return Result(finish(found, strict), analysis=analysis)
     except BaseException:
         discard(stage)
         raise
     return Result(finish(found, strict), tuple(outputs), analysis, tuple(rendered))
+
+
+def _template_error(exc: TemplateError, root: Path) -> Diagnostic:
+    """A template that fails while rendering (an undefined name, something the sandbox
+    forbids) is a problem of the project's templates/, reported as such."""
+    import traceback
+
+    name, line = getattr(exc, "filename", None), getattr(exc, "lineno", 0) or 0
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if f.filename.endswith((".html", ".htm", ".xml", ".svg"))]
+    if frames:  # Jinja puts the template's own lines into the traceback
+        name, line = frames[-1].filename, frames[-1].lineno or 0
+    path = Path(str(name or "templates"))
+    try:
+        rel = path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        rel = f"templates/{path.name}"
+    return error("theme.render", f"template error: {exc.message or exc}", Location(rel, line),
+                 "check the project's templates/ against dossier's own")
+
+
+def _unchanged(root: Path, html: bool, pdf: bool, strict: bool, output: str | None
+               ) -> tuple[Result | None, tuple[str, set[str]]]:
+    """(the result of the last build when no input changed since, else None; the
+    snapshot of the inputs taken now, before any is read, and what it covered)."""
+    from . import cache as caching
+
+    config, _ = load_config(root)
+    if config is None:
+        return None, ("", set())
+    out_name = output or config.output
+    out = (root / out_name).resolve()
+    cache, problems = caching.load(out) if (out / caching.CACHE_NAME).is_file() else (
+        caching.Cache(), [])
+    if problems:
+        return None, ("", set())
+    state, covered = caching.snapshot(root, out, cache.inputs, [html, pdf, strict, out_name])
+    diags = caching.decode_diagnostics(cache.diagnostics)
+    if state != cache.state or diags is None or not caching.unchanged(cache, out):
+        return None, (state, covered)
+    outputs = ([f"{out_name}/html/index.html"] if html else []) + (
+        [f"{out_name}/{config.pdf_name}"] if pdf else [])
+    return Result(finish(diags, strict), tuple(outputs)), (state, covered)
 
 
 def _keep_other_outputs(out: Path, stage: Path, html: bool, pdf: bool, pdf_name: str) -> None:

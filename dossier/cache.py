@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .diagnostics import Diagnostic, Location, warning
+from .diagnostics import Diagnostic, Location, Severity, warning
 
 CACHE_NAME = ".dossier-cache.json"
 VERSION = 2
@@ -37,6 +40,71 @@ class Cache:
     citations: dict[str, Any] = field(default_factory=dict)
     # output path -> [fingerprint of its inputs, sha256 of the bytes written]
     outputs: dict[str, list[str]] = field(default_factory=dict)
+    # the no-op check: a fingerprint of every input file's size and mtime, the inputs
+    # found outside the usual folders, and the diagnostics that build printed
+    state: str = ""
+    inputs: list[str] = field(default_factory=list)
+    diagnostics: list[list[Any]] = field(default_factory=list)
+
+
+@cache
+def tool_id() -> str:
+    """This dossier: its version and the files of the package and the default theme,
+    so that a cache never outlives a change of the tool itself."""
+    here = Path(__file__).resolve().parent
+    files = sorted([*here.rglob("*.py"), *(here.parent / "templates").glob("*")])
+    stats = [(p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in files if p.is_file()]
+    return digest(__version__, stats)[:16]
+
+
+_SKIP = {"__pycache__", "node_modules"}
+
+
+def snapshot(root: Path, out: Path, extra: Iterable[str], settings: Any
+             ) -> tuple[str, set[str]]:
+    """A fingerprint of the project as the file system sees it: every file's path, size
+    and modification time (hidden folders and the output excepted, plus the inputs
+    found elsewhere by the last build), the tool, and the build settings; and the
+    project-relative paths it covered."""
+    entries: list[tuple[str, int, int]] = []
+    base = root.resolve()
+    for folder, dirs, names in os.walk(base):
+        here = Path(folder)
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIP
+                         and (here / d) != out)
+        for name in sorted(names):
+            _stat(entries, here / name, base)
+    walked = {rel for rel, _, _ in entries}
+    for rel in sorted(set(extra) - walked):
+        _stat(entries, base / rel, base)
+    state = digest(tool_id(), entries, settings, os.environ.get("SOURCE_DATE_EPOCH", ""))
+    return state, {rel for rel, _, _ in entries}
+
+
+def _stat(entries: list[tuple[str, int, int]], path: Path, base: Path) -> None:
+    try:
+        info = path.stat()
+    except OSError:
+        entries.append((str(path.relative_to(base)) if base in path.parents else str(path),
+                        -1, -1))
+        return
+    rel = str(path.relative_to(base)) if base in path.parents else str(path)
+    entries.append((rel, info.st_size, info.st_mtime_ns))
+
+
+def encode_diagnostics(diags: Sequence[Diagnostic]) -> list[list[Any]]:
+    return [[d.severity.value, d.code, d.message, d.hint,
+             *([d.location.path, d.location.line, d.location.col] if d.location else [])]
+            for d in diags]
+
+
+def decode_diagnostics(rows: Sequence[Sequence[Any]]) -> tuple[Diagnostic, ...] | None:
+    try:
+        return tuple(Diagnostic(Severity(r[0]), str(r[1]), str(r[2]),
+                                Location(str(r[4]), int(r[5]), int(r[6])) if len(r) == 7
+                                else None, str(r[3])) for r in rows)
+    except (ValueError, TypeError, IndexError):
+        return None
 
 
 def load(out: Path) -> tuple[Cache, list[Diagnostic]]:
@@ -48,7 +116,7 @@ def load(out: Path) -> tuple[Cache, list[Diagnostic]]:
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
         ok = (isinstance(raw, dict) and raw.get("version") == VERSION
-              and raw.get("tool") == __version__
+              and raw.get("tool") == tool_id()
               and isinstance(raw.get("citations"), dict)
               and isinstance(raw.get("outputs"), dict)
               and all(isinstance(v, list) and len(v) == 2 and all(isinstance(x, str) for x in v)
@@ -59,13 +127,28 @@ def load(out: Path) -> tuple[Cache, list[Diagnostic]]:
         return Cache(), [warning("cache.ignored", "the build cache is damaged or from another "
                                  "version of dossier; rebuilding everything",
                                  Location(f"{out.name}/{CACHE_NAME}"))]
-    return Cache(raw["citations"], raw["outputs"]), []
+    state, inputs, diags = raw.get("state", ""), raw.get("inputs", []), raw.get("diagnostics", [])
+    if not (isinstance(state, str) and isinstance(inputs, list) and isinstance(diags, list)):
+        state, inputs, diags = "", [], []
+    return Cache(raw["citations"], raw["outputs"], state, [str(i) for i in inputs], diags), []
 
 
 def dump(cache: Cache) -> bytes:
-    body = {"version": VERSION, "tool": __version__, "citations": cache.citations,
-            "outputs": cache.outputs}
+    body = {"version": VERSION, "tool": tool_id(), "citations": cache.citations,
+            "outputs": cache.outputs, "state": cache.state, "inputs": cache.inputs,
+            "diagnostics": cache.diagnostics}
     return (json.dumps(body, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
+
+
+def unchanged(cache: Cache, out: Path) -> bool:
+    """Every output the cache lists is in `out`, exactly as written."""
+    for rel, (_, written) in cache.outputs.items():
+        try:
+            if sha256((out / rel).read_bytes()) != written:
+                return False
+        except OSError:
+            return False
+    return bool(cache.outputs)
 
 
 def reuse(cache: Cache, out: Path, rel: str, fingerprint: str) -> bytes | None:

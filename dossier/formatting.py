@@ -11,6 +11,7 @@ whole. Both paths give what one `pandoc --citeproc` run gives (tests/test_parity
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from collections.abc import Sequence
@@ -35,7 +36,7 @@ class Request:
 
     @property
     def key(self) -> str:
-        return digest(self.source, self.in_note)
+        return hashlib.sha256(f"{int(self.in_note)}{self.source}".encode()).hexdigest()
 
 
 def independent(style: Path) -> bool:

@@ -449,8 +449,6 @@ def test_missing_image_and_non_image(run_cli, make_project, texts):
         "2 errors, 0 warnings"]
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a citation in a figure caption crashes the "
-                                       "build (KeyError 'id': image children are not walked)")
 def test_citation_in_a_figure_caption(run_cli, make_project, texts):
     root = make_project({"chapters/01-a.md": texts.chapter
                          + "\n![A dot, after [@smith2020]](../img/dot.png)\n",
@@ -458,7 +456,9 @@ def test_citation_in_a_figure_caption(run_cli, make_project, texts):
     code, err = run_cli(["build", "--html", "-q"], root)
     assert code == 0, err
     page = (root / "build" / "html" / "01-a.html").read_text(encoding="utf-8")
-    assert '<figcaption><span class="label">Figure 1:</span> A dot, after (<a href=' \
+    assert '<img src="media/img/dot.png" alt="A dot, after (Smith, 2020)">' in page
+    assert '<figcaption><span class="label">Figure 1:</span> A dot, after <span ' \
+           'class="citation" id="cite-c1" data-cites="smith2020">(<a href=' \
            '"bibliography.html#ref-smith2020"' in page
 
 
@@ -665,3 +665,14 @@ def test_timeline_only_citation_is_in_the_bibliography(run_cli, make_project, te
     pages = load_site(root / "build" / "html")
     assert "ref-jones2019" in pages["bibliography.html"].ids
     assert internal_link_problems(pages) == []
+
+
+def test_template_error_while_rendering_is_a_diagnostic(make_project, run_cli):
+    root = make_project({"templates/index.html": "{% extends 'base.html' %}"
+                                                 "{% block content %}{{ no_such.thing }}"
+                                                 "{% endblock %}\n"})
+    code, err = run_cli(["build", "--html"], root)
+    assert code == 1
+    assert "internal error" not in err and "Traceback" not in err
+    assert "templates/index.html" in err and "[theme.render]" in err
+    assert not (root / "build").exists()

@@ -167,3 +167,22 @@ def test_no_change_does_not_render_the_pdf_again(make_project: Callable[..., Pat
     edit(root, "chapters/01-a.md", "Text citing", "Prose citing")
     third = build(root, progress=quiet)
     assert "test-dossier.pdf" in third.rendered
+
+
+def test_no_op_build_skips_all_work_and_repeats_the_warnings(make_project: Callable[..., Path]
+                                                            ) -> None:
+    root = make_project({"chapters/01-a.md": "# A\n\nCites [@smith2020] and "
+                                             "<b>raw</b> HTML.\n"})
+    first = build(root, pdf=False, progress=quiet)
+    assert first.ok and first.diagnostics
+    messages: list[str] = []
+    second = build(root, pdf=False, progress=messages.append)
+    assert messages == ["nothing changed since the last build"]
+    assert second.diagnostics == first.diagnostics and second.rendered == ()
+    # any edit, even one that keeps the size, is seen
+    path = root / "chapters/01-a.md"
+    path.write_text(path.read_text("utf-8").replace("raw", "RAW"), encoding="utf-8")
+    third = build(root, pdf=False, progress=messages.append)
+    assert third.rendered == ("html/01-a.html",)
+    # --strict is a different build: the replayed warnings become errors
+    assert not build(root, pdf=False, strict=True, progress=quiet).ok

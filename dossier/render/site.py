@@ -22,7 +22,7 @@ from ..model import Bibliography, Formatted
 from ..sources import Evidence
 from .evidence import popover_data, source_pages
 from .markup import RenderContext, configure, render_chapter, safe_formatted
-from .theme import environment, static_asset, theme_dirs
+from .theme import environment, static_asset, theme_files
 
 STATIC = ("style.css", "site.js")
 
@@ -78,12 +78,12 @@ class Site:
 
 
 def theme_fingerprint(root: Path) -> str:
-    """Every file of the theme and of the project's templates/, names and bytes."""
+    """Every file of the theme and of the project's templates/, names and bytes (only
+    regular files inside their folders: a symlink out of the project is never read)."""
     h = hashlib.sha256()
-    for folder in theme_dirs(root):
-        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-            h.update(path.relative_to(folder).as_posix().encode() + b"\0")
-            h.update(hashlib.sha256(path.read_bytes()).digest())
+    for name, path in theme_files(root):
+        h.update(name.encode() + b"\0")
+        h.update(hashlib.sha256(path.read_bytes()).digest())
     return h.hexdigest()
 
 
