@@ -39,9 +39,22 @@ def _parser() -> argparse.ArgumentParser:
     common(s)
     s.add_argument("action", nargs="?", choices=["list", "accept"], default="list")
     s.add_argument("keys", nargs="*", metavar="KEY")
+    v = sub.add_parser("serve", help="build, serve the site on 127.0.0.1 and rebuild and "
+                       "reload open pages on every change")
+    common(v)
+    v.add_argument("--host", default="127.0.0.1", help="address to listen on (default: "
+                   "127.0.0.1, this machine only)")
+    v.add_argument("--port", type=_port, default=8000, help="port (default: 8000; 0: any free)")
+    v.add_argument("--pdf", action="store_true", help="also rebuild the PDF on each change")
     n = sub.add_parser("new", help="start a new dossier project in DIR")
     n.add_argument("directory", type=Path, metavar="DIR")
     return parser
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"invalid port '{text}' (0 to 65535)")
+    return int(text)
 
 
 def find_project(start: Path) -> Path | None:
@@ -104,19 +117,32 @@ def _run(args: argparse.Namespace) -> int:
             print(f"· {message}", file=sys.stderr, flush=True)
 
     from . import build as pipeline
+    from .progress import progress as live
 
     if args.command == "check":
-        result = pipeline.check(root, strict=args.strict, progress=progress)
+        with live(args.quiet) as report:
+            result = pipeline.check(root, strict=args.strict, progress=report)
         _report(result.diagnostics, args.quiet)
         return EXIT_OK if result.ok else EXIT_PROBLEMS
 
     if args.command == "sources":
         return _sources(root, args, progress)
 
+    if args.command == "serve":
+        from .serve import serve
+
+        def say(message: str) -> None:
+            print(message, file=sys.stderr, flush=True)
+
+        return serve(root, host=args.host, port=args.port, pdf=args.pdf, strict=args.strict,
+                     progress=progress, notice=say, report=lambda d: _report(d, args.quiet),
+                     ready=lambda url: say(f"serving {url} (Ctrl-C stops)"))
+
     html = args.html or not args.pdf
     pdf = args.pdf or not args.html
-    result = pipeline.build(root, html=html, pdf=pdf, strict=args.strict,
-                            output=args.output, progress=progress)
+    with live(args.quiet) as report:
+        result = pipeline.build(root, html=html, pdf=pdf, strict=args.strict,
+                                output=args.output, progress=report)
     _report(result.diagnostics, args.quiet)
     if result.ok and not args.quiet:
         for path in result.outputs:

@@ -1,0 +1,51 @@
+"""Progress on stderr while a build runs: a live status line (rich) on a terminal,
+each finished stage printed with its time; nothing at all when stderr is not a terminal
+(CI logs, pipes) or with -q, so that output stays the diagnostics and the summary."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import IO, Any
+
+Progress = Callable[[str], None]
+
+
+def _silent(_: str) -> None:
+    pass
+
+
+@contextmanager
+def progress(quiet: bool, stream: IO[str] | None = None) -> Iterator[Progress]:
+    out = stream or sys.stderr
+    if quiet or not out.isatty():
+        yield _silent
+        return
+    from rich.console import Console  # only on a terminal: it costs ~0.1 s to import
+    from rich.markup import escape
+
+    console = Console(file=out, highlight=False)
+    started = time.perf_counter()
+    current: dict[str, Any] = {"message": "", "since": started}
+    with console.status("", spinner="dots") as status:
+
+        def report(message: str) -> None:
+            _finish(console, current)
+            current.update(message=message, since=time.perf_counter())
+            status.update(f"{escape(message)} …")
+
+        try:
+            yield report
+        finally:
+            _finish(console, current)
+    console.print(f"[dim]done in {time.perf_counter() - started:.1f} s[/dim]")
+
+
+def _finish(console: Any, current: dict[str, Any]) -> None:
+    if current["message"]:
+        took = time.perf_counter() - current["since"]
+        from rich.markup import escape
+
+        console.print(f"[green]✓[/green] {escape(current['message'])} [dim]{took:.1f} s[/dim]")
