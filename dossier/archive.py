@@ -181,10 +181,13 @@ def lock_record(archived: Archived, entry: Entry, today: str) -> dict[str, objec
 
 
 def today() -> str:
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    when = (dt.datetime.fromtimestamp(int(epoch), dt.UTC) if epoch and epoch.isdigit()
-            else dt.datetime.now(dt.UTC))
-    return when.date().isoformat()
+    """The lock date: SOURCE_DATE_EPOCH when set (reproducible builds), else today (UTC)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    try:
+        when = dt.datetime.fromtimestamp(int(epoch), dt.UTC) if epoch.isdigit() else None
+    except (OverflowError, OSError, ValueError):  # out of range for this platform
+        when = None
+    return (when or dt.datetime.now(dt.UTC)).date().isoformat()
 
 
 def write_lock(root: Path, records: dict[str, dict[str, object]]) -> None:

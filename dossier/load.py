@@ -9,7 +9,9 @@ from pathlib import Path
 
 from .diagnostics import Diagnostic, Location, error
 
-MAX_CHAPTER_BYTES = 32 * 1024 * 1024
+# Parsing costs about 100 MB of memory and a few seconds per MB of Markdown; a book is
+# about 1 MB. Larger files are refused rather than left to exhaust the machine.
+MAX_CHAPTER_BYTES = 8 * 1024 * 1024
 
 
 def inside(root: Path, rel: str) -> Path | None:
@@ -24,6 +26,15 @@ def inside(root: Path, rel: str) -> Path | None:
 
 def read_text(root: Path, rel: str, what: str = "file",
               cited_from: Location | None = None) -> tuple[str | None, list[Diagnostic]]:
+    data, diags = read_bytes(root, rel, what, cited_from)
+    return (None, diags) if data is None else decode_text(data, rel)
+
+
+def read_bytes(root: Path, rel: str, what: str = "file", cited_from: Location | None = None,
+               limit: int = MAX_CHAPTER_BYTES) -> tuple[bytes | None, list[Diagnostic]]:
+    """The bytes of a regular file inside the project. Nothing else is opened: not a
+    symlink out of the project, not a FIFO (opening one would wait forever), not a
+    device (/dev/zero never ends)."""
     where = cited_from or Location(rel)
     path = inside(root, rel)
     if path is None:
@@ -36,14 +47,13 @@ def read_text(root: Path, rel: str, what: str = "file",
         return None, [error("load.unreadable", f"cannot read {what} '{rel}': {exc}", where)]
     if not stat.S_ISREG(info.st_mode):
         return None, [error("load.not-a-file", f"{what} '{rel}' is not a regular file", where)]
-    if info.st_size > MAX_CHAPTER_BYTES:
+    if info.st_size > limit:
         return None, [error("load.too-large", f"{what} '{rel}' is larger than "
-                            f"{MAX_CHAPTER_BYTES // 2**20} MB", where)]
+                            f"{limit // 2**20} MB", where)]
     try:
-        data = path.read_bytes()
+        return path.read_bytes(), []
     except OSError as exc:
         return None, [error("load.unreadable", f"cannot read {what} '{rel}': {exc}", where)]
-    return decode_text(data, rel)
 
 
 def decode_text(data: bytes, rel: str) -> tuple[str, list[Diagnostic]]:

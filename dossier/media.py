@@ -1,5 +1,6 @@
 """Images a chapter shows: only regular files inside the project, of image types, are
-used; anything else (URLs, file:, absolute paths, ../ escapes) is refused."""
+used; anything else (URLs, data:, file:, absolute paths, ../ escapes, SVGs with scripts)
+is refused."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from urllib.parse import unquote
 from .collect import walk
 from .diagnostics import Diagnostic, Location, error, warning
 from .markdown import ParsedChapter
+from .markdown.transforms import plain_url
+from .render.theme import check_overrides
 
 IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg"}
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
@@ -20,10 +23,12 @@ _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 def resolve_images(root: Path, parsed: list[ParsedChapter] | tuple[ParsedChapter, ...]
                    ) -> tuple[dict[str, str], dict[str, tuple[str, Location]], list[Diagnostic]]:
-    """src as written -> project-relative path; and data files for drawn figures."""
+    """src as written -> project-relative path; and data files for drawn figures. The
+    diagnostics also cover the other resources an output refers to: the stylesheets and
+    templates a project's templates/ overrides the theme with."""
     images: dict[str, str] = {}
     data_figures: dict[str, tuple[str, Location]] = {}
-    diags: list[Diagnostic] = []
+    diags: list[Diagnostic] = check_overrides(root)
     base = root.resolve()
     for chapter in parsed:
         folder = posixpath.dirname(chapter.path)
@@ -33,10 +38,10 @@ def resolve_images(root: Path, parsed: list[ParsedChapter] | tuple[ParsedChapter
             src = str(tok.attrs.get("src", ""))
             line = _line_of(chapter, tok, src)
             loc = Location(chapter.path, line)
-            if _SCHEME.match(src) or src.startswith("//"):
-                diags.append(warning("media.remote", f"image '{src[:80]}' is not a project "
-                                     "file and is not shown (dossier never fetches from the "
-                                     "network)", loc, "save the image in the project"))
+            not_local = _not_a_file(src)
+            if not_local:
+                diags.append(warning("media.remote", not_local, loc,
+                                     "save the image in the project"))
                 continue
             path = _find(root, folder, unquote(src.split("#")[0]))
             if path is None or base not in path.parents:
@@ -59,9 +64,43 @@ def resolve_images(root: Path, parsed: list[ParsedChapter] | tuple[ParsedChapter
             elif info.st_size > MAX_IMAGE_BYTES:
                 diags.append(error("media.too-large", f"image '{src}' is larger than 20 MB",
                                    loc))
+            elif path.suffix.lower() == ".svg" and (active := _active_svg(path)):
+                diags.append(error("media.active", f"SVG image '{src}' holds active content "
+                                   f"({active}); dossier never publishes scripts", loc,
+                                   "remove it from the SVG, or save the image as PNG"))
             else:
                 images[src] = path.relative_to(base).as_posix()
     return images, data_figures, diags
+
+
+_ACTIVE_SVG = re.compile(
+    rb"<script|<foreignobject|<iframe|<embed|<object|\son[a-z]+\s*=|javascript:|"
+    rb"<!entity|(?:xlink:)?href\s*=\s*[\"']?\s*(?:[a-z][a-z0-9+.-]*:|//)", re.I)
+
+
+def _active_svg(path: Path) -> str:
+    """What makes an SVG unsafe to publish: scripts, event handlers, embedded documents,
+    references to anything but its own fragments (#id)."""
+    found = _ACTIVE_SVG.search(path.read_bytes())
+    return found.group(0).decode("ascii", "replace").strip() if found else ""
+
+
+def _not_a_file(src: str) -> str:
+    """Why `src` names no project file ("" when it may): URLs are never fetched, data:
+    URLs never embedded (an "image/png" may hold an SVG with a script), whatever their
+    spelling (entities, percent-escapes, control characters)."""
+    plain = plain_url(src)
+    scheme = _SCHEME.match(plain)
+    shown = src if len(src) <= 80 else src[:77] + "..."
+    if scheme and scheme.group(0).lower() == "data:":
+        return f"image '{shown}' is a data: URL and is not shown (images must be files)"
+    if scheme and scheme.group(0).lower() not in ("http:", "https:", "ftp:"):
+        return (f"image '{shown}' is not a project file and is not shown ('{scheme.group(0)}' "
+                "URLs are never read)")
+    if scheme or plain.startswith("//"):
+        return (f"image '{shown}' is not a project file and is not shown (dossier never "
+                "fetches from the network)")
+    return ""
 
 
 def _find(root: Path, folder: str, src: str) -> Path | None:

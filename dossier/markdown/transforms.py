@@ -1,14 +1,24 @@
 """Core rules that turn Pandoc conventions into tokens: heading attributes, table
-captions, figures, and an allow-list for attributes written in `{...}`."""
+captions, figures, and an allow-list for attributes written in `{...}`; and the checks
+that keep untrusted Markdown inert: raw HTML is shown as text (with a warning) and a
+link whose target is not a web page, a mail address or a place inside the project is
+shown as plain text (with a warning)."""
 
 from __future__ import annotations
 
+import html
+import ipaddress
+import posixpath
 import re
+import socket
+from collections.abc import Sequence
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from ..diagnostics import Diagnostic, Location, warning
 from .divs import parse_attrs
 
 _TRAILING_ATTRS = re.compile(r"\s*\{(?P<attrs>[^{}]*)\}\s*$")
@@ -78,7 +88,7 @@ def _attach(table: Token, caption: list[Token]) -> None:
     inline.content = _CAPTION.sub("", inline.content, count=1)
     m = _TRAILING_ATTRS.search(inline.content)
     if m:
-        ident, classes, _ = parse_attrs(m.group("attrs"))
+        ident, _classes, _ = parse_attrs(m.group("attrs"))
         inline.content = inline.content[: m.start()]
         if ident:
             table.attrSet("id", ident)
@@ -123,7 +133,194 @@ def safe_attributes(state: Any) -> None:
             stack.extend(tok.children)
 
 
+# --- raw HTML: never passed through, but the author should know it is shown as text -----
+
+_RAW_TAG = re.compile(r"<(?:/?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?|!--.*?--|![A-Za-z][^<>]*"
+                      r"|\?[^<>]*\?)>", re.S)
+_HOLE = "\x00"  # stands for code spans, escapes and entities: never raw HTML
+
+
+def raw_html_scan(state: Any) -> None:
+    """Before text_join (escapes and entities are still separate tokens): note the raw
+    HTML tags each inline holds, for a warning at its line."""
+    for block in state.tokens:
+        if block.type != "inline" or not block.children:
+            continue
+        found = _RAW_TAG.findall(_plain_text(block.children))
+        if found:
+            block.meta = {**(block.meta or {}), "raw_html": found}
+
+
+def _plain_text(children: Sequence[Token]) -> str:
+    parts = []
+    for tok in children:
+        if tok.type == "text":
+            parts.append(tok.content)
+        elif tok.type in ("softbreak", "hardbreak"):
+            parts.append("\n")
+        elif tok.children:  # an image's caption
+            parts.append(_HOLE + _plain_text(tok.children) + _HOLE)
+        else:
+            parts.append(_HOLE)
+    return "".join(parts)
+
+
+# --- links: only web pages, mail and places inside the project become live ------------
+
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
+_INVISIBLE = re.compile(r"[\x00-\x20\x7f-\x9f\u200b-\u200f\u2028\u2029\u2060\ufeff]")
+LINK_SCHEMES = ("http", "https", "mailto")
+
+
+def plain_url(url: str) -> str:
+    """The URL as a browser could end up reading it: entities and percent-escapes
+    decoded (repeatedly), whitespace and control characters removed (browsers drop tabs
+    and newlines anywhere in a URL), backslashes read as slashes."""
+    for _ in range(4):
+        decoded = html.unescape(unquote(url))
+        if decoded == url:
+            break
+        url = decoded
+    return _INVISIBLE.sub("", url).replace("\\", "/")
+
+
+def url_problem(url: str, folder: str = "") -> str | None:
+    """Why `url` may not become a live link, or None. `folder` is the project-relative
+    folder of the document; relative paths must stay inside the project."""
+    plain = plain_url(url)
+    if not plain or plain.startswith(("#", "?")):
+        return None
+    scheme = _SCHEME.match(plain)
+    if scheme:
+        name = scheme.group(1).lower()
+        if name not in LINK_SCHEMES:
+            return f"'{name}:' links are not allowed (only http, https and mailto)"
+        return _host_problem(plain) if name != "mailto" else None
+    if plain.startswith("//"):
+        return _host_problem("http:" + plain)
+    if plain.startswith("/"):
+        return "it is an absolute path"
+    path = posixpath.normpath(posixpath.join(folder, re.split(r"[?#]", plain)[0] or "."))
+    if path == ".." or path.startswith("../"):
+        return "it points outside the project"
+    return None
+
+
+def _host_problem(url: str) -> str | None:
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return "it is not a valid web address"
+    host = host.rstrip(".")
+    if not host:
+        return "it names no host"
+    if host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
+        return "it points to this computer or a local network"
+    address = _ip(host)
+    if address is None:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    if (address.is_private or address.is_loopback or address.is_link_local
+            or address.is_unspecified or address.is_reserved or address.is_multicast):
+        return "it points to this computer or a local network"
+    return None
+
+
+def _ip(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    if re.fullmatch(r"[0-9a-fA-FxX.]+", host):  # 2130706433, 0x7f.1, 0177.0.0.1
+        try:
+            return ipaddress.IPv4Address(socket.inet_aton(host))
+        except OSError:
+            return None
+    return None
+
+
+def check_markup(tokens: Sequence[Token], lines: Sequence[str], path: str
+                 ) -> list[Diagnostic]:
+    """Warnings for raw HTML; refused links become plain text (a span)."""
+    diags: list[Diagnostic] = []
+    folder = posixpath.dirname(path)
+    for block in tokens:
+        if block.type != "inline" or not block.children:
+            continue
+        start = block.map[0] if block.map else 0
+        end = block.map[1] if block.map else start + 1
+        warned: set[int] = set()  # one warning per line is enough to find them all
+        for tag in (block.meta or {}).get("raw_html", []):
+            line, col = _find(lines, start, end, [tag.split("\n")[0]])
+            if line not in warned:
+                warned.add(line)
+                diags.append(warning("md.raw-html", f"raw HTML '{_short(tag, 40)}' is shown "
+                                     "as text, not passed through", Location(path, line, col),
+                                     "write it in Markdown, or remove it"))
+        for children in _inline_lists(block.children):
+            for i, tok in enumerate(children):
+                if tok.type != "link_open":
+                    continue
+                href = str(tok.attrs.get("href", ""))
+                problem = url_problem(href, folder)
+                if problem is None:
+                    continue
+                j = next((j for j in range(i + 1, len(children))
+                          if children[j].type == "link_close"), len(children))
+                label = "".join(c.content for c in children[i + 1:j] if c.type == "text")
+                line, col = _find(lines, start, end, [f"[{label}](", href, unquote(href)])
+                diags.append(warning("md.link-refused", f"link to '{_short(href, 60)}' is "
+                                     f"shown as plain text: {problem}",
+                                     Location(path, line, col)))
+                _unlink(tok, children[j] if j < len(children) else None)
+    return diags
+
+
+def _inline_lists(children: list[Token]) -> list[list[Token]]:
+    """An inline's children and, nested in them, every image caption's."""
+    lists = [children]
+    for tok in children:
+        if tok.children:
+            lists.extend(_inline_lists(tok.children))
+    return lists
+
+
+def _short(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def _unlink(opener: Token, closer: Token | None) -> None:
+    for tok in (opener, closer):
+        if tok is not None:
+            tok.type = "link_refused_" + ("open" if tok is opener else "close")
+            tok.tag = "span"
+            tok.attrs = {"class": "link-refused"} if tok is opener else {}
+
+
+def _find(lines: Sequence[str], start: int, end: int, needles: Sequence[str]
+          ) -> tuple[int, int]:
+    """1-based line and column of the first needle found in lines[start:end]."""
+    for needle in needles:
+        if not needle:
+            continue
+        for n in range(start, min(end, len(lines))):
+            col = lines[n].find(needle)
+            if col >= 0:
+                return n + 1, col + 1
+    return start + 1, 1
+
+
+def _accept_all(url: str) -> bool:
+    """markdown-it silently leaves `[x](javascript:...)` unlinked; dossier refuses such
+    links itself (check_markup), with a warning the author can act on."""
+    return True
+
+
 def transforms_plugin(md: MarkdownIt) -> None:
+    md.validateLink = _accept_all  # type: ignore[method-assign]
+    md.core.ruler.after("inline", "raw_html_scan", raw_html_scan)
     md.core.ruler.before("inline", "heading_attrs", heading_attrs)
     md.core.ruler.before("inline", "table_captions", table_captions)
     md.core.ruler.after("inline", "figures", figures)

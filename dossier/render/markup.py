@@ -10,13 +10,15 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from html.parser import HTMLParser
 from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from ..model import Formatted, Target
+from ..markdown.transforms import url_problem
+from ..model import Formatted, FormattedCitation, Target
 
 _REF_HREF = re.compile(r'href="#ref-([^"]+)"')
 
@@ -38,8 +40,92 @@ class RenderContext:
         return f"{target.page}#{target.id}"
 
     def bib_link(self, fragment: str) -> str:
+        """Pandoc's HTML (untrusted: made from BibTeX fields) with its #ref- links
+        pointing where the bibliography is."""
+        return self.ref_links(safe_html(fragment))
+
+    def ref_links(self, fragment: str) -> str:
         prefix = "" if self.mode == "print" else "bibliography.html"
         return _REF_HREF.sub(lambda m: f'href="{prefix}#ref-{m.group(1)}"', fragment)
+
+
+# --- HTML made by pandoc from BibTeX fields: inert, whatever the fields held ------------
+
+_INERT_TAGS = frozenset({"script", "style", "iframe", "frame", "frameset", "object", "embed",
+                         "applet", "base", "meta", "link", "form", "input", "button",
+                         "textarea", "select", "option", "svg", "math", "template", "noscript",
+                         "portal", "audio", "video", "source", "track", "img", "image",
+                         "param", "dialog"})
+_URL_ATTRS = frozenset({"href", "src", "action", "formaction", "xlink:href", "srcset",
+                        "poster", "data", "background", "cite", "longdesc", "ping",
+                        "manifest", "codebase", "lowsrc", "dynsrc"})
+
+
+class _Sanitizer(HTMLParser):
+    """Rebuilds a fragment byte for byte, except what could run or fetch: tags that
+    embed or execute are shown as text, on* and style attributes dropped, and links
+    whose target is not a web page, mail or a place in the document lose their href."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=False)
+        self.out: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        raw = self.get_starttag_text() or ""
+        if tag in _INERT_TAGS:
+            self.out.append(html.escape(raw))
+            return
+        kept = [(k, v) for k, v in attrs if _safe_attr(k, v)]
+        if kept == attrs:
+            self.out.append(raw)
+            return
+        rebuilt = "".join(f' {k}="{html.escape(v or "")}"' for k, v in kept)
+        self.out.append(f"<{tag}{rebuilt}{' /' if raw.endswith('/>') else ''}>")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+
+    def handle_endtag(self, tag: str) -> None:
+        self.out.append(f"&lt;/{tag}&gt;" if tag in _INERT_TAGS else f"</{tag}>")
+
+    def handle_data(self, data: str) -> None:
+        self.out.append(data.replace("<", "&lt;"))
+
+    def handle_entityref(self, name: str) -> None:
+        self.out.append(f"&{name};")
+
+    def handle_charref(self, name: str) -> None:
+        self.out.append(f"&#{name};")
+
+    def unknown_decl(self, data: str) -> None:
+        pass  # comments, declarations and processing instructions are dropped
+
+
+def _safe_attr(name: str, value: str | None) -> bool:
+    if name.startswith("on") or name in ("style", "srcdoc") or name.startswith("xmlns"):
+        return False
+    if name == "rel" and "attachment" in (value or "").lower():
+        return False  # WeasyPrint would embed the target in the PDF
+    return not (name in _URL_ATTRS and url_problem(value or ""))
+
+
+def safe_html(fragment: str) -> str:
+    """The fragment with nothing active left in it (see _Sanitizer)."""
+    if "<" not in fragment:
+        return fragment
+    parser = _Sanitizer()
+    parser.feed(fragment)
+    parser.close()
+    return "".join(parser.out)
+
+
+def safe_formatted(formatted: Formatted) -> Formatted:
+    """Every citation and bibliography entry made inert, for whatever shows them."""
+    return replace(
+        formatted,
+        citations={cid: FormattedCitation(safe_html(c.html), safe_html(c.note_html))
+                   for cid, c in formatted.citations.items()},
+        bibliography={k: safe_html(v) for k, v in formatted.bibliography.items()})
 
 
 def _ctx(env: dict[str, Any]) -> RenderContext:
@@ -124,15 +210,33 @@ def image(self: Any, tokens: Sequence[Token], idx: int, options: Any,
     ctx = _ctx(env)
     tok = tokens[idx]
     src = str(tok.attrs.get("src", ""))
-    alt = self.renderInlineAsText(tok.children or [], options, env)
+    alt = _alt_text(tok.children or [], ctx)
     if src in ctx.figures_html:
-        return ctx.bib_link(ctx.figures_html[src])
+        return ctx.ref_links(ctx.figures_html[src])  # drawn by dossier, labels escaped
     href = ctx.images.get(src, "")
     if not href:
         return f'<span class="missing-image">[{html.escape(alt)}]</span>'
     extra = "".join(f' {k}="{html.escape(str(v))}"' for k, v in tok.attrs.items()
                     if k in ("width", "height", "class"))
     return f'<img src="{html.escape(href)}" alt="{html.escape(alt)}"{extra}>'
+
+
+def _alt_text(children: Sequence[Token], ctx: RenderContext) -> str:
+    """The caption as plain text, citations as they print (without rendering them: a
+    note-style citation rendered here would be numbered twice)."""
+    parts = []
+    for tok in children:
+        if tok.type == "citation":
+            formatted = ctx.formatted.citations.get(tok.meta.get("id", ""))
+            text = formatted.html if formatted else tok.content
+            parts.append(html.unescape(re.sub(r"<[^>]*>", "", text)))
+        elif tok.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+        elif tok.children:
+            parts.append(_alt_text(tok.children, ctx))
+        else:
+            parts.append(tok.content if tok.type in ("text", "code_inline") else "")
+    return "".join(parts)
 
 
 def link_open(self: Any, tokens: Sequence[Token], idx: int, options: Any,

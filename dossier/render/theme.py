@@ -1,27 +1,109 @@
 """The Jinja2 environment: the project's templates/ override the default theme file by
 file. Templates are untrusted like every other input, so they run sandboxed, with
-autoescaping and StrictUndefined."""
+autoescaping and StrictUndefined, and are read only when they are regular files inside
+the project (a symlink out of it, a FIFO or a device is never opened). `check_overrides`
+reports what a project's templates/ may not do: read outside the project, fetch from
+the network, publish scripts, or embed files in the PDF."""
 
 from __future__ import annotations
 
+import base64
+import os
+import re
+import stat
+from collections.abc import Callable
+from html.parser import HTMLParser
 from pathlib import Path
 
-from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import BaseLoader, Environment, StrictUndefined, TemplateNotFound, select_autoescape
+from jinja2.exceptions import TemplateSyntaxError
+from jinja2.loaders import split_template_path
 from jinja2.sandbox import SandboxedEnvironment
 
+from ..diagnostics import Diagnostic, Location, error, warning
+from ..markdown.transforms import plain_url, url_problem
+
 THEME_DIR = Path(__file__).resolve().parents[2] / "templates"
+THEME_SCRIPT = "site.js"  # the only script a site ever has, and never the project's
+
+
+def regular_inside(path: Path, root: Path) -> Path | None:
+    """The resolved path when it is a regular file inside `root` (symlinks followed,
+    nothing opened), else None."""
+    try:
+        resolved = path.resolve()
+        info = resolved.stat()
+    except (OSError, RuntimeError):
+        return None
+    if root != resolved and root not in resolved.parents:
+        return None
+    return resolved if stat.S_ISREG(info.st_mode) else None
+
+
+def _project_dir(root: Path) -> Path | None:
+    base = root.resolve()
+    try:
+        folder = (root / "templates").resolve()
+    except (OSError, RuntimeError):
+        return None
+    inside = folder == base or base in folder.parents
+    return folder if inside and folder.is_dir() and folder != THEME_DIR else None
 
 
 def theme_dirs(root: Path) -> list[Path]:
-    project = root / "templates"
-    dirs = [project] if project.is_dir() and project.resolve() != THEME_DIR else []
-    return [*dirs, THEME_DIR]
+    project = _project_dir(root)
+    return [*([project] if project else []), THEME_DIR]
+
+
+def theme_files(root: Path) -> list[tuple[str, Path]]:
+    """(name, path) of every file the theme and the project's templates/ may serve:
+    regular files inside their folder only, so that hashing or copying them never
+    reads outside the project."""
+    out: list[tuple[str, Path]] = []
+    for folder in theme_dirs(root):
+        limit = THEME_DIR if folder == THEME_DIR else root.resolve()
+        for path in sorted(folder.rglob("*")):
+            found = regular_inside(path, limit) if not path.is_dir() else None
+            if found is not None:
+                out.append((path.relative_to(folder).as_posix(), found))
+    return out
+
+
+class _Loader(BaseLoader):
+    """FileSystemLoader without its trust: each file must be a regular file inside the
+    project (or the theme); anything else falls through to the theme's own file."""
+
+    def __init__(self, root: Path) -> None:
+        project = _project_dir(root)
+        self.folders = [*([(project, root.resolve())] if project else []),
+                        (THEME_DIR, THEME_DIR)]
+
+    def get_source(self, environment: Environment, template: str
+                   ) -> tuple[str, str, Callable[[], bool]]:
+        pieces = split_template_path(template)
+        for folder, limit in self.folders:
+            path = regular_inside(folder.joinpath(*pieces), limit)
+            if path is None:
+                continue
+            try:
+                mtime = path.stat().st_mtime
+                source = path.read_bytes().decode("utf-8")
+            except (OSError, UnicodeDecodeError):
+                continue
+            return source, str(path), lambda p=path, m=mtime: _unchanged(p, m)
+        raise TemplateNotFound(template)
+
+
+def _unchanged(path: Path, mtime: float) -> bool:
+    try:
+        return path.stat().st_mtime == mtime
+    except OSError:
+        return False
 
 
 def environment(root: Path) -> SandboxedEnvironment:
-    loader = ChoiceLoader([FileSystemLoader(str(d)) for d in theme_dirs(root)])
     return SandboxedEnvironment(
-        loader=loader,
+        loader=_Loader(root),
         autoescape=select_autoescape(["html", "htm", "xml", "svg"], default=True),
         undefined=StrictUndefined,
         keep_trailing_newline=True,
@@ -29,9 +111,225 @@ def environment(root: Path) -> SandboxedEnvironment:
 
 
 def theme_file(root: Path, name: str) -> Path:
-    """A static theme file (CSS, JS), taken from the project when it overrides it."""
+    """A static theme file (CSS, JS), taken from the project when it overrides it with
+    a regular file inside the project; scripts always come from the theme."""
     for folder in theme_dirs(root):
-        candidate = folder / name
-        if candidate.is_file():
-            return candidate
+        if folder != THEME_DIR and name.endswith(".js"):
+            continue
+        limit = THEME_DIR if folder == THEME_DIR else root.resolve()
+        found = regular_inside(folder / name, limit)
+        if found is not None:
+            return found
     raise FileNotFoundError(name)
+
+
+def static_asset(root: Path, name: str) -> bytes:
+    """The bytes of a static theme file for the site. A project stylesheet that
+    check_overrides refuses is replaced by the theme's (the build stops on those
+    errors anyway; this keeps a refused url() out of any output)."""
+    path = theme_file(root, name)
+    data = path.read_bytes()
+    if path.parent != THEME_DIR and name.endswith(".css"):
+        text = data.decode("utf-8", "replace")
+        if any(d.severity == "error" for d in check_css(text, root, name)):
+            return (THEME_DIR / name).read_bytes()
+    return data
+
+
+# --- checking a project's templates/ ---------------------------------------------------
+
+def check_overrides(root: Path) -> list[Diagnostic]:
+    """Diagnostics for every file of the project's templates/ (nothing is opened that is
+    not a regular file inside the project)."""
+    folder = root / "templates"
+    if not (folder.is_dir() or folder.is_symlink()):
+        return []
+    if _project_dir(root) is None:
+        if folder.resolve() == THEME_DIR:
+            return []
+        return [error("theme.outside", "templates/ is not a folder inside the project; it is "
+                      "ignored", Location("templates"))]
+    diags: list[Diagnostic] = []
+    base = root.resolve()
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames.sort()
+        for name in sorted(filenames) + [d for d in dirnames if Path(dirpath, d).is_symlink()]:
+            path = Path(dirpath) / name
+            rel = path.relative_to(root).as_posix()
+            if regular_inside(path, base) is None:
+                diags.append(_refused_file(path, base, rel))
+                continue
+            diags.extend(_check_file(path, rel, root))
+    return diags
+
+
+def _refused_file(path: Path, base: Path, rel: str) -> Diagnostic:
+    try:
+        resolved = path.resolve()
+    except (OSError, RuntimeError):
+        resolved = path
+    if resolved != base and base not in resolved.parents:
+        return error("theme.outside", f"'{rel}' points outside the project; it is ignored",
+                     Location(rel))
+    return error("theme.not-a-file", f"'{rel}' is not a regular file; it is ignored",
+                 Location(rel))
+
+
+def _check_file(path: Path, rel: str, root: Path) -> list[Diagnostic]:
+    if path.suffix == ".js":
+        return [warning("theme.script", f"'{rel}' is ignored: the site's script always comes "
+                        "from dossier's theme (a dossier never publishes its own scripts)",
+                        Location(rel))]
+    if path.suffix not in (".css", ".html", ".htm"):
+        return []
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        return [error("theme.encoding", f"'{rel}' is not UTF-8 text", Location(rel))]
+    except OSError as exc:
+        return [error("theme.unreadable", f"cannot read '{rel}': {exc}", Location(rel))]
+    if path.suffix == ".css":
+        return check_css(text, root, rel)
+    return check_template(text, rel)
+
+
+# CSS: every reference is a url(), src(), image-set() or @import. Comments and escapes
+# (`\75 rl(`, `@\69mport`) are undone first, keeping line breaks for the line numbers.
+_CSS_COMMENT = re.compile(r"/\*.*?\*/", re.S)
+_CSS_ESCAPE = re.compile(r"\\([0-9a-fA-F]{1,6})[ \t\n]?|\\([^\n0-9a-fA-F])")
+_CSS_REF = re.compile(
+    r"""(?:url|src)\(\s*(?:"(?P<q>[^"]*)"|'(?P<s>[^']*)'|(?P<u>[^)'"\s]*))\s*\)"""
+    r"""|@import\s+(?:"(?P<iq>[^"]*)"|'(?P<is>[^']*)')"""
+    r"""|image-set\(\s*(?:"(?P<xq>[^"]*)"|'(?P<xs>[^']*)')""", re.I)
+_CSS_ACTIVE = re.compile(r"expression\s*\(|behavior\s*:|-moz-binding|javascript:", re.I)
+_FONT_DATA = re.compile(r"data:(?:font/[\w.+-]+|application/(?:x-)?font-[\w.+-]+)[;,]", re.I)
+_IMAGE_MAGIC = {"png": b"\x89PNG\r\n\x1a\n", "jpeg": b"\xff\xd8\xff", "gif": b"GIF8",
+                "webp": b"RIFF"}
+
+
+def _css_plain(text: str) -> str:
+    text = _CSS_COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
+
+    def unescape(m: re.Match[str]) -> str:
+        if m.group(1):
+            code = int(m.group(1), 16)
+            return chr(code) if 0 < code <= 0x10FFFF else "\ufffd"
+        return m.group(2)
+
+    return _CSS_ESCAPE.sub(unescape, text)
+
+
+def check_css(text: str, root: Path, rel: str) -> list[Diagnostic]:
+    plain = _css_plain(text)
+    diags: list[Diagnostic] = []
+    for m in _CSS_ACTIVE.finditer(plain):
+        line = plain.count("\n", 0, m.start()) + 1
+        diags.append(error("theme.active", f"'{m.group(0)}' in a stylesheet runs code; it is "
+                           "not allowed", Location(rel, line)))
+    for m in _CSS_REF.finditer(plain):
+        url = next(v for v in m.groupdict().values() if v is not None)
+        line = plain.count("\n", 0, m.start()) + 1
+        problem, fatal = css_url_problem(url, root)
+        if problem:
+            shown = url if len(url) <= 60 else url[:57] + "..."
+            make = error if fatal else warning
+            diags.append(make("theme.url", f"stylesheet reference '{shown}' is refused: "
+                              f"{problem}", Location(rel, line)))
+    return diags
+
+
+def css_url_problem(url: str, root: Path) -> tuple[str, bool]:
+    """(why the reference is refused, whether that is an error); ("", False) if fine."""
+    plain = plain_url(url)
+    if not plain or plain.startswith("#"):
+        return "", False
+    if plain.lower().startswith("data:"):
+        return _data_problem(plain), True
+    scheme = re.match(r"([A-Za-z][A-Za-z0-9+.-]*):", plain)
+    if scheme or plain.startswith("//"):
+        name = scheme.group(1).lower() if scheme else "http"
+        if name not in ("http", "https"):
+            return f"'{name}:' URLs are never read", True
+        local = url_problem(plain if scheme else "http:" + plain)
+        if local:
+            return f"{local}; nothing is fetched", True
+        return ("dossier never fetches from the network, so the PDF goes without it "
+                "(a browser showing the site would fetch it)"), False
+    if plain.startswith("/"):
+        return "it is an absolute path; files must be inside the project", True
+    target = root / re.split(r"[?#]", plain)[0]
+    try:
+        resolved = target.resolve()
+    except (OSError, RuntimeError):
+        return "it cannot be resolved", True
+    base = root.resolve()
+    if resolved != base and base not in resolved.parents:
+        return "it points outside the project", True
+    if resolved.exists() and regular_inside(resolved, base) is None:
+        return "it is not a regular file", True
+    return "", False
+
+
+def _data_problem(url: str) -> str:
+    if _FONT_DATA.match(url):
+        return ""
+    m = re.match(r"data:image/(png|jpeg|gif|webp);base64,(.*)", url, re.I | re.S)
+    if not m:
+        return "only data: URLs of PNG, JPEG, GIF and WebP images and of fonts are allowed"
+    try:
+        head = base64.b64decode(m.group(2)[:64] + "=" * (-len(m.group(2)[:64]) % 4))
+    except ValueError:
+        return "its data is not base64"
+    if not head.startswith(_IMAGE_MAGIC[m.group(1).lower()]):
+        return f"it claims to be image/{m.group(1).lower()} but holds something else"
+    return ""
+
+
+# HTML templates: what Jinja cannot see (it renders text) is checked on the source.
+_ALLOWED_SCRIPT = "assets/" + THEME_SCRIPT
+_FORBIDDEN_TAGS = frozenset({"iframe", "frame", "frameset", "object", "embed", "applet",
+                             "base", "form", "portal"})
+_TEMPLATE_URL_ATTRS = frozenset({"href", "src", "action", "formaction", "xlink:href",
+                                 "poster", "data", "srcset", "background"})
+
+
+class _TemplateScan(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[tuple[int, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        line = self.getpos()[0]
+        values = {k: v or "" for k, v in attrs}
+        if tag == "script" and values.get("src") != _ALLOWED_SCRIPT:
+            self.found.append((line, "a <script> (only the theme's assets/site.js may run)"))
+        elif tag in _FORBIDDEN_TAGS:
+            self.found.append((line, f"a <{tag}> element"))
+        elif tag == "meta" and values.get("http-equiv", "").lower() == "refresh":
+            self.found.append((line, "a <meta http-equiv=\"refresh\">"))
+        for name, value in values.items():
+            literal = "{{" not in value and "{%" not in value
+            if name.startswith("on"):
+                self.found.append((line, f"an event handler ({name}=)"))
+            elif name == "rel" and "attachment" in value.lower():
+                self.found.append((line, "rel=\"attachment\" (it would embed a file in the PDF)"))
+            elif name in _TEMPLATE_URL_ATTRS and literal and url_problem(value):
+                self.found.append((line, f"{name}=\"{value[:60]}\" ({url_problem(value)})"))
+
+    handle_startendtag = handle_starttag
+
+
+def check_template(text: str, rel: str) -> list[Diagnostic]:
+    diags: list[Diagnostic] = []
+    try:
+        SandboxedEnvironment().parse(text)
+    except TemplateSyntaxError as exc:
+        diags.append(error("theme.syntax", f"template syntax: {exc.message}",
+                           Location(rel, exc.lineno or 0)))
+    scan = _TemplateScan()
+    scan.feed(text)
+    scan.close()
+    for line, what in scan.found:
+        diags.append(error("theme.active", f"the template has {what}; a dossier never "
+                           "publishes active content", Location(rel, line)))
+    return diags
