@@ -1,21 +1,26 @@
 """references.bib -> entries with locations, and every problem at bib:line.
 
 bibtexparser v2 is used without its middlewares so that field values keep their
-enclosing braces: that is how undefined @string macros are told from literals.
-The formatting engine later reads only the blocks that parsed (`clean_bibtex`), so
-one broken entry never takes the rest of the file down with it.
+enclosing braces: that is how undefined @string macros are told from literals, and
+how a missing comma (one field swallowing the next) is seen. The formatting engine
+later reads only the blocks that parsed (`clean_bibtex`), so one broken entry never
+takes the rest of the file down with it. Whatever could make Pandoc loop or blow up
+(crossref/xdata cycles, @string macros that refer to themselves or expand
+exponentially) is reported here and kept from it.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import bibtexparser
 from bibtexparser import model as bm
 
 from .diagnostics import Diagnostic, Location, error, warning
+from .load import read_bytes
 from .model import Bibliography, Entry
 
 MONTHS = {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"}
@@ -28,35 +33,44 @@ REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {
 }
 _DEFAULT_REQUIRED: tuple[tuple[str, ...], ...] = (("title",),)
 _STRUCTURAL = re.compile(r"[{}\\]")
+# A @string expanding to more than this is refused: `a2 = a1 # a1`, `a3 = a2 # a2` ...
+# doubles at every step and would take Pandoc's memory with it.
+MAX_EXPANSION = 1_000_000
+MAX_BIB_BYTES = 64 * 1024 * 1024
+PARENT_FIELDS = ("crossref", "xdata")
+_FIELD_LIKE = re.compile(r"^[\s,}]*([A-Za-z][\w-]*)\s*=", re.MULTILINE)
+_BARE = re.compile(r"[^\s#{}\",=]+")
 
 
 def load_bibliography(root: Path, rel: str) -> tuple[Bibliography, tuple[Diagnostic, ...]]:
-    path = root / rel
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
+    # Only a regular file inside the project: a FIFO would hang, a symlink could leak.
+    if not (root / rel).exists() and not (root / rel).is_symlink():
         return Bibliography((), ""), (error("bib.missing", f"bibliography '{rel}' not found",
                                             Location("dossier.toml")),)
-    except OSError as exc:
-        return Bibliography((), ""), (error("bib.unreadable", f"cannot read: {exc}",
-                                            Location(rel)),)
+    data, problems = read_bytes(root, rel, "bibliography", Location(rel), MAX_BIB_BYTES)
+    if data is None:
+        return Bibliography((), ""), tuple(problems)
     text, diags = decode(data, rel)
     bib, more = parse_bibtex(text, rel)
     return bib, diags + more
 
 
 def decode(data: bytes, rel: str) -> tuple[str, tuple[Diagnostic, ...]]:
-    """Strict UTF-8; bad bytes are reported at their line and replaced."""
+    """Strict UTF-8; bad bytes are reported at their line and column, and replaced."""
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
         return data.decode("utf-8"), ()
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        return data.decode("utf-8", errors="replace"), (
-            error("bib.encoding", "invalid UTF-8 byte sequence", Location(rel, line, col),
-                  "save the file as UTF-8"),)
+    except UnicodeDecodeError:
+        pass
+    diags = []
+    for line_no, line in enumerate(data.split(b"\n"), 1):
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            diags.append(error("bib.encoding", "invalid UTF-8 byte sequence",
+                               Location(rel, line_no, exc.start + 1), "save the file as UTF-8"))
+    return data.decode("utf-8", errors="replace"), tuple(diags)
 
 
 def parse_bibtex(text: str, rel: str) -> tuple[Bibliography, tuple[Diagnostic, ...]]:
@@ -64,52 +78,56 @@ def parse_bibtex(text: str, rel: str) -> tuple[Bibliography, tuple[Diagnostic, .
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     library = bibtexparser.parse_string(text, parse_stack=[])
     diags: list[Diagnostic] = []
-    strings = {s.key.lower() for s in library.strings}
+    strings, sizes, string_blocks, more = _check_strings(library.blocks, rel)
+    diags.extend(more)
     entries: list[Entry] = []
-    clean: list[str] = []
     seen: dict[str, Entry] = {}
+    folded: dict[str, Entry] = {}
+    previous: bm.Block | None = None
 
     for block in library.blocks:
         loc = Location(rel, block.start_line + 1)
-        if isinstance(block, bm.String):
-            clean.append(block.raw)
-            for macro in _undefined_macros(block.value, strings):
-                diags.append(error("bib.undefined-string", f"@string '{block.key}' uses "
-                                   f"undefined macro '{macro}'", loc))
-        elif isinstance(block, bm.DuplicateBlockKeyBlock):
+        if isinstance(block, bm.DuplicateBlockKeyBlock):
             first = seen.get(block.key)
             where = f" (first defined at line {first.location.line})" if first else ""
             diags.append(error("bib.duplicate-key", f"duplicate entry key '{block.key}'{where}",
                                loc))
         elif isinstance(block, bm.DuplicateFieldKeyBlock):
-            entry = block.ignore_error_block
-            dups = ", ".join(sorted(getattr(block, "duplicate_keys", ()) or ())) or "a field"
-            diags.append(error("bib.duplicate-field", f"entry '{entry.key}' sets {dups} twice; "
-                               "the entry is skipped", loc))
+            diags.append(_duplicate_field(block, rel))
         elif isinstance(block, bm.ParsingFailedBlock):
             diags.append(_parse_failure(block, loc))
+        elif isinstance(block, bm.ImplicitComment) and isinstance(previous, bm.Entry):
+            diags.extend(_stray_fields(block, previous, rel))
         elif isinstance(block, bm.Entry) and not block.key.strip():
             diags.append(error("bib.syntax", f"@{block.entry_type} entry has no citation key; "
                                "the entry is skipped", loc))
         elif isinstance(block, bm.Entry):
-            entry, more = _entry(block, rel, strings)
+            entry, more, ok = _entry(block, rel, strings, sizes)
             diags.extend(more)
-            folded = {k.casefold(): e for k, e in seen.items()}
-            if entry.key.casefold() in folded:
-                other = folded[entry.key.casefold()]
+            other = folded.get(entry.key.casefold())
+            if other is not None:
                 diags.append(error("bib.duplicate-key", f"entry key '{entry.key}' differs only "
                                    f"by case from '{other.key}' (line {other.location.line})",
                                    loc, "citation keys must be unique regardless of case"))
-                continue
-            seen[entry.key] = entry
-            entries.append(entry)
-            clean.append(block.raw)
+            elif ok:
+                seen[entry.key] = folded[entry.key.casefold()] = entry
+                entries.append(entry)
+        previous = block
 
-    if not library.entries and not diags and not text.strip():
-        diags.append(warning("bib.empty", "the bibliography is empty", Location(rel)))
-    strings_raw = "\n".join(b.raw for b in library.blocks if isinstance(b, bm.String))
+    entries, more = break_cycles(entries, rel)
+    diags.extend(more)
+    if not entries and not diags:
+        if not text.strip():
+            diags.append(warning("bib.empty", "the bibliography is empty", Location(rel, 1)))
+        else:
+            diags.append(warning("bib.empty", "the bibliography has no entries (only comments "
+                                 "or text outside '@type{...}')", Location(rel, 1)))
+    strings_raw = "\n".join(string_blocks)
+    clean = [*string_blocks, *(e.raw for e in entries)]
     return Bibliography(tuple(entries), "\n\n".join(clean) + "\n", strings_raw), tuple(diags)
 
+
+# --- blocks that did not parse ----------------------------------------------------------
 
 def _parse_failure(block: bm.ParsingFailedBlock, loc: Location) -> Diagnostic:
     reason = str(getattr(block.error, "abort_reason", "") or block.error or "syntax error")
@@ -117,37 +135,109 @@ def _parse_failure(block: bm.ParsingFailedBlock, loc: Location) -> Diagnostic:
     head = re.match(r"@(\w+)\s*\{\s*([^,\s]*)", block.raw or "")
     what = f"@{head.group(1)} entry '{head.group(2)}'" if head and head.group(2) else "entry"
     hint = ""
-    if "Unexpected block start" in reason or "closing" in reason:
+    if "Unexpected block start" in reason or "closing" in reason or "end of file" in reason:
         hint = "check for an unclosed '{' or a missing '}'"
     elif "comma" in reason.lower():
         hint = "fields are separated by commas"
     return error("bib.syntax", f"cannot parse {what}: {reason}; the entry is skipped", loc, hint)
 
 
-def _strip(value: str) -> str:
-    value = value.strip()
-    if len(value) >= 2 and value[0] + value[-1] in ("{}", '""'):
-        return value[1:-1]
-    return value
+def _duplicate_field(block: bm.DuplicateFieldKeyBlock, rel: str) -> Diagnostic:
+    entry = block.ignore_error_block
+    dups = sorted(getattr(block, "duplicate_keys", ()) or ())
+    line = entry.start_line
+    for name in dups[:1]:  # point at the second occurrence, where the mistake usually is
+        lines = [f.start_line for f in entry.fields if f.key == name]
+        line = lines[1] if len(lines) > 1 else line
+    names = ", ".join(dups) or "a field"
+    return error("bib.duplicate-field", f"entry '{entry.key}' sets {names} twice; the entry is "
+                 "skipped", Location(rel, line + 1), "keep one of them")
+
+
+def _stray_fields(block: bm.ImplicitComment, entry: bm.Entry, rel: str) -> list[Diagnostic]:
+    """Text right after an entry that looks like its fields: an extra '}' closed it early."""
+    m = _FIELD_LIKE.search(block.raw)
+    if not m or (block.raw.lstrip()[:1] not in (",", "}") and m.start() > 0):
+        return []
+    line = block.start_line + block.raw.count("\n", 0, m.start(1)) + 1
+    return [error("bib.syntax", f"field '{m.group(1).lower()}' is outside entry "
+                  f"'{entry.key}' (line {entry.start_line + 1}), which an extra '}}' closed "
+                  "early", Location(rel, line), "check the braces of the field before it")]
+
+
+# --- @string macros -----------------------------------------------------------------------
+
+def _check_strings(blocks: list[bm.Block], rel: str) -> tuple[
+        set[str], dict[str, int], list[str], list[Diagnostic]]:
+    """Macro names, the expanded size of each sound macro, the @string blocks safe for
+    Pandoc, and what is wrong with the rest.
+
+    As in BibTeX, a macro may use only macros defined before it, so a definition can
+    never refer to itself, directly or through another."""
+    names = {b.key.lower() for b in blocks if isinstance(b, bm.String)}
+    sizes: dict[str, int] = {m: 3 for m in MONTHS}
+    rejected: set[str] = set()
+    kept: list[str] = []
+    diags: list[Diagnostic] = []
+    for block in blocks:
+        if not isinstance(block, bm.String):
+            continue
+        loc = Location(rel, block.start_line + 1)
+        key = block.key.lower()
+        problems = []
+        for macro in dict.fromkeys(_macros(block.value)):
+            if macro.lower() == key:
+                problems.append(f"@string '{block.key}' refers to itself")
+            elif macro.lower() in sizes:
+                continue
+            elif macro.lower() in rejected:
+                problems.append(f"@string '{block.key}' uses '{macro}', which is invalid")
+            elif macro.lower() in names:
+                problems.append(f"@string '{block.key}' uses '{macro}' before it is defined")
+            else:
+                problems.append(f"@string '{block.key}' uses undefined macro '{macro}'")
+        size = _expanded_size(block.value, sizes)
+        if not problems and size > MAX_EXPANSION and _macros(block.value):
+            problems.append(f"@string '{block.key}' expands to more than "
+                            f"{MAX_EXPANSION:,} characters")
+        for problem in problems:
+            diags.append(error("bib.undefined-string", problem, loc,
+                               "define a macro before using it, and never in terms of itself"))
+        if problems:
+            rejected.add(key)
+        else:
+            sizes[key] = size
+            kept.append(block.raw or "")
+    return names, sizes, kept, diags
+
+
+def _expanded_size(value: str, sizes: dict[str, int]) -> int:
+    total = 0
+    for part in _split_concat(value):
+        bare = part.strip()
+        total += len(bare) if not bare or bare[0] in '{"' else sizes.get(bare.lower(), len(bare))
+    return total
+
+
+def _macros(value: str) -> list[str]:
+    """Bare words in a value that are not numbers: @string macros or month names."""
+    out = []
+    for part in _split_concat(value):
+        bare = part.strip()
+        if bare and bare[0] not in '{"' and not bare.isdigit():
+            out.append(bare)
+    return out
 
 
 def _undefined_macros(value: str, strings: set[str]) -> list[str]:
-    """Bare words in a field value that are neither numbers, months nor @string macros."""
-    parts = _split_concat(value)
-    out = []
-    for part in parts:
-        bare = part.strip()
-        if not bare or bare[0] in '{"' or bare.isdigit():
-            continue
-        if bare.lower() not in strings and bare.lower() not in MONTHS:
-            out.append(bare)
-    return out
+    return [m for m in _macros(value) if m.lower() not in strings and m.lower() not in MONTHS]
 
 
 def _split_concat(value: str) -> list[str]:
     """Split `a # {b} # "c"` at top-level '#'."""
     parts, depth, quote, start = [], 0, False, 0
-    for i, ch in enumerate(value):
+    for m in re.finditer(r'[{}"#]', value):
+        ch, i = m.group(0), m.start()
         if ch == "{":
             depth += 1
         elif ch == "}":
@@ -161,28 +251,208 @@ def _split_concat(value: str) -> list[str]:
     return parts
 
 
-def _entry(block: bm.Entry, rel: str, strings: set[str]) -> tuple[Entry, list[Diagnostic]]:
-    loc = Location(rel, block.start_line + 1)
+def _value_problem(value: str) -> tuple[int, str] | None:
+    """Where a field value stops being `part # part ...`, and what follows: a missing
+    comma makes one field swallow the next (`{Doe}\\n  title = {X}`)."""
+    pos, n = 0, len(value)
+    while True:
+        while pos < n and value[pos].isspace():
+            pos += 1
+        if pos >= n:
+            return None
+        if value[pos] in '{"':
+            end = _closing(value, pos)
+            if end < 0:
+                return pos, value[pos:pos + 20]
+            pos = end + 1
+        else:
+            m = _BARE.match(value, pos)
+            if not m:
+                return pos, value[pos:pos + 20]
+            pos = m.end()
+        while pos < n and value[pos].isspace():
+            pos += 1
+        if pos >= n:
+            return None
+        if value[pos] != "#":
+            return pos, value[pos:pos + 20]
+        pos += 1
+
+
+def _closing(value: str, start: int) -> int:
+    """Index closing the `{...}` or `"..."` opened at value[start], or -1."""
+    depth = 0
+    quote = value[start] == '"'
+    for m in re.finditer(r'(?<!\\)[{}"]', value[start + 1:]):
+        ch, i = m.group(0), start + 1 + m.start()
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            if depth == 0:
+                return -1 if quote else i
+            depth -= 1
+        elif quote and depth == 0:
+            return i
+    return -1
+
+
+# --- entries ------------------------------------------------------------------------------
+
+def _strip(value: str) -> str:
+    value = value.strip()
+    if len(value) >= 2 and value[0] + value[-1] in ("{}", '""'):
+        return value[1:-1]
+    return value
+
+
+def _entry(block: bm.Entry, rel: str, strings: set[str], sizes: dict[str, int]
+           ) -> tuple[Entry, list[Diagnostic], bool]:
+    """The entry, its problems, and whether it is sound enough to keep."""
+    loc = Location(rel, (block.start_line or 0) + 1)
     diags: list[Diagnostic] = []
     fields: list[tuple[str, str]] = []
+    ok = True
     for f in block.fields:
         name = f.key.lower()
+        where = Location(rel, (f.start_line or block.start_line or 0) + 1)
+        problem = _value_problem(f.value)
+        if problem is not None:
+            ok = False
+            after = _FIELD_LIKE.match(f.value[problem[0]:])
+            what = (f"runs into field '{after.group(1).lower()}'" if after
+                    else f"has unexpected text {problem[1].split(chr(10))[0]!r}")
+            diags.append(error("bib.syntax", f"entry '{block.key}': field '{name}' {what}; the "
+                               "entry is skipped", where,
+                               "fields are separated by commas" if after else
+                               "enclose the value in {...} or \"...\""))
+            continue
         for macro in _undefined_macros(f.value, strings):
             diags.append(error("bib.undefined-string", f"entry '{block.key}': field '{name}' "
-                               f"uses undefined @string macro '{macro}'",
-                               Location(rel, (f.start_line or block.start_line) + 1)))
-        fields.append((name, " ".join(_strip(p) for p in _split_concat(f.value))))
+                               f"uses undefined @string macro '{macro}'", where))
+        if _macros(f.value) and _expanded_size(f.value, sizes) > MAX_EXPANSION:
+            ok = False
+            diags.append(error("bib.undefined-string", f"entry '{block.key}': field '{name}' "
+                               f"expands to more than {MAX_EXPANSION:,} characters; the entry "
+                               "is skipped", where))
+            continue
+        value = " ".join(_strip(p) for p in _split_concat(f.value))
+        if name == "year":
+            diags.extend(_year(block.key, value, where))
+        fields.append((name, value))
     names = {n for n, _ in fields}
     etype = block.entry_type.lower()
     for group in REQUIRED.get(etype, _DEFAULT_REQUIRED):
-        if not names.intersection(group):
+        if ok and not names.intersection(group):
             diags.append(warning("bib.missing-field", f"entry '{block.key}' (@{etype}) has no "
                                  f"{' or '.join(group)}", loc))
-    if not names.intersection({"author", "editor", "organization", "institution", "publisher",
-                               "title"}):
+    if ok and not names.intersection({"author", "editor", "organization", "institution",
+                                      "publisher", "title"}):
         diags.append(warning("bib.missing-field", f"entry '{block.key}' names no author, "
                              "editor or title", loc))
-    return Entry(block.key, etype, tuple(fields), loc, block.raw), diags
+    return Entry(block.key, etype, tuple(fields), loc, block.raw or ""), diags, ok
+
+
+def _year(key: str, value: str, where: Location) -> list[Diagnostic]:
+    """Years the style cannot sort or disambiguate; Pandoc prints them as written."""
+    year = re.sub(r"[{}]", "", value).strip()
+    if re.fullmatch(r"-?\d{1,4}", year):
+        return []
+    if not year:
+        hint = "give the year, or leave the field out and the style prints 'n.d.'"
+        return [warning("bib.year", f"entry '{key}' has an empty year", where, hint)]
+    if re.fullmatch(r"\d{4}[a-z]", year):
+        hint = f"write {year[:4]}; the style adds 'a', 'b' itself where two works need it"
+    elif year.casefold().replace(" ", "") in ("n.d.", "nd", "n.d", "s.d.", "o.j."):
+        hint = "leave the field out; the style prints 'n.d.' in the right language"
+    elif year.casefold() in ("forthcoming", "in press", "inpress", "submitted"):
+        hint = f"leave the year out and write pubstate = {{{year.casefold()}}}"
+    else:
+        hint = "a year is a number; put exact dates in 'date = {YYYY-MM-DD}'"
+    return [warning("bib.year", f"entry '{key}' has year '{year}', which is not a year", where,
+                    hint)]
+
+
+# --- crossref / xdata ---------------------------------------------------------------------
+
+def parents(entry: Entry, field_name: str) -> list[str]:
+    return [p.strip() for p in entry.get(field_name).split(",") if p.strip()]
+
+
+def break_cycles(entries: list[Entry], rel: str) -> tuple[list[Entry], list[Diagnostic]]:
+    """Drop the crossref/xdata link that closes each cycle (a -> b -> a, a -> a).
+
+    Pandoc follows such links forever, eating memory, so the link is reported and left
+    out of what Pandoc reads. Iterative depth-first search: no recursion limit to hit."""
+    by_key = {e.key: e for e in entries}
+    cut: dict[str, set[tuple[str, str]]] = {}
+    diags: list[Diagnostic] = []
+    state: dict[str, int] = {}  # 1 = on the current path, 2 = done
+    for start in by_key:
+        if start in state:
+            continue
+        path: list[str] = [start]
+        state[start] = 1
+        stack = [iter(_edges(by_key[start]))]
+        while stack:
+            edge = next(stack[-1], None)
+            if edge is None:
+                state[path.pop()] = 2
+                stack.pop()
+                continue
+            field_name, parent = edge
+            if parent not in by_key or state.get(parent) == 2:
+                continue
+            if state.get(parent) == 1:
+                child = path[-1]
+                cycle = " -> ".join([*path[path.index(parent):], parent])
+                cut.setdefault(child, set()).add((field_name, parent))
+                diags.append(error("bib.crossref-cycle", f"{field_name} cycle {cycle}; the "
+                                   f"{field_name} of '{child}' is ignored",
+                                   _field_location(by_key[child], field_name, rel),
+                                   "an entry cannot inherit from itself"))
+                continue
+            state[parent] = 1
+            path.append(parent)
+            stack.append(iter(_edges(by_key[parent])))
+    return [_without(e, cut[e.key]) if e.key in cut else e for e in entries], diags
+
+
+def _edges(entry: Entry) -> list[tuple[str, str]]:
+    return [(f, p) for f in PARENT_FIELDS for p in parents(entry, f)]
+
+
+def _field_location(entry: Entry, field_name: str, rel: str) -> Location:
+    for n, line in enumerate(entry.raw.split("\n")):
+        if re.match(rf"\s*(?:@\w+\s*[{{(][^,]*,\s*)?{field_name}\s*=", line, re.IGNORECASE):
+            return Location(rel, entry.location.line + n)
+    return entry.location
+
+
+def _without(entry: Entry, links: set[tuple[str, str]]) -> Entry:
+    """The entry with the given parent links removed, its BibTeX regenerated."""
+    fields = []
+    for name, value in entry.fields:
+        if name in PARENT_FIELDS:
+            value = ", ".join(p for p in parents(entry, name) if (name, p) not in links)
+            if not value:
+                continue
+        fields.append((name, value))
+    dropped = {name for name, _ in entry.fields} - {name for name, _ in fields}
+    raw = _reparse_raw(entry.raw, dropped, dict(fields))
+    return replace(entry, fields=tuple(fields), raw=raw)
+
+
+def _reparse_raw(raw: str, dropped: set[str], values: dict[str, str]) -> str:
+    library = bibtexparser.parse_string(raw, parse_stack=[])  # type: ignore[attr-defined]
+    block = next(iter(library.entries))
+    lines = [f"@{block.entry_type}{{{block.key},"]
+    for f in block.fields:
+        name = f.key.lower()
+        if name in dropped:
+            continue
+        value = f"{{{values[name]}}}" if name in PARENT_FIELDS else f.value
+        lines.append(f"  {f.key} = {value},")
+    return "\n".join(lines) + "\n}"
 
 
 def plain(value: str) -> str:

@@ -6,12 +6,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from markdown_it.token import Token
 
 from .config import slug
-from .diagnostics import Diagnostic, Location, did_you_mean, error, warning
+from .diagnostics import Diagnostic, Location, did_you_mean, error, visible, warning
 from .markdown import ParsedChapter
+from .markdown.divs import MAX_NESTING
 from .model import CiteItem, Cluster, Heading, Target
 
 KIND_LABEL = {"sec": "Section", "fig": "Figure", "tbl": "Table"}
@@ -51,18 +53,29 @@ def walk(tokens: Sequence[Token]) -> Iterator[tuple[Token, bool]]:
             stack.extend(reversed(child.children or ()))
 
 
-def column(lines: Sequence[str], line0: int, source: str) -> int:
-    if 0 <= line0 < len(lines):
-        first = source.split()[0] if source.split() else source
-        idx = lines[line0].find(first)
-        if idx >= 0:
-            return idx + 1
-    return 1
+def column(lines: Sequence[str], line0: int, source: str,
+           meta: dict[str, Any] | None = None) -> int:
+    """1-based column of a citation or cross-reference in its source line.
+
+    With the token's meta (its offset in the inline text and that text's start), two
+    identical citations on one line get their own columns; without, the first
+    occurrence of the source's first word is taken."""
+    if not 0 <= line0 < len(lines):
+        return 1
+    line = lines[line0]
+    first = source.split()[0] if source.split() else source
+    if meta and "offset" in meta:
+        base = line.find(str(meta["head"])) if meta["head"] else 0
+        col = base + int(meta["offset"])
+        if base >= 0 and line.startswith(first, col):
+            return col + 1
+    idx = line.find(first)
+    return idx + 1 if idx >= 0 else 1
 
 
 def page_name(number: int, path: str) -> str:
     stem = re.sub(r"^\d+[-_]?", "", path.rsplit("/", 1)[-1].rsplit(".", 1)[0])
-    return f"{number:02d}-{slug(stem) or 'chapter'}.html"
+    return f"{number:02d}-{slug(stem)[:80].strip('-') or 'chapter'}.html"  # < 255 bytes
 
 
 def collect(parsed: Sequence[ParsedChapter], keys: Sequence[str]) -> tuple[Collected,
@@ -74,6 +87,7 @@ def collect(parsed: Sequence[ParsedChapter], keys: Sequence[str]) -> tuple[Colle
     all_clusters: list[Cluster] = []
     counters = {"fig": 0, "tbl": 0}
     known = set(keys)
+    hints: dict[str, str] = {}
 
     def claim(ident: str, loc: Location, explicit: bool = True) -> str:
         if ident in used_ids:
@@ -138,8 +152,17 @@ def collect(parsed: Sequence[ParsedChapter], keys: Sequence[str]) -> tuple[Colle
                 all_clusters.append(cluster)
                 for item in cluster.items:
                     if item.key not in known:
-                        diags.append(_unknown_key(item.key, known, cluster.location))
-        if not title:
+                        diags.append(_unknown_key(item.key, known, cluster.location, hints))
+        deepest = next((t for t in tokens if t.level >= MAX_NESTING - 1), None)
+        if deepest is not None:
+            diags.append(error("md.too-deep", f"blocks nested more than {MAX_NESTING - 2} "
+                               "levels deep (block quotes, lists, fenced divs); what lies "
+                               "deeper is not shown", Location(chapter.path, deepest.map[0] + 1
+                                                               if deepest.map else 0),
+                               "flatten the nesting"))
+        if not any(line.strip() for line in chapter.lines):
+            diags.append(warning("md.empty", "chapter is empty", Location(chapter.path, 1)))
+        elif not title:
             diags.append(warning("md.no-title", "chapter has no title (no '# heading' and no "
                                  "front matter title)", Location(chapter.path, 1)))
         chapters.append(ChapterInfo(number, chapter.path, page, title or chapter.path,
@@ -150,7 +173,8 @@ def collect(parsed: Sequence[ParsedChapter], keys: Sequence[str]) -> tuple[Colle
             if tok.type != "xref":
                 continue
             line0 = tok.meta["line0"]
-            loc = Location(chapter.path, line0 + 1, column(chapter.lines, line0, tok.content))
+            loc = Location(chapter.path, line0 + 1, column(chapter.lines, line0, tok.content,
+                                                           tok.meta))
             for item in tok.meta["items"]:
                 if item["key"] not in targets:
                     kind = item["key"].split("-", 1)[0]
@@ -176,20 +200,23 @@ def _next_inline(tokens: Sequence[Token], opener: Token) -> Token | None:
 
 def _cluster(tok: Token, n: int, chapter: ParsedChapter, in_note: bool) -> Cluster:
     line0 = tok.meta["line0"]
-    loc = Location(chapter.path, line0 + 1, column(chapter.lines, line0, tok.content))
+    loc = Location(chapter.path, line0 + 1, column(chapter.lines, line0, tok.content,
+                                                   tok.meta))
     items = tuple(CiteItem(i["key"], i["suppress_author"], i["suffix"])
                   for i in tok.meta["items"])
     return Cluster(f"c{n}", tok.content, items, tok.meta["narrative"], loc, in_note)
 
 
-def _unknown_key(key: str, known: set[str], loc: Location) -> Diagnostic:
-    invisible = re.search(r"[\u200b-\u200f\u2060\ufeff]", key)
-    hint = did_you_mean(key, known)
-    if invisible:
-        hint = "the key contains an invisible character" + (f"; {hint}" if hint else "")
-    elif not key.isascii():
-        hint = "the key contains non-ASCII look-alike characters" + (f"; {hint}" if hint else "")
-    return error("cite.unknown-key", f"unknown citation key '{key}'", loc, hint)
+def _unknown_key(key: str, known: set[str], loc: Location, hints: dict[str, str]
+                 ) -> Diagnostic:
+    if key not in hints:  # a chapter may cite one unknown key thousands of times
+        hint = did_you_mean(key, known)
+        if not hint and visible(key) != key:
+            hint = "the key contains an invisible character"
+        elif not hint and not key.isascii():
+            hint = "the key contains non-ASCII characters"
+        hints[key] = hint
+    return error("cite.unknown-key", f"unknown citation key '{visible(key)}'", loc, hints[key])
 
 
 def unused_entries(keys: Sequence[str], citing: dict[str, tuple[Cluster, ...]],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
@@ -60,15 +61,61 @@ def warning(
 
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:
-    """A hint naming the closest candidates, or '' when nothing is close."""
+    """A hint naming the closest candidates, or '' when nothing is close.
+
+    A word that differs from a candidate only by invisible or look-alike characters
+    (a zero-width space, a Cyrillic i, fullwidth letters) gets that candidate, and
+    the hint names the characters, since the difference cannot be seen."""
     pool = list(candidates)
+    shape = skeleton(word)
+    twins = [c for c in pool if c != word and skeleton(c) == shape]
+    if twins:
+        odd_one = word if any(not _plain_char(ch) for ch in word) else twins[0]
+        odd = [ch for ch in dict.fromkeys(odd_one) if not _plain_char(ch)]
+        named = ", ".join(f"{visible(ch)} (U+{ord(ch):04X} {_name(ch)})" for ch in odd[:3])
+        more = f" and {len(odd) - 3} more" if len(odd) > 3 else ""
+        return (f"did you mean '{visible(twins[0])}'? '{visible(odd_one)}' contains "
+                f"{named}{more}" if named else f"did you mean '{visible(twins[0])}'?")
     close = difflib.get_close_matches(word, pool, n=2, cutoff=0.6)
     if not close:
         folded = {c.casefold(): c for c in pool}
         close = [folded[word.casefold()]] if word.casefold() in folded else []
     if not close:
         return ""
-    return "did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
+    return "did you mean " + " or ".join(f"'{visible(c)}'" for c in close) + "?"
+
+
+# Letters of other scripts that look like Latin ones (a small part of Unicode's
+# confusables.txt: the ones a keyboard layout switch produces).
+_CONFUSABLES = str.maketrans(
+    "аеорсухіјѕԁԛԝАВЕКМНОРСТХІЈЅαοινρτυχΑΒΕΖΗΙΚΜΝΟΡΤΥΧ",
+    "aeopcyxijsdqwABEKMHOPCTXIJSaoivptuxABEZHIKMNOPTYX")
+
+
+def _invisible(ch: str) -> bool:
+    category = unicodedata.category(ch)
+    return category in ("Cf", "Cc", "Co", "Cn", "Zl", "Zp") or (category == "Zs" and ch != " ")
+
+
+def _plain_char(ch: str) -> bool:
+    return ch.isascii() and not _invisible(ch)
+
+
+def _name(ch: str) -> str:
+    return unicodedata.name(ch, "UNNAMED CHARACTER")
+
+
+def visible(text: str) -> str:
+    """Text with invisible characters written as escapes (`smith\\u200b2020`)."""
+    if all(not _invisible(ch) for ch in text):
+        return text
+    return "".join(f"\\u{ord(ch):04x}" if _invisible(ch) else ch for ch in text)
+
+
+def skeleton(text: str) -> str:
+    """What text looks like: invisible characters dropped, look-alikes made Latin."""
+    folded = unicodedata.normalize("NFKC", text).translate(_CONFUSABLES)
+    return "".join(ch for ch in folded if not _invisible(ch))
 
 
 def strict(diags: Iterable[Diagnostic]) -> tuple[Diagnostic, ...]:

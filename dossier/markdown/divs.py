@@ -71,6 +71,13 @@ def fenced_div(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     return True
 
 
+# markdown-it stops parsing, silently, at this depth of nested blocks (block quotes,
+# list items, divs); its default, 20, cuts off lists 7 deep. The collect stage reports
+# anything that reaches the limit, since what lies deeper is lost.
+MAX_NESTING = 50
+
+
 def divs_plugin(md: MarkdownIt) -> None:
+    md.options["maxNesting"] = MAX_NESTING
     md.block.ruler.before("fence", "fenced_div", fenced_div,
                           {"alt": ["paragraph", "reference", "blockquote", "list"]})
