@@ -180,11 +180,13 @@ def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str])
 @pytest.fixture(autouse=True)
 def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     """Any attempt of dossier (in this process) to open a network connection fails the
-    test loudly; subprocesses (pandoc, the PDF worker) are checked by their output."""
+    test loudly (loopback excepted: the preview server tests talk to it); subprocesses
+    (pandoc, the PDF worker) are checked by their output."""
     real_connect = socket.socket.connect
 
     def guarded(self: socket.socket, address: object) -> None:
-        if self.family in (socket.AF_INET, socket.AF_INET6):
+        loopback = isinstance(address, tuple) and address[0] in ("127.0.0.1", "::1")
+        if self.family in (socket.AF_INET, socket.AF_INET6) and not loopback:
             raise AssertionError(f"network access attempted: {address!r}")
         real_connect(self, address)
 

@@ -1,0 +1,449 @@
+"""`dossier serve`: build, serve build/html on loopback, rebuild on change, reload browsers.
+
+Only files under <output>/html/ are served. The live-reload script is added to HTML
+responses, never to the files on disk. After a failed rebuild the last good site stays
+on disk (build() swaps only on success) and open pages show the diagnostics instead of
+reloading into a broken site."""
+
+from __future__ import annotations
+
+import html
+import ipaddress
+import json
+import mimetypes
+import queue
+import re
+import socket
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote
+
+from .diagnostics import Diagnostic
+
+EVENTS = "/__dossier__/events"
+Log = Callable[[str], None]
+Report = Callable[[Sequence[Diagnostic]], None]
+_TYPES = {".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
+          ".js": "text/javascript; charset=utf-8", ".json": "application/json",
+          ".svg": "image/svg+xml", ".txt": "text/plain; charset=utf-8", ".webp": "image/webp"}
+# Editor droppings: vim swap files and its 4913 write test, emacs locks and backups.
+_IGNORED_NAME = re.compile(r"(\.sw[a-p]x?|~|\.tmp)$|^(\.#.*|4913|\.DS_Store)$")
+_IGNORED_DIRS = {".git", ".hg", ".svn", "__pycache__", ".venv", "node_modules"}
+_SCRIPT = """<script data-dossier-live>(function () {
+  var version = %d, box = null, source = new EventSource("%s");
+  source.onmessage = function (event) {
+    var state = JSON.parse(event.data);
+    if (state.version !== version) { source.close(); location.reload(); return; }
+    if (box) { box.remove(); box = null; }
+    if (!state.errors.length) return;
+    box = document.createElement("pre"); box.id = "dossier-errors";
+    box.setAttribute("role", "alert");
+    box.style.cssText = "position:fixed;left:0;right:0;bottom:0;max-height:50vh;margin:0;" +
+      "overflow:auto;z-index:2147483647;padding:1em;background:#fff0f0;color:#600;" +
+      "border-top:3px solid #c00;font:13px/1.4 monospace;white-space:pre-wrap";
+    box.textContent = "dossier: the rebuild failed; this is the last good build.\\n\\n" +
+      state.errors.join("\\n");  // text, never markup: diagnostics quote the user's input
+    document.body.appendChild(box);
+  };
+})();</script>
+"""
+
+
+def _quiet(_: object) -> None:
+    """A callback that prints nothing."""
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _hostname(host: str) -> str:
+    """'127.0.0.1:8000' -> '127.0.0.1', '[::1]:8000' -> '::1'."""
+    return host[1:host.find("]")] if host.startswith("[") else host.rpartition(":")[0] or host
+
+
+def request_path(raw: str) -> str | None:
+    """The site-relative path a raw request target names, or None when it is malformed
+    or tries to leave the site (any encoding of '..', backslashes, NUL, absolute)."""
+    target = raw.split("?", 1)[0].split("#", 1)[0]
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    try:
+        path = unquote(target, errors="strict")
+    except UnicodeDecodeError:
+        return None
+    # A '%' left after decoding is double encoding (%252e); nothing we build has one.
+    if any(c in path for c in "%\\") or any(ord(c) < 32 or ord(c) == 127 for c in path):
+        return None
+    parts = path[1:].split("/")
+    if any(p in ("", ".", "..") or p.startswith(".") for p in parts[:-1]) or parts[-1] in (
+            ".", "..") or parts[-1].startswith("."):
+        return None
+    return "/".join(parts)
+
+
+def locate(site: Path, rel: str) -> Path | int:
+    """The file to send, or an HTTP status: 403 outside the site (a symlink leaving it),
+    404 missing or a folder without index.html (no listings)."""
+    base = site.resolve()
+    target = (base / rel).resolve()
+    if target != base and base not in target.parents:
+        return 403
+    folder = rel == "" or rel.endswith("/")
+    if target.is_dir() and folder:
+        return locate(site, rel + "index.html")
+    return target if target.is_file() and not folder else 404
+
+
+def inject(page: bytes, version: int) -> bytes:
+    script = (_SCRIPT % (version, EVENTS)).encode("utf-8")
+    at = page.lower().rfind(b"</body>")
+    return page + script if at < 0 else page[:at] + script + page[at:]
+
+
+def error_page(errors: Sequence[str]) -> bytes:
+    items = "\n".join(html.escape(e) for e in errors) or "(no diagnostics)"
+    return ("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            "<title>dossier: build failed</title></head><body>\n<h1>The build failed</h1>\n"
+            f"<p>Fix these problems; the page reloads when a build succeeds.</p>\n"
+            f"<pre>{items}</pre>\n</body></html>\n").encode()
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    seq: int  # changes on every build, good or bad
+    version: int  # changes on every good build only: pages reload when it does
+    errors: tuple[str, ...]  # diagnostics of the last build when it failed
+
+
+class State:
+    """The state of the last build, which event streams wait on."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._now = Snapshot(0, 0, ())
+        self.closed = False
+
+    def now(self) -> Snapshot:
+        with self._cond:
+            return self._now
+
+    def publish(self, ok: bool, diags: Sequence[Diagnostic]) -> None:
+        with self._cond:
+            n = self._now
+            self._now = (Snapshot(n.seq + 1, n.version + 1, ()) if ok else
+                         Snapshot(n.seq + 1, n.version, tuple(d.format() for d in diags)))
+            self._cond.notify_all()
+
+    def wait(self, seen: int, timeout: float) -> Snapshot | None:
+        with self._cond:
+            self._cond.wait_for(lambda: self.closed or self._now.seq != seen, timeout)
+            return None if self.closed else self._now
+
+    def close(self) -> None:
+        with self._cond:
+            self.closed = True
+            self._cond.notify_all()
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    loopback = True
+    site: Path
+    state: State
+
+
+class _IPv6Server(_HTTPServer):
+    address_family = socket.AF_INET6
+
+
+class Handler(BaseHTTPRequestHandler):
+    server: _HTTPServer
+    server_version = "dossier"
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Requests are not logged: the console belongs to the build diagnostics."""
+
+    def do_HEAD(self) -> None:
+        self._respond(head=True)
+
+    def do_GET(self) -> None:
+        self._respond(head=False)
+
+    def _respond(self, head: bool) -> None:
+        if self.server.loopback and not is_loopback(_hostname(self.headers.get("Host", ""))):
+            # A page elsewhere that re-points its own name at 127.0.0.1 (DNS rebinding)
+            # would otherwise read the preview: loopback serves loopback names only.
+            return self._send(400, b"bad host\n", head=head)
+        if self.path.split("?", 1)[0] == EVENTS and not head:
+            return self._events()
+        rel = request_path(self.path)
+        if rel is None:
+            return self._send(400, b"bad request\n", head=head)
+        state, site = self.server.state.now(), self.server.site
+        if not site.is_dir() and state.errors:  # no good build yet: show why
+            return self._send(503, inject(error_page(state.errors), state.version), head=head,
+                              ctype=_TYPES[".html"])
+        try:
+            found = locate(site, rel)
+        except (OSError, RuntimeError):  # a symlink loop
+            found = 404
+        if isinstance(found, int):
+            return self._send(found, b"forbidden\n" if found == 403 else b"not found\n",
+                              head=head)
+        try:
+            data = found.read_bytes()
+        except OSError:  # swapped away by a rebuild between locate() and here
+            return self._send(404, b"not found\n", head=head)
+        ctype = _TYPES.get(found.suffix.lower()) or mimetypes.guess_type(found.name)[0]
+        if found.suffix.lower() == ".html":
+            data = inject(data, state.version)
+        self._send(200, data, head=head, ctype=ctype or "application/octet-stream")
+
+    def _send(self, status: int, body: bytes, *, head: bool,
+              ctype: str = "text/plain; charset=utf-8") -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        if ctype != "text/event-stream":  # a stream has no length: it ends with the server
+            self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.end_headers()
+        if not head:
+            self.wfile.write(body)
+
+    def _events(self) -> None:
+        """Server-Sent Events: the build state now, then after every build."""
+        seen = -1
+        try:
+            self._send(200, b"retry: 1000\n\n", head=False, ctype="text/event-stream")
+            while (now := self.server.state.wait(seen, timeout=15)) is not None:
+                if now.seq == seen:
+                    self.wfile.write(b": keep-alive\n\n")  # finds closed connections
+                else:
+                    data = {"version": now.version, "errors": list(now.errors)}
+                    self.wfile.write(f"data: {json.dumps(data)}\n\n".encode())
+                    seen = now.seq
+                self.wfile.flush()
+        except OSError:  # the browser went away
+            pass
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What to watch: folders watched recursively (everything in them counts) and
+    single files, watched through their folder, not recursively."""
+
+    folders: frozenset[Path]
+    files: frozenset[Path]
+    output: Path
+
+    def shallow(self) -> frozenset[Path]:
+        return frozenset(f.parent for f in self.files if not self._covered(f)) | {
+            d.parent for d in self.folders}
+
+    def _covered(self, path: Path) -> bool:
+        return any(d in path.parents for d in self.folders)
+
+    def wanted(self, path: Path) -> bool:
+        """A change that calls for a rebuild (not the output, not an editor's temp file)."""
+        out = self.output
+        if path == out or out in path.parents or path.name.startswith(f".{out.name}."):
+            return False  # the build, and write.py's stage and old folders beside it
+        if _IGNORED_NAME.search(path.name) or _IGNORED_DIRS & set(path.parts):
+            return False
+        return self._covered(path) or path in self.files or path in self.folders
+
+
+def plan(root: Path, result: object = None, previous: Plan | None = None) -> Plan:
+    """The inputs of the project: config, chapters' folders, bibliography, sources,
+    templates, data, images. Read from the last build's analysis when there is one;
+    while dossier.toml is broken, the previous plan stays."""
+    from .config import CONFIG_NAME, load_config
+
+    root = root.resolve()
+    analysis = getattr(result, "analysis", None)
+    config = analysis.config if analysis is not None else load_config(root)[0]
+    if config is None and previous is not None:
+        return previous
+    files = {CONFIG_NAME, "references.bib"}
+    folders = {"chapters", "sources", "templates", "data"}
+    if config is not None:
+        files |= {config.bibliography, config.csl, *config.chapters}
+        folders |= {config.sources, *(str(Path(c).parent) for c in config.chapters)}
+    if analysis is not None:
+        used = [*analysis.images.values(), *(p for p in analysis.figures)]
+        files |= set(used)
+        folders |= {str(Path(u).parent) for u in used}
+    output = (root / (config.output if config else "build")).resolve()
+
+    def inside(rel: str) -> Path | None:
+        path = (root / rel).resolve()
+        ok = root in path.parents and path != output and output not in path.parents
+        return path if ok else None
+
+    return Plan(frozenset(p for f in folders if (p := inside(f)) is not None),
+                frozenset(p for f in files if (p := inside(f)) is not None), output)
+
+
+class Server:
+    """Builds, serves and rebuilds one project. start() then stop(); tests run it on port 0."""
+
+    def __init__(self, root: Path, *, host: str = "127.0.0.1", port: int = 8000,
+                 pdf: bool = False, strict: bool = False, progress: Log = _quiet,
+                 notice: Log = _quiet, report: Report = _quiet) -> None:
+        self.root, self.pdf, self.strict = root.resolve(), pdf, strict
+        self.progress, self.notice, self.report = progress, notice, report
+        cls = _IPv6Server if ":" in host else _HTTPServer
+        self.httpd = cls((host.strip("[]"), port), Handler)  # OSError if the port is taken
+        self.httpd.state, self.httpd.loopback = State(), is_loopback(host)
+        self._stop = threading.Event()
+        self._changes: queue.Queue[set[Path]] = queue.Queue()
+        self._threads: list[threading.Thread] = []
+        self._watching: tuple[tuple[Plan, list[Path], list[Path]], threading.Event] | None = None
+        self._serving = False
+
+    @property
+    def url(self) -> str:
+        host, port = str(self.httpd.server_address[0]), self.httpd.server_address[1]
+        shown = f"[{host}]" if ":" in host else host
+        return f"http://{shown}:{port}/"
+
+    def start(self) -> str:
+        self.build()
+        self._spawn(self.httpd.serve_forever, "dossier-http")
+        self._serving = True
+        self._spawn(self._rebuild_loop, "dossier-rebuild")
+        return self.url
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._watching:
+            self._watching[1].set()
+        self.httpd.state.close()
+        if self._serving:  # shutdown() waits forever for a serve_forever() never started
+            self.httpd.shutdown()
+        self.httpd.server_close()
+        for thread in self._threads:
+            thread.join(timeout=10)
+
+    def build(self, changed: Sequence[str] = ()) -> bool:
+        from . import build as pipeline
+
+        if changed:
+            more = f" and {len(changed) - 3} more" if len(changed) > 3 else ""
+            self.progress(f"changed: {', '.join(changed[:3])}{more}")
+        try:
+            result = pipeline.build(self.root, html=True, pdf=self.pdf, strict=self.strict,
+                                    progress=self.progress)
+        except Exception as exc:  # a bug in dossier: keep serving the last good site
+            from .diagnostics import error
+
+            result = pipeline.Result((error("internal", f"internal error: "
+                                            f"{type(exc).__name__}: {exc}"),))
+        self.report(result.diagnostics)
+        current = plan(self.root, result, self._watching[0][0] if self._watching else None)
+        for watching in self._watch(current):  # an edit made once pages know is not missed
+            watching.wait(timeout=10)
+        self.httpd.site = current.output / "html"
+        self.httpd.state.publish(result.ok, result.diagnostics)
+        self.progress(("built; reloading open pages" if changed else "built") if result.ok
+                      else "build failed; open pages show the problems, the last good build "
+                      "stays")
+        return result.ok
+
+    def _spawn(self, target: Callable[..., object], name: str, *args: object) -> None:
+        thread = threading.Thread(target=target, args=args, name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def _watch(self, current: Plan) -> list[threading.Event]:
+        """(Re)start the watchers when the inputs moved (chapters added, config changed):
+        subfolders recursively, the project folder alone (not its .venv); `again` stops them."""
+        deep, shallow = (sorted(d for d in ds if d.is_dir()) for ds in (current.folders,
+                                                                          current.shallow()))
+        if self._watching and self._watching[0] == (current, deep, shallow):
+            return []  # (a folder that was created since is watched from now on)
+        if self._watching:
+            self._watching[1].set()
+        again, started = threading.Event(), []
+        self._watching = ((current, deep, shallow), again)
+        for folders, recursive in ((deep, True), (shallow, False)):
+            if folders:
+                started.append(threading.Event())
+                self._spawn(self._watcher, "dossier-watch", current, folders, recursive,
+                            again, started[-1])
+        return started
+
+    def _watcher(self, current: Plan, folders: list[Path], recursive: bool,
+                 again: threading.Event, started: threading.Event) -> None:
+        import watchfiles
+
+        # yield_on_timeout: the first (empty) yield tells build() the watch is on.
+        try:
+            for changes in watchfiles.watch(
+                    *folders, recursive=recursive, stop_event=again,
+                    watch_filter=lambda _, path: current.wanted(Path(path)), debounce=1600,
+                    step=50, rust_timeout=250, yield_on_timeout=True,
+                    ignore_permission_denied=True):
+                started.set()
+                if changes:
+                    self._changes.put({Path(p) for _, p in changes})
+        except Exception as exc:  # e.g. the system's limit of inotify watches
+            self.notice(f"warning: cannot watch {', '.join(map(str, folders))} ({exc}); "
+                        "changes there need a restart of 'dossier serve'")
+        finally:
+            started.set()
+
+    def _rebuild_loop(self) -> None:
+        """One rebuild at a time; changes that come during a build make one more build."""
+        while not self._stop.is_set():
+            try:
+                changed = self._changes.get(timeout=0.5)
+            except queue.Empty:
+                continue
+            while True:  # a burst seen by both watchers, or edits during the last build
+                try:
+                    changed |= self._changes.get(timeout=0.1)
+                except queue.Empty:
+                    break
+            if not self._stop.is_set():
+                self.build(sorted(p.relative_to(self.root).as_posix() for p in changed
+                                  if p.is_relative_to(self.root)))
+
+
+def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8000, pdf: bool = False,
+          strict: bool = False, progress: Log = _quiet, notice: Log = _quiet,
+          report: Report = _quiet, ready: Callable[[str], None] | None = None,
+          stop: threading.Event | None = None) -> int:
+    """Serve until `stop` is set or Ctrl-C; 0 then, 1 when the address cannot be used."""
+    if not is_loopback(host):
+        notice(f"warning: serving on {host}: other machines can read the preview "
+               "(use the default 127.0.0.1 unless you mean it)")
+    try:
+        server = Server(root, host=host, port=port, pdf=pdf, strict=strict,
+                        progress=progress, notice=notice, report=report)
+    except OSError as exc:
+        notice(f"error: cannot listen on {host}:{port}: {exc.strerror or exc} "
+               "(choose another port with --port, or --port 0 for any free one)")
+        return 1
+    stop = stop or threading.Event()
+    try:
+        url = server.start()
+        if ready:
+            ready(url)
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        notice("stopped")
+    finally:
+        server.stop()
+    return 0
