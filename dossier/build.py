@@ -42,6 +42,7 @@ class Analysis:
     figures: dict[str, str]
     evidence: Evidence
     diagnostics: tuple[Diagnostic, ...]
+    charted: tuple[str, ...] = ()  # keys cited only by timelines and other data figures
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,8 +69,9 @@ def analyse(root: Path, progress: Progress = log.info) -> tuple[Analysis | None,
     parsed: list[ParsedChapter] = []
     seen: set[str] = set()
     config_text = _config_text(root)
-    for rel in config.chapters:
-        where = Location(CONFIG_NAME, _quoted_line(config_text, rel))
+    for n, rel in enumerate(config.chapters):
+        where = Location(CONFIG_NAME, _quoted_line(config_text, rel,
+                                                   config.chapters[:n].count(rel)))
         if rel in seen:
             found.append(error("config.duplicate-chapter", f"chapter '{rel}' is listed twice",
                                where))
@@ -90,26 +92,33 @@ def analyse(root: Path, progress: Progress = log.info) -> tuple[Analysis | None,
         if key != "*" and key not in keys:
             found.append(error("cite.unknown-key", f"unknown citation key '{key}' in nocite",
                                Location(CONFIG_NAME, _quoted_line(config_text, key))))
-    found.extend(unused_entries(keys, collected.citing, config.nocite,
-                                {e.key: e.location for e in bib.entries}))
     style, more = cite.resolve_style(root, config.csl,
                                      Location(CONFIG_NAME, key_line(config_text, "csl")))
     found.extend(more)
     images, data_figures, more = resolve_images(root, parsed)
     found.extend(more)
     figures: dict[str, str] = {}
+    charted: list[str] = []  # keys a timeline cites: they belong in the bibliography too
     for src, (rel, loc) in data_figures.items():
-        svg, more = timeline.draw_file(root, rel, loc, keys)
+        events, more = timeline.read_events(root, rel, loc, keys)
         found.extend(more)
-        if svg:
-            figures[src] = svg
+        if events:
+            figures[src] = timeline.draw(events)
+            charted += [str(k) for e in events for k in _keys_of(e)]
+    found.extend(unused_entries(keys, collected.citing, (*config.nocite, *charted),
+                                {e.key: e.location for e in bib.entries}))
     progress("checking sources and quotations")
     quotations = find_quotations(parsed, collected.clusters)
     evidence, more = evaluate(root, bib, config.sources, collected.citing, quotations)
     found.extend(more)
     analysis = Analysis(config, tuple(parsed), bib, collected, style, images, figures,
-                        evidence, tuple(found))
+                        evidence, tuple(found), tuple(dict.fromkeys(charted)))
     return analysis, analysis.diagnostics
+
+
+def _keys_of(event: dict[str, object]) -> list[object]:
+    cites = event.get("cite", [])
+    return list(cites) if isinstance(cites, list) else []
 
 
 def _config_text(root: Path) -> str:
@@ -120,8 +129,10 @@ def _config_text(root: Path) -> str:
         return ""
 
 
-def _quoted_line(text: str, needle: str) -> int:
-    return next((n for n, line in enumerate(text.splitlines(), 1) if f'"{needle}"' in line), 0)
+def _quoted_line(text: str, needle: str, skip: int = 0) -> int:
+    """The line of the (skip+1)-th line that quotes `needle` (0 when there is none)."""
+    lines = [n for n, line in enumerate(text.splitlines(), 1) if f'"{needle}"' in line]
+    return lines[min(skip, len(lines) - 1)] if lines else 0
 
 
 def format_citations(analysis: Analysis) -> tuple[Formatted | None, list[Diagnostic]]:
@@ -142,7 +153,7 @@ def format_cached(analysis: Analysis, record: dict[str, Any]
     try:
         out, bib, warnings, record = format_all(
             requests, analysis.bibliography, set(collected.citing), analysis.style,
-            config.language, config.nocite, record)
+            config.language, (*config.nocite, *analysis.charted), record)
     except cite.EngineError as exc:
         return None, [error("cite.engine", f"citation formatting failed: {exc}",
                             Location(config.bibliography))], {}

@@ -83,23 +83,28 @@ def _inline_quotes(chapter: ParsedChapter, tok: Token, by_id: dict[str, Cluster]
                    ) -> list[Quotation]:
     content = tok.content
     out = []
-    pos = 0
+    pos = floor = 0  # a quotation starts after the citation before it: bounded scans
+    lines_before, counted_to = 0, 0
     for cite in _citations(tok):
         start = content.find(cite.content.split()[0], pos)
         if start < 0:
             continue
         pos = start + 1
-        before = content[:start].rstrip()
-        if not before or before[-1] not in _CLOSE:
+        end = start
+        while end > floor and content[end - 1].isspace():
+            end -= 1
+        low, floor = floor, start + len(cite.content)
+        if end <= low or content[end - 1] not in _CLOSE:
             continue
-        opening = max(before.rfind(ch, 0, len(before) - 1) for ch in _OPEN)
+        opening = max(content.rfind(ch, low, end - 1) for ch in _OPEN)
         if opening < 0:
             continue
-        text = before[opening + 1:-1]
+        text = content[opening + 1:end - 1]
         if not text.strip():
             continue
-        base = tok.map[0] if tok.map else 0
-        line0 = base + content.count("\n", 0, opening)
+        lines_before += content.count("\n", counted_to, opening)
+        counted_to = opening
+        line0 = (tok.map[0] if tok.map else 0) + lines_before
         snippet = content[opening:opening + 12].split("\n")[0]
         col = column(chapter.lines, line0, snippet) if snippet.strip() else 1
         out.append(Quotation(by_id[cite.meta["id"]], text, Location(chapter.path, line0 + 1,

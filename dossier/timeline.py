@@ -14,6 +14,7 @@ from collections.abc import Collection
 from pathlib import Path
 
 from .diagnostics import Diagnostic, Location, did_you_mean, error
+from .load import read_text
 
 WIDTH = 640
 TOP, BOTTOM = 24, 24
@@ -25,10 +26,12 @@ PER_YEAR = 9.0
 
 def read_events(root: Path, rel: str, loc: Location, keys: Collection[str]
                 ) -> tuple[list[dict[str, object]], list[Diagnostic]]:
+    # through the one loader: a FIFO, a device or a symlink out of the project is refused
+    text, problems = read_text(root, rel, "timeline data", loc)
+    if text is None:
+        return [], problems
     try:
-        data = tomllib.loads((root / rel).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        return [], [error("timeline.unreadable", f"cannot read '{rel}': {exc}", loc)]
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"at line (\d+), column (\d+)", str(exc))
         where = Location(rel, int(m.group(1)), int(m.group(2))) if m else Location(rel)

@@ -651,9 +651,6 @@ def test_timeline_events_that_are_not_tables(run_cli, make_project, texts):
     assert "[timeline." in err
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a key cited only in a timeline is reported as "
-                                       "never cited and left out of the bibliography, so the "
-                                       "timeline's link dangles")
 def test_timeline_only_citation_is_in_the_bibliography(run_cli, make_project, texts,
                                                        load_site):
     root = make_project({"chapters/01-a.md": "# Alpha\n\nText [@smith2020].\n\n"

@@ -151,8 +151,6 @@ def test_chapter_listed_twice(run_cli, make_project):
                              "[config.duplicate-chapter]")
 
 
-@pytest.mark.xfail(strict=True, reason="bug: build.analyse reports a duplicate chapter at the "
-                   "line of its first listing (_quoted_line finds the first match)")
 def test_chapter_listed_twice_is_reported_at_the_second_listing(run_cli, make_project):
     root = make_project({"dossier.toml": TOML.replace('  "chapters/01-a.md",\n',
                                                       '  "chapters/01-a.md",\n' * 2)})
