@@ -145,6 +145,7 @@ def format_cached(analysis: Analysis, record: dict[str, Any]
     """Every citation formatted, reusing the cache `record` of the last build; returns
     the record to keep for the next one."""
     from .formatting import Request, format_all
+    from .render.markup import safe_html
 
     assert analysis.style is not None
     config, collected = analysis.config, analysis.collected
@@ -153,7 +154,8 @@ def format_cached(analysis: Analysis, record: dict[str, Any]
     try:
         out, bib, warnings, record = format_all(
             requests, analysis.bibliography, set(collected.citing), analysis.style,
-            config.language, (*config.nocite, *analysis.charted), record)
+            config.language, (*config.nocite, *analysis.charted), record,
+            clean=safe_html)  # BibTeX is untrusted: nothing active reaches a page
     except cite.EngineError as exc:
         return None, [error("cite.engine", f"citation formatting failed: {exc}",
                             Location(config.bibliography))], {}

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,10 +90,12 @@ def _run(requests: Sequence[Request], bibtex: str, style: Path, language: str,
 
 
 def format_all(requests: Sequence[Request], bib: Bibliography, cited: set[str],
-               style: Path, language: str, nocite: Sequence[str], cached: dict[str, Any]
+               style: Path, language: str, nocite: Sequence[str], cached: dict[str, Any],
+               clean: Callable[[str], str] = str,
                ) -> tuple[list[FormattedCitation], Formatted, list[str], dict[str, Any]]:
     """(one formatted citation per request, the bibliography, pandoc's warnings, the new
-    cache record). `cached` is the previous record; it is reused where it still holds."""
+    cache record). `cached` is the previous record; it is reused where it still holds.
+    `clean` is applied to what pandoc returns, once, before it is cached."""
     wanted = cited | {k for k in nocite if k != "*"}
     bibtex = bib.clean_bibtex if "*" in nocite else bib.subset(wanted)
     refset = digest(sha256(style.read_bytes()), language, bibtex, sorted(nocite),
@@ -104,8 +106,8 @@ def format_all(requests: Sequence[Request], bib: Bibliography, cited: set[str],
         doc = digest([(r.source, r.in_note) for r in requests])
         if record.get("doc") != doc:
             formatted, warnings = _run(requests, bibtex, style, language, nocite)
-            record = {"refset": refset, "doc": doc, **_bib_record(formatted),
-                      "clusters": [[c.html, c.note_html] for c in
+            record = {"refset": refset, "doc": doc, **_bib_record(formatted, clean),
+                      "clusters": [[clean(c.html), clean(c.note_html)] for c in
                                    (formatted.citations[f"c{n}"]
                                     for n in range(len(requests)))]}
         out = [FormattedCitation(*pair) for pair in record["clusters"]]
@@ -124,9 +126,9 @@ def format_all(requests: Sequence[Request], bib: Bibliography, cited: set[str],
             warnings += [w for w in more if w not in warnings]
             for n, r in enumerate(batch):
                 c = formatted.citations[f"c{n}"]
-                known[r.key] = [c.html, c.note_html]
+                known[r.key] = [clean(c.html), clean(c.note_html)]
             if with_bib:
-                record = {**record, **_bib_record(formatted)}
+                record = {**record, **_bib_record(formatted, clean)}
     record = {**record, "refset": refset, "clusters": {r.key: known[r.key] for r in requests}}
     out = [FormattedCitation(*known[r.key]) for r in requests]
     return out, _bibliography(record), warnings, record
@@ -147,8 +149,9 @@ def _batches(todo: list[Request], bib: Bibliography, pool: set[str], everything:
     return [(part, every, n == 0) for n, part in enumerate(parts)]
 
 
-def _bib_record(formatted: Formatted) -> dict[str, Any]:
-    return {"bibliography": formatted.bibliography, "order": list(formatted.order),
+def _bib_record(formatted: Formatted, clean: Callable[[str], str]) -> dict[str, Any]:
+    return {"bibliography": {k: clean(v) for k, v in formatted.bibliography.items()},
+            "order": list(formatted.order),
             "note_style": formatted.note_style}
 
 

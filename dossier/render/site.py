@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from ..markdown import ParsedChapter
 from ..model import Bibliography, Formatted
 from ..sources import Evidence
 from .evidence import popover_data, source_pages
-from .markup import RenderContext, configure, render_chapter, safe_formatted
+from .markup import RenderContext, configure, render_chapter
 from .theme import environment, static_asset, theme_files
 
 STATIC = ("style.css", "site.js")
@@ -97,7 +97,7 @@ def build_site(si: SiteInput, md: MarkdownIt, changes: dict[str, Any] | None = N
     """The site's files. With `reuse`, a page whose inputs are unchanged since the last
     build is taken from it instead of being rendered again."""
     configure(md, "site")
-    si = replace(si, formatted=safe_formatted(si.formatted))  # BibTeX is untrusted
+    # si.formatted went through markup.safe_html when it was formatted (build.format_cached)
     env = environment(si.config.root)
     chapters = si.collected.chapters
     page_of = {c.path: c.page for c in chapters}
