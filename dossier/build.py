@@ -10,22 +10,22 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jinja2 import TemplateError
-
-from . import cite, timeline
-from .bib import load_bibliography
-from .collect import Collected, collect, unused_entries
 from .config import BUILD_MARKER, CONFIG_NAME, Config, key_line, load_config, output_problem
 from .diagnostics import Diagnostic, Location, error, has_errors, sort
 from .diagnostics import strict as to_strict
-from .load import read_text
-from .markdown import ParsedChapter, make_parser, parse_chapter
-from .media import resolve_images
-from .model import Bibliography, Formatted
-from .quotes import find_quotations
-from .sources import Evidence, evaluate, report
+
+if TYPE_CHECKING:
+    from jinja2 import TemplateError
+
+    from .collect import Collected
+    from .markdown import ParsedChapter
+    from .model import Bibliography, Formatted
+    from .sources import Evidence
+
+# The stages are imported where they run, so that a no-op build (nothing changed since
+# the last one) costs little more than starting Python: see _unchanged.
 
 log = logging.getLogger("dossier")
 Progress = Callable[[str], None]
@@ -60,6 +60,15 @@ class Result:
 
 def analyse(root: Path, progress: Progress = log.info) -> tuple[Analysis | None,
                                                                  tuple[Diagnostic, ...]]:
+    from . import cite, timeline
+    from .bib import load_bibliography
+    from .collect import collect, unused_entries
+    from .load import read_text
+    from .markdown import make_parser, parse_chapter
+    from .media import resolve_images
+    from .quotes import find_quotations
+    from .sources import evaluate
+
     config, diags = load_config(root)
     if config is None:
         return None, diags
@@ -144,7 +153,9 @@ def format_cached(analysis: Analysis, record: dict[str, Any]
                   ) -> tuple[Formatted | None, list[Diagnostic], dict[str, Any]]:
     """Every citation formatted, reusing the cache `record` of the last build; returns
     the record to keep for the next one."""
+    from . import cite
     from .formatting import Request, format_all
+    from .model import Formatted
     from .render.markup import safe_html
 
     assert analysis.style is not None
@@ -184,6 +195,10 @@ def build(root: Path, *, html: bool = True, pdf: bool = True, strict: bool = Fal
     if quick is not None:
         progress("nothing changed since the last build")
         return quick
+    from jinja2 import TemplateError
+
+    from .markdown import make_parser
+    from .sources import report
     analysis, diags = analyse(root, progress)
     found = list(diags)
     if analysis is None or has_errors(finish(found, strict)):
