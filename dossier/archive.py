@@ -12,6 +12,7 @@ import stat
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import ClassVar
 
 from .diagnostics import Diagnostic, Location, error, warning
 from .model import Entry
@@ -125,10 +126,12 @@ def extract_pages(data: bytes, suffix: str) -> tuple[tuple[str, str], ...]:
 
 
 class _Text(HTMLParser):
-    SKIP = {"script", "style", "nav", "header", "footer", "aside", "noscript", "template",
-            "svg", "form", "button", "iframe"}
-    BLOCK = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section",
-             "article", "blockquote", "pre", "table", "ul", "ol"}
+    SKIP: ClassVar[frozenset[str]] = frozenset({
+        "script", "style", "nav", "header", "footer", "aside", "noscript", "template", "svg",
+        "form", "button", "iframe"})
+    BLOCK: ClassVar[frozenset[str]] = frozenset({
+        "p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article",
+        "blockquote", "pre", "table", "ul", "ol"})
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)

@@ -137,8 +137,8 @@ _DIV = re.compile(r'<div id="c(\d+)">\n(.*?)\n</div>', re.DOTALL)
 _NOTE_REF = re.compile(r'<a href="#fn(\d+)" class="footnote-ref"[^>]*>.*?</a>', re.DOTALL)
 _NOTE = re.compile(r'<li id="fn(\d+)"[^>]*>(.*?)</li>', re.DOTALL)
 _BACKLINK = re.compile(r'<a href="#fnref\d+"[^>]*>.*?</a>', re.DOTALL)
-_ENTRY = re.compile(r'<div id="ref-([^"]+)" class="csl-entry"[^>]*>\n?(.*?)\n?</div>\n(?=<div id="ref-|</div>)',
-                    re.DOTALL)
+_ENTRY = re.compile(r'<div id="ref-([^"]+)" class="csl-entry"[^>]*>\n?(.*?)\n?</div>\n'
+                    r'(?=<div id="ref-|</div>)', re.DOTALL)
 _PARA = re.compile(r"^<p>(.*)</p>$", re.DOTALL)
 
 

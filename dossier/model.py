@@ -40,8 +40,8 @@ class Bibliography:
             if key in wanted:
                 continue
             wanted.add(key)
-            for field in ("crossref", "xdata"):
-                for parent in entries[key].get(field).split(","):
+            for name in ("crossref", "xdata"):
+                for parent in entries[key].get(name).split(","):
                     if parent.strip() in entries:
                         queue.append(parent.strip())
         raws = [e.raw for e in self.entries if e.key in wanted]

@@ -56,7 +56,7 @@ def scaffold(target: Path) -> str | None:
         "sources/.gitkeep": "",
         ".gitignore": GITIGNORE,
     }
-    for rel, text in files.items():
+    for rel in files:
         path = target / rel
         if path.exists():
             return f"{path} already exists; not overwriting it"

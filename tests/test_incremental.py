@@ -97,7 +97,8 @@ def test_changed_citation_formats_only_that_citation(project: Path,
     assert calls == [1]
     # the page with the citation, and the pages listing where entries are cited
     assert "html/03-chapter.html" in result.rendered
-    assert {"html/01-chapter.html", "html/02-chapter.html", "html/index.html"}.isdisjoint(result.rendered)
+    assert {"html/01-chapter.html", "html/02-chapter.html", "html/index.html"}.isdisjoint(
+        result.rendered)
     assert "p. 4" in (project / "build/html/03-chapter.html").read_text("utf-8")
     same_as_cold(project)
 
@@ -114,8 +115,8 @@ def test_changed_entry_rerenders_its_citing_pages(project: Path) -> None:
 def test_new_heading_changes_every_page_contents(project: Path) -> None:
     edit(project, "chapters/01.md", "More prose.", "## A new section\n\nMore prose.")
     result = rebuild(project)
-    assert {"html/01-chapter.html", "html/02-chapter.html", "html/03-chapter.html", "html/index.html"} <= set(
-        result.rendered)
+    assert {"html/01-chapter.html", "html/02-chapter.html", "html/03-chapter.html",
+            "html/index.html"} <= set(result.rendered)
     same_as_cold(project)
 
 
@@ -123,7 +124,8 @@ def test_theme_change_rerenders_everything(project: Path) -> None:
     (project / "templates").mkdir()
     (project / "templates/style.css").write_text("body { color: #111; }\n", encoding="utf-8")
     result = rebuild(project)
-    assert {"html/01-chapter.html", "html/02-chapter.html", "html/03-chapter.html"} <= set(result.rendered)
+    assert {"html/01-chapter.html", "html/02-chapter.html", "html/03-chapter.html"} <= set(
+        result.rendered)
     assert (project / "build/html/assets/style.css").read_text("utf-8").startswith("body")
 
 
