@@ -35,6 +35,7 @@ class PdfOptions:
     filename: str = ""
     timeout: int = 600
     memory_mb: int = 4096
+    jobs: int = 0  # parts of the PDF laid out at once; 0: as many as cores
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +91,7 @@ _PDF: dict[str, tuple[type, ...]] = {
     "filename": (str,),
     "timeout": (int,),
     "memory_mb": (int,),
+    "jobs": (int,),
 }
 
 
@@ -263,7 +265,8 @@ def output_problem(root: Path, output: str, inputs: Iterable[str] = ()) -> str:
     project = root.resolve()
     out = (root / output).resolve()
     named = [project / name for name in ("chapters", "sources", "templates", "dossier")]
-    files = [(root / rel).resolve() for rel in inputs if rel and not os.path.isabs(rel)]
+    files = [(root / rel).resolve() for rel in (CONFIG_NAME, *inputs)
+             if rel and not os.path.isabs(rel)]
     folders = [*named, *(f for f in files if f.is_dir()),
                *(f.parent for f in files if project in f.parent.parents)]
     if (out == project or out in project.parents

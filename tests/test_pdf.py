@@ -155,3 +155,90 @@ def test_document_information(printed):
     assert info["Author"] == "Ann Author, Bob Writer"
     assert info["Creator"] == "dossier"
     assert int(info["Pages"]) >= 5
+
+
+# --- the PDF laid out in parts at the same time ---------------------------------------------
+
+EPOCH = "1000000000"  # 2001-09-09T01:46:40Z
+
+
+@pytest.fixture(scope="module")
+def in_parts(project_factory, build_project, texts):
+    """The project of `printed`, its PDF forced into parts (front matter, one part per
+    chapter, bibliography), built twice with SOURCE_DATE_EPOCH set."""
+    root = project_factory({
+        "dossier.toml": TOML + "\n[pdf]\njobs = 2\n", "chapters/01-a.md": None,
+        "chapters/01-first.md": FIRST, "chapters/02-second.md": SECOND,
+        "img/dot.png": texts.png(), "references.bib": texts.smith + "\n" + texts.jones,
+    }, name="parts")
+    pdf = root / "build" / "printed-report.pdf"
+    made = []
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SOURCE_DATE_EPOCH", EPOCH)
+        for _ in range(2):
+            built = build_project(root, html=False, pdf=True)
+            assert [d.format() for d in built.result.diagnostics] == []
+            made.append(pdf.read_bytes())
+    return pdf, made
+
+
+def _structure(path) -> tuple[list[str], list[tuple[int, str, int]], list[tuple[int, int]]]:
+    """Text of each page; outline (depth, title, page); links (page, target page)."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(str(path))
+    text = run("pdftotext", "-layout", str(path), "-").split("\f")
+
+    def walk(items, depth=0):
+        for item in items:
+            if isinstance(item, list):
+                yield from walk(item, depth + 1)
+            else:
+                yield depth, item.title, reader.get_destination_page_number(item)
+
+    named = {k: reader.get_destination_page_number(v)
+             for k, v in reader.named_destinations.items()}
+    links = []
+    for number, page in enumerate(reader.pages):
+        for ref in page.get("/Annots") or []:
+            annot = ref.get_object()
+            if "/Dest" in annot:
+                links.append((number, named[str(annot["/Dest"])]))
+    return text, list(walk(reader.outline)), links
+
+
+def test_parts_give_the_same_pdf_as_one_process(printed, in_parts):
+    _, whole, _ = printed
+    parts, _ = in_parts
+    text, outline, links = _structure(parts)
+    assert (text, outline, links) == _structure(whole)
+    # the comparison is not vacuous: page numbers, contents, cited-on and links are there
+    assert len(text) >= 6
+    assert [t for _, t, _ in outline] == ["Contents", "1 First Chapter", "1.1 Background",
+                                          "2 Second Chapter", "Bibliography"]
+    assert re.search(r"Cited on pp\. \d+, \d+\.", " ".join(text[-2].split()))
+    toc = next(i for i, t in enumerate(links) if t[0] == 1)
+    assert links[toc][1] > 1  # the contents link into later parts
+
+
+def test_parts_are_byte_identical_and_dated_by_source_date_epoch(in_parts):
+    pdf, (first, second) = in_parts
+    assert first == second
+    info = dict(re.findall(r"^(\w[\w ]*?):\s+(.*)$", run("pdfinfo", "-isodates", str(pdf)),
+                           re.M))
+    assert info["CreationDate"].startswith("2001-09-09T01:46:40")
+    assert info["ModDate"].startswith("2001-09-09T01:46:40")
+    assert info["Title"] == "Printed Report"
+    assert str(pdf.parent) not in first.decode("latin-1")
+
+
+def test_a_part_out_of_memory_is_one_clear_error(run_cli, make_project):
+    root = make_project({"dossier.toml": TOML + "\n[pdf]\njobs = 2\nmemory_mb = 80\n",
+                         "chapters/01-first.md": "# One\n\nText.\n",
+                         "chapters/02-second.md": "# Two\n\nMore [@smith2020].\n"})
+    code, err = run_cli(["build", "--pdf", "-q"], root)
+    assert code == 1
+    assert err.splitlines() == [
+        "printed-report.pdf: error: the PDF could not be made: it needed more than 80 MB of "
+        "memory [pdf.failed]", "1 error, 0 warnings"]
+    assert not (root / "build").exists()

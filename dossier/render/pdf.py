@@ -1,19 +1,18 @@
 """The print document and the PDF step.
 
 The print HTML is one document (title page, contents with page numbers, chapters,
-bibliography with the pages citing each entry). WeasyPrint renders it in a child
-process with a time and memory limit, so a pathological input ends as one clear
-diagnostic, never a crash or a hang of the build."""
+bibliography with the pages citing each entry). WeasyPrint renders it in child
+processes with a time and memory limit, so a pathological input ends as one clear
+diagnostic, never a crash or a hang of the build. A long document is laid out in
+parts at the same time, one process per core (see pdfparallel), then merged."""
 
 from __future__ import annotations
 
-import json
+import hashlib
 import os
-import resource
-import subprocess
-import sys
+import shutil
+import tempfile
 from pathlib import Path
-from typing import Any
 
 from markdown_it import MarkdownIt
 from markupsafe import Markup
@@ -21,6 +20,9 @@ from markupsafe import Markup
 from ..config import Config
 from ..diagnostics import Diagnostic, Location, error, warning
 from .markup import RenderContext, configure, render_chapter
+from .pdfparallel import Settings, deadline_after, plan, render_parts
+from .pdfprocess import Child, Failed, TimedOut
+from .pdfsplit import split_document
 from .site import SiteInput, backlinks, contents, site_context
 from .theme import THEME_DIR, environment, theme_file
 
@@ -45,51 +47,54 @@ def print_html(si: SiteInput, md: MarkdownIt) -> str:
         chapters=chapters, entries=entries, css=Markup(css.replace("</", "<\\/")))
 
 
-def _limits(memory_mb: int) -> Any:
-    def apply() -> None:
-        limit = memory_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-        os.setsid()
+# Below this much print HTML (about 40 pages) one process is quicker than several.
+PARALLEL_MIN_CHARS = 200_000
 
-    return apply
+
+def jobs_for(config: Config, html_text: str) -> int:
+    """How many chapter parts to lay out at the same time (1: the whole document in one
+    process). `[pdf] jobs`: 0 (the default) chooses from the cores and the length."""
+    if config.pdf.jobs > 0:
+        return config.pdf.jobs
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
+        os.cpu_count() or 1)
+    return 1 if cores < 2 or len(html_text) < PARALLEL_MIN_CHARS else cores
 
 
 def render_pdf(config: Config, html_text: str, stage: Path, name: str) -> list[Diagnostic]:
     """Writes stage/name; returns diagnostics (an error when no PDF could be made)."""
-    html_path = stage / ".print.html"
-    html_path.write_text(html_text, encoding="utf-8")
-    pdf_path = stage / name
-    allowed = [str(config.root.resolve()), str(THEME_DIR)]
-    cmd = [sys.executable, "-m", "dossier.render.pdfworker", str(html_path), str(pdf_path),
-           *allowed]
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     loc = Location(config.pdf_name)
+    work = Path(tempfile.mkdtemp(prefix=".pdf-", dir=stage))
+    deadline = deadline_after(config.pdf.timeout)
+    allowed = (str(config.root.resolve()), str(THEME_DIR))
+    ident = hashlib.sha256(html_text.encode("utf-8")).hexdigest()[:32]
+    children: list[Child] = []
     try:
-        proc = subprocess.run(cmd, capture_output=True, timeout=config.pdf.timeout,
-                              preexec_fn=_limits(config.pdf.memory_mb), env=env, check=False)
-    except subprocess.TimeoutExpired:
+        jobs = jobs_for(config, html_text)
+        split = split_document(html_text) if jobs > 1 else None
+        layout = plan(split, jobs) if split is not None else None
+        if split is not None and layout is not None:
+            settings = Settings(work, allowed, config.pdf.memory_mb, deadline)
+            parts, warnings = render_parts(split, layout, settings)
+            children.append(Child("dossier.render.pdfmerge",
+                                  [str(stage / name), ident, *map(str, parts)],
+                                  config.pdf.memory_mb, deadline))
+        else:
+            html_path = work / "print.html"
+            html_path.write_text(html_text, encoding="utf-8")
+            children.append(Child("dossier.render.pdfworker",
+                                  [str(html_path), str(stage / name), *allowed],
+                                  config.pdf.memory_mb, deadline))
+            warnings = []
+        children[-1].finish()
+        warnings += children[-1].warnings
+    except TimedOut:
         return [error("pdf.timeout", f"the PDF step took longer than {config.pdf.timeout} s "
                       "and was stopped", loc, "raise [pdf] timeout in dossier.toml")]
+    except Failed as exc:
+        return [error("pdf.failed", f"the PDF could not be made: {exc}", loc)]
     finally:
-        html_path.unlink(missing_ok=True)
-    diags: list[Diagnostic] = []
-    for line in proc.stdout.decode("utf-8", "replace").splitlines():
-        try:
-            message = json.loads(line)["warning"]
-        except (ValueError, KeyError, TypeError):
-            continue
-        diags.append(warning("pdf.renderer", f"WeasyPrint: {message}", loc))
-    if proc.returncode != 0 or not pdf_path.exists():
-        stderr = proc.stderr.decode("utf-8", "replace")
-        reason = _reason(stderr, proc.returncode, config.pdf.memory_mb)
-        diags.append(error("pdf.failed", f"the PDF could not be made: {reason}", loc))
-    return diags
-
-
-def _reason(stderr: str, code: int, memory_mb: int) -> str:
-    if "MemoryError" in stderr or code in (-9, 137):
-        return f"it needed more than {memory_mb} MB of memory"
-    if "RecursionError" in stderr:
-        return "the document is nested too deeply"
-    last = [line for line in stderr.strip().splitlines() if line.strip()]
-    return last[-1][:300] if last else f"the renderer exited with status {code}"
+        for child in children:
+            child.kill()
+        shutil.rmtree(work, ignore_errors=True)
+    return [warning("pdf.renderer", f"WeasyPrint: {message}", loc) for message in warnings]

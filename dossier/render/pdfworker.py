@@ -1,27 +1,38 @@
 """Runs in a child process: print HTML -> PDF with WeasyPrint, behind the project
-fetcher. Limits on time and memory are set by the parent; this process only reports
-WeasyPrint's warnings, one JSON line each, on stdout."""
+fetcher. Limits on time and memory are set by the parent; this process reports
+WeasyPrint's warnings, one JSON line each, on stdout.
+
+Two modes:
+  whole HTML PDF ALLOWED...          the whole document (small documents)
+  --part HTML PDF OFFSET ALLOWED...  one part of it (see pdfparallel). OFFSET is the
+      number of pages before the part, or `-`: then, once the pages are laid out, the
+      worker prints {"layout": {"pages": n, "anchors": {id: page}}} and reads the
+      offset from stdin before it draws the running heads and page numbers. Pagination
+      does not depend on the page number, so each part is laid out only once."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
-import html
 import json
 import logging
-import re
+import os
 import sys
 from pathlib import Path
+from typing import Any
 
 
 class _Collect(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         if record.levelno >= logging.WARNING:
-            print(json.dumps({"warning": record.getMessage()}), flush=True)
+            _send({"warning": record.getMessage()})
 
 
-def main(argv: list[str]) -> int:
-    html_path, pdf_path, *allowed = argv
-    sys.setrecursionlimit(10000)
+def _send(message: dict[str, Any]) -> None:
+    print(json.dumps(message, sort_keys=True), flush=True)
+
+
+def _document(html_path: str, allowed: list[str]) -> Any:
     import weasyprint
 
     from ..fetch import make_fetcher
@@ -29,43 +40,93 @@ def main(argv: list[str]) -> int:
     for name in ("weasyprint", "weasyprint.progress"):
         logging.getLogger(name).addHandler(_Collect())
         logging.getLogger(name).setLevel(logging.WARNING)
-    source = Path(html_path).read_bytes()
+    text = Path(html_path).read_text(encoding="utf-8")
     base = Path(allowed[0]).resolve().as_uri() + "/"
     fetcher = make_fetcher([Path(a) for a in allowed])
-    document = weasyprint.HTML(string=source.decode("utf-8"), base_url=base,
-                               url_fetcher=fetcher)
-    ident = hashlib.sha256(source).hexdigest()[:32].encode()
-    text = source.decode("utf-8")
+    return weasyprint.HTML(string=text, base_url=base, url_fetcher=fetcher), text
+
+
+def whole(html_path: str, pdf_path: str, allowed: list[str]) -> int:
+    import weasyprint
+
+    from .pdfsplit import has_cited_on, resolve_cited_on
+
+    document, text = _document(html_path, allowed)
+    ident = hashlib.sha256(text.encode("utf-8")).hexdigest()[:32].encode()
     rendered = document.render()
-    if _CITED_ON.search(text):
+    if has_cited_on(text):
         # "Cited on pp. 3, 17": distinct pages in order need the layout, so the first
         # pass finds the page of every citation and the second prints them. Only the
         # bibliography (the end of the document) changes, so no citation moves.
-        pages = {name: number for number, page in enumerate(rendered.pages, 1)
-                 for name in page.anchors}
-        text = _CITED_ON.sub(lambda m: _pages_citing(m.group(1), pages), text)
-        document = weasyprint.HTML(string=text, base_url=base, url_fetcher=fetcher)
+        pages: dict[str, int] = {}
+        for number, page in enumerate(rendered.pages, 1):
+            for name in page.anchors:
+                pages.setdefault(name, number)
+        document = weasyprint.HTML(string=resolve_cited_on(text, pages),
+                                   base_url=document.base_url,
+                                   url_fetcher=document.url_fetcher)
         rendered = document.render()
-    rendered.write_pdf(pdf_path, pdf_identifier=ident, custom_metadata=True)
+    _write(rendered, pdf_path, ident)
     return 0
 
 
-_CITED_ON = re.compile(r'<span class="cited-on">(.*?)</span>', re.DOTALL)
-_HREF = re.compile(r'href="#([^"]+)"')
+def part(html_path: str, pdf_path: str, offset: str, allowed: list[str]) -> int:
+    import weasyprint.layout as layout
+
+    document, _ = _document(html_path, allowed)
+    laid_out: list[Any] = []
+    shift: list[int] = [] if offset == "-" else [int(offset)]
+    make_all_pages, make_margin_boxes = layout.make_all_pages, layout.make_margin_boxes
+
+    def all_pages(*args: Any) -> Any:
+        laid_out[:] = list(make_all_pages(*args))
+        return iter(laid_out)
+
+    def margin_boxes(context: Any, page: Any, state: Any) -> Any:
+        if not shift:  # the first page's margins: the whole part is paginated
+            _send({"layout": {"pages": len(laid_out), "anchors": _anchors(laid_out)}})
+            line = sys.stdin.readline().strip()
+            if not line.isdigit():
+                raise SystemExit(3)
+            shift.append(int(line))
+        quotes, counters, scopes, groups = state
+        counters = {**counters, "page": [value + shift[0] for value in counters["page"]]}
+        return make_margin_boxes(context, page, (quotes, counters, scopes, groups))
+
+    layout.make_all_pages, layout.make_margin_boxes = all_pages, margin_boxes
+    rendered = document.render()
+    _write(rendered, pdf_path, b"0" * 32)  # the merge sets the identifier of the whole
+    return 0
 
 
-def _pages_citing(inner: str, pages: dict[str, int]) -> str:
-    first_on_page: dict[int, str] = {}
-    for anchor in _HREF.findall(inner):
-        page = pages.get(html.unescape(anchor))
-        if page is not None:
-            first_on_page.setdefault(page, anchor)
-    if not first_on_page:
-        return ""
-    numbers = sorted(first_on_page)
-    links = ", ".join(f'<a href="#{first_on_page[n]}">{n}</a>' for n in numbers)
-    label = "p." if len(numbers) == 1 else "pp."
-    return f'<span class="cited-on cited-on-final">Cited on {label} {links}.</span>'
+def _write(rendered: Any, pdf_path: str, ident: bytes) -> None:
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():  # reproducible builds: the dates of the inputs, not of the build
+        when = dt.datetime.fromtimestamp(int(epoch), dt.UTC)
+        rendered.metadata.created = rendered.metadata.modified = when.strftime(
+            "%Y-%m-%dT%H:%M:%SZ")
+    rendered.write_pdf(pdf_path, pdf_identifier=ident, custom_metadata=True)
+
+
+def _anchors(pages: list[Any]) -> dict[str, int]:
+    """Anchor name -> 1-based page within the part, the first occurrence winning as
+    in WeasyPrint's own links."""
+    found: dict[str, int] = {}
+    for number, page in enumerate(pages, 1):
+        for box in page.descendants():
+            name = box.style["anchor"]
+            if name and name not in found:
+                found[name] = number
+    return found
+
+
+def main(argv: list[str]) -> int:
+    sys.setrecursionlimit(10000)
+    if argv and argv[0] == "--part":
+        html_path, pdf_path, offset, *allowed = argv[1:]
+        return part(html_path, pdf_path, offset, allowed)
+    html_path, pdf_path, *allowed = argv
+    return whole(html_path, pdf_path, allowed)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,121 @@
+"""Child processes of the PDF step: each with a memory limit, all under one deadline,
+their JSON lines read as they come (warnings, layout reports), stderr kept for the
+diagnostic when one fails."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import queue
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, Any
+
+PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
+
+
+class Failed(Exception):
+    """A child failed; the message says why, in words for the user."""
+
+
+class TimedOut(Exception):
+    pass
+
+
+def _limits(memory_mb: int) -> Callable[[], None]:
+    def apply() -> None:
+        limit = memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        os.setsid()
+
+    return apply
+
+
+class Child:
+    """`python -m MODULE ARGS...` with RLIMIT_AS; messages() yields its JSON lines."""
+
+    def __init__(self, module: str, args: list[str], memory_mb: int, deadline: float):
+        self.memory_mb = memory_mb
+        self.deadline = deadline
+        self.warnings: list[str] = []
+        self._ended = False
+        self._stderr: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 (closed in kill)
+        env = {**os.environ, "PYTHONPATH": PACKAGE_PARENT}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", module, *args], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=self._stderr, preexec_fn=_limits(memory_mb),
+            env=env)
+        self._lines: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for raw in self.proc.stdout:
+            try:
+                message = json.loads(raw)
+            except ValueError:
+                continue
+            if isinstance(message, dict):
+                self._lines.put(message)
+        self._lines.put(None)
+
+    def next_report(self) -> dict[str, Any] | None:
+        """The next message that is not a warning, or None when the child has ended."""
+        while not self._ended:
+            try:
+                message = self._lines.get(timeout=max(0.0, self.deadline - time.monotonic()))
+            except queue.Empty:
+                raise TimedOut from None
+            if message is None:
+                self._ended = True
+            elif "warning" in message:
+                self.warnings.append(str(message["warning"]))
+            else:
+                return message
+        return None
+
+    def send(self, line: str) -> None:
+        assert self.proc.stdin is not None
+        try:
+            self.proc.stdin.write((line + "\n").encode())
+            self.proc.stdin.flush()
+        except BrokenPipeError:
+            pass  # it has died: finish() says why
+
+    def finish(self) -> None:
+        """Waits for the end; raises Failed (with the reason) or TimedOut."""
+        while self.next_report() is not None:
+            pass
+        try:
+            code = self.proc.wait(timeout=max(0.1, self.deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            raise TimedOut from None
+        if code != 0:
+            self._stderr.seek(0)
+            raise Failed(reason(self._stderr.read().decode("utf-8", "replace"), code,
+                                self.memory_mb))
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, 9)
+            self.proc.wait()
+        self._stderr.close()
+
+
+def reason(stderr: str, code: int, memory_mb: int) -> str:
+    # Out of address space shows as a MemoryError, or GLib failing to start a thread.
+    if code in (-9, 137) or any(sign in stderr for sign in (
+            "MemoryError", "Error creating thread", "Cannot allocate memory")):
+        return f"it needed more than {memory_mb} MB of memory"
+    if "RecursionError" in stderr:
+        return "the document is nested too deeply"
+    last = [line for line in stderr.strip().splitlines() if line.strip()]
+    return last[-1][:300] if last else f"the renderer exited with status {code}"
