@@ -1,26 +1,50 @@
 """Atomic output: the whole output folder is built aside, then swapped in. A failure
-at any point, or a kill, leaves the previous build exactly as it was."""
+at any point, or a kill, leaves the previous build exactly as it was.
+
+Layout next to the output folder `build/`: `.build.stage-<pid>` while a build runs,
+`.build.old` only for an instant during a swap on systems without an atomic exchange.
+A later build removes what a killed one left behind."""
 
 from __future__ import annotations
 
+import ctypes
 import os
 import shutil
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 
 OLD = ".{}.old"
 STAGE = ".{}.stage-{}"
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return False  # our own stage from an earlier build in this process: stale
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def recover(out: Path) -> None:
-    """After a kill between the two renames of a swap, put the previous build back."""
+    """Undo what a killed build left: put back a build moved aside in the middle of a
+    two-rename swap, and remove the stages of builds that are no longer running (a
+    concurrent build's stage is left alone)."""
     old = out.parent / OLD.format(out.name)
     if old.exists() and not out.exists():
         old.rename(out)
     elif old.exists():
         shutil.rmtree(old, ignore_errors=True)
     for stale in out.parent.glob(STAGE.format(out.name, "*")):
-        shutil.rmtree(stale, ignore_errors=True)
+        pid = stale.name.rsplit("-", 1)[-1]
+        if not pid.isdigit() or not _alive(int(pid)):
+            shutil.rmtree(stale, ignore_errors=True)
 
 
 def stage_dir(out: Path) -> Path:
@@ -33,19 +57,46 @@ def stage_dir(out: Path) -> Path:
 
 
 def write_files(stage: Path, files: Mapping[str, bytes]) -> None:
+    root = stage.resolve()
     for rel, data in sorted(files.items()):
         target = (stage / rel).resolve()
-        if stage.resolve() not in target.parents:
+        if root not in target.parents:
             raise ValueError(f"refusing to write outside the output folder: {rel}")
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
 
 
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one step (Linux renameat2); False where that is unsupported."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
+                          ctypes.c_uint]
+    done = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+    return bool(done == 0)
+
+
 def swap(stage: Path, out: Path) -> None:
+    """Put the stage in place of the output folder. With an atomic exchange the output
+    folder exists at every instant, so even a kill here leaves a whole build behind."""
+    if out.is_dir() and not out.is_symlink() and _exchange(stage, out):
+        shutil.rmtree(stage, ignore_errors=True)  # now holds the previous build
+        return
     old = out.parent / OLD.format(out.name)
-    if out.exists():
+    moved = out.exists() or out.is_symlink()
+    if moved:
         out.rename(old)
-    stage.rename(out)
+    try:
+        stage.rename(out)
+    except BaseException:
+        if moved:
+            old.rename(out)  # a failed swap must not leave the user without a build
+        raise
     shutil.rmtree(old, ignore_errors=True)
 
 
