@@ -23,11 +23,18 @@ MAGIC = {
 MAX_BYTES = 50 * 1024 * 1024
 
 
+# The print document's base URL: the project under a fixed name, so that nothing in the
+# PDF depends on where the project lives (WeasyPrint names images after their URL).
+PROJECT_URL = "file:///dossier-project/"
+
+
 class Refused(ValueError):
     pass
 
 
 def resolve_file_url(url: str, allowed: Sequence[Path]) -> Path:
+    if url.startswith(PROJECT_URL) and allowed:
+        url = Path(allowed[0]).resolve().as_uri() + "/" + url[len(PROJECT_URL):]
     parts = urlsplit(url)
     if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
         raise Refused(f"not a local file: {url[:120]}")
@@ -67,6 +74,7 @@ def make_fetcher(allowed: Sequence[Path]) -> object:
             mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
             if path.suffix == ".css":
                 mime = "text/css"
-            return URLFetcherResponse(path.as_uri(), path.read_bytes(), {"Content-Type": mime})
+            shown = url if url.startswith(PROJECT_URL) else path.as_uri()
+            return URLFetcherResponse(shown, path.read_bytes(), {"Content-Type": mime})
 
     return ProjectFetcher(allow_redirects=False, fail_on_errors=False)

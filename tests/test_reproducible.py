@@ -196,11 +196,6 @@ def test_pdf_is_byte_identical_in_any_output_folder(pdf_builds):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason=(
-    "bug (render/pdfworker.py): WeasyPrint names each raster image XObject by the md5 of "
-    "its URL (weasyprint/images.py, get_image_from_uri), and the print document's base URL "
-    "is the project's absolute file:// path, so the PDF of a project with an image differs "
-    "between checkouts; fix: a fixed virtual base URL mapped to the project by the fetcher"))
 def test_pdf_is_byte_identical_in_another_checkout(pdf_builds):
     one, _, other_checkout = pdf_builds
     assert (one / PDF).read_bytes() == (other_checkout / PDF).read_bytes()

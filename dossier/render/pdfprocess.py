@@ -5,10 +5,12 @@ diagnostic when one fails."""
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import json
 import os
 import queue
 import resource
+import signal
 import subprocess
 import sys
 import tempfile
@@ -29,13 +31,29 @@ class TimedOut(Exception):
     pass
 
 
+_PR_SET_PDEATHSIG = 1
+
+
 def _limits(memory_mb: int) -> Callable[[], None]:
     def apply() -> None:
         limit = memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
         os.setsid()
+        _die_with_parent()
 
     return apply
+
+
+def _die_with_parent() -> None:
+    """A worker must not outlive a build that was killed (nobody would enforce its
+    timeout any more): Linux sends it SIGKILL when the parent dies."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
 
 
 class Child:

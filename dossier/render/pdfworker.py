@@ -35,13 +35,13 @@ def _send(message: dict[str, Any]) -> None:
 def _document(html_path: str, allowed: list[str]) -> Any:
     import weasyprint
 
-    from ..fetch import make_fetcher
+    from ..fetch import PROJECT_URL, make_fetcher
 
     for name in ("weasyprint", "weasyprint.progress"):
         logging.getLogger(name).addHandler(_Collect())
         logging.getLogger(name).setLevel(logging.WARNING)
     text = Path(html_path).read_text(encoding="utf-8")
-    base = Path(allowed[0]).resolve().as_uri() + "/"
+    base = PROJECT_URL  # the fetcher maps it to allowed[0], the project
     fetcher = make_fetcher([Path(a) for a in allowed])
     return weasyprint.HTML(string=text, base_url=base, url_fetcher=fetcher), text
 
@@ -102,7 +102,10 @@ def part(html_path: str, pdf_path: str, offset: str, allowed: list[str]) -> int:
 def _write(rendered: Any, pdf_path: str, ident: bytes) -> None:
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch.isdigit():  # reproducible builds: the dates of the inputs, not of the build
-        when = dt.datetime.fromtimestamp(int(epoch), dt.UTC)
+        try:
+            when = dt.datetime.fromtimestamp(int(epoch), dt.UTC)
+        except (OverflowError, OSError, ValueError):  # out of range: as archive.today()
+            when = dt.datetime.now(dt.UTC)
         rendered.metadata.created = rendered.metadata.modified = when.strftime(
             "%Y-%m-%dT%H:%M:%SZ")
     rendered.write_pdf(pdf_path, pdf_identifier=ident, custom_metadata=True)
