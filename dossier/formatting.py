@@ -26,6 +26,9 @@ from .model import Bibliography, Formatted, FormattedCitation
 
 # Below this many clusters a second pandoc process costs more than it saves.
 PARALLEL_FROM = 300
+# pandoc's citeproc grows faster than linearly with the number of citations in one run,
+# so a long document is cut into runs of at most this many, even beyond the cores.
+MAX_RUN = 1500
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +122,8 @@ def format_all(requests: Sequence[Request], bib: Bibliography, cited: set[str],
     if todo or not have_bib:
         pool_keys = {e.key for e in bib.entries} if "*" in nocite else wanted
         batches = _batches(todo, bib, pool_keys, "*" in nocite, have_bib)
-        with ThreadPoolExecutor(max_workers=max(1, len(batches))) as pool:
+        cores = min(os.cpu_count() or 1, 4)
+        with ThreadPoolExecutor(max_workers=max(1, min(len(batches), cores))) as pool:
             results = list(pool.map(
                 lambda b: _run(b[0], bibtex, style, language, b[1]), batches))
         for (batch, _, with_bib), (formatted, more) in zip(batches, results, strict=True):
@@ -143,7 +147,8 @@ def _batches(todo: list[Request], bib: Bibliography, pool: set[str], everything:
     if have_bib and len(todo) <= 20:
         keys = {k for r in todo for k in r.keys}
         return [(todo, related(bib, pool, keys), False)]
-    jobs = min(os.cpu_count() or 1, 4) if len(todo) >= PARALLEL_FROM else 1
+    cores = min(os.cpu_count() or 1, 4)
+    jobs = max(cores if len(todo) >= PARALLEL_FROM else 1, -(-len(todo) // MAX_RUN))
     size = -(-len(todo) // jobs) if todo else 0
     parts = [todo[i:i + size] for i in range(0, len(todo), size)] if todo else [[]]
     return [(part, every, n == 0) for n, part in enumerate(parts)]

@@ -109,10 +109,29 @@ def _safe_attr(name: str, value: str | None) -> bool:
     return not (name in _URL_ATTRS and url_problem(value or ""))
 
 
+# What pandoc's citations almost always are: inline tags with class/role/data-cites
+# attributes and in-document links. The sanitizer returns such a fragment unchanged, so
+# it is recognised first, without parsing (a cold build checks a few thousand).
+_INLINE = r"(?:span|a|em|i|strong|b|sup|sub|q|code|div)"
+_PLAIN = re.compile(rf'(?:[^<]|<(?:{_INLINE}(?:\s(?:class|role|data-cites)="[^"<>]*"'
+                    rf'|\shref="#[^"<>\s]*")*|/{_INLINE})>)*')
+
+
+# A bare '&' (AT&T): the parser would drop one at the end of a fragment, so it is
+# written as the entity first; a browser shows both the same.
+_BARE_AMP = re.compile(r"&(?!#?\w+;)")
+
+
 def safe_html(fragment: str) -> str:
     """The fragment with nothing active left in it (see _Sanitizer)."""
-    if "<" not in fragment:
+    if not _BARE_AMP.search(fragment) and ("<" not in fragment or _PLAIN.fullmatch(fragment)):
         return fragment
+    return sanitize(fragment)
+
+
+def sanitize(fragment: str) -> str:
+    """safe_html without its shortcut: always through the parser."""
+    fragment = _BARE_AMP.sub("&amp;", fragment)
     parser = _Sanitizer()
     parser.feed(fragment)
     parser.close()
