@@ -15,6 +15,7 @@ import logging
 import re
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import bibtexparser
 from bibtexparser import model as bm
@@ -76,7 +77,7 @@ def decode(data: bytes, rel: str) -> tuple[str, tuple[Diagnostic, ...]]:
 def parse_bibtex(text: str, rel: str) -> tuple[Bibliography, tuple[Diagnostic, ...]]:
     logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    library = bibtexparser.parse_string(text, parse_stack=[])
+    library = bibtexparser.parse_string(text, parse_stack=[])  # type: ignore[attr-defined]
     diags: list[Diagnostic] = []
     strings, sizes, string_blocks, more = _check_strings(library.blocks, rel)
     diags.extend(more)
@@ -86,7 +87,7 @@ def parse_bibtex(text: str, rel: str) -> tuple[Bibliography, tuple[Diagnostic, .
     previous: bm.Block | None = None
 
     for block in library.blocks:
-        loc = Location(rel, block.start_line + 1)
+        loc = Location(rel, _line(block))
         if isinstance(block, bm.DuplicateBlockKeyBlock):
             first = seen.get(block.key)
             where = f" (first defined at line {first.location.line})" if first else ""
@@ -143,11 +144,11 @@ def _parse_failure(block: bm.ParsingFailedBlock, loc: Location) -> Diagnostic:
 
 
 def _duplicate_field(block: bm.DuplicateFieldKeyBlock, rel: str) -> Diagnostic:
-    entry = block.ignore_error_block
+    entry: Any = block.ignore_error_block or block
     dups = sorted(getattr(block, "duplicate_keys", ()) or ())
-    line = entry.start_line
+    line = entry.start_line or 0
     for name in dups[:1]:  # point at the second occurrence, where the mistake usually is
-        lines = [f.start_line for f in entry.fields if f.key == name]
+        lines = [f.start_line or 0 for f in getattr(entry, "fields", ()) if f.key == name]
         line = lines[1] if len(lines) > 1 else line
     names = ", ".join(dups) or "a field"
     return error("bib.duplicate-field", f"entry '{entry.key}' sets {names} twice; the entry is "
@@ -156,13 +157,19 @@ def _duplicate_field(block: bm.DuplicateFieldKeyBlock, rel: str) -> Diagnostic:
 
 def _stray_fields(block: bm.ImplicitComment, entry: bm.Entry, rel: str) -> list[Diagnostic]:
     """Text right after an entry that looks like its fields: an extra '}' closed it early."""
-    m = _FIELD_LIKE.search(block.raw)
-    if not m or (block.raw.lstrip()[:1] not in (",", "}") and m.start() > 0):
+    raw = block.raw or ""
+    m = _FIELD_LIKE.search(raw)
+    if not m or (raw.lstrip()[:1] not in (",", "}") and m.start() > 0):
         return []
-    line = block.start_line + block.raw.count("\n", 0, m.start(1)) + 1
+    line = (block.start_line or 0) + raw.count("\n", 0, m.start(1)) + 1
     return [error("bib.syntax", f"field '{m.group(1).lower()}' is outside entry "
-                  f"'{entry.key}' (line {entry.start_line + 1}), which an extra '}}' closed "
+                  f"'{entry.key}' (line {_line(entry)}), which an extra '}}' closed "
                   "early", Location(rel, line), "check the braces of the field before it")]
+
+
+def _line(block: Any) -> int:
+    """1-based line of a bibtexparser block (its start_line is 0-based, or None)."""
+    return (getattr(block, "start_line", None) or 0) + 1
 
 
 # --- @string macros -----------------------------------------------------------------------
@@ -182,7 +189,7 @@ def _check_strings(blocks: list[bm.Block], rel: str) -> tuple[
     for block in blocks:
         if not isinstance(block, bm.String):
             continue
-        loc = Location(rel, block.start_line + 1)
+        loc = Location(rel, _line(block))
         key = block.key.lower()
         problems = []
         for macro in dict.fromkeys(_macros(block.value)):

@@ -92,8 +92,8 @@ def analyse(root: Path, progress: Progress = log.info) -> tuple[Analysis | None,
             chapter = parse_chapter(md, text, rel)
             found.extend(chapter.diagnostics)
             parsed.append(chapter)
-    bib, more = load_bibliography(root, config.bibliography)
-    found.extend(more)
+    bib, bib_problems = load_bibliography(root, config.bibliography)
+    found.extend(bib_problems)
     keys = [e.key for e in bib.entries]
     collected, more = collect(parsed, keys)
     found.extend(more)

@@ -141,7 +141,8 @@ def _block_quote(chapter: ParsedChapter, tokens: Sequence[Token], start: int,
     text = " ".join(p.strip() for p in parts).strip()
     if not text:
         return None
-    line = (tokens[start].map[0] + 1) if tokens[start].map else 0
+    where = tokens[start].map
+    line = where[0] + 1 if where else 0
     del end
     return Quotation(by_id[cite.meta["id"]], text, Location(chapter.path, line, 1), block=True)
 

@@ -55,7 +55,7 @@ def fenced_div(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     if m.group("name"):
         classes.insert(0, m.group("name"))
     old_parent, old_limit = state.parentType, state.lineMax
-    state.parentType = "div"  # type: ignore[assignment]
+    state.parentType = "div"
     state.lineMax = line
     token = state.push("div_open", "div", 1)
     token.map = [start, line]

@@ -318,11 +318,16 @@ def print_notes(md: MarkdownIt, tokens: Sequence[Token], env: dict[str, Any]) ->
             notes[current] = "<br>".join(paragraphs)
             current = None
         elif current is not None and tok.type == "inline":
-            paragraphs.append(md.renderer.renderInline(tok.children or [], md.options, env))
+            paragraphs.append(_inline(md, tok.children or [], env))
     for i, note in enumerate(env.get("footnotes", {}).get("list", {}).values()):
         if "tokens" in note:  # inline footnotes ^[...]
-            notes.setdefault(i, md.renderer.renderInline(note["tokens"], md.options, env))
+            notes.setdefault(i, _inline(md, note["tokens"], env))
     return notes
+
+
+def _inline(md: MarkdownIt, tokens: Sequence[Token], env: dict[str, Any]) -> str:
+    renderer: Any = md.renderer  # RendererHTML; the protocol type does not declare it
+    return str(renderer.renderInline(tokens, md.options, env))
 
 
 def configure(md: MarkdownIt, mode: str) -> MarkdownIt:
