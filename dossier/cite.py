@@ -58,10 +58,10 @@ def engine_id() -> str:
     return f"pandoc:{stat.st_size}:{stat.st_mtime_ns}"
 
 
-def _run(args: Sequence[str], stdin: str) -> tuple[str, str]:
+def _run(args: Sequence[str], stdin: str, cwd: str | None = None) -> tuple[str, str]:
     try:
         proc = subprocess.run([pandoc_path(), *args], input=stdin.encode("utf-8"),
-                              capture_output=True, timeout=TIMEOUT, check=False)
+                              capture_output=True, timeout=TIMEOUT, check=False, cwd=cwd)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise EngineError(f"pandoc could not run: {exc}") from exc
     err = proc.stderr.decode("utf-8", "replace")
@@ -172,7 +172,7 @@ def format_citations(
         bib.write_text(bibtex, encoding="utf-8")
         out, err = _run(["-f", "markdown-raw_html-raw_tex-raw_attribute-tex_math_dollars",
                        "-t", "html", "--wrap=none", "--citeproc", "--csl", str(style),
-                       "--bibliography", str(bib)], doc)
+                       "--bibliography", str(bib)], doc, cwd=tmp)  # never the project
     return _read_output(out, note_style), [line for line in err.splitlines() if line.strip()]
 
 

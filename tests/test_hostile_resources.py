@@ -463,3 +463,17 @@ def test_the_pdf_text_holds_no_system_file(leaky_pdf):
     passwd = Path("/etc/passwd").read_text(encoding="utf-8", errors="replace")
     first = passwd.splitlines()[0] if passwd else ""
     assert not first or first not in text
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("module", ["weasyprint.py", "pypdf.py", "dossier/__init__.py"])
+def test_python_files_in_the_project_never_run(run_cli, make_project, tmp_path, module):
+    """The PDF step starts Python child processes; the project is often the current
+    folder, and `python -m` would import from it first."""
+    marker = tmp_path / "ran"
+    root = make_project({module: f"open({str(marker)!r}, 'w').write('x')\n"
+                                 "raise SystemExit(0)\n"})
+    code, err = run_cli(["build", "--pdf", "-q"], root)
+    assert (code, err) == (0, "")
+    assert not marker.exists()
+    assert (root / "build" / "test-dossier.pdf").read_bytes()[:5] == b"%PDF-"

@@ -88,6 +88,8 @@ def render_pdf(config: Config, html_text: str, stage: Path, name: str) -> list[D
             warnings = []
         children[-1].finish()
         warnings += children[-1].warnings
+        if not (stage / name).is_file():  # a worker that exits 0 must have written it
+            raise Failed("the renderer ended without writing the PDF")
     except TimedOut:
         return [error("pdf.timeout", f"the PDF step took longer than {config.pdf.timeout} s "
                       "and was stopped", loc, "raise [pdf] timeout in dossier.toml")]

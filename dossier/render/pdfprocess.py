@@ -66,10 +66,12 @@ class Child:
         self._ended = False
         self._stderr: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 (closed in kill)
         env = {**os.environ, "PYTHONPATH": PACKAGE_PARENT}
+        # -P and cwd: `python -m` would otherwise import from the current folder first,
+        # and that is often the (untrusted) project: a weasyprint.py there would run.
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", module, *args], stdin=subprocess.PIPE,
+            [sys.executable, "-P", "-m", module, *args], stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=self._stderr, preexec_fn=_limits(memory_mb),
-            env=env)
+            env=env, cwd=PACKAGE_PARENT)
         self._lines: queue.Queue[dict[str, Any] | None] = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
 
