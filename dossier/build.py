@@ -5,12 +5,16 @@ replaced in one swap, and only when every requested output was made."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 from .config import BUILD_MARKER, CONFIG_NAME, Config, key_line, load_config, output_problem
 from .diagnostics import Diagnostic, Location, error, has_errors, sort
@@ -198,6 +202,7 @@ def build(root: Path, *, html: bool = True, pdf: bool = True, strict: bool = Fal
     from jinja2 import TemplateError
 
     from .markdown import make_parser
+    from .render.theme import ActiveOutput
     from .sources import report
     analysis, diags = analyse(root, progress)
     found = list(diags)
@@ -243,11 +248,16 @@ def build(root: Path, *, html: bool = True, pdf: bool = True, strict: bool = Fal
                                              + "\n").encode("utf-8")})
         if pdf:
             from .render.pdf import print_html, render_pdf
+            from .render.theme import check_rendered, overrides_html
 
             document = print_html(si, make_parser())
-            fingerprint = caching.digest(caching.sha256(document.encode("utf-8")), {
-                rel: caching.sha256((root / rel).read_bytes())
-                for rel in sorted(set(analysis.images.values()))})
+            if overrides_html(root):
+                check_rendered("print document", document)
+            # everything the PDF is made from: the document, every project file it (or
+            # its CSS) names, and the date it is stamped with
+            fingerprint = caching.digest(caching.sha256(document.encode("utf-8")),
+                                         _referenced_files(root, document),
+                                         os.environ.get("SOURCE_DATE_EPOCH", ""))
             old = caching.reuse(cache, out, config.pdf_name, fingerprint)
             if old is not None:
                 progress("PDF: unchanged")
@@ -280,10 +290,35 @@ def build(root: Path, *, html: bool = True, pdf: bool = True, strict: bool = Fal
         discard(stage)
         found.append(_template_error(exc, root))
         return Result(finish(found, strict), analysis=analysis)
+    except ActiveOutput as exc:
+        discard(stage)
+        found.append(error("theme.active", f"a project template produced {exc.what} in "
+                           f"{exc.page} (line {exc.line}); a dossier never publishes active "
+                           "content", Location("templates"),
+                           "build tags and attributes literally in templates, not from {{ }}"))
+        return Result(finish(found, strict), analysis=analysis)
     except BaseException:
         discard(stage)
         raise
     return Result(finish(found, strict), tuple(outputs), analysis, tuple(rendered))
+
+
+_REFERENCE = re.compile(r"url\(\s*[\"']?([^\"')\s]+)|(?:src|href)=\"([^\"#][^\"]*)\"")
+
+
+def _referenced_files(root: Path, document: str) -> dict[str, str]:
+    """SHA-256 of each regular file inside the project that the print document names
+    (images, CSS url(), fonts): a change to one must render the PDF again."""
+    base = root.resolve()
+    found: dict[str, str] = {}
+    for m in _REFERENCE.finditer(document):
+        ref = unquote((m.group(1) or m.group(2)).split("#")[0].split("?")[0])
+        if not ref or re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", ref) or ref in found:
+            continue
+        path = (root / ref.lstrip("/")).resolve()
+        if base in path.parents and path.is_file():
+            found[ref] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return dict(sorted(found.items()))
 
 
 def _template_error(exc: TemplateError, root: Path) -> Diagnostic:

@@ -418,3 +418,30 @@ def test_the_sanitizers_shortcut_changes_nothing(pieces):
     fragment = "".join(pieces)
     assert safe_html(fragment) == sanitize(fragment)
     assert "AT&amp;T" in sanitize("AT&T") and "T" in sanitize("x&T")  # nothing lost
+
+
+def test_template_that_builds_active_markup_at_render_time_is_refused(run_cli, make_project):
+    from dossier.render.theme import THEME_DIR
+
+    index = (THEME_DIR / "index.html").read_text(encoding="utf-8").replace(
+        "{% block content %}", "{% block content %}<{{ 'img' }} src=x {{ 'on' }}error=alert(1)>"
+        "<a href=\"{{ 'javascript' }}:alert(2)\">x</a>", 1)
+    root = make_project({"templates/index.html": index})
+    code, err = run_cli(["build", "--html"], root)
+    assert code == 1 and "[theme.active]" in err and "index.html" in err, err
+    assert not (root / "build").exists()
+
+
+def test_a_harmless_template_override_still_builds(run_cli, make_project, texts):
+    from dossier.render.theme import THEME_DIR
+
+    base = (THEME_DIR / "base.html").read_text(encoding="utf-8").replace(
+        "<main id=\"main\">", "<main id=\"main\"><p class=\"notice\">Draft</p>", 1)
+    chapter = ("# Alpha\n\nSee [a site](https://example.org/x) and [Beta](#sec-b), "
+               "citing [@smith2020].\n\n![A dot.](img/dot.png){#fig-dot}\n\n"
+               "## Beta {#sec-b}\n\nText.\n")
+    root = make_project({"templates/base.html": base, "chapters/01-a.md": chapter,
+                         "img/dot.png": texts.png()})
+    code, err = run_cli(["build", "--html", "-q"], root)
+    assert (code, err) == (0, ""), err
+    assert "Draft" in (root / "build/html/01-a.html").read_text(encoding="utf-8")

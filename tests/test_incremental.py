@@ -188,3 +188,25 @@ def test_no_op_build_skips_all_work_and_repeats_the_warnings(make_project: Calla
     assert third.rendered == ("html/01-a.html",)
     # --strict is a different build: the replayed warnings become errors
     assert not build(root, pdf=False, strict=True, progress=quiet).ok
+
+
+@pytest.mark.slow
+def test_pdf_follows_files_named_by_print_css_and_source_date_epoch(
+        make_project: Callable[..., Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    from dossier.render.theme import THEME_DIR
+
+    from .conftest import tiny_png
+
+    css = (THEME_DIR / "print.css").read_text(encoding="utf-8") + (
+        "\n.title-page { background: url(img/bg.png) no-repeat; }\n")
+    root = make_project({"templates/print.css": css, "img/bg.png": tiny_png()})
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1000000000")
+    assert build(root, html=False, progress=quiet).ok
+    png = bytearray(tiny_png())
+    png[-20] ^= 1  # another (broken) image: the PDF must be made again
+    (root / "img/bg.png").write_bytes(bytes(png))
+    assert "test-dossier.pdf" in build(root, html=False, progress=quiet).rendered
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "2000000000")
+    with (root / "chapters/01-a.md").open("a", encoding="utf-8") as f:
+        f.write("\n")  # a blank line: the same print document, so only the date differs
+    assert "test-dossier.pdf" in build(root, html=False, progress=quiet).rendered

@@ -22,7 +22,7 @@ from ..model import Bibliography, Formatted
 from ..sources import Evidence
 from .evidence import popover_data, source_pages
 from .markup import RenderContext, configure, render_chapter
-from .theme import environment, static_asset, theme_files
+from .theme import check_rendered, environment, overrides_html, static_asset, theme_files
 
 STATIC = ("style.css", "site.js")
 
@@ -106,6 +106,7 @@ def build_site(si: SiteInput, md: MarkdownIt, changes: dict[str, Any] | None = N
     files: dict[str, bytes] = {}
     fingerprints: dict[str, str] = {}
     rendered: list[str] = []
+    project_templates = overrides_html(si.config.root)
     # the project folder itself is left out, so a moved checkout keeps its cache
     settings = {f.name: getattr(si.config, f.name) for f in fields(si.config) if f.name != "root"}
     common = digest(__version__, theme_fingerprint(si.config.root), settings, base)
@@ -126,6 +127,8 @@ def build_site(si: SiteInput, md: MarkdownIt, changes: dict[str, Any] | None = N
             return
         more = body() if body else {}
         text = env.get_template(template).render(**base, current=name, **extra, **more)
+        if project_templates:
+            check_rendered(name, text)
         files[name] = text.encode("utf-8")
         rendered.append(name)
 

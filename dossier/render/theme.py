@@ -319,6 +319,31 @@ class _TemplateScan(HTMLParser):
     handle_startendtag = handle_starttag
 
 
+class ActiveOutput(Exception):
+    """A project template produced active content once rendered (the source check cannot
+    see what `<{{ "img" }} {{ "on" }}error=...>` becomes)."""
+
+    def __init__(self, page: str, line: int, what: str) -> None:
+        super().__init__(f"{page}:{line}: {what}")
+        self.page, self.line, self.what = page, line, what
+
+
+def overrides_html(root: Path) -> bool:
+    """Whether the project replaces any of the theme's HTML templates."""
+    return any(not path.is_relative_to(THEME_DIR) and name.endswith((".html", ".htm"))
+               for name, path in theme_files(root))
+
+
+def check_rendered(page: str, text: str) -> None:
+    """Raises ActiveOutput when a rendered page holds active content: the same rules as
+    check_template, applied to the output of a project's templates."""
+    scan = _TemplateScan()
+    scan.feed(text)
+    scan.close()
+    if scan.found:
+        raise ActiveOutput(page, *scan.found[0])
+
+
 def check_template(text: str, rel: str) -> list[Diagnostic]:
     diags: list[Diagnostic] = []
     try:
