@@ -56,6 +56,9 @@ class Result:
     analysis: Analysis | None = field(default=None, compare=False)
     # what this build made afresh (site pages, the PDF); the rest came from the last build
     rendered: tuple[str, ...] = ()
+    # project files the build read besides dossier.toml (for watchers): chapters,
+    # bibliography, images, archived sources; also known when nothing had changed
+    inputs: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -300,7 +303,8 @@ def build(root: Path, *, html: bool = True, pdf: bool = True, strict: bool = Fal
     except BaseException:
         discard(stage)
         raise
-    return Result(finish(found, strict), tuple(outputs), analysis, tuple(rendered))
+    return Result(finish(found, strict), tuple(outputs), analysis, tuple(rendered),
+                  tuple(inputs))
 
 
 _REFERENCE = re.compile(r"url\(\s*[\"']?([^\"')\s]+)|(?:src|href)=\"([^\"#][^\"]*)\"")
@@ -361,7 +365,8 @@ def _unchanged(root: Path, html: bool, pdf: bool, strict: bool, output: str | No
         return None, (state, covered)
     outputs = ([f"{out_name}/html/index.html"] if html else []) + (
         [f"{out_name}/{config.pdf_name}"] if pdf else [])
-    return Result(finish(diags, strict), tuple(outputs)), (state, covered)
+    return Result(finish(diags, strict), tuple(outputs), inputs=tuple(cache.inputs)), (
+        state, covered)
 
 
 def _keep_other_outputs(out: Path, stage: Path, html: bool, pdf: bool, pdf_name: str) -> None:

@@ -279,10 +279,12 @@ def plan(root: Path, result: object = None, previous: Plan | None = None) -> Pla
     if config is not None:
         files |= {config.bibliography, config.csl, *config.chapters}
         folders |= {config.sources, *(str(Path(c).parent) for c in config.chapters)}
-    if analysis is not None:
-        used = [*analysis.images.values(), *(p for p in analysis.figures)]
-        files |= set(used)
-        folders |= {str(Path(u).parent) for u in used}
+    # after a build that found nothing changed there is no analysis, but the inputs
+    # it recorded (images among them) are known
+    used = ([*analysis.images.values(), *(p for p in analysis.figures)] if analysis is not None
+            else [str(p) for p in getattr(result, "inputs", ())])
+    files |= set(used)
+    folders |= {str(Path(u).parent) for u in used}
     output = (root / (config.output if config else "build")).resolve()
 
     def inside(rel: str) -> Path | None:

@@ -318,6 +318,10 @@ def test_watches_the_inputs_and_nothing_else(make_project: Callable[..., Path],
                 "chapters/.#01-a.md", "chapters/4913", "chapters/.git/x", "README.md",
                 "notes.txt", ".venv/lib/x.py"):
         assert not watched.wanted(real / rel), rel
+    # a second build finds nothing changed (no analysis): the images are still watched
+    again = pipeline.build(root, html=True, pdf=False, progress=lambda _: None)
+    assert again.analysis is None and again.ok
+    assert plan(root, again).wanted(real / "figures/dot.png")
     (root / "dossier.toml").write_text("title = [\n", encoding="utf-8")
     assert plan(root, previous=watched) == watched  # still watching extra/ while broken
     assert not plan(root).wanted(real / "extra" / "02-b.md")
