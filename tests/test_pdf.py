@@ -242,3 +242,24 @@ def test_a_part_out_of_memory_is_one_clear_error(run_cli, make_project):
         "printed-report.pdf: error: the PDF could not be made: it needed more than 80 MB of "
         "memory [pdf.failed]", "1 error, 0 warnings"]
     assert not (root / "build").exists()
+
+
+@pytest.mark.slow
+def test_parts_that_cannot_be_assembled_fall_back_to_one_process(make_project, monkeypatch):
+    from dossier import build as pipeline
+    from dossier.render import pdf as pdf_step
+    from dossier.render.pdfprocess import Relayout
+
+    calls: list[int] = []
+
+    def relayout(*_: object) -> object:
+        calls.append(1)
+        raise Relayout("the contents changed length once page numbers were known")
+
+    monkeypatch.setattr(pdf_step, "render_parts", relayout)
+    monkeypatch.setattr(pdf_step, "jobs_for", lambda *_: 2)
+    root = make_project({"chapters/01-a.md": "# Alpha\n\nText [@smith2020].\n\n# Beta\n\nMore.\n"})
+    result = pipeline.build(root, html=False, progress=lambda _: None)
+    assert result.ok, result.diagnostics
+    assert (root / "build" / "test-dossier.pdf").read_bytes()[:5] == b"%PDF-"
+    assert calls == [1]

@@ -21,7 +21,7 @@ from ..config import Config
 from ..diagnostics import Diagnostic, Location, error, warning
 from .markup import RenderContext, configure, render_chapter
 from .pdfparallel import Settings, deadline_after, plan, render_parts
-from .pdfprocess import Child, Failed, TimedOut
+from .pdfprocess import Child, Failed, Relayout, TimedOut
 from .pdfsplit import split_document
 from .site import SiteInput, backlinks, contents, site_context
 from .theme import THEME_DIR, environment, theme_file
@@ -73,9 +73,14 @@ def render_pdf(config: Config, html_text: str, stage: Path, name: str) -> list[D
         jobs = jobs_for(config, html_text)
         split = split_document(html_text) if jobs > 1 else None
         layout = plan(split, jobs) if split is not None else None
+        parts: list[Path] = []
         if split is not None and layout is not None:
             settings = Settings(work, allowed, config.pdf.memory_mb, deadline)
-            parts, warnings = render_parts(split, layout, settings)
+            try:
+                parts, warnings = render_parts(split, layout, settings)
+            except Relayout:
+                parts = []  # this document needs one process; the next branch makes it
+        if parts:
             children.append(Child("dossier.render.pdfmerge",
                                   [str(stage / name), ident, *map(str, parts)],
                                   config.pdf.memory_mb, deadline))

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .pdfprocess import Child, Failed
+from .pdfprocess import Child, Failed, Relayout
 from .pdfsplit import Split, footnotes_in, group_chapters, ids_of, part_document
 
 WORKER = "dossier.render.pdfworker"
@@ -112,7 +112,7 @@ def _render(split: Split, p: Plan, s: Settings, children: list[Child]
     front, front_pdf = _start(split, p.front, 0, pages, "part-00", "-", s, children)
     count, front_anchors = _layout(front)
     if count != front_pages:
-        raise Failed("the contents changed length once page numbers were known")
+        raise Relayout("the contents changed length once page numbers were known")
     front.send("0")
     final = {**front_anchors, **pages}
     if has_back:

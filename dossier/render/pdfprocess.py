@@ -27,6 +27,11 @@ class Failed(Exception):
     """A child failed; the message says why, in words for the user."""
 
 
+class Relayout(Failed):
+    """Parts cannot be assembled for this document (the contents changed length once
+    the real page numbers were known): it is rendered in one process instead."""
+
+
 class TimedOut(Exception):
     pass
 
