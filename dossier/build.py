@@ -47,6 +47,7 @@ class Analysis:
     evidence: Evidence
     diagnostics: tuple[Diagnostic, ...]
     charted: tuple[str, ...] = ()  # keys cited only by timelines and other data figures
+    bib_record: dict[str, Any] = field(default_factory=dict, compare=False)  # for the cache
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,10 +66,11 @@ class Result:
         return not has_errors(self.diagnostics)
 
 
-def analyse(root: Path, progress: Progress = log.info) -> tuple[Analysis | None,
-                                                                 tuple[Diagnostic, ...]]:
-    from . import cite, timeline
-    from .bib import load_bibliography
+def analyse(root: Path, progress: Progress = log.info, bib_record: dict[str, Any] | None = None
+            ) -> tuple[Analysis | None, tuple[Diagnostic, ...]]:
+    """Everything read and checked. `bib_record` is the last build's reading of the
+    bibliography (see bibcache), reused when the file is unchanged."""
+    from . import bibcache, cite, timeline
     from .collect import collect, unused_entries
     from .load import read_text
     from .markdown import make_parser, parse_chapter
@@ -99,7 +101,8 @@ def analyse(root: Path, progress: Progress = log.info) -> tuple[Analysis | None,
             chapter = parse_chapter(md, text, rel)
             found.extend(chapter.diagnostics)
             parsed.append(chapter)
-    bib, bib_problems = load_bibliography(root, config.bibliography)
+    bib, bib_problems, new_bib_record = bibcache.load(root, config.bibliography,
+                                                      bib_record or {})
     found.extend(bib_problems)
     keys = [e.key for e in bib.entries]
     collected, more = collect(parsed, keys)
@@ -128,7 +131,8 @@ def analyse(root: Path, progress: Progress = log.info) -> tuple[Analysis | None,
     evidence, more = evaluate(root, bib, config.sources, collected.citing, quotations)
     found.extend(more)
     analysis = Analysis(config, tuple(parsed), bib, collected, style, images, figures,
-                        evidence, tuple(found), tuple(dict.fromkeys(charted)))
+                        evidence, tuple(found), tuple(dict.fromkeys(charted)),
+                        new_bib_record)
     return analysis, analysis.diagnostics
 
 
@@ -198,7 +202,7 @@ def build(root: Path, *, html: bool = True, pdf: bool = True, strict: bool = Fal
     from .render.site import SiteInput, build_site
     from .write import discard, stage_dir, swap, write_files
 
-    quick, state = _unchanged(root, html, pdf, strict, output)
+    quick, state, bib_record = _unchanged(root, html, pdf, strict, output)
     if quick is not None:
         progress("nothing changed since the last build")
         return quick
@@ -207,7 +211,7 @@ def build(root: Path, *, html: bool = True, pdf: bool = True, strict: bool = Fal
     from .markdown import make_parser
     from .render.theme import ActiveOutput
     from .sources import report
-    analysis, diags = analyse(root, progress)
+    analysis, diags = analyse(root, progress, bib_record)
     found = list(diags)
     if analysis is None or has_errors(finish(found, strict)):
         return Result(finish(found, strict), analysis=analysis)
@@ -287,7 +291,7 @@ def build(root: Path, *, html: bool = True, pdf: bool = True, strict: bool = Fal
             state = ("", set())  # the snapshot did not cover them; the next build will
         write_files(stage, {caching.CACHE_NAME: caching.dump(caching.Cache(
             record, {**kept, **made}, state[0], inputs,
-            caching.encode_diagnostics(found)))})
+            caching.encode_diagnostics(found), analysis.bib_record))})
         swap(stage, out)
     except TemplateError as exc:
         discard(stage)
@@ -345,28 +349,29 @@ def _template_error(exc: TemplateError, root: Path) -> Diagnostic:
 
 
 def _unchanged(root: Path, html: bool, pdf: bool, strict: bool, output: str | None
-               ) -> tuple[Result | None, tuple[str, set[str]]]:
+               ) -> tuple[Result | None, tuple[str, set[str]], dict[str, Any]]:
     """(the result of the last build when no input changed since, else None; the
-    snapshot of the inputs taken now, before any is read, and what it covered)."""
+    snapshot of the inputs taken now, before any is read, and what it covered; the last
+    build's reading of the bibliography)."""
     from . import cache as caching
 
     config, _ = load_config(root)
     if config is None:
-        return None, ("", set())
+        return None, ("", set()), {}
     out_name = output or config.output
     out = (root / out_name).resolve()
     cache, problems = caching.load(out) if (out / caching.CACHE_NAME).is_file() else (
         caching.Cache(), [])
     if problems:
-        return None, ("", set())
+        return None, ("", set()), {}
     state, covered = caching.snapshot(root, out, cache.inputs, [html, pdf, strict, out_name])
     diags = caching.decode_diagnostics(cache.diagnostics)
     if state != cache.state or diags is None or not caching.unchanged(cache, out):
-        return None, (state, covered)
+        return None, (state, covered), cache.bibliography
     outputs = ([f"{out_name}/html/index.html"] if html else []) + (
         [f"{out_name}/{config.pdf_name}"] if pdf else [])
     return Result(finish(diags, strict), tuple(outputs), inputs=tuple(cache.inputs)), (
-        state, covered)
+        state, covered), cache.bibliography
 
 
 def _keep_other_outputs(out: Path, stage: Path, html: bool, pdf: bool, pdf_name: str) -> None:

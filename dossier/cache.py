@@ -45,6 +45,7 @@ class Cache:
     state: str = ""
     inputs: list[str] = field(default_factory=list)
     diagnostics: list[list[Any]] = field(default_factory=list)
+    bibliography: dict[str, Any] = field(default_factory=dict)  # see bibcache
 
 
 @cache
@@ -130,13 +131,15 @@ def load(out: Path) -> tuple[Cache, list[Diagnostic]]:
     state, inputs, diags = raw.get("state", ""), raw.get("inputs", []), raw.get("diagnostics", [])
     if not (isinstance(state, str) and isinstance(inputs, list) and isinstance(diags, list)):
         state, inputs, diags = "", [], []
-    return Cache(raw["citations"], raw["outputs"], state, [str(i) for i in inputs], diags), []
+    bib = raw.get("bibliography", {})
+    return Cache(raw["citations"], raw["outputs"], state, [str(i) for i in inputs], diags,
+                 bib if isinstance(bib, dict) else {}), []
 
 
 def dump(cache: Cache) -> bytes:
     body = {"version": VERSION, "tool": tool_id(), "citations": cache.citations,
             "outputs": cache.outputs, "state": cache.state, "inputs": cache.inputs,
-            "diagnostics": cache.diagnostics}
+            "diagnostics": cache.diagnostics, "bibliography": cache.bibliography}
     return (json.dumps(body, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
 
 

@@ -135,6 +135,9 @@ def build_site(si: SiteInput, md: MarkdownIt, changes: dict[str, Any] | None = N
     emit("index.html", "index.html", prev=None,
          next={"page": chapters[0].page, "title": chapters[0].title_text} if chapters else None)
     images = {src: "media/" + rel for src, rel in si.images.items()}
+    # what every chapter body may use, hashed once rather than once per page
+    shared = digest(sorted(si.collected.targets.items()), sorted(images.items()),
+                    sorted(si.figures.items()))
     for i, (info, parsed) in enumerate(zip(chapters, si.parsed, strict=True)):
         ctx = RenderContext("site", si.formatted, si.collected.targets, page_of, images,
                             si.figures, page=info.page)
@@ -155,8 +158,7 @@ def build_site(si: SiteInput, md: MarkdownIt, changes: dict[str, Any] | None = N
         # formatted, every cross-reference target, images and figures
         body_inputs = (parsed.lines, info.number, info.page,
                        [(c.id, si.formatted.citations.get(c.id)) for c in info.clusters],
-                       sorted(si.collected.targets.items()), sorted(images.items()),
-                       sorted(si.figures.items()))
+                       shared)
         emit(info.page, "chapter.html", body, body_inputs,
              chapter={"number": info.number, "title": info.title_text},
              chapter_refs=chapter_refs,
