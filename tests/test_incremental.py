@@ -210,3 +210,16 @@ def test_pdf_follows_files_named_by_print_css_and_source_date_epoch(
     with (root / "chapters/01-a.md").open("a", encoding="utf-8") as f:
         f.write("\n")  # a blank line: the same print document, so only the date differs
     assert "test-dossier.pdf" in build(root, html=False, progress=quiet).rendered
+
+
+def test_bibliography_problems_are_reported_again_when_it_is_reused(project: Path) -> None:
+    bib = project / "references.bib"
+    bib.write_text(bib.read_text("utf-8") + "\n@misc{orphan2001, title = {Never cited}, "
+                   "year = {n.d.}}\n", encoding="utf-8")
+    first = rebuild(project)
+    codes = sorted(d.code for d in first.diagnostics)
+    assert "cite.unused-entry" in codes and "bib.year" in codes
+    edit(project, "chapters/01.md", "More prose.", "Other prose.")
+    second = rebuild(project)  # the bibliography is not parsed again, its problems stay
+    assert sorted(d.code for d in second.diagnostics) == codes
+    assert [d.format() for d in second.diagnostics] == [d.format() for d in first.diagnostics]
