@@ -82,11 +82,32 @@ def related(bib: Bibliography, pool: set[str], keys: set[str]) -> list[str]:
     return out
 
 
+def tied(bib: Bibliography, pool: set[str]) -> set[str]:
+    """References that may share author and year with another (Smith 2020a, 2020b). Which
+    gets which letter can come down to the order they are first cited in, so every run
+    cites them first, in the order of the whole document (see _run)."""
+    groups: dict[tuple[frozenset[str], str], list[str]] = {}
+    for e in bib.entries:
+        if e.key in pool:
+            year = (e.get("year") or e.get("date"))[:4]
+            names = frozenset(_families(e.get("author") or e.get("editor")))
+            groups.setdefault((names, year), []).append(e.key)
+    return {k for keys in groups.values() if len(keys) > 1 for k in keys}
+
+
 def _run(requests: Sequence[Request], bibtex: str, style: Path, language: str,
-         nocite: Sequence[str]) -> tuple[Formatted, list[str]]:
+         nocite: Sequence[str], primers: Sequence[str] = ()) -> tuple[Formatted, list[str]]:
+    """One pandoc run; `primers` are cited first, one per cluster, and their output
+    dropped, so that the order of first citation is the whole document's."""
     # The bibliography is always rendered: without it pandoc does not link citations.
-    ids = [cite.ClusterRequest(f"c{n}", r.source, r.in_note) for n, r in enumerate(requests)]
-    return cite.format_citations(ids, bibtex, style, language, nocite)
+    first = [cite.ClusterRequest(f"c{n}", f"[@{{{k}}}]") for n, k in enumerate(primers)]
+    ids = first + [cite.ClusterRequest(f"c{n + len(first)}", r.source, r.in_note)
+                   for n, r in enumerate(requests)]
+    formatted, warnings = cite.format_citations(ids, bibtex, style, language, nocite)
+    shifted = {f"c{n}": formatted.citations[f"c{n + len(first)}"]
+               for n in range(len(requests))}
+    return Formatted(shifted, formatted.bibliography, formatted.order,
+                     formatted.note_style), warnings
 
 
 def format_all(requests: Sequence[Request], bib: Bibliography, cited: set[str],
@@ -98,8 +119,13 @@ def format_all(requests: Sequence[Request], bib: Bibliography, cited: set[str],
     `clean` is applied to what pandoc returns, once, before it is cached."""
     wanted = cited | {k for k in nocite if k != "*"}
     bibtex = bib.clean_bibtex if "*" in nocite else bib.subset(wanted)
+    pool_keys = {e.key for e in bib.entries} if "*" in nocite else wanted
+    ties = tied(bib, pool_keys)
+    first_cited = list(dict.fromkeys(k for r in requests for k in r.keys if k in ties))
+    primers = first_cited + sorted(ties - set(first_cited))
+    # the order of first citation of tied references is part of what the text depends on
     refset = digest(sha256(style.read_bytes()), language, bibtex, sorted(nocite),
-                    cite.engine_id())
+                    cite.engine_id(), primers)
     record: dict[str, Any] = cached if cached.get("refset") == refset else {}
     warnings: list[str] = []
     if not independent(style):
@@ -117,12 +143,11 @@ def format_all(requests: Sequence[Request], bib: Bibliography, cited: set[str],
     todo = list({r.key: r for r in requests if r.key not in known}.values())
     have_bib = "bibliography" in record
     if todo or not have_bib:
-        pool_keys = {e.key for e in bib.entries} if "*" in nocite else wanted
         batches = _batches(todo, bib, pool_keys, "*" in nocite, have_bib)
         cores = min(os.cpu_count() or 1, 4)
         with ThreadPoolExecutor(max_workers=max(1, min(len(batches), cores))) as pool:
-            results = list(pool.map(
-                lambda b: _run(b[0], bibtex, style, language, b[1]), batches))
+            results = list(pool.map(lambda b: _run(
+                b[0], bibtex, style, language, b[1], _primers_for(primers, b[1])), batches))
         for (batch, _, with_bib), (formatted, more) in zip(batches, results, strict=True):
             warnings += [w for w in more if w not in warnings]
             for n, r in enumerate(batch):
@@ -133,6 +158,11 @@ def format_all(requests: Sequence[Request], bib: Bibliography, cited: set[str],
     record = {**record, "refset": refset, "clusters": {r.key: known[r.key] for r in requests}}
     out = [FormattedCitation(*known[r.key]) for r in requests]
     return out, _bibliography(record), warnings, record
+
+
+def _primers_for(primers: Sequence[str], nocite: Sequence[str]) -> list[str]:
+    seen = set(nocite)
+    return list(primers) if "*" in seen else [k for k in primers if k in seen]
 
 
 def _batches(todo: list[Request], bib: Bibliography, pool: set[str], everything: bool,

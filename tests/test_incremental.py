@@ -223,3 +223,31 @@ def test_bibliography_problems_are_reported_again_when_it_is_reused(project: Pat
     second = rebuild(project)  # the bibliography is not parsed again, its problems stay
     assert sorted(d.code for d in second.diagnostics) == codes
     assert [d.format() for d in second.diagnostics] == [d.format() for d in first.diagnostics]
+
+
+TIED = """@book{x1, author = {Smith, Jane}, title = {Same Title}, year = {2020}, publisher = {P}}
+@book{x2, author = {Smith, Jane}, title = {Same Title}, year = {2020}, publisher = {Q}}
+"""
+
+
+def test_tied_references_get_their_letters_from_the_whole_documents_order(
+        make_project: Callable[..., Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two entries alike in author, year and title: 2020a goes to the one cited first in
+    the document, also when the citations are formatted in separate pandoc runs."""
+    from dossier import formatting
+
+    monkeypatch.setattr(formatting, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(formatting.os, "cpu_count", lambda: 2)  # two runs, even here
+    chapters = {"chapters/01.md": "# One\n\nFirst [@x2].\n",
+                "chapters/02.md": "# Two\n\nThen [@x1].\n"}
+    root = make_project({"dossier.toml": TOML.replace(', "chapters/03.md"', ""),
+                         "chapters/01-a.md": None, "references.bib": TIED, **chapters})
+    assert build(root, pdf=False, progress=quiet).ok
+    one = (root / "build/html/01-chapter.html").read_text("utf-8")
+    two = (root / "build/html/02-chapter.html").read_text("utf-8")
+    assert "2020a" in one and "2020b" in two  # as pandoc gives for the whole document
+    # a warm rebuild formats one new citation in a run of its own: same letters
+    edit(root, "chapters/02.md", "[@x1]", "[@x1, p. 3]")
+    assert build(root, pdf=False, progress=quiet).ok
+    assert "2020b, p. 3" in (root / "build/html/02-chapter.html").read_text("utf-8")
+    same_as_cold(root)
