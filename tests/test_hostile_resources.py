@@ -347,7 +347,8 @@ BOOT = textwrap.dedent("""\
 
     socket.socket.connect = socket.socket.connect_ex = socket.socket.sendto = _refuse
     socket.getaddrinfo = socket.create_connection = _refuse
-    mode, target, *rest = sys.argv[1:]
+    args = [a for a in sys.argv[1:] if a != "-P"]  # -P: the workers' safe-path flag
+    mode, target, *rest = args
     sys.argv = [target, *rest]
     if mode == "-m":
         runpy.run_module(target, run_name="__main__", alter_sys=True)
