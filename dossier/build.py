@@ -291,7 +291,8 @@ def build(root: Path, *, html: bool = True, pdf: bool = True, strict: bool = Fal
             state = ("", set())  # the snapshot did not cover them; the next build will
         write_files(stage, {caching.CACHE_NAME: caching.dump(caching.Cache(
             record, {**kept, **made}, state[0], inputs,
-            caching.encode_diagnostics(found), analysis.bib_record))})
+            caching.encode_diagnostics([d for d in found if not d.code.startswith("cache.")]),
+            analysis.bib_record))})
         swap(stage, out)
     except TemplateError as exc:
         discard(stage)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .diagnostics import Diagnostic, Location, Severity, warning
+from .diagnostics import Diagnostic, Location, Severity
 
 CACHE_NAME = ".dossier-cache.json"
 VERSION = 2
@@ -125,9 +125,11 @@ def load(out: Path) -> tuple[Cache, list[Diagnostic]]:
     except (OSError, UnicodeDecodeError, ValueError):
         ok, raw = False, None
     if not ok or not isinstance(raw, dict):
-        return Cache(), [warning("cache.ignored", "the build cache is damaged or from another "
-                                 "version of dossier; rebuilding everything",
-                                 Location(f"{out.name}/{CACHE_NAME}"))]
+        # A note, not a warning: it is about dossier's own files, not the project, and it
+        # mends itself; as a warning, --strict would fail every build from now on.
+        return Cache(), [Diagnostic(Severity.NOTE, "cache.ignored", "the build cache is "
+                                    "damaged or from another version of dossier; rebuilding "
+                                    "everything", Location(f"{out.name}/{CACHE_NAME}"))]
     state, inputs, diags = raw.get("state", ""), raw.get("inputs", []), raw.get("diagnostics", [])
     if not (isinstance(state, str) and isinstance(inputs, list) and isinstance(diags, list)):
         state, inputs, diags = "", [], []

@@ -251,3 +251,17 @@ def test_tied_references_get_their_letters_from_the_whole_documents_order(
     assert build(root, pdf=False, progress=quiet).ok
     assert "2020b, p. 3" in (root / "build/html/02-chapter.html").read_text("utf-8")
     same_as_cold(root)
+
+
+def test_strict_builds_survive_a_cache_from_another_version(project: Path) -> None:
+    """After an upgrade the cache is ignored: a note, never a --strict failure (which
+    would leave the old cache in place and fail every build after it)."""
+    cache = project / "build" / CACHE_NAME
+    cache.write_text(cache.read_text("utf-8").replace('"tool": "', '"tool": "old-'),
+                     encoding="utf-8")
+    first = build(project, pdf=False, strict=True, progress=quiet)
+    assert first.ok, first.diagnostics
+    assert [(d.code, d.severity.value) for d in first.diagnostics] == [("cache.ignored",
+                                                                        "note")]
+    second = build(project, pdf=False, strict=True, progress=quiet)
+    assert second.ok and second.diagnostics == ()  # the note is not repeated
