@@ -202,7 +202,7 @@ def build(root: Path, *, html: bool = True, pdf: bool = True, strict: bool = Fal
     from .render.site import SiteInput, build_site
     from .write import discard, stage_dir, swap, write_files
 
-    quick, state, bib_record = _unchanged(root, html, pdf, strict, output)
+    quick, state, previous = _unchanged(root, html, pdf, strict, output)
     if quick is not None:
         progress("nothing changed since the last build")
         return quick
@@ -211,7 +211,8 @@ def build(root: Path, *, html: bool = True, pdf: bool = True, strict: bool = Fal
     from .markdown import make_parser
     from .render.theme import ActiveOutput
     from .sources import report
-    analysis, diags = analyse(root, progress, bib_record)
+    analysis, diags = analyse(root, progress,
+                              previous.cache.bibliography if previous else None)
     found = list(diags)
     if analysis is None or has_errors(finish(found, strict)):
         return Result(finish(found, strict), analysis=analysis)
@@ -222,7 +223,10 @@ def build(root: Path, *, html: bool = True, pdf: bool = True, strict: bool = Fal
         found.append(error("config.output", problem))
         return Result(finish(found, strict), analysis=analysis)
     out = (root / out_name).resolve()
-    cache, more = caching.load(out)
+    if previous is not None and previous.out == out:
+        cache, more = previous.cache, list(previous.problems)
+    else:
+        cache, more = caching.load(out)
     found.extend(more)
     progress(f"formatting {len(analysis.collected.clusters)} citations")
     formatted, more, record = format_cached(analysis, cache.citations)
@@ -349,30 +353,40 @@ def _template_error(exc: TemplateError, root: Path) -> Diagnostic:
                  "check the project's templates/ against dossier's own")
 
 
+@dataclass(frozen=True, slots=True)
+class _Previous:
+    """What the last build left in the output folder, read once per build."""
+
+    out: Path
+    cache: Any  # cache.Cache
+    problems: tuple[Diagnostic, ...] = ()
+
+
 def _unchanged(root: Path, html: bool, pdf: bool, strict: bool, output: str | None
-               ) -> tuple[Result | None, tuple[str, set[str]], dict[str, Any]]:
+               ) -> tuple[Result | None, tuple[str, set[str]], _Previous | None]:
     """(the result of the last build when no input changed since, else None; the
     snapshot of the inputs taken now, before any is read, and what it covered; the last
-    build's reading of the bibliography)."""
+    build's cache)."""
     from . import cache as caching
 
     config, _ = load_config(root)
     if config is None:
-        return None, ("", set()), {}
+        return None, ("", set()), None
     out_name = output or config.output
     out = (root / out_name).resolve()
     cache, problems = caching.load(out) if (out / caching.CACHE_NAME).is_file() else (
         caching.Cache(), [])
+    previous = _Previous(out, cache, tuple(problems))
     if problems:
-        return None, ("", set()), {}
+        return None, ("", set()), previous
     state, covered = caching.snapshot(root, out, cache.inputs, [html, pdf, strict, out_name])
     diags = caching.decode_diagnostics(cache.diagnostics)
     if state != cache.state or diags is None or not caching.unchanged(cache, out):
-        return None, (state, covered), cache.bibliography
+        return None, (state, covered), previous
     outputs = ([f"{out_name}/html/index.html"] if html else []) + (
         [f"{out_name}/{config.pdf_name}"] if pdf else [])
     return Result(finish(diags, strict), tuple(outputs), inputs=tuple(cache.inputs)), (
-        state, covered), cache.bibliography
+        state, covered), previous
 
 
 def _keep_other_outputs(out: Path, stage: Path, html: bool, pdf: bool, pdf_name: str) -> None:

@@ -185,12 +185,15 @@ def unknown_keys(keys: Sequence[str], bib: Bibliography) -> list[Diagnostic]:
 def report(evidence: Evidence, citing: dict[str, tuple[Cluster, ...]]) -> dict[str, object]:
     """What changed since the sources were locked, for build/changes.json and the site."""
     changes = []
+    quoting: dict[str, list[QuoteCheck]] = {}
+    for c in evidence.checks:
+        for key in dict.fromkeys(i.key for i in c.quotation.cluster.items):
+            quoting.setdefault(key, []).append(c)
     for status in evidence.statuses:
         if status.state == "ok":
             continue
         clusters = citing.get(status.key, ())
-        quotes = [c for c in evidence.checks
-                  if any(i.key == status.key for i in c.quotation.cluster.items)]
+        quotes = quoting.get(status.key, [])
         changes.append({
             "key": status.key, "state": status.state, "path": status.path,
             "old": status.old_sha256, "new": status.new_sha256, "locked": status.locked,
