@@ -265,3 +265,22 @@ def test_strict_builds_survive_a_cache_from_another_version(project: Path) -> No
                                                                         "note")]
     second = build(project, pdf=False, strict=True, progress=quiet)
     assert second.ok and second.diagnostics == ()  # the note is not repeated
+
+
+def test_note_styles_are_formatted_as_a_whole_and_stay_right(
+        make_project: Callable[..., Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """In a note style a citation depends on those before it (ibid., short forms), so a
+    changed citation formats the whole document again, and prose edits reuse it."""
+    calls: list[int] = []
+    real = cite.format_citations
+    monkeypatch.setattr(cite, "format_citations",
+                        lambda reqs, *a, **k: calls.append(len(reqs)) or real(reqs, *a, **k))
+    root = make_project({"dossier.toml": TOML.replace('"apa"', '"chicago-note-bibliography"'),
+                         "chapters/01-a.md": None, "references.bib": SMITH + "\n" + JONES,
+                         **CHAPTERS})
+    assert build(root, pdf=False, progress=quiet).ok and calls == [3]
+    edit(root, "chapters/02.md", "More prose.", "Other prose.")
+    assert build(root, pdf=False, progress=quiet).ok and calls == [3]  # reused
+    edit(root, "chapters/01.md", "[@smith2020]", "[@jones2019]")
+    assert build(root, pdf=False, progress=quiet).ok and calls == [3, 3]  # all again
+    same_as_cold(root)
