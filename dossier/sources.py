@@ -97,9 +97,20 @@ def evaluate(root: Path, bib: Bibliography, sources_dir: str,
     diags.extend(_quote_diagnostics(checks))
     found = statuses(bib, archives, lock, cited)
     entries = bib.by_key()
+    quoting = quoting_by_key(checks)
     for status in found:
-        diags.extend(_status_diagnostics(status, entries.get(status.key), citing, checks))
+        diags.extend(_status_diagnostics(status, entries.get(status.key), citing,
+                                         quoting.get(status.key, [])))
     return Evidence(archives, tuple(found), checks), diags
+
+
+def quoting_by_key(checks: Sequence[QuoteCheck]) -> dict[str, list[QuoteCheck]]:
+    """Cite key -> the quotations whose citation includes it (once each, in order)."""
+    out: dict[str, list[QuoteCheck]] = {}
+    for c in checks:
+        for key in dict.fromkeys(i.key for i in c.quotation.cluster.items):
+            out.setdefault(key, []).append(c)
+    return out
 
 
 def _quote_diagnostics(checks: Sequence[QuoteCheck]) -> list[Diagnostic]:
@@ -122,7 +133,7 @@ def _quote_diagnostics(checks: Sequence[QuoteCheck]) -> list[Diagnostic]:
 
 
 def _status_diagnostics(status: SourceStatus, entry: Entry | None,
-                        citing: dict[str, tuple[Cluster, ...]], checks: Sequence[QuoteCheck]
+                        citing: dict[str, tuple[Cluster, ...]], quotes: Sequence[QuoteCheck]
                         ) -> list[Diagnostic]:
     loc = entry.location if entry else Location(LOCK_NAME)
     if status.state not in ("changed", "entry-changed", "missing", "new"):
@@ -131,7 +142,6 @@ def _status_diagnostics(status: SourceStatus, entry: Entry | None,
     affected = ", ".join(str(c.location) for c in clusters[:20]) or "no citations"
     if len(clusters) > 20:
         affected += f" and {len(clusters) - 20} more"
-    quotes = [c for c in checks if any(i.key == status.key for i in c.quotation.cluster.items)]
     quote_note = "; quotations: " + ", ".join(
         f"{c.quotation.location} {'still found' if c.status == 'found' else 'now missing'}"
         for c in quotes) if quotes else ""
@@ -185,10 +195,7 @@ def unknown_keys(keys: Sequence[str], bib: Bibliography) -> list[Diagnostic]:
 def report(evidence: Evidence, citing: dict[str, tuple[Cluster, ...]]) -> dict[str, object]:
     """What changed since the sources were locked, for build/changes.json and the site."""
     changes = []
-    quoting: dict[str, list[QuoteCheck]] = {}
-    for c in evidence.checks:
-        for key in dict.fromkeys(i.key for i in c.quotation.cluster.items):
-            quoting.setdefault(key, []).append(c)
+    quoting = quoting_by_key(evidence.checks)
     for status in evidence.statuses:
         if status.state == "ok":
             continue
