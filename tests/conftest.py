@@ -4,10 +4,12 @@ messy test project built once, and an HTML reader for checking the built site.""
 from __future__ import annotations
 
 import shutil
+import signal
 import socket
 import struct
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -55,6 +57,23 @@ DEFAULTS: dict[str, str] = {
     "chapters/01-a.md": DEFAULT_CHAPTER,
     "references.bib": SMITH,
 }
+
+
+@contextmanager
+def time_limit(seconds: int, failure: Callable[[], BaseException]) -> Iterator[None]:
+    """Raise failure() if the block runs longer than `seconds` (SIGALRM): a hang (a FIFO
+    opened, a runaway parse) fails the test instead of blocking the suite."""
+
+    def expired(signum: int, frame: object) -> None:
+        raise failure()
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def tiny_png() -> bytes:

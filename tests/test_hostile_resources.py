@@ -8,19 +8,20 @@ from __future__ import annotations
 import base64
 import os
 import shutil
-import signal
 import socket
 import stat
 import subprocess
 import sys
 import textwrap
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
 
 from dossier.fetch import Refused, read_data_url, resolve_file_url
+
+from .conftest import time_limit
 
 THEME = Path(__file__).resolve().parents[1] / "templates"
 SVG_WITH_SCRIPT = base64.b64encode(b'<svg xmlns="http://www.w3.org/2000/svg" '
@@ -46,20 +47,10 @@ def _no_sockets_at_all(monkeypatch):
     monkeypatch.setattr(socket.socket, "sendto", refuse)
 
 
-@contextmanager
-def alarm(seconds: int) -> Iterator[None]:
+def alarm(seconds: int) -> AbstractContextManager[None]:
     """A FIFO that is opened blocks forever: fail instead, after `seconds`."""
-
-    def expired(signum: int, frame: object) -> None:
-        raise AssertionError("timed out: something opened a FIFO or read a device")
-
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
+    return time_limit(seconds, lambda: AssertionError(
+        "timed out: something opened a FIFO or read a device"))
 
 
 @pytest.fixture

@@ -7,10 +7,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-import signal
-from collections.abc import Iterator
 from pathlib import Path
-from types import FrameType
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -18,6 +15,8 @@ from hypothesis import strategies as st
 
 from dossier import build as pipeline
 from dossier.cli import main
+
+from .conftest import time_limit
 
 PER_EXAMPLE_SECONDS = 20  # a hang guard, far above the few milliseconds a check takes
 # Deterministic in CI; DOSSIER_EXAMPLES=5000 searches further on a developer's machine.
@@ -159,18 +158,8 @@ class Hang(Exception):
     pass
 
 
-@contextlib.contextmanager
-def hang_guard(seconds: int = PER_EXAMPLE_SECONDS) -> Iterator[None]:
-    def alarm(signum: int, frame: FrameType | None) -> None:
-        raise Hang(f"dossier check took more than {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, alarm)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
+def hang_guard(seconds: int = PER_EXAMPLE_SECONDS) -> contextlib.AbstractContextManager[None]:
+    return time_limit(seconds, lambda: Hang(f"dossier check took more than {seconds} s"))
 
 
 @pytest.mark.slow

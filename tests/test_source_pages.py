@@ -100,15 +100,20 @@ headquarters to Iraq" [@rajavi2003]. Exile [@smith2019] and "no such words" [@sm
 """
 
 
-@pytest.fixture
-def built(tmp_path: Path) -> Path:
-    root = project(tmp_path, CHAPTER)
+def add_urls(root: Path) -> None:
+    """A web address for one entry, a javascript: one for another."""
     bib = (root / "references.bib").read_text(encoding="utf-8")
     (root / "references.bib").write_text(bib.replace(
         "title = {Speech at the Rally},",
         "title = {Speech at the Rally},\n  url = {https://example.org/speech?id=1&x=2},"
     ).replace("title = {Notes on Exile},",
               "title = {Notes on Exile},\n  url = {javascript:alert(1)},"), encoding="utf-8")
+
+
+@pytest.fixture
+def built(tmp_path: Path) -> Path:
+    root = project(tmp_path, CHAPTER)
+    add_urls(root)
     result = build(root, pdf=False, progress=quiet)
     assert [d.code for d in result.diagnostics if d.severity == "error"] == [
         "quote.not-in-source"], result.diagnostics
@@ -118,12 +123,7 @@ def built(tmp_path: Path) -> Path:
 @pytest.fixture
 def site(tmp_path: Path) -> Path:
     root = project(tmp_path, CHAPTER.replace(' and "no such words" [@smith2019]', ""))
-    bib = (root / "references.bib").read_text(encoding="utf-8")
-    (root / "references.bib").write_text(bib.replace(
-        "title = {Speech at the Rally},",
-        "title = {Speech at the Rally},\n  url = {https://example.org/speech?id=1&x=2},"
-    ).replace("title = {Notes on Exile},",
-              "title = {Notes on Exile},\n  url = {javascript:alert(1)},"), encoding="utf-8")
+    add_urls(root)
     result = build(root, pdf=False, progress=quiet)
     assert result.ok, result.diagnostics
     return root
