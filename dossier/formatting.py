@@ -22,7 +22,7 @@ from typing import Any
 
 from . import cite
 from .cache import digest, sha256
-from .model import Bibliography, Formatted, FormattedCitation
+from .model import Bibliography, Entry, Formatted, FormattedCitation
 
 # Below this many clusters a second pandoc process costs more than it saves.
 PARALLEL_FROM = 300
@@ -39,9 +39,9 @@ class Request:
         return hashlib.sha256(f"{int(self.in_note)}{self.source}".encode()).hexdigest()
 
 
-def independent(style: Path) -> bool:
-    """Whether each citation can be formatted on its own (see the module docstring)."""
-    text = style.read_text(encoding="utf-8", errors="replace")
+def independent(text: str) -> bool:
+    """Whether each citation of a style (the CSL file's text) can be formatted on its own
+    (see the module docstring)."""
     head = text[:4000]
     if 'citation-format="author-date"' not in head and 'citation-format="author"' not in head:
         return False
@@ -50,6 +50,11 @@ def independent(style: Path) -> bool:
     return bool(citation and "position=" not in citation.group(0)
                 and "citation-number" not in citation.group(0)
                 and (bibliography is None or "<sort>" in bibliography.group(0)))
+
+
+def _names(entry: Entry) -> set[str]:
+    """The family names of an entry's authors, or else of its editors."""
+    return _families(entry.get("author") or entry.get("editor"))
 
 
 def _families(value: str) -> set[str]:
@@ -70,13 +75,13 @@ def related(bib: Bibliography, pool: set[str], keys: set[str]) -> list[str]:
     families: set[str] = set()
     for k in keys:
         if k in entries:
-            families |= _families(entries[k].get("author") or entries[k].get("editor"))
+            families |= _names(entries[k])
     out = []
     for k in sorted(pool):
         e = entries.get(k)
         if e is None:
             continue
-        names = _families(e.get("author") or e.get("editor"))
+        names = _names(e)
         if k in keys or not names or names & families:
             out.append(k)
     return out
@@ -90,7 +95,7 @@ def tied(bib: Bibliography, pool: set[str]) -> set[str]:
     for e in bib.entries:
         if e.key in pool:
             year = (e.get("year") or e.get("date"))[:4]
-            names = frozenset(_families(e.get("author") or e.get("editor")))
+            names = frozenset(_names(e))
             groups.setdefault((names, year), []).append(e.key)
     return {k for keys in groups.values() if len(keys) > 1 for k in keys}
 
@@ -124,11 +129,12 @@ def format_all(requests: Sequence[Request], bib: Bibliography, cited: set[str],
     first_cited = list(dict.fromkeys(k for r in requests for k in r.keys if k in ties))
     primers = first_cited + sorted(ties - set(first_cited))
     # the order of first citation of tied references is part of what the text depends on
-    refset = digest(sha256(style.read_bytes()), language, bibtex, sorted(nocite),
+    style_bytes = style.read_bytes()
+    refset = digest(sha256(style_bytes), language, bibtex, sorted(nocite),
                     cite.engine_id(), primers)
     record: dict[str, Any] = cached if cached.get("refset") == refset else {}
     warnings: list[str] = []
-    if not independent(style):
+    if not independent(style_bytes.decode("utf-8", "replace")):
         doc = digest([(r.source, r.in_note) for r in requests])
         if record.get("doc") != doc:
             formatted, warnings = _run(requests, bibtex, style, language, nocite)
@@ -140,7 +146,8 @@ def format_all(requests: Sequence[Request], bib: Bibliography, cited: set[str],
         return out, _bibliography(record), warnings, record
 
     known: dict[str, list[str]] = dict(record.get("clusters", {}))
-    todo = list({r.key: r for r in requests if r.key not in known}.values())
+    ids = [r.key for r in requests]  # each a hash of the cluster: computed once
+    todo = list({i: r for i, r in zip(ids, requests, strict=True) if i not in known}.values())
     have_bib = "bibliography" in record
     if todo or not have_bib:
         batches = _batches(todo, bib, pool_keys, "*" in nocite, have_bib)
@@ -155,8 +162,8 @@ def format_all(requests: Sequence[Request], bib: Bibliography, cited: set[str],
                 known[r.key] = [clean(c.html), clean(c.note_html)]
             if with_bib:
                 record = {**record, **_bib_record(formatted, clean)}
-    record = {**record, "refset": refset, "clusters": {r.key: known[r.key] for r in requests}}
-    out = [FormattedCitation(*known[r.key]) for r in requests]
+    record = {**record, "refset": refset, "clusters": {i: known[i] for i in ids}}
+    out = [FormattedCitation(*known[i]) for i in ids]
     return out, _bibliography(record), warnings, record
 
 
