@@ -83,13 +83,12 @@ def snapshot(root: Path, out: Path, extra: Iterable[str], settings: Any
 
 
 def _stat(entries: list[tuple[str, int, int]], path: Path, base: Path) -> None:
+    rel = str(path.relative_to(base)) if base in path.parents else str(path)
     try:
         info = path.stat()
     except OSError:
-        entries.append((str(path.relative_to(base)) if base in path.parents else str(path),
-                        -1, -1))
+        entries.append((rel, -1, -1))  # missing: its appearance is a change too
         return
-    rel = str(path.relative_to(base)) if base in path.parents else str(path)
     entries.append((rel, info.st_size, info.st_mtime_ns))
 
 
