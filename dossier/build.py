@@ -22,10 +22,11 @@ from .diagnostics import strict as to_strict
 
 if TYPE_CHECKING:
     from jinja2 import TemplateError
+    from markdown_it import MarkdownIt
 
     from .collect import Collected
-    from .markdown import ParsedChapter
     from .model import Bibliography, Formatted
+    from .scan import Chapter
     from .sources import Evidence
 
 # The stages are imported where they run, so that a no-op build (nothing changed since
@@ -38,7 +39,7 @@ Progress = Callable[[str], None]
 @dataclass(frozen=True, slots=True)
 class Analysis:
     config: Config
-    parsed: tuple[ParsedChapter, ...]
+    chapters: tuple[Chapter, ...]
     bibliography: Bibliography
     collected: Collected
     style: Path | None
@@ -47,7 +48,9 @@ class Analysis:
     evidence: Evidence
     diagnostics: tuple[Diagnostic, ...]
     charted: tuple[str, ...] = ()  # keys cited only by timelines and other data figures
-    bib_record: dict[str, Any] = field(default_factory=dict, compare=False)  # for the cache
+    # for the cache: the reading of the bibliography, and each chapter's scan (see scan)
+    bib_record: dict[str, Any] = field(default_factory=dict, compare=False)
+    chapter_record: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,16 +69,17 @@ class Result:
         return not has_errors(self.diagnostics)
 
 
-def analyse(root: Path, progress: Progress = log.info, bib_record: dict[str, Any] | None = None
+def analyse(root: Path, progress: Progress = log.info, bib_record: dict[str, Any] | None = None,
+            chapter_record: dict[str, Any] | None = None
             ) -> tuple[Analysis | None, tuple[Diagnostic, ...]]:
-    """Everything read and checked. `bib_record` is the last build's reading of the
-    bibliography (see bibcache), reused when the file is unchanged."""
-    from . import bibcache, cite, timeline
+    """Everything read and checked. `bib_record` and `chapter_record` are the last
+    build's reading of the bibliography (see bibcache) and scans of the chapters (see
+    scan), each reused while its file is unchanged."""
+    from . import bibcache, cite, quotes, timeline
     from .collect import collect, unused_entries
     from .load import read_text
-    from .markdown import make_parser, parse_chapter
     from .media import resolve_images
-    from .quotes import find_quotations
+    from .scan import read_chapter
     from .sources import evaluate
 
     config, diags = load_config(root)
@@ -83,8 +87,16 @@ def analyse(root: Path, progress: Progress = log.info, bib_record: dict[str, Any
         return None, diags
     found: list[Diagnostic] = list(diags)
     progress(f"reading {len(config.chapters)} chapters")
-    md = make_parser()
-    parsed: list[ParsedChapter] = []
+    chapters: list[Chapter] = []
+    old_scans, new_scans = chapter_record or {}, {}
+    parsers: list[MarkdownIt] = []  # made only if a chapter has changed since the last build
+
+    def parser() -> MarkdownIt:
+        from .markdown import make_parser
+
+        if not parsers:
+            parsers.append(make_parser())
+        return parsers[0]
     seen: set[str] = set()
     config_text = _config_text(root)
     for n, rel in enumerate(config.chapters):
@@ -98,14 +110,15 @@ def analyse(root: Path, progress: Progress = log.info, bib_record: dict[str, Any
         text, more = read_text(root, rel, "chapter", where)
         found.extend(more)
         if text is not None:
-            chapter = parse_chapter(md, text, rel)
-            found.extend(chapter.diagnostics)
-            parsed.append(chapter)
+            chapter, new_scans[rel] = read_chapter(parser, text, rel, old_scans.get(rel))
+            found.extend(chapter.scan.diagnostics)
+            chapters.append(chapter)
+    scans = [c.scan for c in chapters]
     bib, bib_problems, new_bib_record = bibcache.load(root, config.bibliography,
                                                       bib_record or {})
     found.extend(bib_problems)
     keys = [e.key for e in bib.entries]
-    collected, more = collect(parsed, keys)
+    collected, more = collect(scans, keys)
     found.extend(more)
     for key in config.nocite:
         if key != "*" and key not in keys:
@@ -114,7 +127,7 @@ def analyse(root: Path, progress: Progress = log.info, bib_record: dict[str, Any
     style, more = cite.resolve_style(root, config.csl,
                                      Location(CONFIG_NAME, key_line(config_text, "csl")))
     found.extend(more)
-    images, data_figures, more = resolve_images(root, parsed)
+    images, data_figures, more = resolve_images(root, scans)
     found.extend(more)
     figures: dict[str, str] = {}
     charted: list[str] = []  # keys a timeline cites: they belong in the bibliography too
@@ -127,12 +140,13 @@ def analyse(root: Path, progress: Progress = log.info, bib_record: dict[str, Any
     found.extend(unused_entries(keys, collected.citing, (*config.nocite, *charted),
                                 {e.key: e.location for e in bib.entries}))
     progress("checking sources and quotations")
-    quotations = find_quotations(parsed, collected.clusters)
+    quotations = [q for scan, info in zip(scans, collected.chapters, strict=True)
+                  for q in quotes.bind(scan.quotes, info.clusters)]
     evidence, more = evaluate(root, bib, config.sources, collected.citing, quotations)
     found.extend(more)
-    analysis = Analysis(config, tuple(parsed), bib, collected, style, images, figures,
+    analysis = Analysis(config, tuple(chapters), bib, collected, style, images, figures,
                         evidence, tuple(found), tuple(dict.fromkeys(charted)),
-                        new_bib_record)
+                        new_bib_record, new_scans)
     return analysis, analysis.diagnostics
 
 
@@ -212,7 +226,8 @@ def build(root: Path, *, html: bool = True, pdf: bool = True, strict: bool = Fal
     from .render.theme import ActiveOutput
     from .sources import report
     analysis, diags = analyse(root, progress,
-                              previous.cache.bibliography if previous else None)
+                              previous.cache.bibliography if previous else None,
+                              previous.cache.chapters if previous else None)
     found = list(diags)
     if analysis is None or has_errors(finish(found, strict)):
         return Result(finish(found, strict), analysis=analysis)
@@ -233,7 +248,7 @@ def build(root: Path, *, html: bool = True, pdf: bool = True, strict: bool = Fal
     found.extend(more)
     if formatted is None or has_errors(finish(found, strict)):
         return Result(finish(found, strict), analysis=analysis)
-    si = SiteInput(config, analysis.parsed, analysis.collected, formatted, analysis.images,
+    si = SiteInput(config, analysis.chapters, analysis.collected, formatted, analysis.images,
                    analysis.figures, analysis.bibliography, analysis.evidence)
     changes = report(analysis.evidence, analysis.collected.citing)
     stage = stage_dir(out)
@@ -296,7 +311,7 @@ def build(root: Path, *, html: bool = True, pdf: bool = True, strict: bool = Fal
         write_files(stage, {caching.CACHE_NAME: caching.dump(caching.Cache(
             record, {**kept, **made}, state[0], inputs,
             caching.encode_diagnostics([d for d in found if not d.code.startswith("cache.")]),
-            analysis.bib_record))})
+            analysis.bib_record, analysis.chapter_record))})
         swap(stage, out)
     except TemplateError as exc:
         discard(stage)

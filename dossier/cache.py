@@ -21,7 +21,7 @@ from . import __version__
 from .diagnostics import Diagnostic, Location, Severity
 
 CACHE_NAME = ".dossier-cache.json"
-VERSION = 2
+VERSION = 3
 
 
 def digest(*parts: Any) -> str:
@@ -46,6 +46,7 @@ class Cache:
     inputs: list[str] = field(default_factory=list)
     diagnostics: list[list[Any]] = field(default_factory=list)
     bibliography: dict[str, Any] = field(default_factory=dict)  # see bibcache
+    chapters: dict[str, Any] = field(default_factory=dict)  # path -> [sha256, scan]
 
 
 @cache
@@ -132,15 +133,17 @@ def load(out: Path) -> tuple[Cache, list[Diagnostic]]:
     state, inputs, diags = raw.get("state", ""), raw.get("inputs", []), raw.get("diagnostics", [])
     if not (isinstance(state, str) and isinstance(inputs, list) and isinstance(diags, list)):
         state, inputs, diags = "", [], []
-    bib = raw.get("bibliography", {})
+    bib, chapters = raw.get("bibliography", {}), raw.get("chapters", {})
     return Cache(raw["citations"], raw["outputs"], state, [str(i) for i in inputs], diags,
-                 bib if isinstance(bib, dict) else {}), []
+                 bib if isinstance(bib, dict) else {},
+                 chapters if isinstance(chapters, dict) else {}), []
 
 
 def dump(cache: Cache) -> bytes:
     body = {"version": VERSION, "tool": tool_id(), "citations": cache.citations,
             "outputs": cache.outputs, "state": cache.state, "inputs": cache.inputs,
-            "diagnostics": cache.diagnostics, "bibliography": cache.bibliography}
+            "diagnostics": cache.diagnostics, "bibliography": cache.bibliography,
+            "chapters": cache.chapters}
     return (json.dumps(body, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
 
 

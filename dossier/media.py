@@ -7,21 +7,21 @@ from __future__ import annotations
 import posixpath
 import re
 import stat
+from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import unquote
 
-from .collect import walk
 from .diagnostics import Diagnostic, Location, error, warning
-from .markdown import ParsedChapter
 from .markdown.transforms import plain_url
 from .render.theme import check_overrides
+from .scan import ChapterScan
 
 IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg"}
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 
-def resolve_images(root: Path, parsed: list[ParsedChapter] | tuple[ParsedChapter, ...]
+def resolve_images(root: Path, scans: Sequence[ChapterScan]
                    ) -> tuple[dict[str, str], dict[str, tuple[str, Location]], list[Diagnostic]]:
     """src as written -> project-relative path; and data files for drawn figures. The
     diagnostics also cover the other resources an output refers to: the stylesheets and
@@ -30,14 +30,11 @@ def resolve_images(root: Path, parsed: list[ParsedChapter] | tuple[ParsedChapter
     data_figures: dict[str, tuple[str, Location]] = {}
     diags: list[Diagnostic] = check_overrides(root)
     base = root.resolve()
-    for chapter in parsed:
-        folder = posixpath.dirname(chapter.path)
-        for tok, _ in walk(chapter.tokens):
-            if tok.type != "image":
-                continue
-            src = str(tok.attrs.get("src", ""))
-            line = _line_of(chapter, tok, src)
-            loc = Location(chapter.path, line)
+    for scan in scans:
+        folder = posixpath.dirname(scan.path)
+        for image in scan.images:
+            src = image.src
+            loc = Location(scan.path, image.line)
             not_local = _not_a_file(src)
             if not_local:
                 diags.append(warning("media.remote", not_local, loc,
@@ -111,10 +108,3 @@ def _find(root: Path, folder: str, src: str) -> Path | None:
     candidates = [posixpath.normpath(posixpath.join(folder, src)), posixpath.normpath(src)]
     resolved = [(root / c).resolve() for c in candidates]
     return next((p for p in resolved if p.exists()), resolved[0])
-
-
-def _line_of(chapter: ParsedChapter, tok: object, src: str) -> int:
-    for number, line in enumerate(chapter.lines, 1):
-        if src and src in line:
-            return number
-    return 0

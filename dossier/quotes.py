@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from markdown_it.token import Token
 
 from .archive import Archived
-from .collect import column
 from .diagnostics import Location
 from .markdown import ParsedChapter
+from .markdown.walk import column
 from .model import Cluster
 
 _TRANSLATE = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "‘": "'",
@@ -59,28 +59,43 @@ def normalise(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def find_quotations(parsed: Sequence[ParsedChapter], clusters: Sequence[Cluster]
-                    ) -> list[Quotation]:
-    by_id = {c.id: c for c in clusters}
-    found: list[Quotation] = []
-    for chapter in parsed:
-        tokens = chapter.tokens
-        for i, tok in enumerate(tokens):
-            if tok.type == "inline":
-                found.extend(_inline_quotes(chapter, tok, by_id))
-            elif tok.type == "blockquote_open":
-                quote = _block_quote(chapter, tokens, i, by_id)
-                if quote:
-                    found.append(quote)
+@dataclass(frozen=True, slots=True)
+class QuoteMark:
+    """A quotation as found in its chapter: `cite` is the position of its citation among
+    the chapter's citations (see scan), which collect turns into a cluster."""
+
+    cite: int
+    text: str
+    location: Location
+    block: bool = False
+
+
+def scan_quotes(chapter: ParsedChapter) -> list[QuoteMark]:
+    """The chapter's quotations; its citation tokens carry their position in
+    meta["ordinal"]."""
+    found: list[QuoteMark] = []
+    tokens = chapter.tokens
+    for i, tok in enumerate(tokens):
+        if tok.type == "inline":
+            found.extend(_inline_quotes(chapter, tok))
+        elif tok.type == "blockquote_open":
+            quote = _block_quote(chapter, tokens, i)
+            if quote:
+                found.append(quote)
     return found
 
 
+def bind(marks: Sequence[QuoteMark], clusters: Sequence[Cluster]) -> list[Quotation]:
+    """One chapter's quotations with the clusters its citations became."""
+    return [Quotation(clusters[q.cite], q.text, q.location, q.block) for q in marks
+            if 0 <= q.cite < len(clusters)]
+
+
 def _citations(tok: Token) -> list[Token]:
-    return [c for c in tok.children or () if c.type == "citation" and "id" in c.meta]
+    return [c for c in tok.children or () if c.type == "citation" and "ordinal" in c.meta]
 
 
-def _inline_quotes(chapter: ParsedChapter, tok: Token, by_id: dict[str, Cluster]
-                   ) -> list[Quotation]:
+def _inline_quotes(chapter: ParsedChapter, tok: Token) -> list[QuoteMark]:
     content = tok.content
     out = []
     pos = floor = 0  # a quotation starts after the citation before it: bounded scans
@@ -107,13 +122,13 @@ def _inline_quotes(chapter: ParsedChapter, tok: Token, by_id: dict[str, Cluster]
         line0 = (tok.map[0] if tok.map else 0) + lines_before
         snippet = content[opening:opening + 12].split("\n")[0]
         col = column(chapter.lines, line0, snippet) if snippet.strip() else 1
-        out.append(Quotation(by_id[cite.meta["id"]], text, Location(chapter.path, line0 + 1,
-                                                                     col)))
+        out.append(QuoteMark(cite.meta["ordinal"], text, Location(chapter.path, line0 + 1,
+                                                                   col)))
     return out
 
 
-def _block_quote(chapter: ParsedChapter, tokens: Sequence[Token], start: int,
-                 by_id: dict[str, Cluster]) -> Quotation | None:
+def _block_quote(chapter: ParsedChapter, tokens: Sequence[Token], start: int
+                 ) -> QuoteMark | None:
     depth, inlines, end = 0, [], start
     for j in range(start, len(tokens)):
         t = tokens[j]
@@ -144,7 +159,7 @@ def _block_quote(chapter: ParsedChapter, tokens: Sequence[Token], start: int,
     where = tokens[start].map
     line = where[0] + 1 if where else 0
     del end
-    return Quotation(by_id[cite.meta["id"]], text, Location(chapter.path, line, 1), block=True)
+    return QuoteMark(cite.meta["ordinal"], text, Location(chapter.path, line, 1), block=True)
 
 
 def _pattern(quote: str) -> re.Pattern[str] | None:

@@ -15,6 +15,7 @@ import pytest
 
 from dossier.collect import collect
 from dossier.markdown import make_parser, parse_chapter
+from dossier.scan import scan_chapter
 
 EXTRA_PAGES = {"changes.html"}
 
@@ -466,9 +467,9 @@ def test_citation_in_a_figure_caption(run_cli, make_project, texts):
 
 def _collect(*chapters: str):
     md = make_parser()
-    parsed = [parse_chapter(md, text, f"chapters/0{n}-c.md")
-              for n, text in enumerate(chapters, 1)]
-    return collect(parsed, ["smith2020"])
+    scans = [scan_chapter(parse_chapter(md, text, f"chapters/0{n}-c.md"))
+             for n, text in enumerate(chapters, 1)]
+    return collect(scans, ["smith2020"])
 
 
 def test_numbering_of_sections_figures_and_tables():

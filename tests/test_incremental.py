@@ -3,16 +3,17 @@ and a warm build is always byte-identical to a cold one."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from dossier import cite
+from dossier import cite, scan
 from dossier.build import Result, build
 from dossier.cache import CACHE_NAME
 
-from .conftest import JONES, SMITH
+from .conftest import JONES, SMITH, tiny_png
 
 CHAPTERS = {
     f"chapters/0{n}.md": f"# {title}\n\nProse of chapter {n} [@{key}].\n\nMore prose.\n"
@@ -284,3 +285,83 @@ def test_note_styles_are_formatted_as_a_whole_and_stay_right(
     edit(root, "chapters/01.md", "[@smith2020]", "[@jones2019]")
     assert build(root, pdf=False, progress=quiet).ok and calls == [3, 3]  # all again
     same_as_cold(root)
+
+
+def test_prose_edit_parses_only_that_chapter(project: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    parsed: list[str] = []
+    real = scan.parse_chapter
+    monkeypatch.setattr(scan, "parse_chapter",
+                        lambda md, text, path: parsed.append(path) or real(md, text, path))
+    edit(project, "chapters/02.md", "More prose.", "Other prose.")
+    rebuild(project)
+    assert parsed == ["chapters/02.md"]  # once: the page is rendered from the same tokens
+    same_as_cold(project)
+
+
+RICH = """---
+title: Rich
+---
+
+# Rich {#sec-rich}
+
+## Unnumbered {.unnumbered}
+
+As @smith2020 [p. 3] wrote, "a quoted phrase" [@jones2019, p. 2]. See @sec-rich and
+@fig-dot and @tbl-nums.[^n]
+
+> A block quotation that ends with its citation.
+> [@smith2020]
+
+![A dot [@jones2019]](dot.png){#fig-dot}
+
+| a | b |
+|---|---|
+| 1 | 2 |
+
+: Numbers {#tbl-nums}
+
+::: note
+never closed
+
+[^n]: In a note [-@smith2020; @jones2019, ch. 2].
+"""
+
+
+def test_a_scan_survives_the_cache_exactly() -> None:
+    from dossier.markdown import make_parser, parse_chapter
+    from dossier.scan import from_json, scan_chapter, to_json
+
+    found = scan_chapter(parse_chapter(make_parser(), RICH, "chapters/09-rich.md"))
+    assert len([m for m in found.marks if isinstance(m, scan.CiteMark)]) == 5
+    assert {type(m).__name__ for m in found.marks} == {"HeadingMark", "BlockMark", "CiteMark"}
+    assert found.xrefs and found.quotes and found.images and found.diagnostics
+    assert from_json(json.loads(json.dumps(to_json(found))), found.path) == found
+    assert from_json({"marks": [["x"]]}, found.path) is None
+
+
+def test_chapter_problems_are_reported_again_when_its_scan_is_reused(
+        make_project: Callable[..., Path]) -> None:
+    root = make_project({"dossier.toml": TOML.replace('"chapters/03.md"',
+                                                      '"chapters/03.md", "chapters/09-rich.md"'),
+                         "chapters/01-a.md": None, "references.bib": SMITH + "\n" + JONES,
+                         "dot.png": tiny_png(), "chapters/09-rich.md": RICH, **CHAPTERS})
+    first = build(root, pdf=False, progress=quiet)
+    assert first.ok
+    assert {"quote.no-archive", "md.unclosed-div"} <= {d.code for d in first.diagnostics}
+    edit(root, "chapters/01.md", "More prose.", "Other prose.")
+    second = build(root, pdf=False, progress=quiet)
+    assert [d.format() for d in second.diagnostics] == [d.format() for d in first.diagnostics]
+    assert "html/09-rich.html" not in second.rendered
+    same_as_cold(root)
+
+
+def test_a_damaged_chapter_scan_is_made_again(project: Path) -> None:
+    path = project / "build" / CACHE_NAME
+    data = json.loads(path.read_text("utf-8"))
+    for record in data["chapters"].values():
+        record[1] = {"marks": "not a scan"}
+    path.write_text(json.dumps(data), encoding="utf-8")
+    edit(project, "chapters/02.md", "More prose.", "Other prose.")
+    rebuild(project)
+    same_as_cold(project)

@@ -196,3 +196,29 @@ def test_every_diagnostic_points_at_a_line_of_its_file(project, first, second, b
             line, col = diag.location.line, diag.location.col
             assert 1 <= line <= len(lines), (diag.format(), text)
             assert 0 <= col <= len(lines[line - 1]) + 1, (diag.format(), text)
+
+
+# --- the build cache's chapter scans -------------------------------------------------
+
+@settings(max_examples=EXAMPLES or 150, **SETTINGS)
+@given(hostile_document)
+def test_a_chapter_scan_comes_back_from_the_cache_unchanged(text: str) -> None:
+    """What a warm build takes from the cache is what a cold build would have found, and
+    numbering fresh tokens from it (collect.annotate) gives every heading, figure, table
+    and citation the id collect chose."""
+    import json
+
+    from dossier.collect import annotate, collect, walk
+    from dossier.markdown import make_parser, parse_chapter
+    from dossier.scan import from_json, scan_chapter, to_json
+
+    md = make_parser()
+    found = scan_chapter(parse_chapter(md, text, "chapters/a.md"))
+    assert from_json(json.loads(json.dumps(to_json(found))), "chapters/a.md") == found
+    collected, _ = collect([found], KEYS)
+    fresh = parse_chapter(md, text, "chapters/a.md")
+    annotate(fresh.tokens, collected.chapters[0])
+    ids = [t.meta["id"] for t, _ in walk(fresh.tokens) if t.type == "citation"]
+    assert ids == [c.id for c in collected.chapters[0].clusters]
+    headings = [t.attrs.get("id") for t, _ in walk(fresh.tokens) if t.type == "heading_open"]
+    assert headings == [h.id for h in collected.chapters[0].headings]

@@ -17,6 +17,7 @@ from pathlib import Path
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
+from ..collect import rendering
 from ..config import Config
 from ..diagnostics import Diagnostic, Location, error, warning
 from .markup import RenderContext, configure, render_chapter
@@ -31,9 +32,10 @@ def print_html(si: SiteInput, md: MarkdownIt) -> str:
     configure(md, "print")
     chapters = []
     page_of = {c.path: c.page for c in si.collected.chapters}
-    for info, parsed in zip(si.collected.chapters, si.parsed, strict=True):
+    for info, chapter in zip(si.collected.chapters, si.chapters, strict=True):
         ctx = RenderContext("print", si.formatted, si.collected.targets, page_of,
                             dict(si.images), si.figures, page=info.page)
+        parsed = rendering(chapter, md, info)
         chapters.append({"number": info.number, "title": info.title_text,
                          "body": Markup(render_chapter(md, parsed.tokens, parsed.env, ctx))})
     links = backlinks(si, page_of, "print")

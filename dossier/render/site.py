@@ -15,10 +15,10 @@ from markupsafe import Markup
 
 from .. import __version__
 from ..cache import digest
-from ..collect import ChapterInfo, Collected
+from ..collect import ChapterInfo, Collected, rendering
 from ..config import Config
-from ..markdown import ParsedChapter
 from ..model import Bibliography, Formatted
+from ..scan import Chapter
 from ..sources import Evidence
 from .evidence import popover_data, source_pages
 from .markup import RenderContext, configure, render_chapter
@@ -30,7 +30,7 @@ STATIC = ("style.css", "site.js")
 @dataclass(frozen=True, slots=True)
 class SiteInput:
     config: Config
-    parsed: tuple[ParsedChapter, ...]
+    chapters: tuple[Chapter, ...]
     collected: Collected
     formatted: Formatted
     images: dict[str, str]  # src -> project-relative path
@@ -138,11 +138,13 @@ def build_site(si: SiteInput, md: MarkdownIt, changes: dict[str, Any] | None = N
     # what every chapter body may use, hashed once rather than once per page
     shared = digest(sorted(si.collected.targets.items()), sorted(images.items()),
                     sorted(si.figures.items()))
-    for i, (info, parsed) in enumerate(zip(chapters, si.parsed, strict=True)):
+    for i, (info, chapter) in enumerate(zip(chapters, si.chapters, strict=True)):
         ctx = RenderContext("site", si.formatted, si.collected.targets, page_of, images,
                             si.figures, page=info.page)
 
-        def body(ctx: RenderContext = ctx, parsed: ParsedChapter = parsed) -> dict[str, Any]:
+        def body(ctx: RenderContext = ctx, chapter: Chapter = chapter,
+                 info: ChapterInfo = info) -> dict[str, Any]:
+            parsed = rendering(chapter, md, info)
             html = render_chapter(md, parsed.tokens, parsed.env, ctx)
             return {"body": Markup(html),
                     "notes": [{"id": cid, "html": Markup(note)} for cid, note in ctx.notes]}
@@ -156,7 +158,7 @@ def build_site(si: SiteInput, md: MarkdownIt, changes: dict[str, Any] | None = N
                             for k in si.formatted.order if k in keys]
         # what the body is made from besides `extra`: the text, its citations as
         # formatted, every cross-reference target, images and figures
-        body_inputs = (parsed.lines, info.number, info.page,
+        body_inputs = (chapter.lines, info.number, info.page,
                        [(c.id, si.formatted.citations.get(c.id)) for c in info.clusters],
                        shared)
         emit(info.page, "chapter.html", body, body_inputs,

@@ -1,0 +1,44 @@
+"""Walking a chapter's tokens, and finding where a token came from in its source."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from markdown_it.token import Token
+
+
+def walk(tokens: Sequence[Token]) -> Iterator[tuple[Token, bool]]:
+    """Every token, children included, with whether it sits inside a footnote."""
+    in_note = False
+    for tok in tokens:
+        if tok.type == "footnote_block_open":
+            in_note = True
+        elif tok.type == "footnote_block_close":
+            in_note = False
+        yield tok, in_note
+        stack = list(reversed(tok.children or ()))
+        while stack:  # nested: a citation may sit in an image's caption
+            child = stack.pop()
+            yield child, in_note
+            stack.extend(reversed(child.children or ()))
+
+
+def column(lines: Sequence[str], line0: int, source: str,
+           meta: dict[str, Any] | None = None) -> int:
+    """1-based column of a citation or cross-reference in its source line.
+
+    With the token's meta (its offset in the inline text and that text's start), two
+    identical citations on one line get their own columns; without, the first
+    occurrence of the source's first word is taken."""
+    if not 0 <= line0 < len(lines):
+        return 1
+    line = lines[line0]
+    first = source.split()[0] if source.split() else source
+    if meta and "offset" in meta:
+        base = line.find(str(meta["head"])) if meta["head"] else 0
+        col = base + int(meta["offset"])
+        if base >= 0 and line.startswith(first, col):
+            return col + 1
+    idx = line.find(first)
+    return idx + 1 if idx >= 0 else 1

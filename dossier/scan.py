@@ -1,0 +1,213 @@
+"""What the rest of the build needs from one chapter, read from its tokens once.
+
+A scan lists the chapter's headings, figures, captioned tables and citations in
+document order, its cross-references, quotations and images, each with its place in
+the source, and the chapter's own diagnostics. It depends on nothing but the chapter's
+text, and it is plain data: the build cache keeps it, so an unchanged chapter is not
+parsed again, and its tokens are made only when its page must be rendered (numbered
+then by collect.annotate)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from markdown_it import MarkdownIt
+
+from .diagnostics import Diagnostic, Location
+from .markdown import ParsedChapter, parse_chapter
+from .markdown.divs import MAX_NESTING
+from .markdown.walk import column, walk
+from .model import CiteItem
+from .quotes import QuoteMark, scan_quotes
+
+
+@dataclass(frozen=True, slots=True)
+class HeadingMark:
+    level: int
+    text: str
+    given: str  # an {#id} written in the chapter
+    numbered: bool
+    line: int
+    index: int  # its place in the walk: names a heading that has neither text nor id
+
+
+@dataclass(frozen=True, slots=True)
+class BlockMark:
+    """A figure, or a table with a caption."""
+
+    kind: str  # "fig" | "tbl"
+    given: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class CiteMark:
+    source: str
+    items: tuple[CiteItem, ...]
+    narrative: bool
+    location: Location
+    in_note: bool
+
+
+@dataclass(frozen=True, slots=True)
+class XrefMark:
+    keys: tuple[str, ...]
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class ImageMark:
+    src: str
+    line: int
+
+
+Mark = HeadingMark | BlockMark | CiteMark
+
+
+@dataclass(frozen=True, slots=True)
+class ChapterScan:
+    path: str
+    title: str  # from the front matter; collect falls back to the first heading
+    marks: tuple[Mark, ...]
+    xrefs: tuple[XrefMark, ...] = ()
+    quotes: tuple[QuoteMark, ...] = ()
+    images: tuple[ImageMark, ...] = ()
+    too_deep: int | None = None  # line of the first block nested deeper than allowed
+    empty: bool = False
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Chapter:
+    """A chapter in the pipeline: its text and scan, and its tokens once made."""
+
+    path: str
+    text: str
+    lines: tuple[str, ...]
+    scan: ChapterScan
+    memo: list[ParsedChapter] = field(default_factory=list, compare=False, repr=False)
+
+    def parsed(self, md: MarkdownIt) -> ParsedChapter:
+        if not self.memo:
+            self.memo.append(parse_chapter(md, self.text, self.path))
+        return self.memo[0]
+
+
+def read_chapter(parser: Callable[[], MarkdownIt], text: str, path: str,
+                 record: Any = None) -> tuple[Chapter, list[Any]]:
+    """The chapter and what the cache keeps of it: [SHA-256 of the text, its scan]. The
+    scan in `record` (the last build's) is taken when the text is unchanged."""
+    sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    lines = tuple(text.split("\n"))
+    if isinstance(record, list) and len(record) == 2 and record[0] == sha:
+        scan = from_json(record[1], path)
+        if scan is not None:
+            return Chapter(path, text, lines, scan), record
+    parsed = parse_chapter(parser(), text, path)
+    scan = scan_chapter(parsed)
+    return Chapter(path, text, lines, scan, [parsed]), [sha, to_json(scan)]
+
+
+def scan_chapter(chapter: ParsedChapter) -> ChapterScan:
+    tokens = chapter.tokens
+    index = {id(t): j for j, t in enumerate(tokens)}
+    marks: list[Mark] = []
+    xrefs: list[XrefMark] = []
+    images: list[ImageMark] = []
+    ordinal = 0
+    for i, (tok, in_note) in enumerate(walk(tokens)):
+        line = (tok.map[0] + 1) if tok.map else 0
+        if tok.type == "heading_open":
+            j = index.get(id(tok), -1) + 1
+            inline = tokens[j] if 0 < j < len(tokens) and tokens[j].type == "inline" else None
+            classes = str(tok.attrs.get("class", "")).split()
+            marks.append(HeadingMark(int(tok.tag[1]), inline.content.strip() if inline else "",
+                                     str(tok.attrs.get("id") or ""),
+                                     "unnumbered" not in classes, line, i))
+        elif tok.type == "figure_open" or (tok.type == "table_open"
+                                           and (tok.meta or {}).get("captioned")):
+            marks.append(BlockMark("fig" if tok.type == "figure_open" else "tbl",
+                                   str(tok.attrs.get("id") or ""), line))
+        elif tok.type == "citation":
+            tok.meta["ordinal"] = ordinal  # for the quotations below
+            ordinal += 1
+            marks.append(CiteMark(tok.content, tuple(
+                CiteItem(it["key"], it["suppress_author"], it["suffix"])
+                for it in tok.meta["items"]), tok.meta["narrative"],
+                _where(chapter, tok), in_note))
+        elif tok.type == "xref":
+            xrefs.append(XrefMark(tuple(it["key"] for it in tok.meta["items"]),
+                                  _where(chapter, tok)))
+        elif tok.type == "image":
+            src = str(tok.attrs.get("src", ""))
+            images.append(ImageMark(src, next((n for n, text in enumerate(chapter.lines, 1)
+                                               if src and src in text), 0)))
+    deepest = next((t for t in tokens if t.level >= MAX_NESTING - 1), None)
+    return ChapterScan(
+        chapter.path, str(chapter.front_matter.get("title", "")), tuple(marks), tuple(xrefs),
+        tuple(scan_quotes(chapter)), tuple(images),
+        None if deepest is None else (deepest.map[0] + 1 if deepest.map else 0),
+        not any(line.strip() for line in chapter.lines), chapter.diagnostics)
+
+
+def _where(chapter: ParsedChapter, tok: Any) -> Location:
+    line0 = tok.meta["line0"]
+    return Location(chapter.path, line0 + 1, column(chapter.lines, line0, tok.content,
+                                                    tok.meta))
+
+
+# JSON: compact rows, since a large dossier has tens of thousands of marks.
+
+def to_json(scan: ChapterScan) -> dict[str, Any]:
+    from .cache import encode_diagnostics
+
+    def mark(m: Mark) -> list[Any]:
+        if isinstance(m, HeadingMark):
+            return ["h", m.level, m.text, m.given, m.numbered, m.line, m.index]
+        if isinstance(m, BlockMark):
+            return ["b", m.kind, m.given, m.line]
+        return ["c", m.source, [[i.key, i.suppress_author, i.locator] for i in m.items],
+                m.narrative, m.location.line, m.location.col, m.in_note]
+
+    return {"title": scan.title, "marks": [mark(m) for m in scan.marks],
+            "xrefs": [[list(x.keys), x.location.line, x.location.col] for x in scan.xrefs],
+            "quotes": [[q.cite, q.text, q.location.line, q.location.col, q.block]
+                       for q in scan.quotes],
+            "images": [[i.src, i.line] for i in scan.images], "too_deep": scan.too_deep,
+            "empty": scan.empty, "diagnostics": encode_diagnostics(scan.diagnostics)}
+
+
+def from_json(data: Any, path: str) -> ChapterScan | None:
+    """The scan kept by the last build; None when the record is not one."""
+    from .cache import decode_diagnostics
+
+    def mark(row: list[Any]) -> Mark:
+        if row[0] == "h":
+            return HeadingMark(int(row[1]), str(row[2]), str(row[3]), bool(row[4]),
+                               int(row[5]), int(row[6]))
+        if row[0] == "b":
+            return BlockMark(str(row[1]), str(row[2]), int(row[3]))
+        if row[0] != "c":
+            raise ValueError(row[0])
+        return CiteMark(str(row[1]), tuple(CiteItem(str(k), bool(s), str(loc))
+                                           for k, s, loc in row[2]),
+                        bool(row[3]), Location(path, int(row[4]), int(row[5])), bool(row[6]))
+
+    try:
+        diags = decode_diagnostics(data["diagnostics"])
+        deep = data["too_deep"]
+        if diags is None or not (deep is None or isinstance(deep, int)):
+            return None
+        return ChapterScan(
+            path, str(data["title"]), tuple(mark(m) for m in data["marks"]),
+            tuple(XrefMark(tuple(str(k) for k in keys), Location(path, int(line), int(col)))
+                  for keys, line, col in data["xrefs"]),
+            tuple(QuoteMark(int(c), str(t), Location(path, int(line), int(col)), bool(b))
+                  for c, t, line, col, b in data["quotes"]),
+            tuple(ImageMark(str(s), int(line)) for s, line in data["images"]),
+            deep, bool(data["empty"]), diags)
+    except (KeyError, TypeError, ValueError, IndexError):
+        return None
