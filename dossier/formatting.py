@@ -7,6 +7,11 @@ citations. So clusters can be formatted in independent pandoc runs, as long as e
 run sees the same references (nocite) — and a rebuild formats only clusters it has not
 seen. Every other style is formatted in one run over the whole document, cached as a
 whole. Both paths give what one `pandoc --citeproc` run gives (tests/test_parity.py).
+
+A run need not see every reference, only those its citations could be confused with.
+pandoc's disambiguation compares every reference it sees with every other (5,000
+references alone take ~86 s, without disambiguation ~6 s), so a large bibliography is
+formatted in many small runs grouped by the first author's family name (_by_family).
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import tempfile
+import unicodedata
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -26,6 +33,10 @@ from .model import Bibliography, Entry, Formatted, FormattedCitation
 
 # Below this many clusters a second pandoc process costs more than it saves.
 PARALLEL_FROM = 300
+# From this many references a cold build formats by family (see _by_family), and each
+# pandoc run then sees about this many references.
+BY_FAMILY_FROM = 1000
+RUN_REFERENCES = 300
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +77,40 @@ def _families(value: str) -> set[str]:
         if family:
             names.add(family)
     return names
+
+
+def family_key(entry: Entry) -> str:
+    """The last word of the first author's (or else editor's) family name, casefolded:
+    "van Dijk" and "Dijk" alike give "dijk". Two references with different keys never
+    render the same name first, so in an author-date style they can only be confused
+    through a style rule that compares every name (see by_family_safe). "" when the
+    entry has no names."""
+    value = entry.get("author") or entry.get("editor")
+    first = re.split(r"\s+and\s+", value.strip(), maxsplit=1)[0] if value.strip() else ""
+    families = _families(first)
+    if not families:
+        return ""
+    word = unicodedata.normalize("NFKD", next(iter(families)).split()[-1])
+    return "".join(ch for ch in word if not unicodedata.combining(ch))
+
+
+def by_family_safe(text: str) -> bool:
+    """Whether a style (the CSL file's text) disambiguates only names that come first:
+    not so with givenname-disambiguation-rule="all-names(-with-initials)"."""
+    citation = re.search(r"<citation\b[^>]*>", text)
+    return citation is not None and "all-names" not in citation.group(0)
+
+
+_DISAMBIGUATION = re.compile(r'\s(?:disambiguate-add-[a-z-]+|givenname-disambiguation-rule)='
+                             r'"[^"]*"')
+
+
+def without_disambiguation(text: str) -> str:
+    """The style with its disambiguation switched off. Its bibliography comes in the same
+    order (sorting does not depend on disambiguation), and pandoc makes it in a fraction
+    of the time: disambiguation compares every reference with every other."""
+    return re.sub(r"<citation\b[^>]*>", lambda m: _DISAMBIGUATION.sub("", m.group(0)),
+                  text, count=1)
 
 
 def related(bib: Bibliography, pool: set[str], keys: set[str]) -> list[str]:
@@ -150,18 +195,36 @@ def format_all(requests: Sequence[Request], bib: Bibliography, cited: set[str],
     todo = list({i: r for i, r in zip(ids, requests, strict=True) if i not in known}.values())
     have_bib = "bibliography" in record
     if todo or not have_bib:
-        batches = _batches(todo, bib, pool_keys, "*" in nocite, have_bib)
-        cores = min(os.cpu_count() or 1, 4)
-        with ThreadPoolExecutor(max_workers=max(1, min(len(batches), cores))) as pool:
-            results = list(pool.map(lambda b: _run(
-                b[0], bibtex, style, language, b[1], _primers_for(primers, b[1])), batches))
-        for (batch, _, with_bib), (formatted, more) in zip(batches, results, strict=True):
+        by_family = (len(pool_keys) >= BY_FAMILY_FROM and len(todo) > 20
+                     and by_family_safe(style_bytes.decode("utf-8", "replace")))
+        with tempfile.TemporaryDirectory(prefix="dossier-style-") as tmp:
+            batches = (_by_family(todo, bib, pool_keys, have_bib, style, Path(tmp))
+                       if by_family else
+                       [Batch(b, n, None if keep else []) for b, n, keep in _batches(
+                           todo, bib, pool_keys, "*" in nocite, have_bib)])
+            cores = min(os.cpu_count() or 1, 4)
+            with ThreadPoolExecutor(max_workers=max(1, min(len(batches), cores))) as pool:
+                results = list(pool.map(lambda b: _run(
+                    b.requests, bib.subset(set(b.nocite)) if by_family else bibtex,
+                    b.style or style, language, b.nocite, _primers_for(primers, b.nocite)),
+                    batches))
+        entries: dict[str, str] = {}
+        order: tuple[str, ...] = ()
+        for b, (formatted, more) in zip(batches, results, strict=True):
             warnings += [w for w in more if w not in warnings]
-            for n, r in enumerate(batch):
+            for n, r in enumerate(b.requests):
                 c = formatted.citations[f"c{n}"]
                 known[r.key] = [clean(c.html), clean(c.note_html)]
-            if with_bib:
+            if b.entries is None:
                 record = {**record, **_bib_record(formatted, clean)}
+            else:
+                entries.update({k: formatted.bibliography[k] for k in b.entries
+                                if k in formatted.bibliography})
+            if b.style is not None:  # the run that gives the order (see _by_family)
+                order = formatted.order
+        if by_family and not have_bib:
+            record = {**record, **_bib_record(Formatted(
+                {}, {k: entries[k] for k in order}, order, False), clean)}
     record = {**record, "refset": refset, "clusters": {i: known[i] for i in ids}}
     out = [FormattedCitation(*known[i]) for i in ids]
     return out, _bibliography(record), warnings, record
@@ -189,6 +252,67 @@ def _batches(todo: list[Request], bib: Bibliography, pool: set[str], everything:
     size = -(-len(todo) // jobs) if todo else 0
     parts = [todo[i:i + size] for i in range(0, len(todo), size)] if todo else [[]]
     return [(part, every, n == 0) for n, part in enumerate(parts)]
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """One pandoc run: the clusters it formats and the references it sees. `entries`:
+    the references whose bibliography entries to keep from it (None: all of them, with
+    the order). `style`: another style file than the document's."""
+
+    requests: list[Request]
+    nocite: list[str]
+    entries: list[str] | None = None
+    style: Path | None = None
+
+
+def _by_family(todo: list[Request], bib: Bibliography, pool: set[str], have_bib: bool,
+               style: Path, tmp: Path) -> list[Batch]:
+    """Runs that each see only the references their citations could be confused with:
+    those whose first author shares a family name (see family_key), and those without
+    names. Disambiguation compares every reference a run sees with every other, so
+    small runs are much faster: the references are packed into runs of about
+    RUN_REFERENCES, the bibliography entries come from runs of whole families, and its
+    order from one run of every reference without disambiguation."""
+    entries = bib.by_key()
+    family: dict[str, list[str]] = {}
+    for key in sorted(pool):
+        if key in entries:
+            family.setdefault(family_key(entries[key]), []).append(key)
+    nameless = family.pop("", [])
+
+    def pack(items: list[tuple[Any, list[str]]]) -> list[tuple[list[Any], list[str]]]:
+        """Consecutive items into runs whose families together stay near the limit."""
+        runs: list[tuple[list[Any], list[str]]] = []
+        members: list[Any] = []
+        seen: dict[str, None] = {}
+        for item, names in items:
+            new = [f for f in names if f not in seen]
+            size = sum(len(family.get(f, ())) for f in (*seen, *new))
+            if members and new and size > RUN_REFERENCES:
+                runs.append((members, [k for f in seen for k in family.get(f, ())]))
+                members, seen = [], {}
+            members.append(item)
+            seen.update(dict.fromkeys(names))
+        if members:
+            runs.append((members, [k for f in seen for k in family.get(f, ())]))
+        return [(m, sorted({*refs, *nameless})) for m, refs in runs]
+
+    def families_of(request: Request) -> list[str]:
+        return sorted({family_key(entries[k]) for k in request.keys if k in entries} - {""})
+
+    clusters = sorted(((r, families_of(r)) for r in todo), key=lambda rf: rf[1])
+    batches = [Batch(reqs, refs) for reqs, refs in pack(clusters)]
+    if not have_bib:
+        runs = pack([(f, [f]) for f in sorted(family)]) or [([], sorted(nameless))]
+        batches += [Batch([], refs, entries=[k for f in fams for k in family[f]]
+                          + (nameless if n == 0 else [])) for n, (fams, refs) in enumerate(runs)]
+        plain = tmp / style.name
+        plain.write_text(without_disambiguation(style.read_text(encoding="utf-8")),
+                         encoding="utf-8")
+        # the longest run goes first
+        batches.insert(0, Batch([], sorted(pool), entries=[], style=plain))
+    return batches
 
 
 def _bib_record(formatted: Formatted, clean: Callable[[str], str]) -> dict[str, Any]:

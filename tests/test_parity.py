@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -67,3 +68,82 @@ def test_citations_and_bibliography_equal_pandoc(corpus: Path, style_name: str) 
     assert Counter(got_cites) == Counter(expected_cites)
     assert got_entries == expected_entries
     assert len(got_entries) == 20
+
+
+@pytest.mark.parametrize("style_name", ["chicago-author-date", "apa"])
+def test_formatting_by_family_equals_pandoc(corpus: Path, style_name: str,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """The way large dossiers are formatted (formatting._by_family: many small pandoc
+    runs, each seeing one group of families, and the bibliography's order from a run
+    without disambiguation), forced onto the small corpus in runs of a few references."""
+    from dossier import formatting
+
+    monkeypatch.setattr(formatting, "BY_FAMILY_FROM", 1)
+    monkeypatch.setattr(formatting, "RUN_REFERENCES", 4)
+    runs: list[int] = []
+    real = formatting._run
+    monkeypatch.setattr(formatting, "_run", lambda *a, **k: runs.append(1) or real(*a, **k))
+    style, problems = resolve_style(corpus, style_name, None)  # type: ignore[arg-type]
+    assert style is not None and not problems
+    expected_cites, expected_entries = extract(pandoc_reference(corpus, style))
+    got_cites, got_entries = ours(corpus, style_name, f"build-family-{style_name}")
+    assert len(runs) > 5
+    assert Counter(got_cites) == Counter(expected_cites)
+    assert got_entries == expected_entries
+    assert list(got_entries) == list(expected_entries)  # the same order
+
+
+CONFUSABLE = r"""
+@book{x1, author = {Smith, Jane}, title = {Same Title}, year = {2020}, publisher = {P}}
+@book{x2, author = {Smith, Jane}, title = {Same Title}, year = {2020}, publisher = {Q}}
+@book{smithk, author = {Smith, Kate}, title = {Other}, year = {2020}, publisher = {P}}
+@book{vd1, author = {van Dijk, Jan}, title = {Polders}, year = {2019}, publisher = {P}}
+@book{vd2, author = {Jan van Dijk}, title = {Dikes}, year = {2019}, publisher = {P}}
+@book{dijk, author = {Dijk, Piet}, title = {Canals}, year = {2019}, publisher = {P}}
+@book{sch1, author = {Sch{\"o}nberg, Arnold}, title = {Harmonielehre}, year = {1911},
+  publisher = {P}}
+@book{sch2, author = {Schönberg, Arnold}, title = {Style and Idea}, year = {1911},
+  publisher = {P}}
+@book{ed1, editor = {Miller, Ann}, title = {Edited}, year = {2010}, publisher = {P}}
+@book{au1, author = {Miller, Ann}, title = {Written}, year = {2010}, publisher = {P}}
+@book{nn1, title = {Anonymous Report}, year = {2015}, publisher = {P}}
+@book{nn2, title = {Anonymous Report}, year = {2015}, publisher = {Q}}
+@book{wb1, author = {{World Bank}}, title = {Development}, year = {2018}, publisher = {P}}
+@book{wb2, author = {{World Bank}}, title = {Poverty}, year = {2018}, publisher = {P}}
+@article{lee1, author = {Lee, Ann and Park, Bo and Cho, Dan}, title = {One}, year = {2020},
+  journal = {J}}
+@article{lee2, author = {Lee, Ann and Kim, Cy and Cho, Dan}, title = {Two}, year = {2020},
+  journal = {J}}
+@article{lee3, author = {Lee, Bea and Park, Bo}, title = {Three}, year = {2020}, journal = {J}}
+@article{park, author = {Park, Bo}, title = {Four}, year = {2020}, journal = {J}}
+"""
+
+
+@pytest.mark.parametrize("style_name", ["chicago-author-date", "apa"])
+def test_confusable_references_by_family_equal_pandoc(
+        tmp_path: Path, style_name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """References that are easy to confuse (ties, name particles, accents written two
+    ways, editors, no names, corporate and shared co-authors), formatted by family in
+    runs of two references, give exactly what pandoc gives for the whole document."""
+    from dossier import formatting
+
+    monkeypatch.setattr(formatting, "BY_FAMILY_FROM", 1)
+    monkeypatch.setattr(formatting, "RUN_REFERENCES", 2)
+    keys = re.findall(r"@\w+\{(\w+),", CONFUSABLE)
+    forms = ["[@{}]", "[see @{}, p. 4]", "@{}", "[@{}; @{}]", "[-@{}]"]
+    paragraphs = [forms[n % len(forms)].format(k, keys[(n * 7 + 3) % len(keys)])
+                  for n, k in enumerate(reversed(keys * 2))]
+    project = tmp_path / "p"
+    (project / "chapters").mkdir(parents=True)
+    (project / "chapters" / "01-a.md").write_text(
+        "# A\n\n" + "\n\n".join(f"Text {p}." for p in paragraphs) + "\n", encoding="utf-8")
+    (project / "references.bib").write_text(CONFUSABLE, encoding="utf-8")
+    (project / "dossier.toml").write_text(f'title = "C"\ncsl = "{style_name}"\n'
+                                          'chapters = ["chapters/01-a.md"]\n', encoding="utf-8")
+    style, problems = resolve_style(project, style_name, None)  # type: ignore[arg-type]
+    assert style is not None and not problems
+    expected_cites, expected_entries = extract(pandoc_reference(project, style))
+    got_cites, got_entries = ours(project, style_name, "build")
+    assert len(got_cites) > 20
+    assert got_cites == expected_cites
+    assert list(got_entries.items()) == list(expected_entries.items())
