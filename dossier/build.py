@@ -86,7 +86,8 @@ def analyse(root: Path, progress: Progress = log.info, bib_record: dict[str, Any
     if config is None:
         return None, diags
     found: list[Diagnostic] = list(diags)
-    progress(f"reading {len(config.chapters)} chapters")
+    total = len(config.chapters)
+    progress(f"reading chapters (0/{total})")
     chapters: list[Chapter] = []
     old_scans, new_scans = chapter_record or {}, {}
     parsers: list[MarkdownIt] = []  # made only if a chapter has changed since the last build
@@ -107,6 +108,7 @@ def analyse(root: Path, progress: Progress = log.info, bib_record: dict[str, Any
                                where))
             continue
         seen.add(rel)
+        progress(f"reading chapters ({n + 1}/{total})")
         text, more = read_text(root, rel, "chapter", where)
         found.extend(more)
         if text is not None:
@@ -258,7 +260,7 @@ def build(root: Path, *, html: bool = True, pdf: bool = True, strict: bool = Fal
     try:
         if html:
             site = build_site(si, make_parser(), changes, reuse=lambda name, fp: (
-                caching.reuse(cache, out, f"html/{name}", fp)))
+                caching.reuse(cache, out, f"html/{name}", fp)), progress=progress)
             files = {f"html/{name}": data for name, data in site.files.items()}
             made.update({f"html/{name}": [fp, caching.sha256(site.files[name])]
                          for name, fp in site.fingerprints.items()})
@@ -266,8 +268,8 @@ def build(root: Path, *, html: bool = True, pdf: bool = True, strict: bool = Fal
                           for rel in sorted(set(analysis.images.values()))})
             write_files(stage, files)
             rendered += [f"html/{name}" for name in site.rendered]
-            progress(f"site: {len(site.rendered)} of {len(site.fingerprints)} pages rendered, "
-                     "the others unchanged")
+            progress(f"making the site ({len(site.fingerprints)}/{len(site.fingerprints)} pages, "
+                     f"{len(site.rendered)} rendered, the others unchanged)")
             outputs.append(f"{out_name}/html/index.html")
         write_files(stage, {BUILD_MARKER: b"made by dossier; replaced on every build\n"})
         write_files(stage, {"changes.json": (json.dumps(changes, indent=2, ensure_ascii=False)
@@ -276,6 +278,7 @@ def build(root: Path, *, html: bool = True, pdf: bool = True, strict: bool = Fal
             from .render.pdf import print_html, render_pdf
             from .render.theme import check_rendered, overrides_html
 
+            progress("making the print document")
             document = print_html(si, make_parser())
             if overrides_html(root):
                 check_rendered("print document", document)
@@ -289,8 +292,7 @@ def build(root: Path, *, html: bool = True, pdf: bool = True, strict: bool = Fal
                 progress("PDF: unchanged")
                 write_files(stage, {config.pdf_name: old})
             else:
-                progress("rendering the PDF with WeasyPrint")
-                found.extend(render_pdf(config, document, stage, config.pdf_name))
+                found.extend(render_pdf(config, document, stage, config.pdf_name, progress))
                 rendered.append(config.pdf_name)
             if (stage / config.pdf_name).is_file():
                 made[config.pdf_name] = [fingerprint, caching.sha256(

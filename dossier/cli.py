@@ -112,12 +112,13 @@ def _run(args: argparse.Namespace) -> int:
               "(start a project with 'dossier new DIR')", file=sys.stderr)
         return EXIT_USAGE
 
-    def progress(message: str) -> None:
-        if not args.quiet:
-            print(f"· {message}", file=sys.stderr, flush=True)
-
     from . import build as pipeline
+    from .progress import is_count
     from .progress import progress as live
+
+    def progress(message: str) -> None:
+        if not args.quiet and not is_count(message):
+            print(f"· {message}", file=sys.stderr, flush=True)
 
     if args.command == "check":
         with live(args.quiet) as report:

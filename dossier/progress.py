@@ -4,6 +4,7 @@ each finished stage printed with its time; nothing at all when stderr is not a t
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -11,6 +12,22 @@ from contextlib import contextmanager
 from typing import IO, Any
 
 Progress = Callable[[str], None]
+
+# "rendering pages (3/43)": a stage counting its items. Each count updates the stage's
+# line in place; a new stage (another text before the count) finishes it.
+_COUNT = re.compile(r"^(.*?) \((\d+)/(\d+)[^)]*\)$")
+
+
+def stage_of(message: str) -> str:
+    m = _COUNT.match(message)
+    return m.group(1) if m else message
+
+
+def is_count(message: str) -> bool:
+    """Whether the message only moves a counter on (not the first of its stage): what a
+    plain log leaves out."""
+    m = _COUNT.match(message)
+    return m is not None and m.group(2) != "0"
 
 
 def _silent(_: str) -> None:
@@ -32,8 +49,10 @@ def progress(quiet: bool, stream: IO[str] | None = None) -> Iterator[Progress]:
     with console.status("", spinner="dots") as status:
 
         def report(message: str) -> None:
-            _finish(console, current)
-            current.update(message=message, since=time.perf_counter())
+            if stage_of(message) != stage_of(current["message"]):
+                _finish(console, current)
+                current["since"] = time.perf_counter()
+            current["message"] = message
             status.update(f"{escape(message)} …")
 
         try:
@@ -49,3 +68,4 @@ def _finish(console: Any, current: dict[str, Any]) -> None:
         from rich.markup import escape
 
         console.print(f"[green]✓[/green] {escape(current['message'])} [dim]{took:.1f} s[/dim]")
+        current["message"] = ""

@@ -157,7 +157,7 @@ def hostile(project_factory, build_project):
                            name="hostile")
     captured: list[str] = []
 
-    def fake_pdf(config, html_text, stage, name):
+    def fake_pdf(config, html_text, stage, name, progress=None):
         captured.append(html_text)
         (stage / name).write_bytes(b"%PDF-1.7\n")
         return []

@@ -279,7 +279,7 @@ def test_pdf_step_crashing_leaves_the_previous_build(run_cli, built, monkeypatch
     _change(root)
     from dossier.render import pdf
 
-    def crash(config, html_text, stage, name):
+    def crash(config, html_text, stage, name, progress=None):
         (stage / name).write_bytes(b"%PDF-half")
         raise RuntimeError("renderer exploded")
 

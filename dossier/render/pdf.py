@@ -12,6 +12,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from markdown_it import MarkdownIt
@@ -63,7 +64,8 @@ def jobs_for(config: Config, html_text: str) -> int:
     return 1 if cores < 2 or len(html_text) < PARALLEL_MIN_CHARS else cores
 
 
-def render_pdf(config: Config, html_text: str, stage: Path, name: str) -> list[Diagnostic]:
+def render_pdf(config: Config, html_text: str, stage: Path, name: str,
+               progress: Callable[[str], None] = lambda _: None) -> list[Diagnostic]:
     """Writes stage/name; returns diagnostics (an error when no PDF could be made)."""
     loc = Location(config.pdf_name)
     work = Path(tempfile.mkdtemp(prefix=".pdf-", dir=stage))
@@ -77,7 +79,7 @@ def render_pdf(config: Config, html_text: str, stage: Path, name: str) -> list[D
         layout = plan(split, jobs) if split is not None else None
         parts: list[Path] = []
         if split is not None and layout is not None:
-            settings = Settings(work, allowed, config.pdf.memory_mb, deadline)
+            settings = Settings(work, allowed, config.pdf.memory_mb, deadline, progress)
             try:
                 parts, warnings = render_parts(split, layout, settings)
             except Relayout:
@@ -93,6 +95,13 @@ def render_pdf(config: Config, html_text: str, stage: Path, name: str) -> list[D
                                   [str(html_path), str(stage / name), *allowed],
                                   config.pdf.memory_mb, deadline))
             warnings = []
+        if parts:
+            progress(f"assembling the PDF from {len(parts)} parts")
+        else:
+            progress("laying out the PDF in one process")
+            while (report := children[-1].next_report()) is not None:
+                if "pages" in report:
+                    progress(f"drawing the PDF's {report['pages']} pages")
         children[-1].finish()
         warnings += children[-1].warnings
         if not (stage / name).is_file():  # a worker that exits 0 must have written it

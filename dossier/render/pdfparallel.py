@@ -13,7 +13,7 @@ would inside the whole document."""
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +39,7 @@ class Settings:
     allowed: tuple[str, ...]
     memory_mb: int
     deadline: float
+    progress: Callable[[str], None] = lambda _: None
 
 
 def plan(split: Split, jobs: int) -> Plan | None:
@@ -95,7 +96,12 @@ def _render(split: Split, p: Plan, s: Settings, children: list[Child]
                                                       PLACEHOLDER), "probe", "-", s, children)
     front_pages, _ = _layout(probe)
     probe.kill()  # only its page count was wanted
-    laid_out = [_layout(child) for child, _ in groups]
+    laid_out: list[tuple[int, dict[str, int]]] = []
+    s.progress(f"laying out the PDF (0/{len(groups)} parts)")
+    for child, _ in groups:
+        laid_out.append(_layout(child))
+        s.progress(f"laying out the PDF ({len(laid_out)}/{len(groups)} parts, "
+                   f"{front_pages + sum(n for n, _ in laid_out)} pages)")
     pages: dict[str, int] = {}
     offset = front_pages
     for (child, _), (count, anchors) in zip(groups, laid_out, strict=True):
@@ -115,8 +121,9 @@ def _render(split: Split, p: Plan, s: Settings, children: list[Child]
         raise Relayout("the contents changed length once page numbers were known")
     front.send("0")
     final = {**front_anchors, **pages}
+    back_pages = 0
     if has_back:
-        _, back_anchors = _layout(back)
+        back_pages, back_anchors = _layout(back)
         back.send(str(offset))
         final.update({n: offset + page for n, page in back_anchors.items()})
     stale = [n for n in _page_refs(p.front) if n in pages and final.get(n) != pages[n]]
@@ -124,6 +131,7 @@ def _render(split: Split, p: Plan, s: Settings, children: list[Child]
         front.kill()
         front, front_pdf = _start(split, p.front, 0, final, "part-00b", "0", s, children)
     finishing = [front, *(child for child, _ in groups), *([back] if has_back else [])]
+    s.progress(f"drawing the PDF's {offset + back_pages} pages in {len(finishing)} processes")
     for child in finishing:
         child.finish()
     parts = [front_pdf, *(pdf for _, pdf in groups), *([back_pdf] if has_back else [])]

@@ -66,6 +66,7 @@ def whole(html_path: str, pdf_path: str, allowed: list[str]) -> int:
                                    base_url=document.base_url,
                                    url_fetcher=document.url_fetcher)
         rendered = document.render()
+    _send({"pages": len(rendered.pages)})
     _write(rendered, pdf_path, ident)
     return 0
 

@@ -93,7 +93,8 @@ def render_site(si: SiteInput, md: MarkdownIt, changes: dict[str, Any] | None = 
 
 
 def build_site(si: SiteInput, md: MarkdownIt, changes: dict[str, Any] | None = None,
-               reuse: Reuse | None = None) -> Site:
+               reuse: Reuse | None = None, progress: Callable[[str], None] | None = None
+               ) -> Site:
     """The site's files. With `reuse`, a page whose inputs are unchanged since the last
     build is taken from it instead of being rendered again."""
     configure(md, "site")
@@ -116,11 +117,14 @@ def build_site(si: SiteInput, md: MarkdownIt, changes: dict[str, Any] | None = N
                if si.evidence is not None and si.bibliography is not None else [])
     source_of = {p.key: p.name for p in sources}
     checks = si.evidence.checks if si.evidence is not None else ()
+    pages = 1 + len(chapters) + bool(si.formatted.order) + len(sources) + (changes is not None)
 
     def emit(name: str, template: str, body: Callable[[], dict[str, Any]] | None = None,
              body_inputs: Any = None, **extra: Any) -> None:
         fingerprint = digest(common, name, template, extra, body_inputs)
         fingerprints[name] = fingerprint
+        if progress is not None:
+            progress(f"making the site ({len(fingerprints)}/{pages} pages)")
         old = reuse(name, fingerprint) if reuse else None
         if old is not None:
             files[name] = old
