@@ -52,11 +52,17 @@ def _file_field(value: str) -> list[str]:
     return [p for p in out if p]
 
 
-def locate(root: Path, entry: Entry, sources_dir: str) -> tuple[str | None, list[Diagnostic]]:
+def locate(root: Path, entry: Entry, sources_dir: str, present: set[str] | None = None
+           ) -> tuple[str | None, list[Diagnostic]]:
     """The archived file for an entry: its `file` field if that names a project file,
-    else sources/<key>.<ext>."""
+    else sources/<key>.<ext>. `present`: the names in the sources folder, when listed
+    once for every entry."""
+    files = _file_field(entry.get("file"))
+    if not files and present is not None and not any(
+            f"{entry.key}{ext}" in present for ext in TEXT_TYPES):
+        return None, []
     base = root.resolve()
-    for candidate in _file_field(entry.get("file")):
+    for candidate in files:
         path = (root / candidate).resolve() if not os.path.isabs(candidate) else None
         if path is not None and base in path.parents and path.is_file():
             return path.relative_to(base).as_posix(), []

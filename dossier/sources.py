@@ -3,6 +3,7 @@ against them. Pure apart from reading the archive files; `accept` writes the loc
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,8 +45,12 @@ def gather(root: Path, bib: Bibliography, sources_dir: str
            ) -> tuple[dict[str, Archived], list[Diagnostic]]:
     archives: dict[str, Archived] = {}
     diags: list[Diagnostic] = []
+    try:
+        present: set[str] | None = set(os.listdir(root / sources_dir))
+    except OSError:
+        present = set() if not (root / sources_dir).exists() else None
     for entry in bib.entries:
-        rel, more = locate(root, entry, sources_dir)
+        rel, more = locate(root, entry, sources_dir, present)
         diags.extend(more)
         if rel is None:
             continue
