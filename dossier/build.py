@@ -213,7 +213,8 @@ def check(root: Path, strict: bool = False, progress: Progress = log.info) -> Re
 
 
 def build(root: Path, *, html: bool = True, pdf: bool = True, strict: bool = False,
-          output: str | None = None, progress: Progress = log.info) -> Result:
+          output: str | None = None, progress: Progress = log.info,
+          reuse_scans: bool = True) -> Result:
     from . import cache as caching
     from .render.site import SiteInput, build_site
     from .write import discard, stage_dir, swap, write_files
@@ -224,12 +225,13 @@ def build(root: Path, *, html: bool = True, pdf: bool = True, strict: bool = Fal
         return quick
     from jinja2 import TemplateError
 
+    from .collect import StaleScan
     from .markdown import make_parser
     from .render.theme import ActiveOutput
     from .sources import report
     analysis, diags = analyse(root, progress,
                               previous.cache.bibliography if previous else None,
-                              previous.cache.chapters if previous else None)
+                              previous.cache.chapters if previous and reuse_scans else None)
     found = list(diags)
     if analysis is None or has_errors(finish(found, strict)):
         return Result(finish(found, strict), analysis=analysis)
@@ -326,6 +328,12 @@ def build(root: Path, *, html: bool = True, pdf: bool = True, strict: bool = Fal
                            "content", Location("templates"),
                            "build tags and attributes literally in templates, not from {{ }}"))
         return Result(finish(found, strict), analysis=analysis)
+    except StaleScan:
+        discard(stage)
+        if not reuse_scans:
+            raise
+        return build(root, html=html, pdf=pdf, strict=strict, output=output,
+                     progress=progress, reuse_scans=False)
     except BaseException:
         discard(stage)
         raise

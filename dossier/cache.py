@@ -104,7 +104,7 @@ def decode_diagnostics(rows: Sequence[Sequence[Any]]) -> tuple[Diagnostic, ...] 
         return tuple(Diagnostic(Severity(r[0]), str(r[1]), str(r[2]),
                                 Location(str(r[4]), int(r[5]), int(r[6])) if len(r) == 7
                                 else None, str(r[3])) for r in rows)
-    except (ValueError, TypeError, IndexError):
+    except (ValueError, TypeError, IndexError, OverflowError):
         return None
 
 

@@ -19,7 +19,7 @@ from .markdown.walk import column, walk
 from .model import Cluster, Heading, Target
 from .scan import BlockMark, Chapter, ChapterScan, CiteMark, HeadingMark
 
-__all__ = ["ChapterInfo", "Collected", "annotate", "collect", "column", "page_name",
+__all__ = ["ChapterInfo", "Collected", "StaleScan", "annotate", "collect", "column", "page_name",
            "rendering", "unused_entries", "walk"]
 
 KIND_LABEL = {"sec": "Section", "fig": "Figure", "tbl": "Table"}
@@ -151,6 +151,11 @@ def rendering(chapter: Chapter, md: MarkdownIt, info: ChapterInfo) -> ParsedChap
     return parsed
 
 
+class StaleScan(Exception):
+    """A chapter's tokens do not match the scan collect numbered: the scan came from a
+    build cache that disagrees with the text (see build, which builds again without)."""
+
+
 def annotate(tokens: Sequence[Token], info: ChapterInfo) -> None:
     """Puts what collect decided into a chapter's freshly made tokens, for rendering:
     heading ids and numbers, figure and table ids and labels, citation ids. The walk is
@@ -159,20 +164,25 @@ def annotate(tokens: Sequence[Token], info: ChapterInfo) -> None:
     for tok, in_note in walk(tokens):
         if tok.type == "heading_open":
             heading = next(headings, None)
-            if heading is not None:
-                tok.attrSet("id", heading.id)
-                tok.meta = {**(tok.meta or {}), "number": heading.number}
+            if heading is None:
+                raise StaleScan(info.path)
+            tok.attrSet("id", heading.id)
+            tok.meta = {**(tok.meta or {}), "number": heading.number}
         elif tok.type == "figure_open" or (tok.type == "table_open"
                                            and (tok.meta or {}).get("captioned")):
             block = next(blocks, None)
-            if block is not None:
-                tok.attrSet("id", block[0])
-                tok.meta = {**(tok.meta or {}), "label": block[1]}
+            if block is None:
+                raise StaleScan(info.path)
+            tok.attrSet("id", block[0])
+            tok.meta = {**(tok.meta or {}), "label": block[1]}
         elif tok.type == "citation":
             cluster = next(clusters, None)
-            if cluster is not None:
-                tok.meta["id"] = cluster.id
-                tok.meta["in_note"] = in_note
+            if cluster is None:
+                raise StaleScan(info.path)
+            tok.meta["id"] = cluster.id
+            tok.meta["in_note"] = in_note
+    if any(next(it, None) is not None for it in (headings, blocks, clusters)):
+        raise StaleScan(info.path)
 
 
 def _unknown_key(key: str, known: set[str], loc: Location, hints: dict[str, str]

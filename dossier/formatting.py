@@ -63,35 +63,74 @@ def independent(text: str) -> bool:
                 and (bibliography is None or "<sort>" in bibliography.group(0)))
 
 
-def _names(entry: Entry) -> set[str]:
-    """The family names of an entry's authors, or else of its editors."""
-    return _families(entry.get("author") or entry.get("editor"))
+# Every field a style may render as a name in a citation (directly, or as the
+# substitute for a missing author), on the entry or inherited through crossref/xdata.
+NAME_FIELDS = ("author", "editor", "translator", "bookauthor", "editora", "editorb")
+_FOLD = str.maketrans({"ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "æ": "ae",
+                       "œ": "oe", "ß": "ss", "\u0131": "i"})  # dotless i
 
 
-def _families(value: str) -> set[str]:
-    names = set()
-    for person in re.split(r"\s+and\s+", value):
-        person = person.strip().strip("{}")
-        family = person.split(",")[0] if "," in person else (person.split() or [""])[-1]
-        family = re.sub(r"[{}\\'\"`^~]", "", family).casefold().strip()
-        if family:
-            names.add(family)
-    return names
+def _names(entry: Entry, entries: dict[str, Entry] | None = None, first: bool = False
+           ) -> set[str]:
+    """Family keys (see _family) of the people named in an entry's name fields and in
+    those of the entries it inherits from; with `first`, only the first of each field."""
+    out: set[str] = set()
+    seen: set[str] = set()
+    queue = [entry]
+    while queue:
+        current = queue.pop()
+        if current.key in seen:
+            continue
+        seen.add(current.key)
+        for name in NAME_FIELDS:
+            people = _people(current.get(name))
+            out.update(_family(p) for p in (people[:1] if first else people))
+        for name in ("crossref", "xdata"):
+            for parent in current.get(name).split(","):
+                if entries and parent.strip() in entries:
+                    queue.append(entries[parent.strip()])
+    return out - {""}
 
 
-def family_key(entry: Entry) -> str:
-    """The last word of the first author's (or else editor's) family name, casefolded:
-    "van Dijk" and "Dijk" alike give "dijk". Two references with different keys never
-    render the same name first, so in an author-date style they can only be confused
-    through a style rule that compares every name (see by_family_safe). "" when the
-    entry has no names."""
-    value = entry.get("author") or entry.get("editor")
-    first = re.split(r"\s+and\s+", value.strip(), maxsplit=1)[0] if value.strip() else ""
-    families = _families(first)
-    if not families:
-        return ""
-    word = unicodedata.normalize("NFKD", next(iter(families)).split()[-1])
-    return "".join(ch for ch in word if not unicodedata.combining(ch))
+def _people(value: str) -> list[str]:
+    people, depth, start = [], 0, 0
+    for m in re.finditer(r"[{}]|\s+and\s+", value):  # " and " inside braces is a name
+        token = m.group(0)
+        if token == "{":
+            depth += 1
+        elif token == "}":
+            depth = max(0, depth - 1)
+        elif depth == 0:
+            people.append(value[start:m.start()])
+            start = m.end()
+    people.append(value[start:])
+    return [p.strip() for p in people if p.strip() and p.strip().casefold() != "others"]
+
+
+def _family(person: str) -> str:
+    """A coarse key of the family name a person is rendered with: LaTeX decoded; accents,
+    apostrophes and particles dropped; casefolded; its last word. "van Dijk" and "Dijk",
+    "Sch{\\"o}nberg" and "Schönberg", O'Brien with either apostrophe: each pair alike.
+    Coarse on purpose: two people with different keys are never rendered alike."""
+    family = person.split(",")[0] if "," in person else person
+    if "\\" in family:
+        from pylatexenc.latex2text import LatexNodes2Text
+
+        family = LatexNodes2Text().latex_to_text(family)
+    family = unicodedata.normalize("NFKD", family.replace("{", "").replace("}", ""))
+    family = "".join(ch for ch in family if not unicodedata.combining(ch))
+    words = "".join(ch if ch.isalnum() or ch.isspace() else "" for ch in
+                    family.casefold().translate(_FOLD)).split()
+    return words[-1] if words else ""
+
+
+def family_keys(entry: Entry, entries: dict[str, Entry]) -> set[str]:
+    """The families an entry's citation may begin with: of the first person of each of
+    its name fields, its own or inherited. References whose keys do not meet are never
+    rendered alike first, so in an author-date style they can only be confused through
+    a rule that compares every name (see by_family_safe). Empty when the entry names
+    nobody: it is then cited by its title."""
+    return _names(entry, entries, first=True)
 
 
 def by_family_safe(text: str) -> bool:
@@ -115,18 +154,22 @@ def without_disambiguation(text: str) -> str:
 
 def related(bib: Bibliography, pool: set[str], keys: set[str]) -> list[str]:
     """The cited references a citation of `keys` could be confused with, and so be
-    disambiguated against: those sharing a family name, and those without names."""
+    disambiguated against: those sharing a family name, and those without names (and
+    every reference, for a citation of a reference that names nobody)."""
     entries = bib.by_key()
     families: set[str] = set()
     for k in keys:
         if k in entries:
-            families |= _names(entries[k])
+            names = _names(entries[k], entries)
+            if not names:
+                return sorted(k for k in pool if k in entries)
+            families |= names
     out = []
     for k in sorted(pool):
         e = entries.get(k)
         if e is None:
             continue
-        names = _names(e)
+        names = _names(e, entries)
         if k in keys or not names or names & families:
             out.append(k)
     return out
@@ -136,12 +179,13 @@ def tied(bib: Bibliography, pool: set[str]) -> set[str]:
     """References that may share author and year with another (Smith 2020a, 2020b). Which
     gets which letter can come down to the order they are first cited in, so every run
     cites them first, in the order of the whole document (see _run)."""
-    groups: dict[tuple[frozenset[str], str], list[str]] = {}
+    entries = bib.by_key()
+    groups: dict[tuple[str, str], list[str]] = {}  # coarse: priming one more is harmless
     for e in bib.entries:
         if e.key in pool:
             year = (e.get("year") or e.get("date"))[:4]
-            names = frozenset(_names(e))
-            groups.setdefault((names, year), []).append(e.key)
+            for family in family_keys(e, entries) or {""}:
+                groups.setdefault((family, year), []).append(e.key)
     return {k for keys in groups.values() if len(keys) > 1 for k in keys}
 
 
@@ -269,44 +313,48 @@ class Batch:
 def _by_family(todo: list[Request], bib: Bibliography, pool: set[str], have_bib: bool,
                style: Path, tmp: Path) -> list[Batch]:
     """Runs that each see only the references their citations could be confused with:
-    those whose first author shares a family name (see family_key), and those without
+    those whose first author shares a family name (see family_keys), and those without
     names. Disambiguation compares every reference a run sees with every other, so
     small runs are much faster: the references are packed into runs of about
     RUN_REFERENCES, the bibliography entries come from runs of whole families, and its
     order from one run of every reference without disambiguation."""
     entries = bib.by_key()
+    keys_of = {k: family_keys(entries[k], entries) for k in sorted(pool) if k in entries}
     family: dict[str, list[str]] = {}
-    for key in sorted(pool):
-        if key in entries:
-            family.setdefault(family_key(entries[key]), []).append(key)
-    nameless = family.pop("", [])
+    for key, fams in keys_of.items():
+        for f in fams:
+            family.setdefault(f, []).append(key)
+    nameless = [k for k, fams in keys_of.items() if not fams]
 
     def pack(items: list[tuple[Any, list[str]]]) -> list[tuple[list[Any], list[str]]]:
         """Consecutive items into runs whose families together stay near the limit."""
-        runs: list[tuple[list[Any], list[str]]] = []
+        runs: list[tuple[list[Any], set[str]]] = []
         members: list[Any] = []
-        seen: dict[str, None] = {}
+        seen: set[str] = set()
+        refs: set[str] = set()
         for item, names in items:
-            new = [f for f in names if f not in seen]
-            size = sum(len(family.get(f, ())) for f in (*seen, *new))
-            if members and new and size > RUN_REFERENCES:
-                runs.append((members, [k for f in seen for k in family.get(f, ())]))
-                members, seen = [], {}
+            more = {k for f in names if f not in seen for k in family.get(f, ())}
+            if members and more and len(refs | more) > RUN_REFERENCES:
+                runs.append((members, refs))
+                members, seen, refs = [], set(), set()
+                more = {k for f in names for k in family.get(f, ())}
             members.append(item)
-            seen.update(dict.fromkeys(names))
+            seen.update(names)
+            refs |= more
         if members:
-            runs.append((members, [k for f in seen for k in family.get(f, ())]))
-        return [(m, sorted({*refs, *nameless})) for m, refs in runs]
+            runs.append((members, refs))
+        return [(m, sorted({*r, *nameless})) for m, r in runs]
 
     def families_of(request: Request) -> list[str]:
-        return sorted({family_key(entries[k]) for k in request.keys if k in entries} - {""})
+        return sorted({f for k in request.keys for f in keys_of.get(k, ())})
 
     clusters = sorted(((r, families_of(r)) for r in todo), key=lambda rf: rf[1])
-    batches = [Batch(reqs, refs) for reqs, refs in pack(clusters)]
+    batches = [Batch(reqs, refs, entries=[]) for reqs, refs in pack(clusters)]
     if not have_bib:
-        runs = pack([(f, [f]) for f in sorted(family)]) or [([], sorted(nameless))]
-        batches += [Batch([], refs, entries=[k for f in fams for k in family[f]]
-                          + (nameless if n == 0 else [])) for n, (fams, refs) in enumerate(runs)]
+        named = sorted(((k, sorted(f)) for k, f in keys_of.items() if f), key=lambda kf: kf[1])
+        runs = pack(named) or [([], sorted(nameless))]
+        batches += [Batch([], refs, entries=[*keys, *(nameless if n == 0 else [])])
+                    for n, (keys, refs) in enumerate(runs)]
         plain = tmp / style.name
         plain.write_text(without_disambiguation(style.read_text(encoding="utf-8")),
                          encoding="utf-8")

@@ -186,9 +186,13 @@ def from_json(data: Any, path: str) -> ChapterScan | None:
 
     def mark(row: list[Any]) -> Mark:
         if row[0] == "h":
+            if row[1] not in range(1, 7):
+                raise ValueError(row[1])
             return HeadingMark(int(row[1]), str(row[2]), str(row[3]), bool(row[4]),
                                int(row[5]), int(row[6]))
         if row[0] == "b":
+            if row[1] not in ("fig", "tbl"):
+                raise ValueError(row[1])
             return BlockMark(str(row[1]), str(row[2]), int(row[3]))
         if row[0] != "c":
             raise ValueError(row[0])
@@ -209,5 +213,5 @@ def from_json(data: Any, path: str) -> ChapterScan | None:
                   for c, t, line, col, b in data["quotes"]),
             tuple(ImageMark(str(s), int(line)) for s, line in data["images"]),
             deep, bool(data["empty"]), diags)
-    except (KeyError, TypeError, ValueError, IndexError):
+    except (KeyError, TypeError, ValueError, IndexError, OverflowError):
         return None

@@ -365,3 +365,28 @@ def test_a_damaged_chapter_scan_is_made_again(project: Path) -> None:
     edit(project, "chapters/02.md", "More prose.", "Other prose.")
     rebuild(project)
     same_as_cold(project)
+
+
+@pytest.mark.parametrize("damage", ["level", "kind", "huge", "fewer"])
+def test_a_scan_the_text_does_not_match_is_never_trusted(project: Path, damage: str) -> None:
+    """A cache whose scan has the chapter's hash but not its content (damaged, or made
+    by hand) gives the same site as a cold build, never a crash."""
+    path = project / "build" / CACHE_NAME
+    data = json.loads(path.read_text("utf-8"))
+    record = data["chapters"]["chapters/02.md"][1]
+    heading = next(m for m in record["marks"] if m[0] == "h")
+    if damage == "level":
+        heading[1] = 7
+    elif damage == "kind":
+        record["marks"].append(["b", "x", "", 1])
+    elif damage == "huge":
+        heading[5] = 10 ** 400
+    else:  # one citation fewer than the text has
+        record["marks"] = [m for m in record["marks"] if m[0] != "c"]
+    path.write_text(json.dumps(data), encoding="utf-8")
+    # a new section renumbers the contents of every page: chapter 02 is rendered from
+    # its cached scan
+    edit(project, "chapters/01.md", "More prose.", "## A new section\n\nMore prose.")
+    result = build(project, pdf=False, progress=quiet)
+    assert result.ok, result.diagnostics
+    same_as_cold(project)

@@ -284,3 +284,21 @@ def test_front_matter_unknown_key_is_a_warning():
     assert [d.format() for d in chapter.diagnostics] == [
         "chapters/01-a.md:2: warning: unknown front matter key 'author' is ignored "
         "[md.front-matter]"]
+
+
+def test_rendering_leaves_the_tokens_as_they_were() -> None:
+    """The site and the print document render the same tokens, one after the other: a
+    link to another chapter is that chapter's page on the site and an anchor in print,
+    whichever is rendered first (a warm build renders only the print document)."""
+    md = make_parser()
+    chapter = parse_chapter(md, "See [there](02-b.md#sec-x) and [web](https://example.org).\n",
+                            "chapters/01-a.md")
+    pages = {"chapters/02-b.md": "02-b.html"}
+    site = render_chapter(configure(md, "site"), chapter.tokens, chapter.env,
+                          RenderContext("site", Formatted(), {}, pages, {}))
+    printed = render_chapter(configure(md, "print"), chapter.tokens, chapter.env,
+                             RenderContext("print", Formatted(), {}, pages, {}))
+    assert 'href="02-b.html#sec-x"' in site
+    assert 'href="#sec-x"' in printed
+    assert [t.attrs for t in chapter.tokens[1].children or () if t.type == "link_open"] == [
+        {"href": "02-b.md#sec-x"}, {"href": "https://example.org"}]

@@ -116,6 +116,15 @@ CONFUSABLE = r"""
   journal = {J}}
 @article{lee3, author = {Lee, Bea and Park, Bo}, title = {Three}, year = {2020}, journal = {J}}
 @article{park, author = {Park, Bo}, title = {Four}, year = {2020}, journal = {J}}
+@book{erd1, author = {Erd{\H o}s, Paul}, title = {Graphs}, year = {1947}, publisher = {P}}
+@book{erd2, author = {Erdős, Paul}, title = {Numbers}, year = {1947}, publisher = {P}}
+@book{ob1, author = {O'Brien, Flann}, title = {Third}, year = {1967}, publisher = {P}}
+@book{ob2, author = {O’Brien, Flann}, title = {Swim}, year = {1967}, publisher = {P}}
+@book{nab1, author = {Nabokov, Vladimir}, title = {Pnin}, year = {1957}, publisher = {P}}
+@book{nab2, translator = {Nabokov, Vladimir}, title = {Hero}, year = {1957}, publisher = {P}}
+@book{sm01, author = {Smith, Adam}, title = {Wealth}, year = {2001}, publisher = {P}}
+@book{sm01b, author = {Smith, Adam}, title = {Sentiments}, year = {2001}, publisher = {P}}
+@incollection{smch, crossref = {sm01b}, title = {A Chapter}, pages = {1--9}}
 """
 
 
@@ -145,5 +154,23 @@ def test_confusable_references_by_family_equal_pandoc(
     expected_cites, expected_entries = extract(pandoc_reference(project, style))
     got_cites, got_entries = ours(project, style_name, "build")
     assert len(got_cites) > 20
+    assert got_cites == expected_cites
+    assert list(got_entries.items()) == list(expected_entries.items())
+    # a warm build with more than a handful of new citations formats them by family too,
+    # and keeps the whole bibliography
+    chapter = project / "chapters" / "01-a.md"
+    chapter.write_text(chapter.read_text("utf-8") + "\n\n".join(
+        f"More [@{k}, p. {n + 100}]." for n, k in enumerate(keys * 2)) + "\n",
+        encoding="utf-8")
+    expected_cites, expected_entries = extract(pandoc_reference(project, style))
+    got_cites, got_entries = ours(project, style_name, "build")
+    assert got_cites == expected_cites
+    assert list(got_entries.items()) == list(expected_entries.items())
+    # and a few new citations are formatted with only the references they could be
+    # confused with (formatting.related)
+    chapter.write_text(chapter.read_text("utf-8") + "Last [@erd2, p. 9; @nab2, p. 9] and "
+                       "[@smch, p. 9] and [@ob2, p. 9].\n", encoding="utf-8")
+    expected_cites, expected_entries = extract(pandoc_reference(project, style))
+    got_cites, got_entries = ours(project, style_name, "build")
     assert got_cites == expected_cites
     assert list(got_entries.items()) == list(expected_entries.items())

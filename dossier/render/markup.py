@@ -7,6 +7,7 @@ one document) and what a footnote is (a list at the page foot vs. a WeasyPrint
 
 from __future__ import annotations
 
+import copy
 import html
 import re
 from collections.abc import Sequence
@@ -261,7 +262,9 @@ def _alt_text(children: Sequence[Token], ctx: RenderContext) -> str:
 def link_open(self: Any, tokens: Sequence[Token], idx: int, options: Any,
               env: dict[str, Any]) -> str:
     ctx = _ctx(env)
-    tok = tokens[idx]
+    # a copy: the same tokens are rendered for the site and then for print
+    tok = copy.copy(tokens[idx])
+    tok.attrs = dict(tok.attrs)
     href = str(tok.attrs.get("href", ""))
     path, _, frag = href.partition("#")
     for chapter, page in ctx.chapter_pages.items():
@@ -272,7 +275,7 @@ def link_open(self: Any, tokens: Sequence[Token], idx: int, options: Any,
             break
     if re.match(r"https?:", href):
         tok.attrSet("rel", "noopener")
-    return str(self.renderToken(tokens, idx, options, env))
+    return str(self.renderToken([tok], 0, options, env))
 
 
 def table_open(self: Any, tokens: Sequence[Token], idx: int, options: Any,
