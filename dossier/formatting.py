@@ -24,6 +24,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -107,6 +108,7 @@ def _people(value: str) -> list[str]:
     return [p.strip() for p in people if p.strip() and p.strip().casefold() != "others"]
 
 
+@lru_cache(maxsize=65536)
 def _family(person: str) -> str:
     """A coarse key of the family name a person is rendered with: LaTeX decoded; accents,
     apostrophes and particles dropped; casefolded; its last word. "van Dijk" and "Dijk",

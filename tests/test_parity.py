@@ -119,13 +119,13 @@ CONFUSABLE = r"""
 @book{erd1, author = {Erd{\H o}s, Paul}, title = {Graphs}, year = {1947}, publisher = {P}}
 @book{erd2, author = {Erdős, Paul}, title = {Numbers}, year = {1947}, publisher = {P}}
 @book{ob1, author = {O'Brien, Flann}, title = {Third}, year = {1967}, publisher = {P}}
-@book{ob2, author = {O’Brien, Flann}, title = {Swim}, year = {1967}, publisher = {P}}
+@book{ob2, author = {O<CURLY>Brien, Flann}, title = {Swim}, year = {1967}, publisher = {P}}
 @book{nab1, author = {Nabokov, Vladimir}, title = {Pnin}, year = {1957}, publisher = {P}}
 @book{nab2, translator = {Nabokov, Vladimir}, title = {Hero}, year = {1957}, publisher = {P}}
 @book{sm01, author = {Smith, Adam}, title = {Wealth}, year = {2001}, publisher = {P}}
 @book{sm01b, author = {Smith, Adam}, title = {Sentiments}, year = {2001}, publisher = {P}}
 @incollection{smch, crossref = {sm01b}, title = {A Chapter}, pages = {1--9}}
-"""
+""".replace("<CURLY>", "\u2019")
 
 
 @pytest.mark.parametrize("style_name", ["chicago-author-date", "apa"])
