@@ -126,13 +126,33 @@ def _family(person: str) -> str:
     return words[-1] if words else ""
 
 
+def _primary(entry: Entry, entries: dict[str, Entry]) -> list[str]:
+    """The people a citation of the entry names: its authors, or else (as a style
+    substitutes) its editors, translators...; its own, or else inherited through
+    crossref/xdata."""
+    chain, seen = [entry], {entry.key}
+    for current in chain:  # grows: parents, then theirs
+        for name in ("crossref", "xdata"):
+            for parent in current.get(name).split(","):
+                if parent.strip() in entries and parent.strip() not in seen:
+                    seen.add(parent.strip())
+                    chain.append(entries[parent.strip()])
+    for name in NAME_FIELDS:
+        for current in chain:
+            people = _people(current.get(name))
+            if people:
+                return people
+    return []
+
+
 def family_keys(entry: Entry, entries: dict[str, Entry]) -> set[str]:
-    """The families an entry's citation may begin with: of the first person of each of
-    its name fields, its own or inherited. References whose keys do not meet are never
-    rendered alike first, so in an author-date style they can only be confused through
-    a rule that compares every name (see by_family_safe). Empty when the entry names
-    nobody: it is then cited by its title."""
-    return _names(entry, entries, first=True)
+    """The family a citation of the entry begins with (see _primary and _family).
+    References whose families differ are never rendered alike first, so in an
+    author-date style they can only be confused through a rule that compares every
+    name (see by_family_safe). Empty when the entry names nobody: it is then cited by
+    its title."""
+    people = _primary(entry, entries)
+    return {_family(people[0])} - {""} if people else set()
 
 
 def by_family_safe(text: str) -> bool:
@@ -182,12 +202,12 @@ def tied(bib: Bibliography, pool: set[str]) -> set[str]:
     gets which letter can come down to the order they are first cited in, so every run
     cites them first, in the order of the whole document (see _run)."""
     entries = bib.by_key()
-    groups: dict[tuple[str, str], list[str]] = {}  # coarse: priming one more is harmless
+    groups: dict[tuple[frozenset[str], str], list[str]] = {}
     for e in bib.entries:
         if e.key in pool:
             year = (e.get("year") or e.get("date"))[:4]
-            for family in family_keys(e, entries) or {""}:
-                groups.setdefault((family, year), []).append(e.key)
+            names = frozenset(_family(p) for p in _primary(e, entries))
+            groups.setdefault((names, year), []).append(e.key)
     return {k for keys in groups.values() if len(keys) > 1 for k in keys}
 
 
