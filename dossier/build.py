@@ -12,6 +12,7 @@ import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
@@ -90,14 +91,13 @@ def analyse(root: Path, progress: Progress = log.info, bib_record: dict[str, Any
     progress(f"reading chapters (0/{total})")
     chapters: list[Chapter] = []
     old_scans, new_scans = chapter_record or {}, {}
-    parsers: list[MarkdownIt] = []  # made only if a chapter has changed since the last build
 
+    @cache  # one parser, made only if a chapter has changed since the last build
     def parser() -> MarkdownIt:
         from .markdown import make_parser
 
-        if not parsers:
-            parsers.append(make_parser())
-        return parsers[0]
+        return make_parser()
+
     seen: set[str] = set()
     config_text = _config_text(root)
     for n, rel in enumerate(config.chapters):

@@ -71,26 +71,22 @@ _FOLD = str.maketrans({"ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "
                        "œ": "oe", "ß": "ss", "\u0131": "i"})  # dotless i
 
 
-def _names(entry: Entry, entries: dict[str, Entry] | None = None, first: bool = False
-           ) -> set[str]:
+def _lineage(entry: Entry, entries: dict[str, Entry]) -> list[Entry]:
+    """The entry, then every entry it inherits from (crossref, xdata), each once."""
+    chain, seen = [entry], {entry.key}
+    for current in chain:  # grows: parents, then theirs
+        for parent in current.parents():
+            if parent in entries and parent not in seen:
+                seen.add(parent)
+                chain.append(entries[parent])
+    return chain
+
+
+def _names(entry: Entry, entries: dict[str, Entry]) -> set[str]:
     """Family keys (see _family) of the people named in an entry's name fields and in
-    those of the entries it inherits from; with `first`, only the first of each field."""
-    out: set[str] = set()
-    seen: set[str] = set()
-    queue = [entry]
-    while queue:
-        current = queue.pop()
-        if current.key in seen:
-            continue
-        seen.add(current.key)
-        for name in NAME_FIELDS:
-            people = _people(current.get(name))
-            out.update(_family(p) for p in (people[:1] if first else people))
-        for name in ("crossref", "xdata"):
-            for parent in current.get(name).split(","):
-                if entries and parent.strip() in entries:
-                    queue.append(entries[parent.strip()])
-    return out - {""}
+    those of the entries it inherits from."""
+    return {_family(person) for current in _lineage(entry, entries) for name in NAME_FIELDS
+            for person in _people(current.get(name))} - {""}
 
 
 def _people(value: str) -> list[str]:
@@ -130,13 +126,7 @@ def _primary(entry: Entry, entries: dict[str, Entry]) -> list[str]:
     """The people a citation of the entry names: its authors, or else (as a style
     substitutes) its editors, translators...; its own, or else inherited through
     crossref/xdata."""
-    chain, seen = [entry], {entry.key}
-    for current in chain:  # grows: parents, then theirs
-        for name in ("crossref", "xdata"):
-            for parent in current.get(name).split(","):
-                if parent.strip() in entries and parent.strip() not in seen:
-                    seen.add(parent.strip())
-                    chain.append(entries[parent.strip()])
+    chain = _lineage(entry, entries)
     for name in NAME_FIELDS:
         for current in chain:
             people = _people(current.get(name))
@@ -245,7 +235,8 @@ def format_all(requests: Sequence[Request], bib: Bibliography, cited: set[str],
                     cite.engine_id(), primers)
     record: dict[str, Any] = cached if cached.get("refset") == refset else {}
     warnings: list[str] = []
-    if not independent(style_bytes.decode("utf-8", "replace")):
+    style_text = style_bytes.decode("utf-8", "replace")
+    if not independent(style_text):
         doc = digest([(r.source, r.in_note) for r in requests])
         if record.get("doc") != doc:
             formatted, warnings = _run(requests, bibtex, style, language, nocite)
@@ -262,9 +253,9 @@ def format_all(requests: Sequence[Request], bib: Bibliography, cited: set[str],
     have_bib = "bibliography" in record
     if todo or not have_bib:
         by_family = (len(pool_keys) >= BY_FAMILY_FROM and len(todo) > 20
-                     and by_family_safe(style_bytes.decode("utf-8", "replace")))
+                     and by_family_safe(style_text))
         with tempfile.TemporaryDirectory(prefix="dossier-style-") as tmp:
-            batches = (_by_family(todo, bib, pool_keys, have_bib, style, Path(tmp))
+            batches = (_by_family(todo, bib, pool_keys, have_bib, style, style_text, Path(tmp))
                        if by_family else
                        [Batch(b, n, None if keep else []) for b, n, keep in _batches(
                            todo, bib, pool_keys, "*" in nocite, have_bib)])
@@ -333,7 +324,7 @@ class Batch:
 
 
 def _by_family(todo: list[Request], bib: Bibliography, pool: set[str], have_bib: bool,
-               style: Path, tmp: Path) -> list[Batch]:
+               style: Path, style_text: str, tmp: Path) -> list[Batch]:
     """Runs that each see only the references their citations could be confused with:
     those whose first author shares a family name (see family_keys), and those without
     names. Disambiguation compares every reference a run sees with every other, so
@@ -378,8 +369,7 @@ def _by_family(todo: list[Request], bib: Bibliography, pool: set[str], have_bib:
         batches += [Batch([], refs, entries=[*keys, *(nameless if n == 0 else [])])
                     for n, (keys, refs) in enumerate(runs)]
         plain = tmp / style.name
-        plain.write_text(without_disambiguation(style.read_text(encoding="utf-8")),
-                         encoding="utf-8")
+        plain.write_text(without_disambiguation(style_text), encoding="utf-8")
         # the longest run goes first
         batches.insert(0, Batch([], sorted(pool), entries=[], style=plain))
     return batches

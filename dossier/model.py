@@ -24,6 +24,11 @@ class Entry:
                 return v
         return default
 
+    def parents(self) -> list[str]:
+        """The keys of the entries it inherits fields from (crossref, xdata)."""
+        return [key.strip() for name in ("crossref", "xdata")
+                for key in self.get(name).split(",") if key.strip()]
+
 
 @dataclass(frozen=True, slots=True)
 class Bibliography:
@@ -40,10 +45,7 @@ class Bibliography:
             if key in wanted:
                 continue
             wanted.add(key)
-            for name in ("crossref", "xdata"):
-                for parent in entries[key].get(name).split(","):
-                    if parent.strip() in entries:
-                        queue.append(parent.strip())
+            queue += [parent for parent in entries[key].parents() if parent in entries]
         raws = [e.raw for e in self.entries if e.key in wanted]
         return "\n\n".join([self.strings_bibtex, *raws]) + "\n"
 
