@@ -37,6 +37,8 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev]'
+	@# bytecode, as a regular install has (an editable one does not)
+	$(BIN)/python -m compileall -q dossier
 	touch $(STAMP)
 
 clean:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -81,6 +82,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    # A build makes many objects that live to its end (tokens, scans, the cache): the
+    # collector's default of a pass per 700 allocations rescans them over and over, about
+    # 10% of a warm rebuild. Fewer passes, as mypy does; cycles are still collected.
+    thresholds = gc.get_threshold()
+    gc.set_threshold(200_000, 30, 30)
     try:
         return _run(args)
     except KeyboardInterrupt:
@@ -91,6 +97,8 @@ def main(argv: Sequence[str] | None = None) -> int:
               "dossier: this is a bug in dossier; the previous build is unchanged. "
               "Please report it with the command you ran.", file=sys.stderr)
         return EXIT_PROBLEMS
+    finally:
+        gc.set_threshold(*thresholds)
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -88,6 +88,7 @@ class Chapter:
     text: str
     lines: tuple[str, ...]
     scan: ChapterScan
+    sha: str  # SHA-256 of the text: what a page made from it is fingerprinted by
     memo: list[ParsedChapter] = field(default_factory=list, compare=False, repr=False)
 
     def parsed(self, md: MarkdownIt) -> ParsedChapter:
@@ -105,10 +106,10 @@ def read_chapter(parser: Callable[[], MarkdownIt], text: str, path: str,
     if isinstance(record, list) and len(record) == 2 and record[0] == sha:
         scan = from_json(record[1], path)
         if scan is not None:
-            return Chapter(path, text, lines, scan), record
+            return Chapter(path, text, lines, scan, sha), record
     parsed = parse_chapter(parser(), text, path)
     scan = scan_chapter(parsed)
-    return Chapter(path, text, lines, scan, [parsed]), [sha, to_json(scan)]
+    return Chapter(path, text, lines, scan, sha, [parsed]), [sha, to_json(scan)]
 
 
 def scan_chapter(chapter: ParsedChapter) -> ChapterScan:

@@ -390,3 +390,36 @@ def test_a_scan_the_text_does_not_match_is_never_trusted(project: Path, damage: 
     result = build(project, pdf=False, progress=quiet)
     assert result.ok, result.diagnostics
     same_as_cold(project)
+
+
+def test_tied_references_are_found_once_and_again_when_the_bibliography_changes(
+        make_project: Callable[..., Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Which references tie is kept with the cache: a rebuild after a prose edit does not
+    decode every name again, a changed entry does, and a damaged record is recomputed."""
+    from dossier import formatting
+
+    calls: list[int] = []
+    real = formatting.tied
+    monkeypatch.setattr(formatting, "tied", lambda bib, pool: calls.append(1) or real(bib, pool))
+    chapters = {"chapters/01.md": "# One\n\nFirst [@x2].\n",
+                "chapters/02.md": "# Two\n\nThen [@x1].\n"}
+    root = make_project({"dossier.toml": TOML.replace(', "chapters/03.md"', ""),
+                         "chapters/01-a.md": None, "references.bib": TIED, **chapters})
+    rebuild(root)
+    assert len(calls) == 1
+    edit(root, "chapters/02.md", "[@x1]", "[@x1, p. 3]")
+    rebuild(root)
+    assert len(calls) == 1  # same references: the ties from the cache
+    edit(root, "references.bib", "year = {2020}, publisher = {Q}", "year = {2021}, publisher = {Q}")
+    rebuild(root)
+    assert len(calls) == 2  # x2 moved to 2021: no tie any more
+    assert "2020a" not in (root / "build/html/01-chapter.html").read_text("utf-8")
+    same_as_cold(root)
+    path = root / "build" / CACHE_NAME
+    data = json.loads(path.read_text("utf-8"))
+    data["citations"]["ties"] = [data["citations"]["ties"][0], "x1"]  # not a list of keys
+    path.write_text(json.dumps(data), encoding="utf-8")
+    edit(root, "chapters/02.md", "[@x1, p. 3]", "[@x1, p. 4]")
+    rebuild(root)
+    assert len(calls) >= 3
+    same_as_cold(root)

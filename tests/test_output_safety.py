@@ -360,3 +360,20 @@ def test_kill_9_mid_build_leaves_the_previous_build_and_the_next_build_cleans_up
     assert " error" not in done.stderr
     assert leftovers(root) == []
     assert "Changed" in (root / "build" / "html" / "01-a.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", ["../escape.html", "/etc/passwd", "html/../../x", "..", ".",
+                                  ""])
+def test_the_stage_refuses_names_that_leave_it(tmp_path, name):
+    stage = tmp_path / "stage"
+    stage.mkdir()
+    with pytest.raises(ValueError, match="outside the output folder"):
+        write.write_files(stage, {name: b"x"})
+    assert not (tmp_path / "escape.html").exists() and list(stage.iterdir()) == []
+
+
+def test_the_stage_takes_nested_names_and_folds_dots(tmp_path):
+    write.write_files(tmp_path, {"html/media/a.png": b"1", "html/./b.html": b"2",
+                                 "html/media/../c.html": b"3"})
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")
+                  if p.is_file()) == ["html/b.html", "html/c.html", "html/media/a.png"]

@@ -7,7 +7,6 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from mdit_py_plugins.attrs import attrs_plugin
@@ -95,6 +94,8 @@ def parse_chapter(md: MarkdownIt, text: str, path: str) -> ParsedChapter:
 
 
 def _front_matter(tok: Token, path: str) -> tuple[dict[str, Any], list[Diagnostic]]:
+    import yaml  # here: only a chapter with front matter pays for it (~10 ms)
+
     try:
         data = yaml.safe_load(tok.content) if len(tok.content) < 65536 else None
     except yaml.YAMLError as exc:

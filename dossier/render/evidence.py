@@ -6,7 +6,7 @@ embedded in the page so that pop-overs also work when the site is opened from di
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -123,12 +123,11 @@ def source_pages(config: Config, bib: Bibliography, formatted: Formatted,
 
 
 def popover_data(clusters: Iterable[Cluster], formatted: Formatted,
-                 checks: Iterable[QuoteCheck], source_of: Mapping[str, str]
+                 found: Mapping[str, Sequence[QuoteCheck]], source_of: Mapping[str, str]
                  ) -> dict[str, Any]:
     """What one chapter's pop-overs show: each cited reference, and for a quotation the
-    passage of the archived source that it matches."""
+    passage of the archived source that it matches (`found`: see quotes_found)."""
     clusters = list(clusters)
-    ids = {c.id for c in clusters}
     keys = list(dict.fromkeys(i.key for c in clusters for i in c.items))
     # formatted references are pandoc's output, already sanitised by cite._clean
     refs = [{"key": k, "html": Markup(formatted.bibliography[k])} for k in keys
@@ -136,5 +135,15 @@ def popover_data(clusters: Iterable[Cluster], formatted: Formatted,
     quotes = [{"cite": c.quotation.cluster.id, "before": c.context[0], "match": c.context[1],
                "after": c.context[2], "page": c.page, "key": c.key,
                "source": source_of.get(c.key, "")}
-              for c in checks if c.status == "found" and c.quotation.cluster.id in ids]
+              for cluster in clusters for c in found.get(cluster.id, ())]
     return {"refs": refs, "quotes": quotes}
+
+
+def quotes_found(checks: Iterable[QuoteCheck]) -> dict[str, list[QuoteCheck]]:
+    """The quotations found in their sources, by the id of the citation they quote
+    (grouped once, so that each chapter's pop-overs do not walk every check)."""
+    found: dict[str, list[QuoteCheck]] = {}
+    for c in checks:
+        if c.status == "found":
+            found.setdefault(c.quotation.cluster.id, []).append(c)
+    return found

@@ -20,7 +20,7 @@ from ..config import Config
 from ..model import Bibliography, Formatted
 from ..scan import Chapter
 from ..sources import Evidence
-from .evidence import popover_data, source_pages
+from .evidence import popover_data, quotes_found, source_pages
 from .markup import RenderContext, configure, render_chapter
 from .theme import check_rendered, environment, overrides_html, static_asset, theme_files
 
@@ -116,7 +116,7 @@ def build_site(si: SiteInput, md: MarkdownIt, changes: dict[str, Any] | None = N
                             {c.path: f"{c.number} {c.title_text}" for c in chapters})
                if si.evidence is not None and si.bibliography is not None else [])
     source_of = {p.key: p.name for p in sources}
-    checks = si.evidence.checks if si.evidence is not None else ()
+    found = quotes_found(si.evidence.checks if si.evidence is not None else ())
     pages = 1 + len(chapters) + bool(si.formatted.order) + len(sources) + (changes is not None)
 
     def emit(name: str, template: str, body: Callable[[], dict[str, Any]] | None = None,
@@ -162,13 +162,13 @@ def build_site(si: SiteInput, md: MarkdownIt, changes: dict[str, Any] | None = N
                             for k in si.formatted.order if k in keys]
         # what the body is made from besides `extra`: the text, its citations as
         # formatted, every cross-reference target, images and figures
-        body_inputs = (chapter.lines, info.number, info.page,
+        body_inputs = (chapter.sha, info.number, info.page,
                        [(c.id, si.formatted.citations.get(c.id)) for c in info.clusters],
                        shared)
         emit(info.page, "chapter.html", body, body_inputs,
              chapter={"number": info.number, "title": info.title_text},
              chapter_refs=chapter_refs,
-             popovers=popover_data(info.clusters, si.formatted, checks, source_of),
+             popovers=popover_data(info.clusters, si.formatted, found, source_of),
              prev={"page": prev.page if prev else "index.html",
                    "title": prev.title_text if prev else "Contents"},
              next=({"page": nxt.page, "title": nxt.title_text} if nxt else
