@@ -11,7 +11,8 @@ whole. Both paths give what one `pandoc --citeproc` run gives (tests/test_parity
 A run need not see every reference, only those its citations could be confused with.
 pandoc's disambiguation compares every reference it sees with every other (5,000
 references alone take ~86 s, without disambiguation ~6 s), so a large bibliography is
-formatted in many small runs grouped by the first author's family name (_by_family).
+formatted in many small runs, each seeing the references its citations could be
+confused with (_by_family; which those are: see families).
 """
 
 from __future__ import annotations
@@ -20,22 +21,32 @@ import hashlib
 import os
 import re
 import tempfile
-import unicodedata
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from . import cite
 from .cache import digest, sha256
-from .model import Bibliography, Entry, Formatted, FormattedCitation
+from .families import (
+    by_family_safe,
+    cluster_runs,
+    entry_runs,
+    families,
+    probe_groups,
+    related,
+    tied,
+    without_disambiguation,
+)
+from .model import Bibliography, Formatted, FormattedCitation
 
 # Below this many clusters a second pandoc process costs more than it saves.
 PARALLEL_FROM = 300
 # From this many references a cold build formats by family (see _by_family), and each
-# pandoc run then sees about this many references.
+# pandoc run then sees about RUN_REFERENCES references: a run costs ~0.2 s to start, plus
+# a part that grows with the square of the references it sees (measured: 126 references
+# 0.29 s, 252 0.48 s, 5,000 86 s), so runs of a few hundred cost least.
 BY_FAMILY_FROM = 1000
 RUN_REFERENCES = 300
 
@@ -62,143 +73,6 @@ def independent(text: str) -> bool:
     return bool(citation and "position=" not in citation.group(0)
                 and "citation-number" not in citation.group(0)
                 and (bibliography is None or "<sort>" in bibliography.group(0)))
-
-
-# Every field a style may render as a name in a citation (directly, or as the
-# substitute for a missing author), on the entry or inherited through crossref/xdata.
-NAME_FIELDS = ("author", "editor", "translator", "bookauthor", "editora", "editorb")
-_FOLD = str.maketrans({"ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "æ": "ae",
-                       "œ": "oe", "ß": "ss", "\u0131": "i"})  # dotless i
-
-
-def _lineage(entry: Entry, entries: dict[str, Entry]) -> list[Entry]:
-    """The entry, then every entry it inherits from (crossref, xdata), each once."""
-    chain, seen = [entry], {entry.key}
-    for current in chain:  # grows: parents, then theirs
-        for parent in current.parents():
-            if parent in entries and parent not in seen:
-                seen.add(parent)
-                chain.append(entries[parent])
-    return chain
-
-
-def _names(entry: Entry, entries: dict[str, Entry]) -> set[str]:
-    """Family keys (see _family) of the people named in an entry's name fields and in
-    those of the entries it inherits from."""
-    return {_family(person) for current in _lineage(entry, entries) for name in NAME_FIELDS
-            for person in _people(current.get(name))} - {""}
-
-
-def _people(value: str) -> list[str]:
-    people, depth, start = [], 0, 0
-    for m in re.finditer(r"[{}]|\s+and\s+", value):  # " and " inside braces is a name
-        token = m.group(0)
-        if token == "{":
-            depth += 1
-        elif token == "}":
-            depth = max(0, depth - 1)
-        elif depth == 0:
-            people.append(value[start:m.start()])
-            start = m.end()
-    people.append(value[start:])
-    return [p.strip() for p in people if p.strip() and p.strip().casefold() != "others"]
-
-
-@lru_cache(maxsize=65536)
-def _family(person: str) -> str:
-    """A coarse key of the family name a person is rendered with: LaTeX decoded; accents,
-    apostrophes and particles dropped; casefolded; its last word. "van Dijk" and "Dijk",
-    "Sch{\\"o}nberg" and "Schönberg", O'Brien with either apostrophe: each pair alike.
-    Coarse on purpose: two people with different keys are never rendered alike."""
-    family = person.split(",")[0] if "," in person else person
-    if "\\" in family:
-        from pylatexenc.latex2text import LatexNodes2Text
-
-        family = LatexNodes2Text().latex_to_text(family)
-    family = unicodedata.normalize("NFKD", family.replace("{", "").replace("}", ""))
-    family = "".join(ch for ch in family if not unicodedata.combining(ch))
-    words = "".join(ch if ch.isalnum() or ch.isspace() else "" for ch in
-                    family.casefold().translate(_FOLD)).split()
-    return words[-1] if words else ""
-
-
-def _primary(entry: Entry, entries: dict[str, Entry]) -> list[str]:
-    """The people a citation of the entry names: its authors, or else (as a style
-    substitutes) its editors, translators...; its own, or else inherited through
-    crossref/xdata."""
-    chain = _lineage(entry, entries)
-    for name in NAME_FIELDS:
-        for current in chain:
-            people = _people(current.get(name))
-            if people:
-                return people
-    return []
-
-
-def family_keys(entry: Entry, entries: dict[str, Entry]) -> set[str]:
-    """The family a citation of the entry begins with (see _primary and _family).
-    References whose families differ are never rendered alike first, so in an
-    author-date style they can only be confused through a rule that compares every
-    name (see by_family_safe). Empty when the entry names nobody: it is then cited by
-    its title."""
-    people = _primary(entry, entries)
-    return {_family(people[0])} - {""} if people else set()
-
-
-def by_family_safe(text: str) -> bool:
-    """Whether a style (the CSL file's text) disambiguates only names that come first:
-    not so with givenname-disambiguation-rule="all-names(-with-initials)"."""
-    citation = re.search(r"<citation\b[^>]*>", text)
-    return citation is not None and "all-names" not in citation.group(0)
-
-
-_DISAMBIGUATION = re.compile(r'\s(?:disambiguate-add-[a-z-]+|givenname-disambiguation-rule)='
-                             r'"[^"]*"')
-
-
-def without_disambiguation(text: str) -> str:
-    """The style with its disambiguation switched off. Its bibliography comes in the same
-    order (sorting does not depend on disambiguation), and pandoc makes it in a fraction
-    of the time: disambiguation compares every reference with every other."""
-    return re.sub(r"<citation\b[^>]*>", lambda m: _DISAMBIGUATION.sub("", m.group(0)),
-                  text, count=1)
-
-
-def related(bib: Bibliography, pool: set[str], keys: set[str]) -> list[str]:
-    """The cited references a citation of `keys` could be confused with, and so be
-    disambiguated against: those sharing a family name, and those without names (and
-    every reference, for a citation of a reference that names nobody)."""
-    entries = bib.by_key()
-    families: set[str] = set()
-    for k in keys:
-        if k in entries:
-            names = _names(entries[k], entries)
-            if not names:
-                return sorted(k for k in pool if k in entries)
-            families |= names
-    out = []
-    for k in sorted(pool):
-        e = entries.get(k)
-        if e is None:
-            continue
-        names = _names(e, entries)
-        if k in keys or not names or names & families:
-            out.append(k)
-    return out
-
-
-def tied(bib: Bibliography, pool: set[str]) -> set[str]:
-    """References that may share author and year with another (Smith 2020a, 2020b). Which
-    gets which letter can come down to the order they are first cited in, so every run
-    cites them first, in the order of the whole document (see _run)."""
-    entries = bib.by_key()
-    groups: dict[tuple[frozenset[str], str], list[str]] = {}
-    for e in bib.entries:
-        if e.key in pool:
-            year = (e.get("year") or e.get("date"))[:4]
-            names = frozenset(_family(p) for p in _primary(e, entries))
-            groups.setdefault((names, year), []).append(e.key)
-    return {k for keys in groups.values() if len(keys) > 1 for k in keys}
 
 
 def _run(requests: Sequence[Request], bibtex: str, style: Path, language: str,
@@ -259,22 +133,26 @@ def format_all(requests: Sequence[Request], bib: Bibliography, cited: set[str],
     if todo or not have_bib:
         by_family = (len(pool_keys) >= BY_FAMILY_FROM and len(todo) > 20
                      and by_family_safe(style_text))
-        with tempfile.TemporaryDirectory(prefix="dossier-style-") as tmp:
-            batches = (_by_family(todo, bib, pool_keys, have_bib, style, style_text, Path(tmp))
-                       if by_family else
-                       [Batch(b, n, None if keep else []) for b, n, keep in _batches(
-                           todo, bib, pool_keys, "*" in nocite, have_bib)])
-            cores = min(os.cpu_count() or 1, 4)
-            with ThreadPoolExecutor(max_workers=max(1, min(len(batches), cores))) as pool:
-                results = list(pool.map(lambda b: _run(
-                    b.requests, bib.subset(set(b.nocite)) if by_family else bibtex,
-                    b.style or style, language, b.nocite, _primers_for(primers, b.nocite)),
-                    batches))
+        cores = min(os.cpu_count() or 1, 4)
+        with (tempfile.TemporaryDirectory(prefix="dossier-style-") as tmp,
+              ThreadPoolExecutor(max_workers=cores) as workers):
+            def start(b: Batch) -> tuple[Batch, Future[tuple[Formatted, list[str]]]]:
+                return b, workers.submit(
+                    _run, b.requests, bib.subset(set(b.nocite)) if by_family else bibtex,
+                    b.style or style, language, b.nocite, _primers_for(primers, b.nocite))
+
+            if by_family:
+                running = _by_family(start, todo, bib, pool_keys, have_bib, style,
+                                     style_text, Path(tmp))
+            else:
+                running = [start(Batch(b, n, None if keep else [])) for b, n, keep in
+                           _batches(todo, bib, pool_keys, "*" in nocite, have_bib)]
+            results = [(b, future.result()) for b, future in running]
         entries: dict[str, str] = {}
         order: tuple[str, ...] = ()
-        for b, (formatted, more) in zip(batches, results, strict=True):
+        for b, (formatted, more) in results:
             warnings += [w for w in more if w not in warnings]
-            for n, r in enumerate(b.requests):
+            for n, r in enumerate(() if b.probe else b.requests):
                 c = formatted.citations[f"c{n}"]
                 known[r.key] = [clean(c.html), clean(c.note_html)]
             if b.entries is None:
@@ -282,7 +160,7 @@ def format_all(requests: Sequence[Request], bib: Bibliography, cited: set[str],
             else:
                 entries.update({k: formatted.bibliography[k] for k in b.entries
                                 if k in formatted.bibliography})
-            if b.style is not None:  # the run that gives the order (see _by_family)
+            if b.probe:  # the run that gives the order (see _by_family)
                 order = formatted.order
         if by_family and not have_bib:
             record = {**record, **_bib_record(Formatted(
@@ -326,64 +204,42 @@ def _batches(todo: list[Request], bib: Bibliography, pool: set[str], everything:
 class Batch:
     """One pandoc run: the clusters it formats and the references it sees. `entries`:
     the references whose bibliography entries to keep from it (None: all of them, with
-    the order). `style`: another style file than the document's."""
+    the order). `style`: another style file than the document's. A `probe` formats one
+    cite per reference, for families.probe_groups, and gives the bibliography's order."""
 
     requests: list[Request]
     nocite: list[str]
     entries: list[str] | None = None
     style: Path | None = None
+    probe: bool = False
 
 
-def _by_family(todo: list[Request], bib: Bibliography, pool: set[str], have_bib: bool,
-               style: Path, style_text: str, tmp: Path) -> list[Batch]:
-    """Runs that each see only the references their citations could be confused with:
-    those whose first author shares a family name (see family_keys), and those without
-    names. Disambiguation compares every reference a run sees with every other, so
-    small runs are much faster: the references are packed into runs of about
-    RUN_REFERENCES, the bibliography entries come from runs of whole families, and its
-    order from one run of every reference without disambiguation."""
-    entries = bib.by_key()
-    keys_of = {k: family_keys(entries[k], entries) for k in sorted(pool) if k in entries}
-    family: dict[str, list[str]] = {}
-    for key, fams in keys_of.items():
-        for f in fams:
-            family.setdefault(f, []).append(key)
-    nameless = [k for k, fams in keys_of.items() if not fams]
+Started = tuple[Batch, "Future[tuple[Formatted, list[str]]]"]
 
-    def pack(items: list[tuple[Any, list[str]]]) -> list[tuple[list[Any], list[str]]]:
-        """Consecutive items into runs whose families together stay near the limit."""
-        runs: list[tuple[list[Any], set[str]]] = []
-        members: list[Any] = []
-        seen: set[str] = set()
-        refs: set[str] = set()
-        for item, names in items:
-            more = {k for f in names if f not in seen for k in family.get(f, ())}
-            if members and more and len(refs | more) > RUN_REFERENCES:
-                runs.append((members, refs))
-                members, seen, refs = [], set(), set()
-                more = {k for f in names for k in family.get(f, ())}
-            members.append(item)
-            seen.update(names)
-            refs |= more
-        if members:
-            runs.append((members, refs))
-        return [(m, sorted({*r, *nameless})) for m, r in runs]
 
-    def families_of(request: Request) -> list[str]:
-        return sorted({f for k in request.keys for f in keys_of.get(k, ())})
-
-    clusters = sorted(((r, families_of(r)) for r in todo), key=lambda rf: rf[1])
-    batches = [Batch(reqs, refs, entries=[]) for reqs, refs in pack(clusters)]
+def _by_family(start: Callable[[Batch], Started], todo: list[Request], bib: Bibliography,
+               pool: set[str], have_bib: bool, style: Path, style_text: str, tmp: Path
+               ) -> list[Started]:
+    """Many small runs, each seeing only the references its citations could be confused
+    with (see families). First, on every core: the probe (every reference, the style
+    without disambiguation: fast, and the bibliography's order) and, on a cold build, the
+    runs of whole families that make the bibliography's entries. Once the probe is back,
+    the clusters, in runs of about RUN_REFERENCES references."""
+    fam = families(bib, pool)
+    keys = sorted(pool)
+    plain = tmp / style.name
+    plain.write_text(without_disambiguation(style_text), encoding="utf-8")
+    probe = start(Batch([Request(f"[@{{{k}}}]", False, (k,)) for k in keys], keys,
+                        entries=[], style=plain, probe=True))
+    running = [probe]
     if not have_bib:
-        named = sorted(((k, sorted(f)) for k, f in keys_of.items() if f), key=lambda kf: kf[1])
-        runs = pack(named) or [([], sorted(nameless))]
-        batches += [Batch([], refs, entries=[*keys, *(nameless if n == 0 else [])])
-                    for n, (keys, refs) in enumerate(runs)]
-        plain = tmp / style.name
-        plain.write_text(without_disambiguation(style_text), encoding="utf-8")
-        # the longest run goes first
-        batches.insert(0, Batch([], sorted(pool), entries=[], style=plain))
-    return batches
+        running += [start(Batch([], refs, entries=kept))
+                    for kept, refs in entry_runs(fam, RUN_REFERENCES)]
+    cites, _ = probe[1].result()
+    alike = probe_groups(keys, [cites.citations[f"c{n}"].html for n in range(len(keys))])
+    running += [start(Batch(reqs, refs, entries=[])) for reqs, refs in cluster_runs(
+        fam, todo, lambda r: r.keys, alike, RUN_REFERENCES)]
+    return running
 
 
 def _bib_record(formatted: Formatted, clean: Callable[[str], str]) -> dict[str, Any]:

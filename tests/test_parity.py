@@ -74,8 +74,9 @@ def test_citations_and_bibliography_equal_pandoc(corpus: Path, style_name: str) 
 def test_formatting_by_family_equals_pandoc(corpus: Path, style_name: str,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     """The way large dossiers are formatted (formatting._by_family: many small pandoc
-    runs, each seeing one group of families, and the bibliography's order from a run
-    without disambiguation), forced onto the small corpus in runs of a few references."""
+    runs, each seeing the references its citations could be confused with, found by a
+    probe run without disambiguation that also gives the bibliography's order), forced
+    onto the small corpus in runs of a few references."""
     from dossier import formatting
 
     monkeypatch.setattr(formatting, "BY_FAMILY_FROM", 1)
@@ -125,6 +126,14 @@ CONFUSABLE = r"""
 @book{sm01, author = {Smith, Adam}, title = {Wealth}, year = {2001}, publisher = {P}}
 @book{sm01b, author = {Smith, Adam}, title = {Sentiments}, year = {2001}, publisher = {P}}
 @incollection{smch, crossref = {sm01b}, title = {A Chapter}, pages = {1--9}}
+@book{smk15, author = {Smith, Kate}, title = {Early}, year = {2015}, publisher = {P}}
+@book{dijkw, author = {Dijk, Wim}, title = {Locks}, year = {2005}, publisher = {P}}
+@book{mnd, author = {Miller, Ann}, title = {Undated}, publisher = {P}}
+@book{mnd2, author = {Miller, Bob}, title = {Also Undated}, publisher = {P}}
+@book{mfo, author = {Miller, Ann}, title = {Soon}, year = {forthcoming}, publisher = {P}}
+@book{mdate, author = {Miller, Ann}, title = {Dated}, date = {2010-05}, publisher = {P}}
+@book{rng, author = {Park, Bo}, title = {Range}, date = {2019/2020}, publisher = {P}}
+@book{anon1, title = {Anonymous Report}, date = {2015}, publisher = {R}}
 """.replace("<CURLY>", "\u2019")
 
 
@@ -132,8 +141,9 @@ CONFUSABLE = r"""
 def test_confusable_references_by_family_equal_pandoc(
         tmp_path: Path, style_name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """References that are easy to confuse (ties, name particles, accents written two
-    ways, editors, no names, corporate and shared co-authors), formatted by family in
-    runs of two references, give exactly what pandoc gives for the whole document."""
+    ways, editors, no names, no year, dates and ranges, namesakes in other years,
+    corporate and shared co-authors), formatted in runs of two references, give exactly
+    what pandoc gives for the whole document."""
     from dossier import formatting
 
     monkeypatch.setattr(formatting, "BY_FAMILY_FROM", 1)
