@@ -458,7 +458,8 @@ def test_the_pdf_text_holds_no_system_file(leaky_pdf):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("module", ["weasyprint.py", "pypdf.py", "dossier/__init__.py"])
+@pytest.mark.parametrize("module", ["weasyprint.py", "pypdf.py", "pikepdf.py",
+                                    "dossier/__init__.py"])
 def test_python_files_in_the_project_never_run(run_cli, make_project, tmp_path, module):
     """The PDF step starts Python child processes; the project is often the current
     folder, and `python -m` would import from it first."""
