@@ -674,3 +674,22 @@ def test_template_error_while_rendering_is_a_diagnostic(make_project, run_cli):
     assert "internal error" not in err and "Traceback" not in err
     assert "templates/index.html" in err and "[theme.render]" in err
     assert not (root / "build").exists()
+
+
+def test_compiled_templates_are_kept_only_in_the_users_own_cache_folder(tmp_path, monkeypatch):
+    """Compiled templates are code: they are kept under the user's cache folder (never the
+    project or its build/), and a folder open to others is not used."""
+    from dossier.render import theme
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    env = theme.environment(tmp_path)
+    env.get_template("chapter.html")
+    folder = next((tmp_path / "cache" / "dossier").glob("templates-*"))
+    assert list(folder.iterdir())  # compiled once, loaded from there next time
+    assert oct(folder.stat().st_mode & 0o777) == "0o700"
+    assert theme.environment(tmp_path).get_template("chapter.html").render  # loads
+    folder.chmod(0o777)
+    assert theme.environment(tmp_path).bytecode_cache is None
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "file"))
+    (tmp_path / "file").write_text("not a folder")
+    assert theme.environment(tmp_path).bytecode_cache is None

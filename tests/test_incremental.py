@@ -258,8 +258,9 @@ def test_strict_builds_survive_a_cache_from_another_version(project: Path) -> No
     """After an upgrade the cache is ignored: a note, never a --strict failure (which
     would leave the old cache in place and fail every build after it)."""
     cache = project / "build" / CACHE_NAME
-    cache.write_text(cache.read_text("utf-8").replace('"tool": "', '"tool": "old-'),
-                     encoding="utf-8")
+    data = json.loads(cache.read_text("utf-8"))
+    data["tool"] = "old-" + data["tool"]
+    cache.write_text(json.dumps(data), encoding="utf-8")
     first = build(project, pdf=False, strict=True, progress=quiet)
     assert first.ok, first.diagnostics
     assert [(d.code, d.severity.value) for d in first.diagnostics] == [("cache.ignored",

@@ -15,7 +15,15 @@ from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
 
-from jinja2 import BaseLoader, Environment, StrictUndefined, TemplateNotFound, select_autoescape
+from jinja2 import (
+    BaseLoader,
+    BytecodeCache,
+    Environment,
+    FileSystemBytecodeCache,
+    StrictUndefined,
+    TemplateNotFound,
+    select_autoescape,
+)
 from jinja2.exceptions import TemplateSyntaxError
 from jinja2.loaders import split_template_path
 from jinja2.sandbox import SandboxedEnvironment
@@ -107,7 +115,28 @@ def environment(root: Path) -> SandboxedEnvironment:
         autoescape=select_autoescape(["html", "htm", "xml", "svg"], default=True),
         undefined=StrictUndefined,
         keep_trailing_newline=True,
+        bytecode_cache=_bytecode_cache(),
     )
+
+
+def _bytecode_cache() -> BytecodeCache | None:
+    """Compiled templates kept between builds (compiling the theme costs ~15 ms of a
+    0.3 s rebuild), under the user's cache folder: never in the project or its build/,
+    which may come from someone else (compiled code is run as it is loaded). A folder
+    that is not the user's own, or is open to others, is not used."""
+    import jinja2
+
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = Path(base) / "dossier" / f"templates-{jinja2.__version__}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        info = folder.lstat()
+    except (OSError, RuntimeError):
+        return None
+    if (not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid()
+            or info.st_mode & 0o077):
+        return None
+    return FileSystemBytecodeCache(str(folder))
 
 
 def theme_file(root: Path, name: str) -> Path:
