@@ -15,12 +15,9 @@ from .config import slug
 from .diagnostics import Diagnostic, Location, did_you_mean, error, visible, warning
 from .markdown import ParsedChapter
 from .markdown.divs import MAX_NESTING
-from .markdown.walk import column, walk
+from .markdown.walk import numbered_block, walk
 from .model import Cluster, Heading, Target
 from .scan import BlockMark, Chapter, ChapterScan, CiteMark, HeadingMark
-
-__all__ = ["ChapterInfo", "Collected", "StaleScan", "annotate", "collect", "column", "page_name",
-           "rendering", "unused_entries", "walk"]
 
 KIND_LABEL = {"sec": "Section", "fig": "Figure", "tbl": "Table"}
 
@@ -168,8 +165,7 @@ def annotate(tokens: Sequence[Token], info: ChapterInfo) -> None:
                 raise StaleScan(info.path)
             tok.attrSet("id", heading.id)
             tok.meta = {**(tok.meta or {}), "number": heading.number}
-        elif tok.type == "figure_open" or (tok.type == "table_open"
-                                           and (tok.meta or {}).get("captioned")):
+        elif numbered_block(tok):
             block = next(blocks, None)
             if block is None:
                 raise StaleScan(info.path)

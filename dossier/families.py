@@ -98,14 +98,12 @@ def _primary(entry: Entry, entries: dict[str, Entry]) -> list[str]:
     return []
 
 
-def family_keys(entry: Entry, entries: dict[str, Entry]) -> set[str]:
-    """The family a citation of the entry begins with (see _primary and _family).
-    References whose families differ are never rendered alike first, so in an
-    author-date style they can only be confused through a rule that compares every
-    name (see by_family_safe). Empty when the entry names nobody: it is then cited by
-    its title."""
-    people = _primary(entry, entries)
-    return {_family(people[0])} - {""} if people else set()
+def family_of(people: Sequence[str]) -> str:
+    """The family key a citation naming `people` (see _primary) begins with, "" when it
+    names nobody (it is then cited by its title). References whose families differ are
+    never rendered alike first, so in an author-date style they can only be confused
+    through a rule that compares every name (see by_family_safe)."""
+    return _family(people[0]) if people else ""
 
 
 def by_family_safe(text: str) -> bool:
@@ -167,9 +165,9 @@ def tied(bib: Bibliography, pool: set[str]) -> set[str]:
 
 @dataclass(frozen=True, slots=True)
 class Families:
-    """The cited references by the family their cites begin with (see family_keys)."""
+    """The cited references by the family their cites begin with (see family_of)."""
 
-    keys_of: dict[str, set[str]]  # reference -> its family keys (empty: names nobody)
+    family: dict[str, str]  # reference -> its family key ("": names nobody)
     members: dict[str, list[str]]  # family key -> references, sorted
     nameless: list[str]
     persons: dict[str, list[str]]  # family key -> one reference per distinct first person
@@ -177,18 +175,18 @@ class Families:
 
 def families(bib: Bibliography, pool: set[str]) -> Families:
     entries = bib.by_key()
-    keys_of: dict[str, set[str]] = {}
+    family: dict[str, str] = {}
     members: dict[str, list[str]] = {}
     first: dict[str, dict[str, str]] = {}
     for key in sorted(pool):
         if key not in entries:
             continue
         people = _primary(entries[key], entries)
-        keys_of[key] = family_keys(entries[key], entries)
-        for f in keys_of[key]:
+        f = family[key] = family_of(people)
+        if f:
             members.setdefault(f, []).append(key)
             first.setdefault(f, {}).setdefault(people[0], key)
-    return Families(keys_of, members, [k for k, fams in keys_of.items() if not fams],
+    return Families(family, members, [k for k, f in family.items() if not f],
                     {f: sorted(by_person.values()) for f, by_person in first.items()})
 
 
@@ -196,9 +194,8 @@ def entry_runs(fam: Families, limit: int) -> list[tuple[list[str], list[str]]]:
     """Runs for the bibliography's entries: (references to keep, references seen). An
     entry may show a year suffix or be replaced by "———" after one of the same authors,
     so each run sees whole families, and every reference that names nobody."""
-    named = sorted(((k, sorted(fams)) for k, fams in fam.keys_of.items() if fams),
-                   key=lambda kf: kf[1])
-    items = [(k, {m for f in fams for m in fam.members[f]}) for k, fams in named]
+    named = sorted(((k, f) for k, f in fam.family.items() if f), key=lambda kf: kf[1])
+    items = [(k, set(fam.members[f])) for k, f in named]
     runs = _pack(items, limit) or [([], set())]
     return [([*keys, *(fam.nameless if n == 0 else [])], sorted({*refs, *fam.nameless}))
             for n, (keys, refs) in enumerate(runs)]
@@ -213,12 +210,12 @@ def cluster_runs(fam: Families, items: Sequence[T], keys: Callable[[T], Iterable
         out: set[str] = set()
         for k in keys(item):
             out |= alike.get(k, {k})
-            for f in fam.keys_of.get(k, ()):
-                out.update(fam.persons[f])
+            if fam.family.get(k):
+                out.update(fam.persons[fam.family[k]])
         return out
 
     def families_of(item: T) -> list[str]:  # neighbours share families: fewer runs
-        return sorted({f for k in keys(item) for f in fam.keys_of.get(k, ())})
+        return sorted({fam.family.get(k, "") for k in keys(item)} - {""})
 
     ordered = sorted(items, key=families_of)
     return [(members, sorted(refs)) for members, refs in

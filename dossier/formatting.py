@@ -136,7 +136,7 @@ def format_all(requests: Sequence[Request], bib: Bibliography, cited: set[str],
         cores = min(os.cpu_count() or 1, 4)
         with (tempfile.TemporaryDirectory(prefix="dossier-style-") as tmp,
               ThreadPoolExecutor(max_workers=cores) as workers):
-            def start(b: Batch) -> tuple[Batch, Future[tuple[Formatted, list[str]]]]:
+            def start(b: Batch) -> Started:
                 return b, workers.submit(
                     _run, b.requests, bib.subset(set(b.nocite)) if by_family else bibtex,
                     b.style or style, language, b.nocite, _primers_for(primers, b.nocite))

@@ -19,7 +19,7 @@ from markdown_it import MarkdownIt
 from .diagnostics import Diagnostic, Location
 from .markdown import ParsedChapter, parse_chapter
 from .markdown.divs import MAX_NESTING
-from .markdown.walk import column, walk
+from .markdown.walk import column, numbered_block, walk
 from .model import CiteItem
 from .quotes import QuoteMark, scan_quotes
 
@@ -128,10 +128,8 @@ def scan_chapter(chapter: ParsedChapter) -> ChapterScan:
             marks.append(HeadingMark(int(tok.tag[1]), inline.content.strip() if inline else "",
                                      str(tok.attrs.get("id") or ""),
                                      "unnumbered" not in classes, line, i))
-        elif tok.type == "figure_open" or (tok.type == "table_open"
-                                           and (tok.meta or {}).get("captioned")):
-            marks.append(BlockMark("fig" if tok.type == "figure_open" else "tbl",
-                                   str(tok.attrs.get("id") or ""), line))
+        elif kind := numbered_block(tok):
+            marks.append(BlockMark(kind, str(tok.attrs.get("id") or ""), line))
         elif tok.type == "citation":
             tok.meta["ordinal"] = ordinal  # for the quotations below
             ordinal += 1

@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from dossier.collect import walk
 from dossier.markdown import make_parser, parse_chapter
 from dossier.markdown.citations import parse_bracketed
+from dossier.markdown.walk import walk
 from dossier.model import Formatted
 from dossier.render.markup import RenderContext, configure, render_chapter
 

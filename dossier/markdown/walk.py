@@ -24,6 +24,17 @@ def walk(tokens: Sequence[Token]) -> Iterator[tuple[Token, bool]]:
             stack.extend(reversed(child.children or ()))
 
 
+def numbered_block(tok: Token) -> str | None:
+    """"fig" or "tbl" for a token that opens a figure or a captioned table (what gets a
+    number and a label), else None. scan and collect.annotate both ask this one
+    question, so that the n-th block of one is the n-th block of the other."""
+    if tok.type == "figure_open":
+        return "fig"
+    if tok.type == "table_open" and (tok.meta or {}).get("captioned"):
+        return "tbl"
+    return None
+
+
 def column(lines: Sequence[str], line0: int, source: str,
            meta: dict[str, Any] | None = None) -> int:
     """1-based column of a citation or cross-reference in its source line.

@@ -160,8 +160,8 @@ def build_site(si: SiteInput, md: MarkdownIt, changes: dict[str, Any] | None = N
             keys = {item.key for c in info.clusters for item in c.items}
             chapter_refs = [Markup(ctx.bib_link(si.formatted.bibliography[k]))
                             for k in si.formatted.order if k in keys]
-        # what the body is made from besides `extra`: the text, its citations as
-        # formatted, every cross-reference target, images and figures
+        # what the body is made from besides `extra`: the text (by its SHA-256), its
+        # citations as formatted, every cross-reference target, images and figures
         body_inputs = (chapter.sha, info.number, info.page,
                        [(c.id, si.formatted.citations.get(c.id)) for c in info.clusters],
                        shared)
