@@ -88,8 +88,7 @@ def edit_prose(root: Path) -> Path:
     """Appends a sentence to the first paragraph of one chapter; no citation changes."""
     path = edited_chapter(root)
     blocks = path.read_text(encoding="utf-8").split("\n\n")
-    first = next((i for i, b in enumerate(blocks) if b and not b.startswith(("#", "---"))),
-                 None)
+    first = next((i for i, b in enumerate(blocks) if b and not b.startswith(("#", "---"))), None)
     if first is None:
         raise CorpusError(f"{path} has no paragraph to edit")
     blocks[first] += PROSE_SENTENCE

@@ -37,12 +37,19 @@ def compare(pandoc_html: str, site: Path) -> Parity:
     end of the document in pandoc's, so citations are compared as multisets."""
     want_cites, want_entries = extract(pandoc_html)
     got_cites, got_entries = site_citations(site)
-    return Parity(len(want_cites), len(want_entries),
-                  differences(want_cites, got_cites, want_entries, got_entries))
+    return Parity(
+        len(want_cites),
+        len(want_entries),
+        differences(want_cites, got_cites, want_entries, got_entries),
+    )
 
 
-def differences(want_cites: list[tuple[str, str]], got_cites: list[tuple[str, str]],
-                want_entries: dict[str, str], got_entries: dict[str, str]) -> tuple[str, ...]:
+def differences(
+    want_cites: list[tuple[str, str]],
+    got_cites: list[tuple[str, str]],
+    want_entries: dict[str, str],
+    got_entries: dict[str, str],
+) -> tuple[str, ...]:
     found: list[str] = []
     want, got = Counter(want_cites), Counter(got_cites)
     for (keys, text), n in sorted((want - got).items()):
@@ -51,6 +58,7 @@ def differences(want_cites: list[tuple[str, str]], got_cites: list[tuple[str, st
         found.append(f"citation [{keys}] {n}x only in dossier: {text}")
     for key in sorted(want_entries.keys() | got_entries.keys()):
         if want_entries.get(key) != got_entries.get(key):
-            found.append(f"entry {key}: pandoc {want_entries.get(key)!r} "
-                         f"vs dossier {got_entries.get(key)!r}")
+            found.append(
+                f"entry {key}: pandoc {want_entries.get(key)!r} vs dossier {got_entries.get(key)!r}"
+            )
     return tuple(found)

@@ -29,16 +29,18 @@ def print_document(root: Path, dest: Path) -> Path:
     captured: list[str] = []
 
     def keep(*args: Any, **kwargs: Any) -> list[Any]:
-        captured.extend(a for a in (*args, *kwargs.values())
-                        if isinstance(a, str) and "<html" in a[:2000])
+        captured.extend(
+            a for a in (*args, *kwargs.values()) if isinstance(a, str) and "<html" in a[:2000]
+        )
         return [error("bench.print-document", "print document captured; PDF not rendered")]
 
     real = pdf.render_pdf
     pdf.render_pdf = keep
     try:
         with tempfile.TemporaryDirectory(prefix="bench-print-") as out:
-            result = pipeline.build(root, html=False, pdf=True, output=f"{out}/build",
-                                    progress=lambda _: None)
+            result = pipeline.build(
+                root, html=False, pdf=True, output=f"{out}/build", progress=lambda _: None
+            )
     finally:
         pdf.render_pdf = real
     if len(captured) != 1:
@@ -46,7 +48,8 @@ def print_document(root: Path, dest: Path) -> Path:
         raise PrintDocumentError(
             "could not capture the print document: dossier.build no longer passes one HTML "
             "string to dossier.render.pdf.render_pdf; update bench/printdoc.py"
-            + ("\n" + "\n".join(problems[:10]) if problems else ""))
+            + ("\n" + "\n".join(problems[:10]) if problems else "")
+        )
     dest.parent.mkdir(parents=True, exist_ok=True)
     dest.write_text(captured[0], encoding="utf-8")
     return dest

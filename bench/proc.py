@@ -35,8 +35,9 @@ class Sample:
     loaded: bool = False
 
 
-def command_text(cmd: Sequence[str], cwd: Path | None = None,
-                 env: Mapping[str, str] | None = None) -> str:
+def command_text(
+    cmd: Sequence[str], cwd: Path | None = None, env: Mapping[str, str] | None = None
+) -> str:
     """The command as a user would type it in a shell; `env` holds only what differs from
     the caller's environment."""
     assignments = [f"{k}={shlex.quote(v)}" for k, v in sorted((env or {}).items())]
@@ -44,8 +45,14 @@ def command_text(cmd: Sequence[str], cwd: Path | None = None,
     return f"cd {shlex.quote(str(cwd))} && {text}" if cwd else text
 
 
-def run_timed(cmd: Sequence[str], log: Path, *, cwd: Path | None = None,
-              env: Mapping[str, str] | None = None, watch: str | None = None) -> Sample:
+def run_timed(
+    cmd: Sequence[str],
+    log: Path,
+    *,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    watch: str | None = None,
+) -> Sample:
     """Runs cmd, with `env` added to this process's environment and output to `log`;
     raises CommandFailed (with the log's tail) unless it exits 0. time.perf_counter around
     the child's whole life, as a user would time it."""
@@ -56,8 +63,13 @@ def run_timed(cmd: Sequence[str], log: Path, *, cwd: Path | None = None,
         wrapped = [GNU_TIME, "-f", "%M", "-o", str(rss_file), *wrapped]
     with log.open("wb") as out:
         start = time.perf_counter()
-        proc = subprocess.Popen(wrapped, cwd=cwd, env={**os.environ, **(env or {})},
-                                stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            wrapped,
+            cwd=cwd,
+            env={**os.environ, **(env or {})},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
         # wait4 rather than Popen.wait: it also returns this child's resource usage, which
         # RUSAGE_CHILDREN cannot (that one is a high-water mark over every child so far).
         watcher = LibraryWatch(proc.pid, watch) if watch else None
@@ -68,11 +80,13 @@ def run_timed(cmd: Sequence[str], log: Path, *, cwd: Path | None = None,
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         tail = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-15:]
-        raise CommandFailed(f"exit status {proc.returncode}: {command_text(cmd, cwd, env)}\n"
-                            + "\n".join(tail))
+        raise CommandFailed(
+            f"exit status {proc.returncode}: {command_text(cmd, cwd, env)}\n" + "\n".join(tail)
+        )
     cpu = usage.ru_utime + usage.ru_stime
-    return Sample(seconds, cpu, _peak_kb(rss_file, usage.ru_maxrss) / 1024,
-                  bool(watcher and watcher.seen))
+    return Sample(
+        seconds, cpu, _peak_kb(rss_file, usage.ru_maxrss) / 1024, bool(watcher and watcher.seen)
+    )
 
 
 def _peak_kb(rss_file: Path, fallback: int) -> int:

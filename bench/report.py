@@ -22,8 +22,10 @@ class Goal:
 # measurement -> corpus size ("*": every size) -> goal. Sizes the issue names no goal for
 # are measured all the same, for information.
 GOALS: dict[str, dict[str, Goal]] = {
-    "cold_html": {"medium": Goal("ratio", 0.5, "≤ 0.5x pandoc"),
-                  "large": Goal("ratio", 0.2, "≤ 0.2x pandoc")},
+    "cold_html": {
+        "medium": Goal("ratio", 0.5, "≤ 0.5x pandoc"),
+        "large": Goal("ratio", 0.2, "≤ 0.2x pandoc"),
+    },
     "parity": {"*": Goal("check", 1, "identical citations")},
     "noop_html": {"*": Goal("value", 0.5, "≤ 0.5 s (well under 1 s)")},
     "warm_prose": {"medium": Goal("value", 0.5, "≤ 0.5 s")},
@@ -95,8 +97,11 @@ def _cells(row: Row) -> list[str]:
         spread = ""
     else:
         median = _value(row, row.median)
-        spread = (f"{_value(row, min(row.values))} - {_value(row, max(row.values))}"
-                  if len(row.values) > 1 else "")
+        spread = (
+            f"{_value(row, min(row.values))} - {_value(row, max(row.values))}"
+            if len(row.values) > 1
+            else ""
+        )
     ratio = f"{row.ratio:.2f}x {row.versus}" if row.ratio is not None else ""
     cpu = f"{statistics.median(row.cpu):.2f} s" if row.cpu else ""
     goal = row.goal.text if row.goal else "—"
@@ -126,21 +131,29 @@ def commands(rows: Sequence[Row]) -> str:
     for row in rows:
         if row.command:
             labels.setdefault((row.corpus, row.command), []).append(row.label)
-    return "\n".join(f"- {corpus}, {'; '.join(names)}:\n    {command}"
-                     for (corpus, command), names in labels.items())
+    return "\n".join(
+        f"- {corpus}, {'; '.join(names)}:\n    {command}"
+        for (corpus, command), names in labels.items()
+    )
 
 
 def to_json(rows: Sequence[Row], meta: dict[str, Any]) -> dict[str, Any]:
     out = []
     for row in rows:
         item = asdict(row)
-        item.update(median=row.median, min=min(row.values, default=None),
-                    max=max(row.values, default=None), ratio=row.ratio,
-                    goal=row.goal.text if row.goal else None, passed=row.passed)
+        item.update(
+            median=row.median,
+            min=min(row.values, default=None),
+            max=max(row.values, default=None),
+            ratio=row.ratio,
+            goal=row.goal.text if row.goal else None,
+            passed=row.passed,
+        )
         out.append(item)
     return {"meta": meta, "rows": out}
 
 
 def write_json(path: Path, rows: Sequence[Row], meta: dict[str, Any]) -> None:
-    path.write_text(json.dumps(to_json(rows, meta), indent=2, ensure_ascii=False) + "\n",
-                    encoding="utf-8")
+    path.write_text(
+        json.dumps(to_json(rows, meta), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )

@@ -81,8 +81,9 @@ def read_project(root: Path) -> Project:
     style, problems = resolve_style(root, config.csl, Location("dossier.toml"))
     if style is None:
         raise CorpusError("\n".join(d.format() for d in problems))
-    return Project(config.title, config.chapters, config.bibliography, config.language,
-                   config.nocite, style)
+    return Project(
+        config.title, config.chapters, config.bibliography, config.language, config.nocite, style
+    )
 
 
 def pandoc_command(project: Project, out: Path) -> list[str]:
@@ -90,13 +91,31 @@ def pandoc_command(project: Project, out: Path) -> list[str]:
     same binary, CSL file, bibliography, language and linked citations. Run in the project."""
     from dossier.cite import pandoc_path
 
-    nocite = ["-M", "nocite=" + ", ".join("@" + k for k in project.nocite)] \
-        if project.nocite else []
-    return [pandoc_path(), *project.chapters, "--standalone", "--citeproc",
-            "--bibliography", project.bibliography, "--csl", str(project.style),
-            "-M", "link-citations=true", "-M", f"lang={project.language}",
-            "-M", f"title={project.title}", *nocite, "-t", "html", "--wrap=none",
-            "-o", str(out)]
+    nocite = (
+        ["-M", "nocite=" + ", ".join("@" + k for k in project.nocite)] if project.nocite else []
+    )
+    return [
+        pandoc_path(),
+        *project.chapters,
+        "--standalone",
+        "--citeproc",
+        "--bibliography",
+        project.bibliography,
+        "--csl",
+        str(project.style),
+        "-M",
+        "link-citations=true",
+        "-M",
+        f"lang={project.language}",
+        "-M",
+        f"title={project.title}",
+        *nocite,
+        "-t",
+        "html",
+        "--wrap=none",
+        "-o",
+        str(out),
+    ]
 
 
 # A fresh interpreter: `dossier --help`, then an HTML-only build, then which modules are in.
@@ -163,15 +182,24 @@ def bench_corpus(size: str, opts: Options, say: Progress) -> tuple[list[Row], Pa
     print_html = None
     if opts.pdf:
         say(f"[{size}] making the print document")
-        print_html = print_document(working_copy(corpus, work / "print-project"),
-                                    work / "print.html")
+        print_html = print_document(
+            working_copy(corpus, work / "print-project"), work / "print.html"
+        )
 
-    def timed(key: str, cmd: list[str], run: Path, cwd: Path | None = None,
-              env: dict[str, str] | None = None, watch: str | None = None) -> Sample:
+    def timed(
+        key: str,
+        cmd: list[str],
+        run: Path,
+        cwd: Path | None = None,
+        env: dict[str, str] | None = None,
+        watch: str | None = None,
+    ) -> Sample:
         sample = run_timed(cmd, run / "logs" / f"{key}.log", cwd=cwd, env=env, watch=watch)
         series.add(key, sample, command_text(cmd, cwd, env))
-        say(f"[{size} {i + 1}/{repeat}] {key}: {sample.seconds:.2f} s "
-            f"(CPU {sample.cpu_seconds:.2f} s), {sample.peak_rss_mb:.0f} MB")
+        say(
+            f"[{size} {i + 1}/{repeat}] {key}: {sample.seconds:.2f} s "
+            f"(CPU {sample.cpu_seconds:.2f} s), {sample.peak_rss_mb:.0f} MB"
+        )
         return sample
 
     for i in range(repeat):
@@ -195,23 +223,35 @@ def bench_corpus(size: str, opts: Options, say: Progress) -> tuple[list[Row], Pa
         if print_html is not None:
             pdf_project = working_copy(corpus, run / "project-pdf")
             pdf_env = {"XDG_CACHE_HOME": str(run / "xdg-cache-pdf")}
-            single = [sys.executable, "-m", "weasyprint", "--base-url",
-                      pdf_project.as_uri() + "/", "--allowed-protocols", "file,data",
-                      str(print_html), str(run / "weasyprint.pdf")]
+            single = [
+                sys.executable,
+                "-m",
+                "weasyprint",
+                "--base-url",
+                pdf_project.as_uri() + "/",
+                "--allowed-protocols",
+                "file,data",
+                str(print_html),
+                str(run / "weasyprint.pdf"),
+            ]
             timed("weasyprint", single, run, pdf_project)
             pdf_out = run / "out-pdf"
             pdf_build = [*dossier, "build", "--pdf", "-q", "-o", str(pdf_out)]
             cold = timed("cold_pdf", pdf_build, run, pdf_project, pdf_env, WEASYPRINT_LIBRARY)
             if not cold.loaded:
-                say(f"bench: no process of the cold PDF build loaded {WEASYPRINT_LIBRARY}; "
-                    "the re-render check below cannot be trusted")
+                say(
+                    f"bench: no process of the cold PDF build loaded {WEASYPRINT_LIBRARY}; "
+                    "the re-render check below cannot be trusted"
+                )
             noop = timed("noop_pdf", pdf_build, run, pdf_project, pdf_env, WEASYPRINT_LIBRARY)
-            series.check("noop_pdf_kept", cold.loaded and not noop.loaded,
-                         command_text(pdf_build, pdf_project, pdf_env))
+            series.check(
+                "noop_pdf_kept",
+                cold.loaded and not noop.loaded,
+                command_text(pdf_build, pdf_project, pdf_env),
+            )
     say(f"[{size}] checking imports")
     check_project = working_copy(corpus, work / "import-project")
-    imports, check_cmd = import_check(check_project, work / "import_check.py",
-                                      work / "import-out")
+    imports, check_cmd = import_check(check_project, work / "import_check.py", work / "import-out")
     series.check("help_weasyprint", not imports["help"], check_cmd)
     series.check("html_weasyprint", not imports["html"], check_cmd)
     assert parity is not None
@@ -236,9 +276,14 @@ LABELS = {
     "noop_pdf_kept": ("PDF kept on a no-op rebuild", "check"),
 }
 # measurement -> (baseline, what the ratio says)
-RATIOS = {"cold_html": ("pandoc", "pandoc"), "warm_cite": ("cold_html", "cold"),
-          "warm_prose": ("cold_html", "cold"), "noop_html": ("cold_html", "cold"),
-          "cold_pdf": ("weasyprint", "WeasyPrint"), "noop_pdf": ("cold_pdf", "cold")}
+RATIOS = {
+    "cold_html": ("pandoc", "pandoc"),
+    "warm_cite": ("cold_html", "cold"),
+    "warm_prose": ("cold_html", "cold"),
+    "noop_html": ("cold_html", "cold"),
+    "cold_pdf": ("weasyprint", "WeasyPrint"),
+    "noop_pdf": ("cold_pdf", "cold"),
+}
 
 
 def rows(size: str, series: Series, parity: Parity) -> list[Row]:
@@ -251,20 +296,39 @@ def rows(size: str, series: Series, parity: Parity) -> list[Row]:
             values = tuple(1.0 if ok else 0.0 for ok in series.checks[key])
             note = ""
             if key == "parity":
-                note = (f"{parity.citations} citations, {parity.entries} entries"
-                        + (f", {len(parity.differences)} differences" if not parity.ok
-                           else ""))
-            out.append(Row(size, key, label, "check", values,
-                           command=series.commands.get(key, ""), note=note))
+                note = f"{parity.citations} citations, {parity.entries} entries" + (
+                    f", {len(parity.differences)} differences" if not parity.ok else ""
+                )
+            out.append(
+                Row(
+                    size,
+                    key,
+                    label,
+                    "check",
+                    values,
+                    command=series.commands.get(key, ""),
+                    note=note,
+                )
+            )
             continue
         if key not in samples:
             continue
         if key == "pdf_rss":
             values = tuple(s.peak_rss_mb for s in samples[key])
             base = tuple(s.peak_rss_mb for s in samples["weasyprint"])
-            out.append(Row(size, key, label, "MB", values, (),
-                           tuple(v / b for v, b in zip(values, base, strict=True)),
-                           "WeasyPrint", series.commands["cold_pdf"]))
+            out.append(
+                Row(
+                    size,
+                    key,
+                    label,
+                    "MB",
+                    values,
+                    (),
+                    tuple(v / b for v, b in zip(values, base, strict=True)),
+                    "WeasyPrint",
+                    series.commands["cold_pdf"],
+                )
+            )
             continue
         values = tuple(s.seconds for s in samples[key])
         cpu = tuple(s.cpu_seconds for s in samples[key])
@@ -274,8 +338,9 @@ def rows(size: str, series: Series, parity: Parity) -> list[Row]:
             base_key, versus = RATIOS[key]
             base = tuple(s.seconds for s in samples[base_key])
             ratios = tuple(v / b for v, b in zip(values, base, strict=True))
-        out.append(Row(size, key, label, "s", values, cpu, ratios, versus,
-                       series.commands.get(key, "")))
+        out.append(
+            Row(size, key, label, "s", values, cpu, ratios, versus, series.commands.get(key, ""))
+        )
     return out
 
 
@@ -287,36 +352,63 @@ def meta(args: argparse.Namespace, sizes: Sequence[str]) -> dict[str, Any]:
         proc = subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=REPO)
         return proc.stdout.strip().splitlines()[0] if proc.stdout.strip() else ""
 
-    return {"date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "dossier": __version__, "commit": output(["git", "rev-parse", "--short", "HEAD"]),
-            "pandoc": output([pandoc_path(), "--version"]),
-            "python": platform.python_version(), "cpus": os.cpu_count(),
-            "load_average": os.getloadavg(), "sizes": list(sizes),
-            "repeat": {s: args.repeat or DEFAULT_REPEAT[s] for s in sizes},
-            "corpora": {s: command_text(generator_command(s, Path("OUT"), args.generator))
-                        for s in sizes},
-            "command": " ".join(["bench/run.py", *sys.argv[1:]])}
+    return {
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "dossier": __version__,
+        "commit": output(["git", "rev-parse", "--short", "HEAD"]),
+        "pandoc": output([pandoc_path(), "--version"]),
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "load_average": os.getloadavg(),
+        "sizes": list(sizes),
+        "repeat": {s: args.repeat or DEFAULT_REPEAT[s] for s in sizes},
+        "corpora": {
+            s: command_text(generator_command(s, Path("OUT"), args.generator)) for s in sizes
+        },
+        "command": " ".join(["bench/run.py", *sys.argv[1:]]),
+    }
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="bench/run.py", description=__doc__.split("\n\n")[0])
-    p.add_argument("--sizes", default="small,medium",
-                   help=f"comma-separated corpora among {', '.join(SIZES)} "
-                        "(default: small,medium)")
+    p.add_argument(
+        "--sizes",
+        default="small,medium",
+        help=f"comma-separated corpora among {', '.join(SIZES)} (default: small,medium)",
+    )
     p.add_argument("--large", action="store_true", help="add the large corpus (slow)")
-    p.add_argument("--repeat", type=int, metavar="N",
-                   help="repeats per corpus (default: " + ", ".join(
-                       f"{k} {v}" for k, v in DEFAULT_REPEAT.items()) + ")")
-    p.add_argument("--pdf", action="store_true",
-                   help="also time dossier build --pdf against one WeasyPrint process")
+    p.add_argument(
+        "--repeat",
+        type=int,
+        metavar="N",
+        help="repeats per corpus (default: "
+        + ", ".join(f"{k} {v}" for k, v in DEFAULT_REPEAT.items())
+        + ")",
+    )
+    p.add_argument(
+        "--pdf",
+        action="store_true",
+        help="also time dossier build --pdf against one WeasyPrint process",
+    )
     p.add_argument("--json", type=Path, metavar="FILE", help="also write the results here")
-    p.add_argument("--cache", type=Path, default=DEFAULT_CACHE,
-                   help="where generated corpora are kept (default: %(default)s)")
-    p.add_argument("--generator", type=Path, default=GENERATOR,
-                   help="the corpus generator (default: %(default)s)")
-    p.add_argument("--keep", type=Path, metavar="DIR",
-                   help="run in DIR and keep every output and log (default: a temporary "
-                        "folder, removed)")
+    p.add_argument(
+        "--cache",
+        type=Path,
+        default=DEFAULT_CACHE,
+        help="where generated corpora are kept (default: %(default)s)",
+    )
+    p.add_argument(
+        "--generator",
+        type=Path,
+        default=GENERATOR,
+        help="the corpus generator (default: %(default)s)",
+    )
+    p.add_argument(
+        "--keep",
+        type=Path,
+        metavar="DIR",
+        help="run in DIR and keep every output and log (default: a temporary folder, removed)",
+    )
     args = p.parse_args(argv)
     sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
     if args.large and "large" not in sizes:
@@ -368,17 +460,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
-    print(f"dossier {info['dossier']} ({info['commit']}), {info['pandoc']}, Python "
-          f"{info['python']}, {info['cpus']} CPUs, load average "
-          f"{' '.join(f'{x:.1f}' for x in info['load_average'])} at the start\n")
+    print(
+        f"dossier {info['dossier']} ({info['commit']}), {info['pandoc']}, Python "
+        f"{info['python']}, {info['cpus']} CPUs, load average "
+        f"{' '.join(f'{x:.1f}' for x in info['load_average'])} at the start\n"
+    )
     print(table(all_rows))
-    print("\nCorpora (generated once into OUT, then copied for every run; kept in "
-          f"{args.cache}):")
+    print(f"\nCorpora (generated once into OUT, then copied for every run; kept in {args.cache}):")
     print("\n".join(f"- {size}: {cmd}" for size, cmd in info["corpora"].items()))
     print(f"\nCommands (paths of the first run):\n{commands(all_rows)}")
     if failures:
-        print("\nCitations that differ from pandoc (first ones):\n"
-              + "\n".join(f"- {f}" for f in failures))
+        print(
+            "\nCitations that differ from pandoc (first ones):\n"
+            + "\n".join(f"- {f}" for f in failures)
+        )
     if args.json:
         write_json(args.json, all_rows, info)
     return 1 if any(r.passed is False for r in all_rows) else 0

@@ -52,14 +52,18 @@ def _file_field(value: str) -> list[str]:
     return [p for p in out if p]
 
 
-def locate(root: Path, entry: Entry, sources_dir: str, present: set[str] | None = None
-           ) -> tuple[str | None, list[Diagnostic]]:
+def locate(
+    root: Path, entry: Entry, sources_dir: str, present: set[str] | None = None
+) -> tuple[str | None, list[Diagnostic]]:
     """The archived file for an entry: its `file` field if that names a project file,
     else sources/<key>.<ext>. `present`: the names in the sources folder, when listed
     once for every entry."""
     files = _file_field(entry.get("file"))
-    if not files and present is not None and not any(
-            f"{entry.key}{ext}" in present for ext in TEXT_TYPES):
+    if (
+        not files
+        and present is not None
+        and not any(f"{entry.key}{ext}" in present for ext in TEXT_TYPES)
+    ):
         return None, []
     base = root.resolve()
     for candidate in files:
@@ -72,9 +76,13 @@ def locate(root: Path, entry: Entry, sources_dir: str, present: set[str] | None 
         if path.exists() or path.is_symlink():
             resolved = path.resolve()
             if base not in resolved.parents:
-                return None, [error("source.outside", f"archived source '{path.name}' points "
-                                    "outside the project", Location(f"{sources_dir}/"
-                                                                    f"{path.name}"))]
+                return None, [
+                    error(
+                        "source.outside",
+                        f"archived source '{path.name}' points outside the project",
+                        Location(f"{sources_dir}/{path.name}"),
+                    )
+                ]
             return resolved.relative_to(base).as_posix(), []
     return None, []
 
@@ -85,11 +93,9 @@ def read_archive(root: Path, key: str, rel: str) -> tuple[Archived | None, list[
     try:
         info = path.stat()
         if not stat.S_ISREG(info.st_mode):
-            return None, [error("source.not-a-file", "archived source is not a regular file",
-                                loc)]
+            return None, [error("source.not-a-file", "archived source is not a regular file", loc)]
         if info.st_size > MAX_SOURCE_BYTES:
-            return None, [error("source.too-large", "archived source is larger than 64 MB",
-                                loc)]
+            return None, [error("source.too-large", "archived source is larger than 64 MB", loc)]
         data = path.read_bytes()
     except OSError as exc:
         return None, [error("source.unreadable", f"cannot read archived source: {exc}", loc)]
@@ -98,7 +104,8 @@ def read_archive(root: Path, key: str, rel: str) -> tuple[Archived | None, list[
         pages = extract_pages(data, path.suffix.lower())
     except Exception as exc:  # a damaged PDF must not stop the build
         return Archived(key, rel, digest, len(data), ()), [
-            warning("source.unreadable", f"no text could be read from the archive: {exc}", loc)]
+            warning("source.unreadable", f"no text could be read from the archive: {exc}", loc)
+        ]
     return Archived(key, rel, digest, len(data), pages), []
 
 
@@ -110,8 +117,10 @@ def extract_pages(data: bytes, suffix: str) -> tuple[tuple[str, str], ...]:
 
         reader = PdfReader(io.BytesIO(data))
         labels = list(reader.page_labels) if reader.page_labels else []
-        return tuple((labels[i] if i < len(labels) else str(i + 1), page.extract_text() or "")
-                     for i, page in enumerate(reader.pages))
+        return tuple(
+            (labels[i] if i < len(labels) else str(i + 1), page.extract_text() or "")
+            for i, page in enumerate(reader.pages)
+        )
     text = data.decode("utf-8", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
     if suffix in (".html", ".htm"):
         text = html_text(text)
@@ -126,18 +135,50 @@ def extract_pages(data: bytes, suffix: str) -> tuple[tuple[str, str], ...]:
             pages.append((str(previous) if previous >= 1 else "", text[: marks[0].start()]))
         for i, m in enumerate(marks):
             end = marks[i + 1].start() if i + 1 < len(marks) else len(text)
-            pages.append((m.group(1), text[m.end():end]))
+            pages.append((m.group(1), text[m.end() : end]))
         return tuple(pages)
     return (("", text),)
 
 
 class _Text(HTMLParser):
-    SKIP: ClassVar[frozenset[str]] = frozenset({
-        "script", "style", "nav", "header", "footer", "aside", "noscript", "template", "svg",
-        "form", "button", "iframe"})
-    BLOCK: ClassVar[frozenset[str]] = frozenset({
-        "p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article",
-        "blockquote", "pre", "table", "ul", "ol"})
+    SKIP: ClassVar[frozenset[str]] = frozenset(
+        {
+            "script",
+            "style",
+            "nav",
+            "header",
+            "footer",
+            "aside",
+            "noscript",
+            "template",
+            "svg",
+            "form",
+            "button",
+            "iframe",
+        }
+    )
+    BLOCK: ClassVar[frozenset[str]] = frozenset(
+        {
+            "p",
+            "div",
+            "br",
+            "li",
+            "h1",
+            "h2",
+            "h3",
+            "h4",
+            "h5",
+            "h6",
+            "tr",
+            "section",
+            "article",
+            "blockquote",
+            "pre",
+            "table",
+            "ul",
+            "ol",
+        }
+    )
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -170,6 +211,7 @@ def html_text(markup: str) -> str:
 
 # --- the lock file ----------------------------------------------------------------------
 
+
 def read_lock(root: Path) -> tuple[dict[str, dict[str, object]], list[Diagnostic]]:
     path = root / LOCK_NAME
     if not path.exists():
@@ -180,13 +222,23 @@ def read_lock(root: Path) -> tuple[dict[str, dict[str, object]], list[Diagnostic
             raise ValueError(f"expected version {LOCK_VERSION}")
         return dict(data["sources"]), []
     except (OSError, ValueError, AttributeError) as exc:
-        return {}, [error("source.lock", f"{LOCK_NAME} is unreadable ({exc}); re-create it "
-                          "with 'dossier sources accept'", Location(LOCK_NAME))]
+        return {}, [
+            error(
+                "source.lock",
+                f"{LOCK_NAME} is unreadable ({exc}); re-create it with 'dossier sources accept'",
+                Location(LOCK_NAME),
+            )
+        ]
 
 
 def lock_record(archived: Archived, entry: Entry, today: str) -> dict[str, object]:
-    return {"path": archived.path, "sha256": archived.sha256, "size": archived.size,
-            "locked": today, "entry": entry_fingerprint(entry)}
+    return {
+        "path": archived.path,
+        "sha256": archived.sha256,
+        "size": archived.size,
+        "locked": today,
+        "entry": entry_fingerprint(entry),
+    }
 
 
 def today() -> str:
@@ -200,8 +252,14 @@ def today() -> str:
 
 
 def write_lock(root: Path, records: dict[str, dict[str, object]]) -> None:
-    text = json.dumps({"version": LOCK_VERSION, "sources": dict(sorted(records.items()))},
-                      indent=2, ensure_ascii=False) + "\n"
+    text = (
+        json.dumps(
+            {"version": LOCK_VERSION, "sources": dict(sorted(records.items()))},
+            indent=2,
+            ensure_ascii=False,
+        )
+        + "\n"
+    )
     tmp = root / (LOCK_NAME + ".tmp")
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(root / LOCK_NAME)

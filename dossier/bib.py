@@ -45,8 +45,9 @@ _BARE = re.compile(r"[^\s#{}\",=]+")
 def load_bibliography(root: Path, rel: str) -> tuple[Bibliography, tuple[Diagnostic, ...]]:
     # Only a regular file inside the project: a FIFO would hang, a symlink could leak.
     if not (root / rel).exists() and not (root / rel).is_symlink():
-        return Bibliography((), ""), (error("bib.missing", f"bibliography '{rel}' not found",
-                                            Location("dossier.toml")),)
+        return Bibliography((), ""), (
+            error("bib.missing", f"bibliography '{rel}' not found", Location("dossier.toml")),
+        )
     data, problems = read_bytes(root, rel, "bibliography", Location(rel), MAX_BIB_BYTES)
     if data is None:
         return Bibliography((), ""), tuple(problems)
@@ -68,8 +69,14 @@ def decode(data: bytes, rel: str) -> tuple[str, tuple[Diagnostic, ...]]:
         try:
             line.decode("utf-8")
         except UnicodeDecodeError as exc:
-            diags.append(error("bib.encoding", "invalid UTF-8 byte sequence",
-                               Location(rel, line_no, exc.start + 1), "save the file as UTF-8"))
+            diags.append(
+                error(
+                    "bib.encoding",
+                    "invalid UTF-8 byte sequence",
+                    Location(rel, line_no, exc.start + 1),
+                    "save the file as UTF-8",
+                )
+            )
     return data.decode("utf-8", errors="replace"), tuple(diags)
 
 
@@ -90,8 +97,9 @@ def parse_bibtex(text: str, rel: str) -> tuple[Bibliography, tuple[Diagnostic, .
         if isinstance(block, bm.DuplicateBlockKeyBlock):
             first = seen.get(block.key)
             where = f" (first defined at line {first.location.line})" if first else ""
-            diags.append(error("bib.duplicate-key", f"duplicate entry key '{block.key}'{where}",
-                               loc))
+            diags.append(
+                error("bib.duplicate-key", f"duplicate entry key '{block.key}'{where}", loc)
+            )
         elif isinstance(block, bm.DuplicateFieldKeyBlock):
             diags.append(_duplicate_field(block, rel))
         elif isinstance(block, bm.ParsingFailedBlock):
@@ -99,16 +107,27 @@ def parse_bibtex(text: str, rel: str) -> tuple[Bibliography, tuple[Diagnostic, .
         elif isinstance(block, bm.ImplicitComment) and isinstance(previous, bm.Entry):
             diags.extend(_stray_fields(block, previous, rel))
         elif isinstance(block, bm.Entry) and not block.key.strip():
-            diags.append(error("bib.syntax", f"@{block.entry_type} entry has no citation key; "
-                               "the entry is skipped", loc))
+            diags.append(
+                error(
+                    "bib.syntax",
+                    f"@{block.entry_type} entry has no citation key; the entry is skipped",
+                    loc,
+                )
+            )
         elif isinstance(block, bm.Entry):
             entry, more, ok = _entry(block, rel, strings, sizes)
             diags.extend(more)
             other = folded.get(entry.key.casefold())
             if other is not None:
-                diags.append(error("bib.duplicate-key", f"entry key '{entry.key}' differs only "
-                                   f"by case from '{other.key}' (line {other.location.line})",
-                                   loc, "citation keys must be unique regardless of case"))
+                diags.append(
+                    error(
+                        "bib.duplicate-key",
+                        f"entry key '{entry.key}' differs only "
+                        f"by case from '{other.key}' (line {other.location.line})",
+                        loc,
+                        "citation keys must be unique regardless of case",
+                    )
+                )
             elif ok:
                 seen[entry.key] = folded[entry.key.casefold()] = entry
                 entries.append(entry)
@@ -120,14 +139,20 @@ def parse_bibtex(text: str, rel: str) -> tuple[Bibliography, tuple[Diagnostic, .
         if not text.strip():
             diags.append(warning("bib.empty", "the bibliography is empty", Location(rel, 1)))
         else:
-            diags.append(warning("bib.empty", "the bibliography has no entries (only comments "
-                                 "or text outside '@type{...}')", Location(rel, 1)))
+            diags.append(
+                warning(
+                    "bib.empty",
+                    "the bibliography has no entries (only comments or text outside '@type{...}')",
+                    Location(rel, 1),
+                )
+            )
     strings_raw = "\n".join(string_blocks)
     clean = [*string_blocks, *(e.raw for e in entries)]
     return Bibliography(tuple(entries), "\n\n".join(clean) + "\n", strings_raw), tuple(diags)
 
 
 # --- blocks that did not parse ----------------------------------------------------------
+
 
 def _parse_failure(block: bm.ParsingFailedBlock, loc: Location) -> Diagnostic:
     reason = str(getattr(block.error, "abort_reason", "") or block.error or "syntax error")
@@ -150,8 +175,12 @@ def _duplicate_field(block: bm.DuplicateFieldKeyBlock, rel: str) -> Diagnostic:
         lines = [f.start_line or 0 for f in getattr(entry, "fields", ()) if f.key == name]
         line = lines[1] if len(lines) > 1 else line
     names = ", ".join(dups) or "a field"
-    return error("bib.duplicate-field", f"entry '{entry.key}' sets {names} twice; the entry is "
-                 "skipped", Location(rel, line + 1), "keep one of them")
+    return error(
+        "bib.duplicate-field",
+        f"entry '{entry.key}' sets {names} twice; the entry is skipped",
+        Location(rel, line + 1),
+        "keep one of them",
+    )
 
 
 def _stray_fields(block: bm.ImplicitComment, entry: bm.Entry, rel: str) -> list[Diagnostic]:
@@ -161,9 +190,16 @@ def _stray_fields(block: bm.ImplicitComment, entry: bm.Entry, rel: str) -> list[
     if not m or (raw.lstrip()[:1] not in (",", "}") and m.start() > 0):
         return []
     line = (block.start_line or 0) + raw.count("\n", 0, m.start(1)) + 1
-    return [error("bib.syntax", f"field '{m.group(1).lower()}' is outside entry "
-                  f"'{entry.key}' (line {_line(entry)}), which an extra '}}' closed "
-                  "early", Location(rel, line), "check the braces of the field before it")]
+    return [
+        error(
+            "bib.syntax",
+            f"field '{m.group(1).lower()}' is outside entry "
+            f"'{entry.key}' (line {_line(entry)}), which an extra '}}' closed "
+            "early",
+            Location(rel, line),
+            "check the braces of the field before it",
+        )
+    ]
 
 
 def _line(block: Any) -> int:
@@ -173,8 +209,10 @@ def _line(block: Any) -> int:
 
 # --- @string macros -----------------------------------------------------------------------
 
-def _check_strings(blocks: list[bm.Block], rel: str) -> tuple[
-        set[str], dict[str, int], list[str], list[Diagnostic]]:
+
+def _check_strings(
+    blocks: list[bm.Block], rel: str
+) -> tuple[set[str], dict[str, int], list[str], list[Diagnostic]]:
     """Macro names, the expanded size of each sound macro, the @string blocks safe for
     Pandoc, and what is wrong with the rest.
 
@@ -204,11 +242,18 @@ def _check_strings(blocks: list[bm.Block], rel: str) -> tuple[
                 problems.append(f"@string '{block.key}' uses undefined macro '{macro}'")
         size = _expanded_size(block.value, sizes)
         if not problems and size > MAX_EXPANSION and _macros(block.value):
-            problems.append(f"@string '{block.key}' expands to more than "
-                            f"{MAX_EXPANSION:,} characters")
+            problems.append(
+                f"@string '{block.key}' expands to more than {MAX_EXPANSION:,} characters"
+            )
         for problem in problems:
-            diags.append(error("bib.undefined-string", problem, loc,
-                               "define a macro before using it, and never in terms of itself"))
+            diags.append(
+                error(
+                    "bib.undefined-string",
+                    problem,
+                    loc,
+                    "define a macro before using it, and never in terms of itself",
+                )
+            )
         if problems:
             rejected.add(key)
         else:
@@ -269,19 +314,19 @@ def _value_problem(value: str) -> tuple[int, str] | None:
         if value[pos] in '{"':
             end = _closing(value, pos)
             if end < 0:
-                return pos, value[pos:pos + 20]
+                return pos, value[pos : pos + 20]
             pos = end + 1
         else:
             m = _BARE.match(value, pos)
             if not m:
-                return pos, value[pos:pos + 20]
+                return pos, value[pos : pos + 20]
             pos = m.end()
         while pos < n and value[pos].isspace():
             pos += 1
         if pos >= n:
             return None
         if value[pos] != "#":
-            return pos, value[pos:pos + 20]
+            return pos, value[pos : pos + 20]
         pos += 1
 
 
@@ -289,7 +334,7 @@ def _closing(value: str, start: int) -> int:
     """Index closing the `{...}` or `"..."` opened at value[start], or -1."""
     depth = 0
     quote = value[start] == '"'
-    for m in re.finditer(r'(?<!\\)[{}"]', value[start + 1:]):
+    for m in re.finditer(r'(?<!\\)[{}"]', value[start + 1 :]):
         ch, i = m.group(0), start + 1 + m.start()
         if ch == "{":
             depth += 1
@@ -304,6 +349,7 @@ def _closing(value: str, start: int) -> int:
 
 # --- entries ------------------------------------------------------------------------------
 
+
 def _strip(value: str) -> str:
     value = value.strip()
     if len(value) >= 2 and value[0] + value[-1] in ("{}", '""'):
@@ -311,8 +357,9 @@ def _strip(value: str) -> str:
     return value
 
 
-def _entry(block: bm.Entry, rel: str, strings: set[str], sizes: dict[str, int]
-           ) -> tuple[Entry, list[Diagnostic], bool]:
+def _entry(
+    block: bm.Entry, rel: str, strings: set[str], sizes: dict[str, int]
+) -> tuple[Entry, list[Diagnostic], bool]:
     """The entry, its problems, and whether it is sound enough to keep."""
     loc = Location(rel, (block.start_line or 0) + 1)
     diags: list[Diagnostic] = []
@@ -324,22 +371,42 @@ def _entry(block: bm.Entry, rel: str, strings: set[str], sizes: dict[str, int]
         problem = _value_problem(f.value)
         if problem is not None:
             ok = False
-            after = _FIELD_LIKE.match(f.value[problem[0]:])
-            what = (f"runs into field '{after.group(1).lower()}'" if after
-                    else f"has unexpected text {problem[1].split(chr(10))[0]!r}")
-            diags.append(error("bib.syntax", f"entry '{block.key}': field '{name}' {what}; the "
-                               "entry is skipped", where,
-                               "fields are separated by commas" if after else
-                               "enclose the value in {...} or \"...\""))
+            after = _FIELD_LIKE.match(f.value[problem[0] :])
+            what = (
+                f"runs into field '{after.group(1).lower()}'"
+                if after
+                else f"has unexpected text {problem[1].split(chr(10))[0]!r}"
+            )
+            diags.append(
+                error(
+                    "bib.syntax",
+                    f"entry '{block.key}': field '{name}' {what}; the entry is skipped",
+                    where,
+                    "fields are separated by commas"
+                    if after
+                    else 'enclose the value in {...} or "..."',
+                )
+            )
             continue
         for macro in _undefined_macros(f.value, strings):
-            diags.append(error("bib.undefined-string", f"entry '{block.key}': field '{name}' "
-                               f"uses undefined @string macro '{macro}'", where))
+            diags.append(
+                error(
+                    "bib.undefined-string",
+                    f"entry '{block.key}': field '{name}' uses undefined @string macro '{macro}'",
+                    where,
+                )
+            )
         if _macros(f.value) and _expanded_size(f.value, sizes) > MAX_EXPANSION:
             ok = False
-            diags.append(error("bib.undefined-string", f"entry '{block.key}': field '{name}' "
-                               f"expands to more than {MAX_EXPANSION:,} characters; the entry "
-                               "is skipped", where))
+            diags.append(
+                error(
+                    "bib.undefined-string",
+                    f"entry '{block.key}': field '{name}' "
+                    f"expands to more than {MAX_EXPANSION:,} characters; the entry "
+                    "is skipped",
+                    where,
+                )
+            )
             continue
         value = " ".join(_strip(p) for p in _split_concat(f.value))
         if name == "year":
@@ -349,12 +416,21 @@ def _entry(block: bm.Entry, rel: str, strings: set[str], sizes: dict[str, int]
     etype = block.entry_type.lower()
     for group in REQUIRED.get(etype, _DEFAULT_REQUIRED):
         if ok and not names.intersection(group):
-            diags.append(warning("bib.missing-field", f"entry '{block.key}' (@{etype}) has no "
-                                 f"{' or '.join(group)}", loc))
-    if ok and not names.intersection({"author", "editor", "organization", "institution",
-                                      "publisher", "title"}):
-        diags.append(warning("bib.missing-field", f"entry '{block.key}' names no author, "
-                             "editor or title", loc))
+            diags.append(
+                warning(
+                    "bib.missing-field",
+                    f"entry '{block.key}' (@{etype}) has no {' or '.join(group)}",
+                    loc,
+                )
+            )
+    if ok and not names.intersection(
+        {"author", "editor", "organization", "institution", "publisher", "title"}
+    ):
+        diags.append(
+            warning(
+                "bib.missing-field", f"entry '{block.key}' names no author, editor or title", loc
+            )
+        )
     return Entry(block.key, etype, tuple(fields), loc, block.raw or ""), diags, ok
 
 
@@ -374,8 +450,9 @@ def _year(key: str, value: str, where: Location) -> list[Diagnostic]:
         hint = f"leave the year out and write pubstate = {{{year.casefold()}}}"
     else:
         hint = "a year is a number; put exact dates in 'date = {YYYY-MM-DD}'"
-    return [warning("bib.year", f"entry '{key}' has year '{year}', which is not a year", where,
-                    hint)]
+    return [
+        warning("bib.year", f"entry '{key}' has year '{year}', which is not a year", where, hint)
+    ]
 
 
 def plain(value: str) -> str:

@@ -16,8 +16,9 @@ from .model import Bibliography, Entry
 MAX_BIB_BYTES = 64 * 1024 * 1024  # as bib.MAX_BIB_BYTES; bib.py is not imported on a hit
 
 
-def load(root: Path, rel: str, record: dict[str, Any]
-         ) -> tuple[Bibliography, tuple[Diagnostic, ...], dict[str, Any]]:
+def load(
+    root: Path, rel: str, record: dict[str, Any]
+) -> tuple[Bibliography, tuple[Diagnostic, ...], dict[str, Any]]:
     """(bibliography, diagnostics, the record to keep for the next build)."""
     data, _ = read_bytes(root, rel, "bibliography", Location(rel), MAX_BIB_BYTES)
     key = hashlib.sha256(data).hexdigest() if data is not None else ""
@@ -31,19 +32,40 @@ def load(root: Path, rel: str, record: dict[str, Any]
     return bib, diags, (_encode(rel, key, bib, diags) if key else {})
 
 
-def _encode(rel: str, key: str, bib: Bibliography, diags: tuple[Diagnostic, ...]
-            ) -> dict[str, Any]:
-    return {"path": rel, "sha256": key, "clean": bib.clean_bibtex,
-            "strings": bib.strings_bibtex, "diagnostics": encode_diagnostics(diags),
-            "entries": [[e.key, e.type, [list(f) for f in e.fields], e.location.path,
-                         e.location.line, e.location.col, e.raw] for e in bib.entries]}
+def _encode(rel: str, key: str, bib: Bibliography, diags: tuple[Diagnostic, ...]) -> dict[str, Any]:
+    return {
+        "path": rel,
+        "sha256": key,
+        "clean": bib.clean_bibtex,
+        "strings": bib.strings_bibtex,
+        "diagnostics": encode_diagnostics(diags),
+        "entries": [
+            [
+                e.key,
+                e.type,
+                [list(f) for f in e.fields],
+                e.location.path,
+                e.location.line,
+                e.location.col,
+                e.raw,
+            ]
+            for e in bib.entries
+        ],
+    }
 
 
 def _decode(record: dict[str, Any]) -> tuple[Bibliography, tuple[Diagnostic, ...]] | None:
     try:
-        entries = tuple(Entry(str(k), str(t), tuple((str(a), str(b)) for a, b in fields),
-                              Location(str(p), int(line), int(col)), str(raw))
-                        for k, t, fields, p, line, col, raw in record["entries"])
+        entries = tuple(
+            Entry(
+                str(k),
+                str(t),
+                tuple((str(a), str(b)) for a, b in fields),
+                Location(str(p), int(line), int(col)),
+                str(raw),
+            )
+            for k, t, fields, p, line, col, raw in record["entries"]
+        )
         diags = decode_diagnostics(record["diagnostics"])
         bib = Bibliography(entries, str(record["clean"]), str(record["strings"]))
     except (KeyError, TypeError, ValueError):

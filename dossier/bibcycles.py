@@ -45,12 +45,16 @@ def break_cycles(entries: list[Entry], rel: str) -> tuple[list[Entry], list[Diag
                 continue
             if state.get(parent) == 1:
                 child = path[-1]
-                cycle = " -> ".join([*path[path.index(parent):], parent])
+                cycle = " -> ".join([*path[path.index(parent) :], parent])
                 cut.setdefault(child, set()).add((field_name, parent))
-                diags.append(error("bib.crossref-cycle", f"{field_name} cycle {cycle}; the "
-                                   f"{field_name} of '{child}' is ignored",
-                                   _field_location(by_key[child], field_name, rel),
-                                   "an entry cannot inherit from itself"))
+                diags.append(
+                    error(
+                        "bib.crossref-cycle",
+                        f"{field_name} cycle {cycle}; the {field_name} of '{child}' is ignored",
+                        _field_location(by_key[child], field_name, rel),
+                        "an entry cannot inherit from itself",
+                    )
+                )
                 continue
             state[parent] = 1
             path.append(parent)

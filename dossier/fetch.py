@@ -34,7 +34,7 @@ class Refused(ValueError):
 
 def resolve_file_url(url: str, allowed: Sequence[Path]) -> Path:
     if url.startswith(PROJECT_URL) and allowed:
-        url = Path(allowed[0]).resolve().as_uri() + "/" + url[len(PROJECT_URL):]
+        url = Path(allowed[0]).resolve().as_uri() + "/" + url[len(PROJECT_URL) :]
     parts = urlsplit(url)
     if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
         raise Refused(f"not a local file: {url[:120]}")

@@ -70,30 +70,47 @@ def independent(text: str) -> bool:
         return False
     citation = re.search(r"<citation\b.*?</citation>", text, re.DOTALL)
     bibliography = re.search(r"<bibliography\b.*?</bibliography>", text, re.DOTALL)
-    return bool(citation and "position=" not in citation.group(0)
-                and "citation-number" not in citation.group(0)
-                and (bibliography is None or "<sort>" in bibliography.group(0)))
+    return bool(
+        citation
+        and "position=" not in citation.group(0)
+        and "citation-number" not in citation.group(0)
+        and (bibliography is None or "<sort>" in bibliography.group(0))
+    )
 
 
-def _run(requests: Sequence[Request], bibtex: str, style: Path, language: str,
-         nocite: Sequence[str], primers: Sequence[str] = ()) -> tuple[Formatted, list[str]]:
+def _run(
+    requests: Sequence[Request],
+    bibtex: str,
+    style: Path,
+    language: str,
+    nocite: Sequence[str],
+    primers: Sequence[str] = (),
+) -> tuple[Formatted, list[str]]:
     """One pandoc run; `primers` are cited first, one per cluster, and their output
     dropped, so that the order of first citation is the whole document's."""
     # The bibliography is always rendered: without it pandoc does not link citations.
     first = [cite.ClusterRequest(f"c{n}", f"[@{{{k}}}]") for n, k in enumerate(primers)]
-    ids = first + [cite.ClusterRequest(f"c{n + len(first)}", r.source, r.in_note)
-                   for n, r in enumerate(requests)]
+    ids = first + [
+        cite.ClusterRequest(f"c{n + len(first)}", r.source, r.in_note)
+        for n, r in enumerate(requests)
+    ]
     formatted, warnings = cite.format_citations(ids, bibtex, style, language, nocite)
-    shifted = {f"c{n}": formatted.citations[f"c{n + len(first)}"]
-               for n in range(len(requests))}
-    return Formatted(shifted, formatted.bibliography, formatted.order,
-                     formatted.note_style), warnings
+    shifted = {f"c{n}": formatted.citations[f"c{n + len(first)}"] for n in range(len(requests))}
+    return Formatted(
+        shifted, formatted.bibliography, formatted.order, formatted.note_style
+    ), warnings
 
 
-def format_all(requests: Sequence[Request], bib: Bibliography, cited: set[str],
-               style: Path, language: str, nocite: Sequence[str], cached: dict[str, Any],
-               clean: Callable[[str], str] = str,
-               ) -> tuple[list[FormattedCitation], Formatted, list[str], dict[str, Any]]:
+def format_all(
+    requests: Sequence[Request],
+    bib: Bibliography,
+    cited: set[str],
+    style: Path,
+    language: str,
+    nocite: Sequence[str],
+    cached: dict[str, Any],
+    clean: Callable[[str], str] = str,
+) -> tuple[list[FormattedCitation], Formatted, list[str], dict[str, Any]]:
     """(one formatted citation per request, the bibliography, pandoc's warnings, the new
     cache record). `cached` is the previous record; it is reused where it still holds.
     `clean` is applied to what pandoc returns, once, before it is cached."""
@@ -103,14 +120,16 @@ def format_all(requests: Sequence[Request], bib: Bibliography, cited: set[str],
     # which references tie depends only on the references: kept with the record, as
     # finding out decodes every name (about 10 ms on 500 references)
     tie_key = digest(bibtex, sorted(pool_keys))
-    ties = (set(cached["ties"][1]) if _valid_ties(cached.get("ties"), tie_key)
-            else tied(bib, pool_keys))
+    ties = (
+        set(cached["ties"][1]) if _valid_ties(cached.get("ties"), tie_key) else tied(bib, pool_keys)
+    )
     first_cited = list(dict.fromkeys(k for r in requests for k in r.keys if k in ties))
     primers = first_cited + sorted(ties - set(first_cited))
     # the order of first citation of tied references is part of what the text depends on
     style_bytes = style.read_bytes()
-    refset = digest(sha256(style_bytes), language, bibtex, sorted(nocite),
-                    cite.engine_id(), primers)
+    refset = digest(
+        sha256(style_bytes), language, bibtex, sorted(nocite), cite.engine_id(), primers
+    )
     record: dict[str, Any] = cached if cached.get("refset") == refset else {}
     warnings: list[str] = []
     style_text = style_bytes.decode("utf-8", "replace")
@@ -118,35 +137,52 @@ def format_all(requests: Sequence[Request], bib: Bibliography, cited: set[str],
         doc = digest([(r.source, r.in_note) for r in requests])
         if record.get("doc") != doc:
             formatted, warnings = _run(requests, bibtex, style, language, nocite)
-            record = {"refset": refset, "doc": doc, **_bib_record(formatted, clean),
-                      "clusters": [[clean(c.html), clean(c.note_html)] for c in
-                                   (formatted.citations[f"c{n}"]
-                                    for n in range(len(requests)))]}
+            record = {
+                "refset": refset,
+                "doc": doc,
+                **_bib_record(formatted, clean),
+                "clusters": [
+                    [clean(c.html), clean(c.note_html)]
+                    for c in (formatted.citations[f"c{n}"] for n in range(len(requests)))
+                ],
+            }
         out = [FormattedCitation(*pair) for pair in record["clusters"]]
-        return out, _bibliography(record), warnings, {**record,
-                                                      "ties": [tie_key, sorted(ties)]}
+        return out, _bibliography(record), warnings, {**record, "ties": [tie_key, sorted(ties)]}
 
     known: dict[str, list[str]] = dict(record.get("clusters", {}))
     ids = [r.key for r in requests]  # each a hash of the cluster: computed once
     todo = list({i: r for i, r in zip(ids, requests, strict=True) if i not in known}.values())
     have_bib = "bibliography" in record
     if todo or not have_bib:
-        by_family = (len(pool_keys) >= BY_FAMILY_FROM and len(todo) > 20
-                     and by_family_safe(style_text))
+        by_family = (
+            len(pool_keys) >= BY_FAMILY_FROM and len(todo) > 20 and by_family_safe(style_text)
+        )
         cores = min(os.cpu_count() or 1, 4)
-        with (tempfile.TemporaryDirectory(prefix="dossier-style-") as tmp,
-              ThreadPoolExecutor(max_workers=cores) as workers):
+        with (
+            tempfile.TemporaryDirectory(prefix="dossier-style-") as tmp,
+            ThreadPoolExecutor(max_workers=cores) as workers,
+        ):
+
             def start(b: Batch) -> Started:
                 return b, workers.submit(
-                    _run, b.requests, bib.subset(set(b.nocite)) if by_family else bibtex,
-                    b.style or style, language, b.nocite, _primers_for(primers, b.nocite))
+                    _run,
+                    b.requests,
+                    bib.subset(set(b.nocite)) if by_family else bibtex,
+                    b.style or style,
+                    language,
+                    b.nocite,
+                    _primers_for(primers, b.nocite),
+                )
 
             if by_family:
-                running = _by_family(start, todo, bib, pool_keys, have_bib, style,
-                                     style_text, Path(tmp))
+                running = _by_family(
+                    start, todo, bib, pool_keys, have_bib, style, style_text, Path(tmp)
+                )
             else:
-                running = [start(Batch(b, n, None if keep else [])) for b, n, keep in
-                           _batches(todo, bib, pool_keys, "*" in nocite, have_bib)]
+                running = [
+                    start(Batch(b, n, None if keep else []))
+                    for b, n, keep in _batches(todo, bib, pool_keys, "*" in nocite, have_bib)
+                ]
             results = [(b, future.result()) for b, future in running]
         entries: dict[str, str] = {}
         order: tuple[str, ...] = ()
@@ -158,22 +194,34 @@ def format_all(requests: Sequence[Request], bib: Bibliography, cited: set[str],
             if b.entries is None:
                 record = {**record, **_bib_record(formatted, clean)}
             else:
-                entries.update({k: formatted.bibliography[k] for k in b.entries
-                                if k in formatted.bibliography})
+                entries.update(
+                    {k: formatted.bibliography[k] for k in b.entries if k in formatted.bibliography}
+                )
             if b.probe:  # the run that gives the order (see _by_family)
                 order = formatted.order
         if by_family and not have_bib:
-            record = {**record, **_bib_record(Formatted(
-                {}, {k: entries[k] for k in order}, order, False), clean)}
-    record = {**record, "refset": refset, "clusters": {i: known[i] for i in ids},
-              "ties": [tie_key, sorted(ties)]}
+            record = {
+                **record,
+                **_bib_record(Formatted({}, {k: entries[k] for k in order}, order, False), clean),
+            }
+    record = {
+        **record,
+        "refset": refset,
+        "clusters": {i: known[i] for i in ids},
+        "ties": [tie_key, sorted(ties)],
+    }
     out = [FormattedCitation(*known[i]) for i in ids]
     return out, _bibliography(record), warnings, record
 
 
 def _valid_ties(value: Any, key: str) -> bool:
-    return (isinstance(value, list) and len(value) == 2 and value[0] == key
-            and isinstance(value[1], list) and all(isinstance(k, str) for k in value[1]))
+    return (
+        isinstance(value, list)
+        and len(value) == 2
+        and value[0] == key
+        and isinstance(value[1], list)
+        and all(isinstance(k, str) for k in value[1])
+    )
 
 
 def _primers_for(primers: Sequence[str], nocite: Sequence[str]) -> list[str]:
@@ -181,8 +229,9 @@ def _primers_for(primers: Sequence[str], nocite: Sequence[str]) -> list[str]:
     return list(primers) if "*" in seen else [k for k in primers if k in seen]
 
 
-def _batches(todo: list[Request], bib: Bibliography, pool: set[str], everything: bool,
-             have_bib: bool) -> list[tuple[list[Request], list[str], bool]]:
+def _batches(
+    todo: list[Request], bib: Bibliography, pool: set[str], everything: bool, have_bib: bool
+) -> list[tuple[list[Request], list[str], bool]]:
     """Pandoc runs: (requests, nocite, whether to keep the bibliography of this run).
     A handful of new citations (a warm rebuild) go with only the references they could
     be confused with; many go in one run per core, each seeing every reference."""
@@ -196,7 +245,7 @@ def _batches(todo: list[Request], bib: Bibliography, pool: set[str], everything:
     # against 383 s for the whole 15,000-citation document in one run).
     jobs = min(os.cpu_count() or 1, 4) if len(todo) >= PARALLEL_FROM else 1
     size = -(-len(todo) // jobs) if todo else 0
-    parts = [todo[i:i + size] for i in range(0, len(todo), size)] if todo else [[]]
+    parts = [todo[i : i + size] for i in range(0, len(todo), size)] if todo else [[]]
     return [(part, every, n == 0) for n, part in enumerate(parts)]
 
 
@@ -217,9 +266,16 @@ class Batch:
 Started = tuple[Batch, "Future[tuple[Formatted, list[str]]]"]
 
 
-def _by_family(start: Callable[[Batch], Started], todo: list[Request], bib: Bibliography,
-               pool: set[str], have_bib: bool, style: Path, style_text: str, tmp: Path
-               ) -> list[Started]:
+def _by_family(
+    start: Callable[[Batch], Started],
+    todo: list[Request],
+    bib: Bibliography,
+    pool: set[str],
+    have_bib: bool,
+    style: Path,
+    style_text: str,
+    tmp: Path,
+) -> list[Started]:
     """Many small runs, each seeing only the references its citations could be confused
     with (see families). First, on every core: the probe (every reference, the style
     without disambiguation: fast, and the bibliography's order) and, on a cold build, the
@@ -229,25 +285,38 @@ def _by_family(start: Callable[[Batch], Started], todo: list[Request], bib: Bibl
     keys = sorted(pool)
     plain = tmp / style.name
     plain.write_text(without_disambiguation(style_text), encoding="utf-8")
-    probe = start(Batch([Request(f"[@{{{k}}}]", False, (k,)) for k in keys], keys,
-                        entries=[], style=plain, probe=True))
+    probe = start(
+        Batch(
+            [Request(f"[@{{{k}}}]", False, (k,)) for k in keys],
+            keys,
+            entries=[],
+            style=plain,
+            probe=True,
+        )
+    )
     running = [probe]
     if not have_bib:
-        running += [start(Batch([], refs, entries=kept))
-                    for kept, refs in entry_runs(fam, RUN_REFERENCES)]
+        running += [
+            start(Batch([], refs, entries=kept)) for kept, refs in entry_runs(fam, RUN_REFERENCES)
+        ]
     cites, _ = probe[1].result()
     alike = probe_groups(keys, [cites.citations[f"c{n}"].html for n in range(len(keys))])
-    running += [start(Batch(reqs, refs, entries=[])) for reqs, refs in cluster_runs(
-        fam, todo, lambda r: r.keys, alike, RUN_REFERENCES)]
+    running += [
+        start(Batch(reqs, refs, entries=[]))
+        for reqs, refs in cluster_runs(fam, todo, lambda r: r.keys, alike, RUN_REFERENCES)
+    ]
     return running
 
 
 def _bib_record(formatted: Formatted, clean: Callable[[str], str]) -> dict[str, Any]:
-    return {"bibliography": {k: clean(v) for k, v in formatted.bibliography.items()},
-            "order": list(formatted.order),
-            "note_style": formatted.note_style}
+    return {
+        "bibliography": {k: clean(v) for k, v in formatted.bibliography.items()},
+        "order": list(formatted.order),
+        "note_style": formatted.note_style,
+    }
 
 
 def _bibliography(record: dict[str, Any]) -> Formatted:
-    return Formatted({}, dict(record["bibliography"]), tuple(record["order"]),
-                     bool(record["note_style"]))
+    return Formatted(
+        {}, dict(record["bibliography"]), tuple(record["order"]), bool(record["note_style"])
+    )

@@ -24,14 +24,20 @@ def inside(root: Path, rel: str) -> Path | None:
     return path if path == base or base in path.parents else None
 
 
-def read_text(root: Path, rel: str, what: str = "file",
-              cited_from: Location | None = None) -> tuple[str | None, list[Diagnostic]]:
+def read_text(
+    root: Path, rel: str, what: str = "file", cited_from: Location | None = None
+) -> tuple[str | None, list[Diagnostic]]:
     data, diags = read_bytes(root, rel, what, cited_from)
     return (None, diags) if data is None else decode_text(data, rel)
 
 
-def read_bytes(root: Path, rel: str, what: str = "file", cited_from: Location | None = None,
-               limit: int = MAX_CHAPTER_BYTES) -> tuple[bytes | None, list[Diagnostic]]:
+def read_bytes(
+    root: Path,
+    rel: str,
+    what: str = "file",
+    cited_from: Location | None = None,
+    limit: int = MAX_CHAPTER_BYTES,
+) -> tuple[bytes | None, list[Diagnostic]]:
     """The bytes of a regular file inside the project. Nothing else is opened: not a
     symlink out of the project, not a FIFO (opening one would wait forever), not a
     device (/dev/zero never ends)."""
@@ -48,8 +54,9 @@ def read_bytes(root: Path, rel: str, what: str = "file", cited_from: Location | 
     if not stat.S_ISREG(info.st_mode):
         return None, [error("load.not-a-file", f"{what} '{rel}' is not a regular file", where)]
     if info.st_size > limit:
-        return None, [error("load.too-large", f"{what} '{rel}' is larger than "
-                            f"{limit // 2**20} MB", where)]
+        return None, [
+            error("load.too-large", f"{what} '{rel}' is larger than {limit // 2**20} MB", where)
+        ]
     try:
         return path.read_bytes(), []
     except OSError as exc:
@@ -75,8 +82,13 @@ def decode_text(data: bytes, rel: str) -> tuple[str, list[Diagnostic]]:
                 try:
                     line.decode("utf-8")
                 except UnicodeDecodeError as exc:
-                    diags.append(error("load.encoding", "invalid UTF-8 byte sequence",
-                                       Location(rel, line_no, exc.start + 1),
-                                       "save the file as UTF-8"))
+                    diags.append(
+                        error(
+                            "load.encoding",
+                            "invalid UTF-8 byte sequence",
+                            Location(rel, line_no, exc.start + 1),
+                            "save the file as UTF-8",
+                        )
+                    )
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "\ufffd")
     return text, diags

@@ -21,8 +21,9 @@ MAX_IMAGE_BYTES = 20 * 1024 * 1024
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 
-def resolve_images(root: Path, scans: Sequence[ChapterScan]
-                   ) -> tuple[dict[str, str], dict[str, tuple[str, Location]], list[Diagnostic]]:
+def resolve_images(
+    root: Path, scans: Sequence[ChapterScan]
+) -> tuple[dict[str, str], dict[str, tuple[str, Location]], list[Diagnostic]]:
     """src as written -> project-relative path; and data files for drawn figures. The
     diagnostics also cover the other resources an output refers to: the stylesheets and
     templates a project's templates/ overrides the theme with."""
@@ -37,13 +38,13 @@ def resolve_images(root: Path, scans: Sequence[ChapterScan]
             loc = Location(scan.path, image.line)
             not_local = _not_a_file(src)
             if not_local:
-                diags.append(warning("media.remote", not_local, loc,
-                                     "save the image in the project"))
+                diags.append(
+                    warning("media.remote", not_local, loc, "save the image in the project")
+                )
                 continue
             path = _find(root, folder, unquote(src.split("#")[0]))
             if path is None or base not in path.parents:
-                diags.append(error("media.outside", f"image '{src}' is outside the project",
-                                   loc))
+                diags.append(error("media.outside", f"image '{src}' is outside the project", loc))
                 continue
             try:
                 info = path.stat()
@@ -51,20 +52,29 @@ def resolve_images(root: Path, scans: Sequence[ChapterScan]
                 diags.append(error("media.missing", f"image '{src}' not found", loc))
                 continue
             if not stat.S_ISREG(info.st_mode):
-                diags.append(error("media.not-a-file", f"image '{src}' is not a regular file",
-                                   loc))
+                diags.append(error("media.not-a-file", f"image '{src}' is not a regular file", loc))
             elif path.suffix.lower() == ".toml":
                 data_figures[src] = (path.relative_to(base).as_posix(), loc)
             elif path.suffix.lower() not in IMAGE_TYPES:
-                diags.append(error("media.type", f"'{src}' is not an image "
-                                   f"({', '.join(sorted(IMAGE_TYPES))})", loc))
+                diags.append(
+                    error(
+                        "media.type",
+                        f"'{src}' is not an image ({', '.join(sorted(IMAGE_TYPES))})",
+                        loc,
+                    )
+                )
             elif info.st_size > MAX_IMAGE_BYTES:
-                diags.append(error("media.too-large", f"image '{src}' is larger than 20 MB",
-                                   loc))
+                diags.append(error("media.too-large", f"image '{src}' is larger than 20 MB", loc))
             elif path.suffix.lower() == ".svg" and (active := _active_svg(path)):
-                diags.append(error("media.active", f"SVG image '{src}' holds active content "
-                                   f"({active}); dossier never publishes scripts", loc,
-                                   "remove it from the SVG, or save the image as PNG"))
+                diags.append(
+                    error(
+                        "media.active",
+                        f"SVG image '{src}' holds active content "
+                        f"({active}); dossier never publishes scripts",
+                        loc,
+                        "remove it from the SVG, or save the image as PNG",
+                    )
+                )
             else:
                 images[src] = path.relative_to(base).as_posix()
     return images, data_figures, diags
@@ -72,7 +82,9 @@ def resolve_images(root: Path, scans: Sequence[ChapterScan]
 
 _ACTIVE_SVG = re.compile(
     rb"<script|<foreignobject|<iframe|<embed|<object|\son[a-z]+\s*=|javascript:|"
-    rb"<!entity|(?:xlink:)?href\s*=\s*[\"']?\s*(?:[a-z][a-z0-9+.-]*:|//)", re.I)
+    rb"<!entity|(?:xlink:)?href\s*=\s*[\"']?\s*(?:[a-z][a-z0-9+.-]*:|//)",
+    re.I,
+)
 
 
 def _active_svg(path: Path) -> str:
@@ -92,11 +104,15 @@ def _not_a_file(src: str) -> str:
     if scheme and scheme.group(0).lower() == "data:":
         return f"image '{shown}' is a data: URL and is not shown (images must be files)"
     if scheme and scheme.group(0).lower() not in ("http:", "https:", "ftp:"):
-        return (f"image '{shown}' is not a project file and is not shown ('{scheme.group(0)}' "
-                "URLs are never read)")
+        return (
+            f"image '{shown}' is not a project file and is not shown ('{scheme.group(0)}' "
+            "URLs are never read)"
+        )
     if scheme or plain.startswith("//"):
-        return (f"image '{shown}' is not a project file and is not shown (dossier never "
-                "fetches from the network)")
+        return (
+            f"image '{shown}' is not a project file and is not shown (dossier never "
+            "fetches from the network)"
+        )
     return ""
 
 

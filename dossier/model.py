@@ -26,8 +26,12 @@ class Entry:
 
     def parents(self) -> list[str]:
         """The keys of the entries it inherits fields from (crossref, xdata)."""
-        return [key.strip() for name in ("crossref", "xdata")
-                for key in self.get(name).split(",") if key.strip()]
+        return [
+            key.strip()
+            for name in ("crossref", "xdata")
+            for key in self.get(name).split(",")
+            if key.strip()
+        ]
 
 
 @dataclass(frozen=True, slots=True)

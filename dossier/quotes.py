@@ -23,9 +23,25 @@ from .markdown import ParsedChapter
 from .markdown.walk import column
 from .model import Cluster
 
-_TRANSLATE = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "‘": "'",
-                            "’": "'", "‚": "'", "–": "-", "—": "-", "‑": "-", "‐": "-",
-                            "\u00a0": " ", "\u2009": " ", "\u202f": " "})
+_TRANSLATE = str.maketrans(
+    {
+        "“": '"',
+        "”": '"',
+        "„": '"',
+        "«": '"',
+        "»": '"',
+        "‘": "'",
+        "’": "'",
+        "‚": "'",
+        "–": "-",
+        "—": "-",
+        "‑": "-",
+        "‐": "-",
+        "\u00a0": " ",
+        "\u2009": " ",
+        "\u202f": " ",
+    }
+)
 _ELLIPSIS = re.compile(r"\s*(?:\[\s*(?:\.\.\.|…)\s*\]|\.\.\.|…)\s*")
 _INSERTION = re.compile(r"\[[^\]]*\]")
 _LOCATOR = re.compile(r"\bpp?\.\s*([0-9ivxlc]+)(?:\s*[-–]\s*([0-9ivxlc]+))?", re.I)
@@ -87,8 +103,11 @@ def scan_quotes(chapter: ParsedChapter) -> list[QuoteMark]:
 
 def bind(marks: Sequence[QuoteMark], clusters: Sequence[Cluster]) -> list[Quotation]:
     """One chapter's quotations with the clusters its citations became."""
-    return [Quotation(clusters[q.cite], q.text, q.location, q.block) for q in marks
-            if 0 <= q.cite < len(clusters)]
+    return [
+        Quotation(clusters[q.cite], q.text, q.location, q.block)
+        for q in marks
+        if 0 <= q.cite < len(clusters)
+    ]
 
 
 def _citations(tok: Token) -> list[Token]:
@@ -114,21 +133,19 @@ def _inline_quotes(chapter: ParsedChapter, tok: Token) -> list[QuoteMark]:
         opening = max(content.rfind(ch, low, end - 1) for ch in _OPEN)
         if opening < 0:
             continue
-        text = content[opening + 1:end - 1]
+        text = content[opening + 1 : end - 1]
         if not text.strip():
             continue
         lines_before += content.count("\n", counted_to, opening)
         counted_to = opening
         line0 = (tok.map[0] if tok.map else 0) + lines_before
-        snippet = content[opening:opening + 12].split("\n")[0]
+        snippet = content[opening : opening + 12].split("\n")[0]
         col = column(chapter.lines, line0, snippet) if snippet.strip() else 1
-        out.append(QuoteMark(cite.meta["ordinal"], text, Location(chapter.path, line0 + 1,
-                                                                   col)))
+        out.append(QuoteMark(cite.meta["ordinal"], text, Location(chapter.path, line0 + 1, col)))
     return out
 
 
-def _block_quote(chapter: ParsedChapter, tokens: Sequence[Token], start: int
-                 ) -> QuoteMark | None:
+def _block_quote(chapter: ParsedChapter, tokens: Sequence[Token], start: int) -> QuoteMark | None:
     depth, inlines, end = 0, [], start
     for j in range(start, len(tokens)):
         t = tokens[j]
@@ -149,7 +166,7 @@ def _block_quote(chapter: ParsedChapter, tokens: Sequence[Token], start: int
         return None
     cite = cites[-1]
     idx = last.content.rfind(cite.content.split()[0])
-    tail = last.content[idx + len(cite.content):] if idx >= 0 else "x"
+    tail = last.content[idx + len(cite.content) :] if idx >= 0 else "x"
     if idx < 0 or tail.strip(" .\n"):
         return None
     parts = [t.content for t in inlines[:-1]] + [last.content[:idx]]
@@ -242,8 +259,11 @@ def _context(text: str, start: int, end: int, pad: int = 60) -> tuple[str, str, 
     a = text.rfind(" ", 0, max(0, start - pad)) + 1
     b = text.find(" ", min(len(text), end + pad))
     b = b if b > 0 else len(text)
-    return (("…" if a > 0 else "") + text[a:start], text[start:end],
-            text[end:b] + ("…" if b < len(text) else ""))
+    return (
+        ("…" if a > 0 else "") + text[a:start],
+        text[start:end],
+        text[end:b] + ("…" if b < len(text) else ""),
+    )
 
 
 def closest(quote: str, text: str) -> tuple[int, str]:
@@ -258,7 +278,7 @@ def closest(quote: str, text: str) -> tuple[int, str]:
     matcher = difflib.SequenceMatcher(autojunk=False)
     matcher.set_seq2(target)
     for i in range(0, max(1, len(words) - size + 1), step)[:20000]:
-        window = text[words[i].start():words[min(i + size, len(words)) - 1].end()]
+        window = text[words[i].start() : words[min(i + size, len(words)) - 1].end()]
         matcher.set_seq1(window.casefold())
         if matcher.quick_ratio() < best:
             continue

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-CONFIG = '''title = "{title}"
+CONFIG = """title = "{title}"
 subtitle = ""
 authors = ["Your Name"]
 date = "2026-01-01"
@@ -16,9 +16,9 @@ output = "build"
 chapters = [
   "chapters/01-introduction.md",
 ]
-'''
+"""
 
-CHAPTER = '''# Introduction {#sec-introduction}
+CHAPTER = """# Introduction {#sec-introduction}
 
 Write in Markdown. Cite a source with its key: a bracketed citation [@example2024, p. 3],
 or a narrative one: @example2024 shows how. Quote a source in quotation marks followed by
@@ -28,16 +28,16 @@ its citation, and dossier checks the words against the archived copy in `sources
 
 Add chapters to `chapters/`, list them in `dossier.toml`, and refer back to
 @sec-introduction from anywhere.
-'''
+"""
 
-BIB = '''@online{example2024,
+BIB = """@online{example2024,
   author  = {Doe, Jane},
   title   = {An Example Source},
   date    = {2024-05-01},
   url     = {https://example.org/source},
   urldate = {2024-05-02},
 }
-'''
+"""
 
 GITIGNORE = "/build/\n"
 

@@ -97,8 +97,9 @@ class Chapter:
         return self.memo[0]
 
 
-def read_chapter(parser: Callable[[], MarkdownIt], text: str, path: str,
-                 record: Any = None) -> tuple[Chapter, list[Any]]:
+def read_chapter(
+    parser: Callable[[], MarkdownIt], text: str, path: str, record: Any = None
+) -> tuple[Chapter, list[Any]]:
     """The chapter and what the cache keeps of it: [SHA-256 of the text, its scan]. The
     scan in `record` (the last build's) is taken when the text is unchanged."""
     sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -125,40 +126,66 @@ def scan_chapter(chapter: ParsedChapter) -> ChapterScan:
             j = index.get(id(tok), -1) + 1
             inline = tokens[j] if 0 < j < len(tokens) and tokens[j].type == "inline" else None
             classes = str(tok.attrs.get("class", "")).split()
-            marks.append(HeadingMark(int(tok.tag[1]), inline.content.strip() if inline else "",
-                                     str(tok.attrs.get("id") or ""),
-                                     "unnumbered" not in classes, line, i))
+            marks.append(
+                HeadingMark(
+                    int(tok.tag[1]),
+                    inline.content.strip() if inline else "",
+                    str(tok.attrs.get("id") or ""),
+                    "unnumbered" not in classes,
+                    line,
+                    i,
+                )
+            )
         elif kind := numbered_block(tok):
             marks.append(BlockMark(kind, str(tok.attrs.get("id") or ""), line))
         elif tok.type == "citation":
             tok.meta["ordinal"] = ordinal  # for the quotations below
             ordinal += 1
-            marks.append(CiteMark(tok.content, tuple(
-                CiteItem(it["key"], it["suppress_author"], it["suffix"])
-                for it in tok.meta["items"]), tok.meta["narrative"],
-                _where(chapter, tok), in_note))
+            marks.append(
+                CiteMark(
+                    tok.content,
+                    tuple(
+                        CiteItem(it["key"], it["suppress_author"], it["suffix"])
+                        for it in tok.meta["items"]
+                    ),
+                    tok.meta["narrative"],
+                    _where(chapter, tok),
+                    in_note,
+                )
+            )
         elif tok.type == "xref":
-            xrefs.append(XrefMark(tuple(it["key"] for it in tok.meta["items"]),
-                                  _where(chapter, tok)))
+            xrefs.append(
+                XrefMark(tuple(it["key"] for it in tok.meta["items"]), _where(chapter, tok))
+            )
         elif tok.type == "image":
             src = str(tok.attrs.get("src", ""))
-            images.append(ImageMark(src, next((n for n, text in enumerate(chapter.lines, 1)
-                                               if src and src in text), 0)))
+            images.append(
+                ImageMark(
+                    src,
+                    next((n for n, text in enumerate(chapter.lines, 1) if src and src in text), 0),
+                )
+            )
     deepest = next((t for t in tokens if t.level >= MAX_NESTING - 1), None)
     return ChapterScan(
-        chapter.path, str(chapter.front_matter.get("title", "")), tuple(marks), tuple(xrefs),
-        tuple(scan_quotes(chapter)), tuple(images),
+        chapter.path,
+        str(chapter.front_matter.get("title", "")),
+        tuple(marks),
+        tuple(xrefs),
+        tuple(scan_quotes(chapter)),
+        tuple(images),
         None if deepest is None else (deepest.map[0] + 1 if deepest.map else 0),
-        not any(line.strip() for line in chapter.lines), chapter.diagnostics)
+        not any(line.strip() for line in chapter.lines),
+        chapter.diagnostics,
+    )
 
 
 def _where(chapter: ParsedChapter, tok: Any) -> Location:
     line0 = tok.meta["line0"]
-    return Location(chapter.path, line0 + 1, column(chapter.lines, line0, tok.content,
-                                                    tok.meta))
+    return Location(chapter.path, line0 + 1, column(chapter.lines, line0, tok.content, tok.meta))
 
 
 # JSON: compact rows, since a large dossier has tens of thousands of marks.
+
 
 def to_json(scan: ChapterScan) -> dict[str, Any]:
     from .cache import encode_diagnostics
@@ -168,15 +195,26 @@ def to_json(scan: ChapterScan) -> dict[str, Any]:
             return ["h", m.level, m.text, m.given, m.numbered, m.line, m.index]
         if isinstance(m, BlockMark):
             return ["b", m.kind, m.given, m.line]
-        return ["c", m.source, [[i.key, i.suppress_author, i.locator] for i in m.items],
-                m.narrative, m.location.line, m.location.col, m.in_note]
+        return [
+            "c",
+            m.source,
+            [[i.key, i.suppress_author, i.locator] for i in m.items],
+            m.narrative,
+            m.location.line,
+            m.location.col,
+            m.in_note,
+        ]
 
-    return {"title": scan.title, "marks": [mark(m) for m in scan.marks],
-            "xrefs": [[list(x.keys), x.location.line, x.location.col] for x in scan.xrefs],
-            "quotes": [[q.cite, q.text, q.location.line, q.location.col, q.block]
-                       for q in scan.quotes],
-            "images": [[i.src, i.line] for i in scan.images], "too_deep": scan.too_deep,
-            "empty": scan.empty, "diagnostics": encode_diagnostics(scan.diagnostics)}
+    return {
+        "title": scan.title,
+        "marks": [mark(m) for m in scan.marks],
+        "xrefs": [[list(x.keys), x.location.line, x.location.col] for x in scan.xrefs],
+        "quotes": [[q.cite, q.text, q.location.line, q.location.col, q.block] for q in scan.quotes],
+        "images": [[i.src, i.line] for i in scan.images],
+        "too_deep": scan.too_deep,
+        "empty": scan.empty,
+        "diagnostics": encode_diagnostics(scan.diagnostics),
+    }
 
 
 def from_json(data: Any, path: str) -> ChapterScan | None:
@@ -187,17 +225,22 @@ def from_json(data: Any, path: str) -> ChapterScan | None:
         if row[0] == "h":
             if row[1] not in range(1, 7):
                 raise ValueError(row[1])
-            return HeadingMark(int(row[1]), str(row[2]), str(row[3]), bool(row[4]),
-                               int(row[5]), int(row[6]))
+            return HeadingMark(
+                int(row[1]), str(row[2]), str(row[3]), bool(row[4]), int(row[5]), int(row[6])
+            )
         if row[0] == "b":
             if row[1] not in ("fig", "tbl"):
                 raise ValueError(row[1])
             return BlockMark(str(row[1]), str(row[2]), int(row[3]))
         if row[0] != "c":
             raise ValueError(row[0])
-        return CiteMark(str(row[1]), tuple(CiteItem(str(k), bool(s), str(loc))
-                                           for k, s, loc in row[2]),
-                        bool(row[3]), Location(path, int(row[4]), int(row[5])), bool(row[6]))
+        return CiteMark(
+            str(row[1]),
+            tuple(CiteItem(str(k), bool(s), str(loc)) for k, s, loc in row[2]),
+            bool(row[3]),
+            Location(path, int(row[4]), int(row[5])),
+            bool(row[6]),
+        )
 
     try:
         diags = decode_diagnostics(data["diagnostics"])
@@ -205,12 +248,21 @@ def from_json(data: Any, path: str) -> ChapterScan | None:
         if diags is None or not (deep is None or isinstance(deep, int)):
             return None
         return ChapterScan(
-            path, str(data["title"]), tuple(mark(m) for m in data["marks"]),
-            tuple(XrefMark(tuple(str(k) for k in keys), Location(path, int(line), int(col)))
-                  for keys, line, col in data["xrefs"]),
-            tuple(QuoteMark(int(c), str(t), Location(path, int(line), int(col)), bool(b))
-                  for c, t, line, col, b in data["quotes"]),
+            path,
+            str(data["title"]),
+            tuple(mark(m) for m in data["marks"]),
+            tuple(
+                XrefMark(tuple(str(k) for k in keys), Location(path, int(line), int(col)))
+                for keys, line, col in data["xrefs"]
+            ),
+            tuple(
+                QuoteMark(int(c), str(t), Location(path, int(line), int(col)), bool(b))
+                for c, t, line, col, b in data["quotes"]
+            ),
             tuple(ImageMark(str(s), int(line)) for s, line in data["images"]),
-            deep, bool(data["empty"]), diags)
+            deep,
+            bool(data["empty"]),
+            diags,
+        )
     except (KeyError, TypeError, ValueError, IndexError, OverflowError):
         return None

@@ -28,9 +28,15 @@ __all__ = ["EVENTS", "Plan", "Server", "is_loopback", "plan", "serve"]
 EVENTS = "/__dossier__/events"
 Log = Callable[[str], None]
 Report = Callable[[Sequence[Diagnostic]], None]
-_TYPES = {".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
-          ".js": "text/javascript; charset=utf-8", ".json": "application/json",
-          ".svg": "image/svg+xml", ".txt": "text/plain; charset=utf-8", ".webp": "image/webp"}
+_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".json": "application/json",
+    ".svg": "image/svg+xml",
+    ".txt": "text/plain; charset=utf-8",
+    ".webp": "image/webp",
+}
 _SCRIPT = """<script data-dossier-live>(function () {
   var version = %d, box = null, source = new EventSource("%s");
   source.onmessage = function (event) {
@@ -66,7 +72,7 @@ def is_loopback(host: str) -> bool:
 
 def _hostname(host: str) -> str:
     """'127.0.0.1:8000' -> '127.0.0.1', '[::1]:8000' -> '::1'."""
-    return host[1:host.find("]")] if host.startswith("[") else host.rpartition(":")[0] or host
+    return host[1 : host.find("]")] if host.startswith("[") else host.rpartition(":")[0] or host
 
 
 def request_path(raw: str) -> str | None:
@@ -83,8 +89,11 @@ def request_path(raw: str) -> str | None:
     if any(c in path for c in "%\\") or any(ord(c) < 32 or ord(c) == 127 for c in path):
         return None
     parts = path[1:].split("/")
-    if any(p in ("", ".", "..") or p.startswith(".") for p in parts[:-1]) or parts[-1] in (
-            ".", "..") or parts[-1].startswith("."):
+    if (
+        any(p in ("", ".", "..") or p.startswith(".") for p in parts[:-1])
+        or parts[-1] in (".", "..")
+        or parts[-1].startswith(".")
+    ):
         return None
     return "/".join(parts)
 
@@ -110,10 +119,12 @@ def inject(page: bytes, version: int) -> bytes:
 
 def error_page(errors: Sequence[str]) -> bytes:
     items = "\n".join(html.escape(e) for e in errors) or "(no diagnostics)"
-    return ("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            "<title>dossier: build failed</title></head><body>\n<h1>The build failed</h1>\n"
-            f"<p>Fix these problems; the page reloads when a build succeeds.</p>\n"
-            f"<pre>{items}</pre>\n</body></html>\n").encode()
+    return (
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+        "<title>dossier: build failed</title></head><body>\n<h1>The build failed</h1>\n"
+        f"<p>Fix these problems; the page reloads when a build succeeds.</p>\n"
+        f"<pre>{items}</pre>\n</body></html>\n"
+    ).encode()
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,8 +149,11 @@ class State:
     def publish(self, ok: bool, diags: Sequence[Diagnostic]) -> None:
         with self._cond:
             n = self._now
-            self._now = (Snapshot(n.seq + 1, n.version + 1, ()) if ok else
-                         Snapshot(n.seq + 1, n.version, tuple(d.format() for d in diags)))
+            self._now = (
+                Snapshot(n.seq + 1, n.version + 1, ())
+                if ok
+                else Snapshot(n.seq + 1, n.version, tuple(d.format() for d in diags))
+            )
             self._cond.notify_all()
 
     def wait(self, seen: int, timeout: float) -> Snapshot | None:
@@ -189,15 +203,18 @@ class Handler(BaseHTTPRequestHandler):
             return self._send(400, b"bad request\n", head=head)
         state, site = self.server.state.now(), self.server.site
         if not site.is_dir() and state.errors:  # no good build yet: show why
-            return self._send(503, inject(error_page(state.errors), state.version), head=head,
-                              ctype=_TYPES[".html"])
+            return self._send(
+                503,
+                inject(error_page(state.errors), state.version),
+                head=head,
+                ctype=_TYPES[".html"],
+            )
         try:
             found = locate(site, rel)
         except (OSError, RuntimeError):  # a symlink loop
             found = 404
         if isinstance(found, int):
-            return self._send(found, b"forbidden\n" if found == 403 else b"not found\n",
-                              head=head)
+            return self._send(found, b"forbidden\n" if found == 403 else b"not found\n", head=head)
         try:
             data = found.read_bytes()
         except OSError:  # swapped away by a rebuild between locate() and here
@@ -207,8 +224,9 @@ class Handler(BaseHTTPRequestHandler):
             data = inject(data, state.version)
         self._send(200, data, head=head, ctype=ctype or "application/octet-stream")
 
-    def _send(self, status: int, body: bytes, *, head: bool,
-              ctype: str = "text/plain; charset=utf-8") -> None:
+    def _send(
+        self, status: int, body: bytes, *, head: bool, ctype: str = "text/plain; charset=utf-8"
+    ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         if ctype != "text/event-stream":  # a stream has no length: it ends with the server
@@ -239,9 +257,18 @@ class Handler(BaseHTTPRequestHandler):
 class Server:
     """Builds, serves and rebuilds one project. start() then stop(); tests run it on port 0."""
 
-    def __init__(self, root: Path, *, host: str = "127.0.0.1", port: int = 8000,
-                 pdf: bool = False, strict: bool = False, progress: Log = _quiet,
-                 notice: Log = _quiet, report: Report = _quiet) -> None:
+    def __init__(
+        self,
+        root: Path,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 8000,
+        pdf: bool = False,
+        strict: bool = False,
+        progress: Log = _quiet,
+        notice: Log = _quiet,
+        report: Report = _quiet,
+    ) -> None:
         self.root, self.pdf, self.strict = root.resolve(), pdf, strict
         self.progress, self.notice, self.report = progress, notice, report
         cls = _IPv6Server if ":" in host else _HTTPServer
@@ -284,22 +311,26 @@ class Server:
             more = f" and {len(changed) - 3} more" if len(changed) > 3 else ""
             self.progress(f"changed: {', '.join(changed[:3])}{more}")
         try:
-            result = pipeline.build(self.root, html=True, pdf=self.pdf, strict=self.strict,
-                                    progress=self.progress)
+            result = pipeline.build(
+                self.root, html=True, pdf=self.pdf, strict=self.strict, progress=self.progress
+            )
         except Exception as exc:  # a bug in dossier: keep serving the last good site
             from .diagnostics import error
 
-            result = pipeline.Result((error("internal", f"internal error: "
-                                            f"{type(exc).__name__}: {exc}"),))
+            result = pipeline.Result(
+                (error("internal", f"internal error: {type(exc).__name__}: {exc}"),)
+            )
         self.report(result.diagnostics)
         current = plan(self.root, result, self._watching[0][0] if self._watching else None)
         for watching in self._watch(current):  # an edit made once pages know is not missed
             watching.wait(timeout=10)
         self.httpd.site = current.output / "html"
         self.httpd.state.publish(result.ok, result.diagnostics)
-        self.progress(("built; reloading open pages" if changed else "built") if result.ok
-                      else "build failed; open pages show the problems, the last good build "
-                      "stays")
+        self.progress(
+            ("built; reloading open pages" if changed else "built")
+            if result.ok
+            else "build failed; open pages show the problems, the last good build stays"
+        )
         return result.ok
 
     def _spawn(self, target: Callable[..., object], name: str, *args: object) -> None:
@@ -310,8 +341,9 @@ class Server:
     def _watch(self, current: Plan) -> list[threading.Event]:
         """(Re)start the watchers when the inputs moved (chapters added, config changed):
         subfolders recursively, the project folder alone (not its .venv); `again` stops them."""
-        deep, shallow = (sorted(d for d in ds if d.is_dir()) for ds in (current.folders,
-                                                                          current.shallow()))
+        deep, shallow = (
+            sorted(d for d in ds if d.is_dir()) for ds in (current.folders, current.shallow())
+        )
         if self._watching and self._watching[0] == (current, deep, shallow):
             return []  # (a folder that was created since is watched from now on)
         if self._watching:
@@ -321,27 +353,42 @@ class Server:
         for folders, recursive in ((deep, True), (shallow, False)):
             if folders:
                 started.append(threading.Event())
-                self._spawn(self._watcher, "dossier-watch", current, folders, recursive,
-                            again, started[-1])
+                self._spawn(
+                    self._watcher, "dossier-watch", current, folders, recursive, again, started[-1]
+                )
         return started
 
-    def _watcher(self, current: Plan, folders: list[Path], recursive: bool,
-                 again: threading.Event, started: threading.Event) -> None:
+    def _watcher(
+        self,
+        current: Plan,
+        folders: list[Path],
+        recursive: bool,
+        again: threading.Event,
+        started: threading.Event,
+    ) -> None:
         import watchfiles
 
         # yield_on_timeout: the first (empty) yield tells build() the watch is on.
         try:
             for changes in watchfiles.watch(
-                    *folders, recursive=recursive, stop_event=again,
-                    watch_filter=lambda _, path: current.wanted(Path(path)), debounce=1600,
-                    step=50, rust_timeout=250, yield_on_timeout=True,
-                    ignore_permission_denied=True):
+                *folders,
+                recursive=recursive,
+                stop_event=again,
+                watch_filter=lambda _, path: current.wanted(Path(path)),
+                debounce=1600,
+                step=50,
+                rust_timeout=250,
+                yield_on_timeout=True,
+                ignore_permission_denied=True,
+            ):
                 started.set()
                 if changes:
                     self._changes.put({Path(p) for _, p in changes})
         except Exception as exc:  # e.g. the system's limit of inotify watches
-            self.notice(f"warning: cannot watch {', '.join(map(str, folders))} ({exc}); "
-                        "changes there need a restart of 'dossier serve'")
+            self.notice(
+                f"warning: cannot watch {', '.join(map(str, folders))} ({exc}); "
+                "changes there need a restart of 'dossier serve'"
+            )
         finally:
             started.set()
 
@@ -358,24 +405,50 @@ class Server:
                 except queue.Empty:
                     break
             if not self._stop.is_set():
-                self.build(sorted(p.relative_to(self.root).as_posix() for p in changed
-                                  if p.is_relative_to(self.root)))
+                self.build(
+                    sorted(
+                        p.relative_to(self.root).as_posix()
+                        for p in changed
+                        if p.is_relative_to(self.root)
+                    )
+                )
 
 
-def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8000, pdf: bool = False,
-          strict: bool = False, progress: Log = _quiet, notice: Log = _quiet,
-          report: Report = _quiet, ready: Callable[[str], None] | None = None,
-          stop: threading.Event | None = None) -> int:
+def serve(
+    root: Path,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    pdf: bool = False,
+    strict: bool = False,
+    progress: Log = _quiet,
+    notice: Log = _quiet,
+    report: Report = _quiet,
+    ready: Callable[[str], None] | None = None,
+    stop: threading.Event | None = None,
+) -> int:
     """Serve until `stop` is set or Ctrl-C; 0 then, 1 when the address cannot be used."""
     if not is_loopback(host):
-        notice(f"warning: serving on {host}: other machines can read the preview "
-               "(use the default 127.0.0.1 unless you mean it)")
+        notice(
+            f"warning: serving on {host}: other machines can read the preview "
+            "(use the default 127.0.0.1 unless you mean it)"
+        )
     try:
-        server = Server(root, host=host, port=port, pdf=pdf, strict=strict,
-                        progress=progress, notice=notice, report=report)
+        server = Server(
+            root,
+            host=host,
+            port=port,
+            pdf=pdf,
+            strict=strict,
+            progress=progress,
+            notice=notice,
+            report=report,
+        )
     except OSError as exc:
-        notice(f"error: cannot listen on {host}:{port}: {exc.strerror or exc} "
-               "(choose another port with --port, or --port 0 for any free one)")
+        notice(
+            f"error: cannot listen on {host}:{port}: {exc.strerror or exc} "
+            "(choose another port with --port, or --port 0 for any free one)"
+        )
         return 1
     stop = stop or threading.Event()
     try:

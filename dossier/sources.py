@@ -41,8 +41,9 @@ class Evidence:
     checks: tuple[QuoteCheck, ...]
 
 
-def gather(root: Path, bib: Bibliography, sources_dir: str
-           ) -> tuple[dict[str, Archived], list[Diagnostic]]:
+def gather(
+    root: Path, bib: Bibliography, sources_dir: str
+) -> tuple[dict[str, Archived], list[Diagnostic]]:
     archives: dict[str, Archived] = {}
     diags: list[Diagnostic] = []
     try:
@@ -61,39 +62,84 @@ def gather(root: Path, bib: Bibliography, sources_dir: str
     return archives, diags
 
 
-def statuses(bib: Bibliography, archives: dict[str, Archived],
-             lock: dict[str, dict[str, object]], cited: set[str]) -> list[SourceStatus]:
+def statuses(
+    bib: Bibliography,
+    archives: dict[str, Archived],
+    lock: dict[str, dict[str, object]],
+    cited: set[str],
+) -> list[SourceStatus]:
     out = []
     for entry in bib.entries:
         record = lock.get(entry.key)
         archived = archives.get(entry.key)
         if archived is None:
-            out.append(SourceStatus(entry.key, "missing" if record else "no-archive",
-                                    str(record.get("path", "")) if record else "",
-                                    str(record.get("sha256", "")) if record else ""))
+            out.append(
+                SourceStatus(
+                    entry.key,
+                    "missing" if record else "no-archive",
+                    str(record.get("path", "")) if record else "",
+                    str(record.get("sha256", "")) if record else "",
+                )
+            )
         elif record is None:
-            out.append(SourceStatus(entry.key, "new" if entry.key in cited else "unused",
-                                    archived.path, "", archived.sha256))
+            out.append(
+                SourceStatus(
+                    entry.key,
+                    "new" if entry.key in cited else "unused",
+                    archived.path,
+                    "",
+                    archived.sha256,
+                )
+            )
         elif record.get("sha256") != archived.sha256:
-            out.append(SourceStatus(entry.key, "changed", archived.path, str(record["sha256"]),
-                                    archived.sha256, str(record.get("locked", ""))))
+            out.append(
+                SourceStatus(
+                    entry.key,
+                    "changed",
+                    archived.path,
+                    str(record["sha256"]),
+                    archived.sha256,
+                    str(record.get("locked", "")),
+                )
+            )
         elif record.get("entry") != entry_fingerprint(entry):
-            out.append(SourceStatus(entry.key, "entry-changed", archived.path,
-                                    str(record.get("entry", "")), entry_fingerprint(entry),
-                                    str(record.get("locked", ""))))
+            out.append(
+                SourceStatus(
+                    entry.key,
+                    "entry-changed",
+                    archived.path,
+                    str(record.get("entry", "")),
+                    entry_fingerprint(entry),
+                    str(record.get("locked", "")),
+                )
+            )
         else:
-            out.append(SourceStatus(entry.key, "ok" if entry.key in cited else "unused",
-                                    archived.path, archived.sha256, archived.sha256,
-                                    str(record.get("locked", ""))))
+            out.append(
+                SourceStatus(
+                    entry.key,
+                    "ok" if entry.key in cited else "unused",
+                    archived.path,
+                    archived.sha256,
+                    archived.sha256,
+                    str(record.get("locked", "")),
+                )
+            )
     known = {e.key for e in bib.entries}
-    out += [SourceStatus(k, "unused", str(r.get("path", "")), str(r.get("sha256", "")))
-            for k, r in sorted(lock.items()) if k not in known]
+    out += [
+        SourceStatus(k, "unused", str(r.get("path", "")), str(r.get("sha256", "")))
+        for k, r in sorted(lock.items())
+        if k not in known
+    ]
     return out
 
 
-def evaluate(root: Path, bib: Bibliography, sources_dir: str,
-             citing: dict[str, tuple[Cluster, ...]], quotations: Sequence[Quotation]
-             ) -> tuple[Evidence, list[Diagnostic]]:
+def evaluate(
+    root: Path,
+    bib: Bibliography,
+    sources_dir: str,
+    citing: dict[str, tuple[Cluster, ...]],
+    quotations: Sequence[Quotation],
+) -> tuple[Evidence, list[Diagnostic]]:
     cited = set(citing)
     archives, diags = gather(root, bib, sources_dir)
     lock, more = read_lock(root)
@@ -104,8 +150,11 @@ def evaluate(root: Path, bib: Bibliography, sources_dir: str,
     entries = bib.by_key()
     quoting = quoting_by_key(checks)
     for status in found:
-        diags.extend(_status_diagnostics(status, entries.get(status.key), citing,
-                                         quoting.get(status.key, [])))
+        diags.extend(
+            _status_diagnostics(
+                status, entries.get(status.key), citing, quoting.get(status.key, [])
+            )
+        )
     return Evidence(archives, tuple(found), checks), diags
 
 
@@ -124,22 +173,40 @@ def _quote_diagnostics(checks: Sequence[QuoteCheck]) -> list[Diagnostic]:
         q = c.quotation
         if c.status == "not-found":
             where = f" (p. {c.page})" if c.page else ""
-            out.append(error("quote.not-in-source", f"quotation not found in the archived "
-                             f"source of '{c.key}'; closest passage{where}: “{c.passage}”",
-                             q.location))
+            out.append(
+                error(
+                    "quote.not-in-source",
+                    f"quotation not found in the archived "
+                    f"source of '{c.key}'; closest passage{where}: “{c.passage}”",
+                    q.location,
+                )
+            )
         elif c.status == "wrong-page":
-            out.append(error("quote.wrong-page", f"quotation is in '{c.key}' but on p. "
-                             f"{c.page}, not on the page cited", q.location))
+            out.append(
+                error(
+                    "quote.wrong-page",
+                    f"quotation is in '{c.key}' but on p. {c.page}, not on the page cited",
+                    q.location,
+                )
+            )
         elif c.status == "no-archive":
-            out.append(warning("quote.no-archive", f"quotation cannot be checked: '{c.key}' "
-                               "has no archived source", q.location,
-                               f"save a copy as sources/{c.key}.txt (or .html, .pdf)"))
+            out.append(
+                warning(
+                    "quote.no-archive",
+                    f"quotation cannot be checked: '{c.key}' has no archived source",
+                    q.location,
+                    f"save a copy as sources/{c.key}.txt (or .html, .pdf)",
+                )
+            )
     return out
 
 
-def _status_diagnostics(status: SourceStatus, entry: Entry | None,
-                        citing: dict[str, tuple[Cluster, ...]], quotes: Sequence[QuoteCheck]
-                        ) -> list[Diagnostic]:
+def _status_diagnostics(
+    status: SourceStatus,
+    entry: Entry | None,
+    citing: dict[str, tuple[Cluster, ...]],
+    quotes: Sequence[QuoteCheck],
+) -> list[Diagnostic]:
     loc = entry.location if entry else Location(LOCK_NAME)
     if status.state not in ("changed", "entry-changed", "missing", "new"):
         return []
@@ -147,30 +214,61 @@ def _status_diagnostics(status: SourceStatus, entry: Entry | None,
     affected = ", ".join(str(c.location) for c in clusters[:20]) or "no citations"
     if len(clusters) > 20:
         affected += f" and {len(clusters) - 20} more"
-    quote_note = "; quotations: " + ", ".join(
-        f"{c.quotation.location} {'still found' if c.status == 'found' else 'now missing'}"
-        for c in quotes) if quotes else ""
+    quote_note = (
+        "; quotations: "
+        + ", ".join(
+            f"{c.quotation.location} {'still found' if c.status == 'found' else 'now missing'}"
+            for c in quotes
+        )
+        if quotes
+        else ""
+    )
     if status.state == "changed":
-        return [warning("source.changed", f"archived source of '{status.key}' "
-                        f"({status.path}) changed since it was locked on {status.locked}: "
-                        f"sha256 {status.old_sha256[:12]} → {status.new_sha256[:12]}; "
-                        f"affects {len(clusters)} citation(s): {affected}{quote_note}", loc,
-                        f"review, then run 'dossier sources accept {status.key}'")]
+        return [
+            warning(
+                "source.changed",
+                f"archived source of '{status.key}' "
+                f"({status.path}) changed since it was locked on {status.locked}: "
+                f"sha256 {status.old_sha256[:12]} → {status.new_sha256[:12]}; "
+                f"affects {len(clusters)} citation(s): {affected}{quote_note}",
+                loc,
+                f"review, then run 'dossier sources accept {status.key}'",
+            )
+        ]
     if status.state == "entry-changed":
-        return [warning("source.entry-changed", f"bibliography entry '{status.key}' changed "
-                        f"since it was locked on {status.locked}: fingerprint "
-                        f"{status.old_sha256[:12]} → {status.new_sha256[:12]}; the rebuild "
-                        f"updates {len(clusters)} citation(s): {affected}", loc,
-                        f"review, then run 'dossier sources accept {status.key}'")]
+        return [
+            warning(
+                "source.entry-changed",
+                f"bibliography entry '{status.key}' changed "
+                f"since it was locked on {status.locked}: fingerprint "
+                f"{status.old_sha256[:12]} → {status.new_sha256[:12]}; the rebuild "
+                f"updates {len(clusters)} citation(s): {affected}",
+                loc,
+                f"review, then run 'dossier sources accept {status.key}'",
+            )
+        ]
     if status.state == "missing":
-        return [error("source.missing", f"archived source of '{status.key}' "
-                      f"({status.path}) is locked but missing; cited at {affected}", loc)]
-    return [warning("source.new", f"archived source of '{status.key}' ({status.path}) is not "
-                    "locked yet", loc, "run 'dossier sources accept' to record it")]
+        return [
+            error(
+                "source.missing",
+                f"archived source of '{status.key}' "
+                f"({status.path}) is locked but missing; cited at {affected}",
+                loc,
+            )
+        ]
+    return [
+        warning(
+            "source.new",
+            f"archived source of '{status.key}' ({status.path}) is not locked yet",
+            loc,
+            "run 'dossier sources accept' to record it",
+        )
+    ]
 
 
-def accept(root: Path, bib: Bibliography, archives: dict[str, Archived],
-           keys: Sequence[str]) -> list[str]:
+def accept(
+    root: Path, bib: Bibliography, archives: dict[str, Archived], keys: Sequence[str]
+) -> list[str]:
     """Re-lock the given keys (all when none given); returns the keys locked."""
     lock, _ = read_lock(root)
     entries = bib.by_key()
@@ -193,8 +291,9 @@ def accept(root: Path, bib: Bibliography, archives: dict[str, Archived],
 
 def unknown_keys(keys: Sequence[str], bib: Bibliography) -> list[Diagnostic]:
     known = bib.by_key()
-    return [error("source.unknown-key", f"no bibliography entry '{k}'") for k in keys
-            if k not in known]
+    return [
+        error("source.unknown-key", f"no bibliography entry '{k}'") for k in keys if k not in known
+    ]
 
 
 def report(evidence: Evidence, citing: dict[str, tuple[Cluster, ...]]) -> dict[str, object]:
@@ -206,13 +305,31 @@ def report(evidence: Evidence, citing: dict[str, tuple[Cluster, ...]]) -> dict[s
             continue
         clusters = citing.get(status.key, ())
         quotes = quoting.get(status.key, [])
-        changes.append({
-            "key": status.key, "state": status.state, "path": status.path,
-            "old": status.old_sha256, "new": status.new_sha256, "locked": status.locked,
-            "citations": [str(c.location) for c in clusters],
-            "quotations": [{"at": str(c.quotation.location), "status": c.status,
-                            "page": c.page, "passage": c.passage} for c in quotes],
-        })
-    return {"version": 1, "changes": changes,
-            "quotations": {"checked": len(evidence.checks),
-                           "found": sum(c.status == "found" for c in evidence.checks)}}
+        changes.append(
+            {
+                "key": status.key,
+                "state": status.state,
+                "path": status.path,
+                "old": status.old_sha256,
+                "new": status.new_sha256,
+                "locked": status.locked,
+                "citations": [str(c.location) for c in clusters],
+                "quotations": [
+                    {
+                        "at": str(c.quotation.location),
+                        "status": c.status,
+                        "page": c.page,
+                        "passage": c.passage,
+                    }
+                    for c in quotes
+                ],
+            }
+        )
+    return {
+        "version": 1,
+        "changes": changes,
+        "quotations": {
+            "checked": len(evidence.checks),
+            "found": sum(c.status == "found" for c in evidence.checks),
+        },
+    }

@@ -24,8 +24,9 @@ ROW = 17
 PER_YEAR = 9.0
 
 
-def read_events(root: Path, rel: str, loc: Location, keys: Collection[str]
-                ) -> tuple[list[dict[str, object]], list[Diagnostic]]:
+def read_events(
+    root: Path, rel: str, loc: Location, keys: Collection[str]
+) -> tuple[list[dict[str, object]], list[Diagnostic]]:
     # through the one loader: a FIFO, a device or a symlink out of the project is refused
     text, problems = read_text(root, rel, "timeline data", loc)
     if text is None:
@@ -45,13 +46,11 @@ def read_events(root: Path, rel: str, loc: Location, keys: Collection[str]
     for n, event in enumerate(events, 1):
         where = Location(rel, _event_line(root / rel, n))
         if not isinstance(event, dict):
-            diags.append(error("timeline.field", f"event {n} must be a table ([[event]])",
-                               where))
+            diags.append(error("timeline.field", f"event {n} must be a table ([[event]])", where))
             continue
         year, label, cites = event.get("year"), event.get("label"), event.get("cite", [])
         if not isinstance(year, int) or isinstance(year, bool):
-            diags.append(error("timeline.field", f"event {n}: 'year' must be an integer",
-                               where))
+            diags.append(error("timeline.field", f"event {n}: 'year' must be an integer", where))
             continue
         if not isinstance(label, str) or not label.strip():
             diags.append(error("timeline.field", f"event {n}: 'label' must be a string", where))
@@ -60,10 +59,15 @@ def read_events(root: Path, rel: str, loc: Location, keys: Collection[str]
             cites = [cites]
         for key in cites:
             if key not in keys:
-                diags.append(error("cite.unknown-key", f"unknown citation key '{key}' in "
-                                   f"event {n}", where, did_you_mean(str(key), keys)))
-        good.append({"year": year, "label": label.strip(),
-                     "cite": [k for k in cites if k in keys]})
+                diags.append(
+                    error(
+                        "cite.unknown-key",
+                        f"unknown citation key '{key}' in event {n}",
+                        where,
+                        did_you_mean(str(key), keys),
+                    )
+                )
+        good.append({"year": year, "label": label.strip(), "cite": [k for k in cites if k in keys]})
     good.sort(key=lambda e: int(str(e["year"])))
     return good, diags
 
@@ -91,25 +95,31 @@ def draw(events: list[dict[str, object]], title: str = "Timeline") -> str:
         y = max(y, (label_y[-1] + ROW) if label_y else y)
         label_y.append(y)
     height = int(max(TOP + axis_h, label_y[-1]) + BOTTOM)
-    out = [f'<svg class="timeline" xmlns="http://www.w3.org/2000/svg" role="img" '
-           f'viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" '
-           f'font-family="Noto Sans, DejaVu Sans, sans-serif" font-size="11">',
-           f"<title>{html.escape(title)}</title>",
-           f'<line x1="{AXIS_X}" y1="{TOP}" x2="{AXIS_X}" y2="{TOP + axis_h}" '
-           'stroke="#444" stroke-width="1.5"/>']
+    out = [
+        f'<svg class="timeline" xmlns="http://www.w3.org/2000/svg" role="img" '
+        f'viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" '
+        f'font-family="Noto Sans, DejaVu Sans, sans-serif" font-size="11">',
+        f"<title>{html.escape(title)}</title>",
+        f'<line x1="{AXIS_X}" y1="{TOP}" x2="{AXIS_X}" y2="{TOP + axis_h}" '
+        'stroke="#444" stroke-width="1.5"/>',
+    ]
     for year in range(first, last + 1, 5):
         y = TOP + (year - first) * PER_YEAR
-        out.append(f'<line x1="{AXIS_X - 5}" y1="{y:.1f}" x2="{AXIS_X}" y2="{y:.1f}" '
-                   'stroke="#444"/>')
-        out.append(f'<text x="{AXIS_X - 9}" y="{y + 4:.1f}" text-anchor="end" '
-                   f'fill="#555">{year}</text>')
+        out.append(
+            f'<line x1="{AXIS_X - 5}" y1="{y:.1f}" x2="{AXIS_X}" y2="{y:.1f}" stroke="#444"/>'
+        )
+        out.append(
+            f'<text x="{AXIS_X - 9}" y="{y + 4:.1f}" text-anchor="end" fill="#555">{year}</text>'
+        )
     for e, ly in zip(events, label_y, strict=True):
         year = int(str(e["year"]))
         y = TOP + (year - first) * PER_YEAR
         label = html.escape(f"{year}  {e['label']}")
         out.append(f'<circle cx="{AXIS_X}" cy="{y:.1f}" r="3.5" fill="#7a1f2b"/>')
-        out.append(f'<polyline points="{AXIS_X + 4},{y:.1f} {LABEL_X - 14},{y:.1f} '
-                   f'{LABEL_X - 6},{ly - 4:.1f}" fill="none" stroke="#bbb"/>')
+        out.append(
+            f'<polyline points="{AXIS_X + 4},{y:.1f} {LABEL_X - 14},{y:.1f} '
+            f'{LABEL_X - 6},{ly - 4:.1f}" fill="none" stroke="#bbb"/>'
+        )
         cites = list(e["cite"]) if isinstance(e["cite"], list) else []
         text = f'<text x="{LABEL_X}" y="{ly:.1f}" fill="#111">{label}</text>'
         if cites:
@@ -120,7 +130,8 @@ def draw(events: list[dict[str, object]], title: str = "Timeline") -> str:
     return "\n".join(out)
 
 
-def draw_file(root: Path, rel: str, loc: Location, keys: Collection[str]
-              ) -> tuple[str, list[Diagnostic]]:
+def draw_file(
+    root: Path, rel: str, loc: Location, keys: Collection[str]
+) -> tuple[str, list[Diagnostic]]:
     events, diags = read_events(root, rel, loc, keys)
     return (draw(events) if events else ""), diags

@@ -23,7 +23,8 @@ class Plan:
 
     def shallow(self) -> frozenset[Path]:
         return frozenset(f.parent for f in self.files if not self._covered(f)) | {
-            d.parent for d in self.folders}
+            d.parent for d in self.folders
+        }
 
     def _covered(self, path: Path) -> bool:
         return any(d in path.parents for d in self.folders)
@@ -56,8 +57,11 @@ def plan(root: Path, result: object = None, previous: Plan | None = None) -> Pla
         folders |= {config.sources, *(str(Path(c).parent) for c in config.chapters)}
     # after a build that found nothing changed there is no analysis, but the inputs
     # it recorded (images among them) are known
-    used = ([*analysis.images.values(), *(p for p in analysis.figures)] if analysis is not None
-            else [str(p) for p in getattr(result, "inputs", ())])
+    used = (
+        [*analysis.images.values(), *(p for p in analysis.figures)]
+        if analysis is not None
+        else [str(p) for p in getattr(result, "inputs", ())]
+    )
     files |= set(used)
     folders |= {str(Path(u).parent) for u in used}
     output = (root / (config.output if config else "build")).resolve()
@@ -67,5 +71,8 @@ def plan(root: Path, result: object = None, previous: Plan | None = None) -> Pla
         ok = root in path.parents and path != output and output not in path.parents
         return path if ok else None
 
-    return Plan(frozenset(p for f in folders if (p := inside(f)) is not None),
-                frozenset(p for f in files if (p := inside(f)) is not None), output)
+    return Plan(
+        frozenset(p for f in folders if (p := inside(f)) is not None),
+        frozenset(p for f in files if (p := inside(f)) is not None),
+        output,
+    )

@@ -64,8 +64,7 @@ def write_files(stage: Path, files: Mapping[str, bytes]) -> None:
     made: set[str] = set()
     for rel, data in sorted(files.items()):
         clean = posixpath.normpath(rel)
-        if (not rel or clean.startswith(("/", "../")) or clean in (".", "..")
-                or os.path.isabs(rel)):
+        if not rel or clean.startswith(("/", "../")) or clean in (".", "..") or os.path.isabs(rel):
             raise ValueError(f"refusing to write outside the output folder: {rel}")
         parent = posixpath.dirname(clean)
         if parent and parent not in made:
@@ -83,8 +82,13 @@ def _exchange(a: Path, b: Path) -> bool:
         renameat2 = libc.renameat2
     except (OSError, AttributeError):
         return False
-    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
-                          ctypes.c_uint]
+    renameat2.argtypes = [
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_uint,
+    ]
     done = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
     return bool(done == 0)
 

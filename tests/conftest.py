@@ -84,12 +84,17 @@ def tiny_png() -> bytes:
         return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
 
     header = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
-            + chunk(b"IDAT", zlib.compress(b"\x00\x00")) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00\x00"))
+        + chunk(b"IEND", b"")
+    )
 
 
-def write_project(root: Path, files: Mapping[str, str | bytes | None],
-                  defaults: bool = True) -> Path:
+def write_project(
+    root: Path, files: Mapping[str, str | bytes | None], defaults: bool = True
+) -> Path:
     merged: dict[str, str | bytes | None] = {**(DEFAULTS if defaults else {}), **files}
     root.mkdir(parents=True, exist_ok=True)
     for rel, content in merged.items():
@@ -137,8 +142,12 @@ def make_project(tmp_path: Path) -> Callable[..., Path]:
     (dossier.toml, chapters/01-a.md, references.bib) unless defaults=False."""
     made: set[str] = set()
 
-    def make(files: Mapping[str, str | bytes | None] | None = None, *, defaults: bool = True,
-             name: str = "proj") -> Path:
+    def make(
+        files: Mapping[str, str | bytes | None] | None = None,
+        *,
+        defaults: bool = True,
+        name: str = "proj",
+    ) -> Path:
         assert name not in made, f"project {name!r} already made in this test"
         made.add(name)
         return write_project(tmp_path / name, files or {}, defaults)
@@ -150,8 +159,12 @@ def make_project(tmp_path: Path) -> Callable[..., Path]:
 def project_factory(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
     """Like make_project, for module- and session-scoped fixtures."""
 
-    def make(files: Mapping[str, str | bytes | None] | None = None, *, defaults: bool = True,
-             name: str = "proj") -> Path:
+    def make(
+        files: Mapping[str, str | bytes | None] | None = None,
+        *,
+        defaults: bool = True,
+        name: str = "proj",
+    ) -> Path:
         return write_project(tmp_path_factory.mktemp(name) / name, files or {}, defaults)
 
     return make
@@ -165,8 +178,7 @@ def quiet(message: str) -> None:
 def build_project() -> Callable[..., BuiltProject]:
     """build_project(root, html=True, pdf=False, **kw) -> BuiltProject, via the pipeline."""
 
-    def run(root: Path, *, html: bool = True, pdf: bool = False, **kwargs: object
-            ) -> BuiltProject:
+    def run(root: Path, *, html: bool = True, pdf: bool = False, **kwargs: object) -> BuiltProject:
         result = pipeline.build(root, html=html, pdf=pdf, progress=quiet, **kwargs)
         return BuiltProject(root, result, root / "build" / "html")
 
@@ -214,6 +226,7 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
 
 # --- the messy project, built once --------------------------------------------------------
 
+
 @pytest.fixture(scope="session")
 def messy_build(tmp_path_factory: pytest.TempPathFactory) -> BuiltProject:
     """tests/roots/messy (3 chapters, 33-entry messy BibTeX, APA) copied to a temporary
@@ -225,6 +238,7 @@ def messy_build(tmp_path_factory: pytest.TempPathFactory) -> BuiltProject:
 
 
 # --- reading a built site -------------------------------------------------------------------
+
 
 @dataclass
 class Page:

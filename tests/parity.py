@@ -31,8 +31,12 @@ class _Spans(HTMLParser):
         if tag == "span" and "citation" in classes and "unresolved" not in classes:
             start = {"kind": "cite", "id": a.get("data-cites", ""), "parts": [], "depth": 0}
         elif tag == "div" and "csl-entry" in classes:
-            start = {"kind": "entry", "id": (a.get("id") or "").removeprefix("ref-"),
-                     "parts": [], "depth": 0}
+            start = {
+                "kind": "entry",
+                "id": (a.get("id") or "").removeprefix("ref-"),
+                "parts": [],
+                "depth": 0,
+            }
         for cap in self._capture:
             cap["depth"] = int(str(cap["depth"])) + 1
         bare = tag == "span" and not attrs
@@ -68,8 +72,9 @@ class _Spans(HTMLParser):
 
 def extract(html_text: str) -> tuple[list[tuple[str, str]], dict[str, str]]:
     # Our bibliography page appends back-links after the formatted entry.
-    html_text = re.sub(r'<span class="backlinks".*?</span>\s*(?=</div>)', "", html_text,
-                       flags=re.DOTALL)
+    html_text = re.sub(
+        r'<span class="backlinks".*?</span>\s*(?=</div>)', "", html_text, flags=re.DOTALL
+    )
     parser = _Spans()
     parser.feed(html_text)
     return parser.citations, parser.entries

@@ -21,15 +21,29 @@ def bench_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, dict[str, 
         pytest.fail(f"the shared benchmark corpus generator is missing: {GENERATOR}")
     tmp = tmp_path_factory.mktemp("bench")
     out = tmp / "bench.json"
-    code = main(["--sizes", "tiny", "--repeat", "1", "--pdf", "--cache", str(tmp / "cache"),
-                 "--keep", str(tmp / "work"), "--json", str(out)])
+    code = main(
+        [
+            "--sizes",
+            "tiny",
+            "--repeat",
+            "1",
+            "--pdf",
+            "--cache",
+            str(tmp / "cache"),
+            "--keep",
+            str(tmp / "work"),
+            "--json",
+            str(out),
+        ]
+    )
     report = json.loads(out.read_text(encoding="utf-8")) if out.exists() else {"rows": []}
     return code, report, tmp / "work"
 
 
 @pytest.mark.slow
 def test_every_measurement_is_reported_with_its_command(
-        bench_run: tuple[int, dict[str, Any], Path]) -> None:
+    bench_run: tuple[int, dict[str, Any], Path],
+) -> None:
     code, report, _ = bench_run
     assert code in (0, 1), "the bench could not run (exit 2)"  # 1: a goal missed
     rows = report["rows"]
@@ -53,7 +67,8 @@ def test_every_measurement_is_reported_with_its_command(
 
 @pytest.mark.slow
 def test_parity_check_flags_the_edited_citation(
-        bench_run: tuple[int, dict[str, Any], Path]) -> None:
+    bench_run: tuple[int, dict[str, Any], Path],
+) -> None:
     """The kept output is the site after the last warm rebuild, which changed one citation
     key: compared with pandoc's page of the unedited corpus, exactly that one differs."""
     _, _, work = bench_run
@@ -61,9 +76,12 @@ def test_parity_check_flags_the_edited_citation(
     pandoc_html = (run / "pandoc.html").read_text(encoding="utf-8")
     project = run / "project"
     corpus = next((work.parent / "cache").glob("tiny-*"))
-    edited = [p for p in project.glob("chapters/*.md")
-              if p.read_text(encoding="utf-8")
-              != (corpus / "chapters" / p.name).read_text(encoding="utf-8")]
+    edited = [
+        p
+        for p in project.glob("chapters/*.md")
+        if p.read_text(encoding="utf-8")
+        != (corpus / "chapters" / p.name).read_text(encoding="utf-8")
+    ]
     assert len(edited) == 1
 
     parity = compare(pandoc_html, run / "out" / "html")

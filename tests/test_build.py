@@ -62,10 +62,15 @@ See [@sec-first] and @sec-deep.
 
 
 def site_files(texts, **extra):
-    return {"dossier.toml": TOML, "chapters/01-first.md": FIRST,
-            "chapters/02-second.md": SECOND, "chapters/01-a.md": None,
-            "img/dot.png": texts.png(), "references.bib": texts.smith + "\n" + texts.jones,
-            **extra}
+    return {
+        "dossier.toml": TOML,
+        "chapters/01-first.md": FIRST,
+        "chapters/02-second.md": SECOND,
+        "chapters/01-a.md": None,
+        "img/dot.png": texts.png(),
+        "references.bib": texts.smith + "\n" + texts.jones,
+        **extra,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -77,13 +82,16 @@ def site(project_factory, build_project, texts, load_site):
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def main_text(page) -> str:
     """The <main> element of a site page (without the navigation around it)."""
-    return page.text[page.text.index('<main id="main">'):page.text.index("</main>")]
+    return page.text[page.text.index('<main id="main">') : page.text.index("</main>")]
 
 
 def internal_link_problems(pages) -> list[str]:
@@ -108,15 +116,26 @@ def internal_link_problems(pages) -> list[str]:
 
 # --- the site ---------------------------------------------------------------------------
 
+
 def test_site_files(site, texts):
     built, pages = site
     # besides the report's own pages, the site may hold the 'Sources and changes' page
-    assert sorted(set(pages) - EXTRA_PAGES) == ["01-first.html", "02-second.html",
-                                                "bibliography.html", "index.html"]
+    assert sorted(set(pages) - EXTRA_PAGES) == [
+        "01-first.html",
+        "02-second.html",
+        "bibliography.html",
+        "index.html",
+    ]
     files = snapshot(built.html)
     assert sorted(set(files) - EXTRA_PAGES) == [
-        "01-first.html", "02-second.html", "assets/site.js", "assets/style.css",
-        "bibliography.html", "index.html", "media/img/dot.png"]
+        "01-first.html",
+        "02-second.html",
+        "assets/site.js",
+        "assets/style.css",
+        "bibliography.html",
+        "index.html",
+        "media/img/dot.png",
+    ]
     assert files["media/img/dot.png"] == texts.png()
     assert "html" in {p.name for p in (built.root / "build").iterdir()}
     assert not list((built.root / "build").rglob("*.pdf"))
@@ -131,8 +150,9 @@ def test_index_page_lists_chapters_and_sections(site):
     assert '<p class="authors">Ann Author, Bob Writer</p>' in index
     assert '<a href="01-first.html"><span class="secno">1</span> First Chapter</a>' in index
     assert '<a href="02-second.html"><span class="secno">2</span> Second Chapter</a>' in index
-    assert ('<a href="01-first.html#sec-background"><span class="secno">1.1</span> '
-            "Background</a>") in index
+    assert (
+        '<a href="01-first.html#sec-background"><span class="secno">1.1</span> Background</a>'
+    ) in index
     assert '<a href="01-first.html#method"><span class="secno">1.2</span> Method</a>' in index
     assert '<li><a href="bibliography.html">Bibliography</a></li>' in index
 
@@ -150,9 +170,11 @@ def test_headings_are_numbered(site):
 def test_cross_references_on_the_same_page(site):
     _, pages = site
     first = main_text(pages["01-first.html"])
-    assert ('See <a class="xref xref-fig" href="#fig-dot">Figure 1</a>, '
-            '<a class="xref xref-tbl" href="#tbl-data">Table 1</a> and '
-            '<a class="xref xref-sec" href="02-second.html#sec-second">Chapter 2</a>.') in first
+    assert (
+        'See <a class="xref xref-fig" href="#fig-dot">Figure 1</a>, '
+        '<a class="xref xref-tbl" href="#tbl-data">Table 1</a> and '
+        '<a class="xref xref-sec" href="02-second.html#sec-second">Chapter 2</a>.'
+    ) in first
     second = main_text(pages["02-second.html"])
     assert '<a class="xref xref-sec" href="#sec-deep">Section 2.1</a>' in second
 
@@ -160,30 +182,38 @@ def test_cross_references_on_the_same_page(site):
 def test_cross_references_across_pages(site):
     _, pages = site
     second = main_text(pages["02-second.html"])
-    assert ('Back to <a class="xref xref-sec" href="01-first.html#sec-background">Section 1.1'
-            '</a>, <a class="xref xref-fig" href="01-first.html#fig-dot">Figure 1</a> and '
-            '<a class="xref xref-tbl" href="01-first.html#tbl-data">Table 1</a>') in second
-    assert ('See <a class="xref xref-sec" href="01-first.html#sec-first">Chapter 1</a> and'
-            in second)
+    assert (
+        'Back to <a class="xref xref-sec" href="01-first.html#sec-background">Section 1.1'
+        '</a>, <a class="xref xref-fig" href="01-first.html#fig-dot">Figure 1</a> and '
+        '<a class="xref xref-tbl" href="01-first.html#tbl-data">Table 1</a>'
+    ) in second
+    assert 'See <a class="xref xref-sec" href="01-first.html#sec-first">Chapter 1</a> and' in second
 
 
 def test_figure_and_table(site):
     _, pages = site
     first = main_text(pages["01-first.html"])
-    assert ('<figure id="fig-dot">\n<img src="media/img/dot.png" alt="A small dot">'
-            '<figcaption><span class="label">Figure 1:</span> A small dot</figcaption>\n'
-            "</figure>") in first
-    assert ('<table id="tbl-data">\n<caption><span class="label">Table 1:</span> Annual '
-            "volumes</caption>") in first
+    assert (
+        '<figure id="fig-dot">\n<img src="media/img/dot.png" alt="A small dot">'
+        '<figcaption><span class="label">Figure 1:</span> A small dot</figcaption>\n'
+        "</figure>"
+    ) in first
+    assert (
+        '<table id="tbl-data">\n<caption><span class="label">Table 1:</span> Annual '
+        "volumes</caption>"
+    ) in first
 
 
 def test_footnotes(site):
     _, pages = site
     first = main_text(pages["01-first.html"])
     assert '<sup class="footnote-ref"><a href="#fn1" id="fnref1">[1]</a></sup>' in first
-    assert re.search(r'<li id="fn1" class="footnote-item"><p>The footnote text with .*'
-                     r'Jones \(<a href="bibliography.html#ref-jones2019" '
-                     r'role="doc-biblioref">2019</a>\)', first)
+    assert re.search(
+        r'<li id="fn1" class="footnote-item"><p>The footnote text with .*'
+        r'Jones \(<a href="bibliography.html#ref-jones2019" '
+        r'role="doc-biblioref">2019</a>\)',
+        first,
+    )
     assert '<a href="#fnref1" class="footnote-backref">' in first
 
 
@@ -191,10 +221,12 @@ def test_citations_are_formatted_and_linked(site):
     _, pages = site
     first = main_text(pages["01-first.html"])
     second = main_text(pages["02-second.html"])
-    assert ('(<a href="bibliography.html#ref-smith2020" role="doc-biblioref">Smith, 2020, '
-            "p. 4</a>)") in first
-    assert ('Smith (<a href="bibliography.html#ref-smith2020" role="doc-biblioref">2020</a>)'
-            in second)
+    assert (
+        '(<a href="bibliography.html#ref-smith2020" role="doc-biblioref">Smith, 2020, p. 4</a>)'
+    ) in first
+    assert (
+        'Smith (<a href="bibliography.html#ref-smith2020" role="doc-biblioref">2020</a>)' in second
+    )
     for page in pages.values():
         assert 'class="citation unresolved"' not in page.text
         assert "???" not in page.text
@@ -206,8 +238,9 @@ def test_citations_are_formatted_and_linked(site):
 def _entries(bibliography_html: str) -> dict[str, list[str]]:
     """ref-KEY -> the back-link hrefs of that entry."""
     out = {}
-    for key, body in re.findall(r'<div class="csl-entry" id="ref-([^"]+)"[^>]*>(.*?)</div>',
-                                bibliography_html, re.DOTALL):
+    for key, body in re.findall(
+        r'<div class="csl-entry" id="ref-([^"]+)"[^>]*>(.*?)</div>', bibliography_html, re.DOTALL
+    ):
         backlinks = re.search(r'<span class="backlinks"[^>]*>(.*?)</span>', body, re.DOTALL)
         out[key] = re.findall(r'href="([^"]+)"', backlinks.group(1)) if backlinks else []
     return out
@@ -232,8 +265,10 @@ def test_prev_and_next_links(site):
 
     def pager(name):
         nav = pages[name].text.split('<nav class="pager"', 1)[1].split("</nav>", 1)[0]
-        return (re.findall(r'rel="prev" href="([^"]+)"', nav),
-                re.findall(r'rel="next" href="([^"]+)"', nav))
+        return (
+            re.findall(r'rel="prev" href="([^"]+)"', nav),
+            re.findall(r'rel="next" href="([^"]+)"', nav),
+        )
 
     assert pager("index.html") == ([], ["01-first.html"])
     assert pager("01-first.html") == (["index.html"], ["02-second.html"])
@@ -263,8 +298,9 @@ def test_no_chapter_bibliographies_by_default(site):
 
 
 def test_chapter_bibliographies_option(make_project, build_project, texts, load_site):
-    root = make_project(site_files(texts, **{
-        "dossier.toml": TOML + "\n[html]\nchapter_bibliographies = true\n"}))
+    root = make_project(
+        site_files(texts, **{"dossier.toml": TOML + "\n[html]\nchapter_bibliographies = true\n"})
+    )
     built = build_project(root)
     assert [d.format() for d in built.result.diagnostics] == []
     pages = load_site(built.html)
@@ -280,7 +316,8 @@ def test_chapter_bibliographies_option(make_project, build_project, texts, load_
         "Smith, J. (2020). <em>A book about things</em>. Example Press.",
     ]
     assert chapter_refs("02-second.html") == [
-        "Smith, J. (2020). <em>A book about things</em>. Example Press."]
+        "Smith, J. (2020). <em>A book about things</em>. Example Press."
+    ]
     assert internal_link_problems(pages) == []
 
 
@@ -295,6 +332,7 @@ def test_output_option(run_cli, make_project):
 
 # --- atomic output --------------------------------------------------------------------------
 
+
 def _leftovers(root: Path) -> list[str]:
     return sorted(p.name for p in root.iterdir() if p.name.startswith(".build"))
 
@@ -304,8 +342,9 @@ def test_failed_build_leaves_the_previous_build_untouched(run_cli, make_project)
     assert run_cli(["build", "--html", "-q"], root) == (0, "")
     before = snapshot(root / "build")
     assert "html/index.html" in before
-    (root / "references.bib").write_text("@book{smith2020,\n  title = {Unclosed,\n",
-                                         encoding="utf-8")
+    (root / "references.bib").write_text(
+        "@book{smith2020,\n  title = {Unclosed,\n", encoding="utf-8"
+    )
     code, err = run_cli(["build", "--html"], root)
     assert code == 1
     assert "references.bib:1: error: cannot parse @book entry 'smith2020': " in err
@@ -319,14 +358,17 @@ def test_failure_after_staging_leaves_the_previous_build_untouched(run_cli, make
     root = make_project()
     assert run_cli(["build", "--html", "-q"], root) == (0, "")
     before = snapshot(root / "build")
-    (root / "chapters" / "01-a.md").write_text("# Changed\n\nNew text [@smith2020].\n",
-                                               encoding="utf-8")
+    (root / "chapters" / "01-a.md").write_text(
+        "# Changed\n\nNew text [@smith2020].\n", encoding="utf-8"
+    )
     with (root / "dossier.toml").open("a", encoding="utf-8") as f:
         f.write("\n[pdf]\ntimeout = 0\n")
     code, err = run_cli(["build", "-q"], root)
     assert code == 1
-    assert ("test-dossier.pdf: error: the PDF step took longer than 0 s and was stopped "
-            "(raise [pdf] timeout in dossier.toml) [pdf.timeout]") in err.splitlines()
+    assert (
+        "test-dossier.pdf: error: the PDF step took longer than 0 s and was stopped "
+        "(raise [pdf] timeout in dossier.toml) [pdf.timeout]"
+    ) in err.splitlines()
     assert snapshot(root / "build") == before
     assert _leftovers(root) == []
 
@@ -336,8 +378,9 @@ def test_successful_rebuild_replaces_the_output(run_cli, make_project):
     assert run_cli(["build", "--html", "-q"], root) == (0, "")
     stale = root / "build" / "html" / "stale.html"
     stale.write_text("old", encoding="utf-8")
-    (root / "chapters" / "01-a.md").write_text("# Renamed\n\nText [@smith2020].\n",
-                                               encoding="utf-8")
+    (root / "chapters" / "01-a.md").write_text(
+        "# Renamed\n\nText [@smith2020].\n", encoding="utf-8"
+    )
     assert run_cli(["build", "--html", "-q"], root) == (0, "")
     assert not stale.exists()
     assert "Renamed" in (root / "build" / "html" / "01-a.html").read_text(encoding="utf-8")
@@ -345,6 +388,7 @@ def test_successful_rebuild_replaces_the_output(run_cli, make_project):
 
 
 # --- the output folder guard -----------------------------------------------------------------
+
 
 def test_output_folder_project_root_is_refused_in_config(run_cli, make_project, texts):
     root = make_project({"dossier.toml": texts.toml + 'output = "."\n'})
@@ -354,7 +398,8 @@ def test_output_folder_project_root_is_refused_in_config(run_cli, make_project, 
     assert err.splitlines() == [
         "dossier.toml:5: error: output folder '.' would overwrite the project or its inputs "
         "(use a dedicated folder such as 'build') [config.output]",
-        "1 error, 0 warnings"]
+        "1 error, 0 warnings",
+    ]
     assert snapshot(root) == before
 
 
@@ -367,14 +412,19 @@ def test_output_folder_holding_the_project_is_refused(run_cli, make_project, out
     assert err.splitlines() == [
         f"error: output folder '{output}' would overwrite the project or its inputs "
         "[config.output]",
-        "1 error, 0 warnings"]
+        "1 error, 0 warnings",
+    ]
     assert snapshot(root.parent) == before
 
 
 @pytest.mark.parametrize("output", ["img", "references.bib"])
 def test_output_folder_holding_inputs_is_refused(run_cli, make_project, texts, output):
-    root = make_project({"chapters/01-a.md": texts.chapter + "\n![A dot](../img/dot.png)\n",
-                         "img/dot.png": texts.png()})
+    root = make_project(
+        {
+            "chapters/01-a.md": texts.chapter + "\n![A dot](../img/dot.png)\n",
+            "img/dot.png": texts.png(),
+        }
+    )
     before = snapshot(root)
     code, err = run_cli(["build", "--html", "-q", "-o", output], root)
     assert snapshot(root) == before
@@ -384,12 +434,21 @@ def test_output_folder_holding_inputs_is_refused(run_cli, make_project, texts, o
 
 def test_html_only_build_does_not_import_weasyprint(make_project):
     root = make_project()
-    code = ("import sys; from dossier.cli import main; "
-            f"main(['build','--html','-q','-C',{str(root)!r}]); "
-            "print('weasyprint' in sys.modules)")
+    code = (
+        "import sys; from dossier.cli import main; "
+        f"main(['build','--html','-q','-C',{str(root)!r}]); "
+        "print('weasyprint' in sys.modules)"
+    )
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=120, cwd=root, env=env, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=root,
+        env=env,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == "False\n"
     assert proc.stderr == ""
@@ -398,10 +457,15 @@ def test_html_only_build_does_not_import_weasyprint(make_project):
 
 # --- images ---------------------------------------------------------------------------------
 
+
 def test_remote_image_is_a_warning_and_never_fetched(run_cli, make_project, texts):
-    root = make_project({"chapters/01-a.md": texts.chapter
-                         + "\n![Remote](http://example.org/a.png)\n\nAnd inline "
-                           "![r2](https://example.org/b.png) too.\n"})
+    root = make_project(
+        {
+            "chapters/01-a.md": texts.chapter
+            + "\n![Remote](http://example.org/a.png)\n\nAnd inline "
+            "![r2](https://example.org/b.png) too.\n"
+        }
+    )
     code, err = run_cli(["build", "--html", "-q"], root)
     assert code == 0
     assert err.splitlines() == [
@@ -411,7 +475,8 @@ def test_remote_image_is_a_warning_and_never_fetched(run_cli, make_project, text
         "chapters/01-a.md:7: warning: image 'https://example.org/b.png' is not a project file "
         "and is not shown (dossier never fetches from the network) (save the image in the "
         "project) [media.remote]",
-        "0 errors, 2 warnings"]
+        "0 errors, 2 warnings",
+    ]
     page = (root / "build" / "html" / "01-a.html").read_text(encoding="utf-8")
     assert "example.org" not in page
     assert 'src="http' not in page
@@ -425,8 +490,9 @@ def test_network_guard_is_active():
         socket.create_connection(("192.0.2.1", 80), timeout=1)
 
 
-@pytest.mark.parametrize("src", ["../../etc/passwd", "/etc/passwd", "../../../x.png",
-                                 "img/link.png"])
+@pytest.mark.parametrize(
+    "src", ["../../etc/passwd", "/etc/passwd", "../../../x.png", "img/link.png"]
+)
 def test_image_outside_the_project_is_an_error(run_cli, make_project, texts, src):
     root = make_project({"chapters/01-a.md": texts.chapter + f"\n![x]({src})\n"})
     (root / "img").mkdir()
@@ -435,40 +501,51 @@ def test_image_outside_the_project_is_an_error(run_cli, make_project, texts, src
     assert code == 1
     assert err.splitlines() == [
         f"chapters/01-a.md:5: error: image '{src}' is outside the project [media.outside]",
-        "1 error, 0 warnings"]
+        "1 error, 0 warnings",
+    ]
 
 
 def test_missing_image_and_non_image(run_cli, make_project, texts):
-    root = make_project({"chapters/01-a.md": texts.chapter
-                         + "\n![x](img/none.png)\n\n![y](../references.bib)\n"})
+    root = make_project(
+        {"chapters/01-a.md": texts.chapter + "\n![x](img/none.png)\n\n![y](../references.bib)\n"}
+    )
     code, err = run_cli(["check", "-q"], root)
     assert code == 1
     assert err.splitlines() == [
         "chapters/01-a.md:5: error: image 'img/none.png' not found [media.missing]",
         "chapters/01-a.md:7: error: '../references.bib' is not an image (.gif, .jpeg, .jpg, "
         ".png, .svg, .webp) [media.type]",
-        "2 errors, 0 warnings"]
+        "2 errors, 0 warnings",
+    ]
 
 
 def test_citation_in_a_figure_caption(run_cli, make_project, texts):
-    root = make_project({"chapters/01-a.md": texts.chapter
-                         + "\n![A dot, after [@smith2020]](../img/dot.png)\n",
-                         "img/dot.png": texts.png()})
+    root = make_project(
+        {
+            "chapters/01-a.md": texts.chapter + "\n![A dot, after [@smith2020]](../img/dot.png)\n",
+            "img/dot.png": texts.png(),
+        }
+    )
     code, err = run_cli(["build", "--html", "-q"], root)
     assert code == 0, err
     page = (root / "build" / "html" / "01-a.html").read_text(encoding="utf-8")
     assert '<img src="media/img/dot.png" alt="A dot, after (Smith, 2020)">' in page
-    assert '<figcaption><span class="label">Figure 1:</span> A dot, after <span ' \
-           'class="citation" id="cite-c1" data-cites="smith2020">(<a href=' \
-           '"bibliography.html#ref-smith2020"' in page
+    assert (
+        '<figcaption><span class="label">Figure 1:</span> A dot, after <span '
+        'class="citation" id="cite-c1" data-cites="smith2020">(<a href='
+        '"bibliography.html#ref-smith2020"' in page
+    )
 
 
 # --- numbering and identifiers (collect) ----------------------------------------------------
 
+
 def _collect(*chapters: str):
     md = make_parser()
-    scans = [scan_chapter(parse_chapter(md, text, f"chapters/0{n}-c.md"))
-             for n, text in enumerate(chapters, 1)]
+    scans = [
+        scan_chapter(parse_chapter(md, text, f"chapters/0{n}-c.md"))
+        for n, text in enumerate(chapters, 1)
+    ]
     return collect(scans, ["smith2020"])
 
 
@@ -476,14 +553,19 @@ def test_numbering_of_sections_figures_and_tables():
     collected, diags = _collect(
         "# One\n\n## A {#sec-a}\n\n### A.1 {#sec-a1}\n\n## B {-}\n\n## C {#sec-c}\n\n"
         "![f](x.png){#fig-x}\n",
-        "# Two {#sec-two}\n\n![g](y.png)\n\n| a |\n|---|\n| 1 |\n\nTable: t {#tbl-t}\n")
+        "# Two {#sec-two}\n\n![g](y.png)\n\n| a |\n|---|\n| 1 |\n\nTable: t {#tbl-t}\n",
+    )
     assert diags == []
     labels = {k: (t.label, t.page) for k, t in collected.targets.items()}
     assert labels == {
-        "one": ("Chapter 1", "01-c.html"), "sec-a": ("Section 1.1", "01-c.html"),
-        "sec-a1": ("Section 1.1.1", "01-c.html"), "b": ("B", "01-c.html"),
-        "sec-c": ("Section 1.2", "01-c.html"), "fig-x": ("Figure 1", "01-c.html"),
-        "sec-two": ("Chapter 2", "02-c.html"), "fig-2": ("Figure 2", "02-c.html"),
+        "one": ("Chapter 1", "01-c.html"),
+        "sec-a": ("Section 1.1", "01-c.html"),
+        "sec-a1": ("Section 1.1.1", "01-c.html"),
+        "b": ("B", "01-c.html"),
+        "sec-c": ("Section 1.2", "01-c.html"),
+        "fig-x": ("Figure 1", "01-c.html"),
+        "sec-two": ("Chapter 2", "02-c.html"),
+        "fig-2": ("Figure 2", "02-c.html"),
         "tbl-t": ("Table 1", "02-c.html"),
     }
 
@@ -491,7 +573,8 @@ def test_numbering_of_sections_figures_and_tables():
 def test_explicit_duplicate_id_is_an_error():
     _, diags = _collect("# One {#sec-x}\n\n## Two {#sec-x}\n")
     assert [d.format() for d in diags] == [
-        "chapters/01-c.md:3: error: identifier 'sec-x' is used twice [xref.duplicate-id]"]
+        "chapters/01-c.md:3: error: identifier 'sec-x' is used twice [xref.duplicate-id]"
+    ]
 
 
 def test_same_heading_text_in_two_chapters_is_fine():
@@ -518,13 +601,15 @@ MESSY_BIB = Path(__file__).resolve().parent / "roots" / "messy" / "references.bi
 
 def messy_keys() -> set[str]:
     text = MESSY_BIB.read_text(encoding="utf-8")
-    return {m.group(2) for m in re.finditer(r"^@(\w+)\s*\{\s*([^,\s]+)\s*,", text, re.M)
-            if m.group(1).lower() not in ("string", "comment", "preamble")}
+    return {
+        m.group(2)
+        for m in re.finditer(r"^@(\w+)\s*\{\s*([^,\s]+)\s*,", text, re.M)
+        if m.group(1).lower() not in ("string", "comment", "preamble")
+    }
 
 
 def test_messy_project_builds_without_errors(messy_build):
-    errors = [d.format() for d in messy_build.result.diagnostics
-              if d.severity.value == "error"]
+    errors = [d.format() for d in messy_build.result.diagnostics if d.severity.value == "error"]
     assert errors == []
     assert messy_build.result.ok
     assert (messy_build.html / "index.html").is_file()
@@ -532,9 +617,13 @@ def test_messy_project_builds_without_errors(messy_build):
 
 def test_messy_project_resolves_every_citation(messy_build, load_site):
     pages = load_site(messy_build.html)
-    assert sorted(set(pages) - EXTRA_PAGES) == ["01-intro.html", "02-law.html",
-                                                "03-practice.html", "bibliography.html",
-                                                "index.html"]
+    assert sorted(set(pages) - EXTRA_PAGES) == [
+        "01-intro.html",
+        "02-law.html",
+        "03-practice.html",
+        "bibliography.html",
+        "index.html",
+    ]
     clusters = messy_build.result.analysis.collected.clusters
     assert len(clusters) > 50
     for page in pages.values():
@@ -542,8 +631,11 @@ def test_messy_project_resolves_every_citation(messy_build, load_site):
         assert "???" not in page.text, page.name
         assert "??" not in main_text(page), page.name
     for cluster in clusters:
-        page = next(c.page for c in messy_build.result.analysis.collected.chapters
-                    if c.path == cluster.location.path)
+        page = next(
+            c.page
+            for c in messy_build.result.analysis.collected.chapters
+            if c.path == cluster.location.path
+        )
         assert f"cite-{cluster.id}" in pages[page].ids, (cluster.id, cluster.source)
     assert internal_link_problems(pages) == []
 
@@ -586,8 +678,13 @@ Text [@smith2020] and [@jones2019]; see @fig-timeline.
 
 
 def test_timeline_figure(run_cli, make_project, texts, load_site):
-    root = make_project({"chapters/01-a.md": TIMELINE_CHAPTER, "data/timeline.toml": TIMELINE,
-                         "references.bib": texts.smith + "\n" + texts.jones})
+    root = make_project(
+        {
+            "chapters/01-a.md": TIMELINE_CHAPTER,
+            "data/timeline.toml": TIMELINE,
+            "references.bib": texts.smith + "\n" + texts.jones,
+        }
+    )
     code, err = run_cli(["build", "--html", "-q"], root)
     assert (code, err) == (0, "")
     pages = load_site(root / "build" / "html")
@@ -595,69 +692,93 @@ def test_timeline_figure(run_cli, make_project, texts, load_site):
     assert '<a class="xref xref-fig" href="#fig-timeline">Figure 1</a>' in page
     figure = page.split('<figure id="fig-timeline">\n', 1)[1].split("</figure>", 1)[0]
     assert figure.startswith('<svg class="timeline" xmlns="http://www.w3.org/2000/svg"')
-    assert figure.endswith('</svg><figcaption><span class="label">Figure 1:</span> '
-                           "Chronology</figcaption>\n")
+    assert figure.endswith(
+        '</svg><figcaption><span class="label">Figure 1:</span> Chronology</figcaption>\n'
+    )
     links = re.findall(r'<a href="([^"]+)"><text [^>]*>([^<]*)</text></a>', figure)
-    assert links == [("bibliography.html#ref-smith2020", "1990  Start &amp; growth"),
-                     ("bibliography.html#ref-jones2019", "2001  Middle")]
-    assert re.search(r'<text [^>]*>1995  Uncited</text>', figure)
+    assert links == [
+        ("bibliography.html#ref-smith2020", "1990  Start &amp; growth"),
+        ("bibliography.html#ref-jones2019", "2001  Middle"),
+    ]
+    assert re.search(r"<text [^>]*>1995  Uncited</text>", figure)
     assert "<img" not in figure
     assert internal_link_problems(pages) == []
     assert not (root / "build" / "html" / "media").exists()
 
 
 def test_timeline_with_an_unknown_key_is_an_error(run_cli, make_project, texts):
-    root = make_project({
-        "chapters/01-a.md": TIMELINE_CHAPTER,
-        "data/timeline.toml": TIMELINE.replace('["jones2019"]', '["jones2019", "smiht2020"]'),
-        "references.bib": texts.smith + "\n" + texts.jones})
+    root = make_project(
+        {
+            "chapters/01-a.md": TIMELINE_CHAPTER,
+            "data/timeline.toml": TIMELINE.replace('["jones2019"]', '["jones2019", "smiht2020"]'),
+            "references.bib": texts.smith + "\n" + texts.jones,
+        }
+    )
     code, err = run_cli(["check", "-q"], root)
     assert code == 1
     assert err.splitlines() == [
         "data/timeline.toml:6: error: unknown citation key 'smiht2020' in event 2 "
         "(did you mean 'smith2020'?) [cite.unknown-key]",
-        "1 error, 0 warnings"]
+        "1 error, 0 warnings",
+    ]
 
 
 def test_timeline_event_without_a_year_is_an_error(run_cli, make_project, texts):
-    root = make_project({
-        "chapters/01-a.md": TIMELINE_CHAPTER,
-        "data/timeline.toml": TIMELINE.replace("year = 2001\n", 'year = "2001"\n'),
-        "references.bib": texts.smith + "\n" + texts.jones})
+    root = make_project(
+        {
+            "chapters/01-a.md": TIMELINE_CHAPTER,
+            "data/timeline.toml": TIMELINE.replace("year = 2001\n", 'year = "2001"\n'),
+            "references.bib": texts.smith + "\n" + texts.jones,
+        }
+    )
     code, err = run_cli(["check", "-q"], root)
     assert code == 1
     assert err.splitlines() == [
         "data/timeline.toml:6: error: event 2: 'year' must be an integer [timeline.field]",
-        "1 error, 0 warnings"]
+        "1 error, 0 warnings",
+    ]
 
 
 def test_timeline_toml_syntax_error(run_cli, make_project, texts):
-    root = make_project({"chapters/01-a.md": TIMELINE_CHAPTER, "data/timeline.toml": "[[event]\n",
-                         "references.bib": texts.smith + "\n" + texts.jones})
+    root = make_project(
+        {
+            "chapters/01-a.md": TIMELINE_CHAPTER,
+            "data/timeline.toml": "[[event]\n",
+            "references.bib": texts.smith + "\n" + texts.jones,
+        }
+    )
     code, err = run_cli(["check", "-q"], root)
     assert code == 1
     assert err.splitlines() == [
         "data/timeline.toml:1:8: error: invalid TOML: Expected ']]' at the end of an array "
         "declaration [timeline.syntax]",
-        "1 error, 0 warnings"]
+        "1 error, 0 warnings",
+    ]
 
 
 def test_timeline_events_that_are_not_tables(run_cli, make_project, texts):
-    root = make_project({"chapters/01-a.md": TIMELINE_CHAPTER,
-                         "data/timeline.toml": "event = [1990, 2001]\n",
-                         "references.bib": texts.smith + "\n" + texts.jones})
+    root = make_project(
+        {
+            "chapters/01-a.md": TIMELINE_CHAPTER,
+            "data/timeline.toml": "event = [1990, 2001]\n",
+            "references.bib": texts.smith + "\n" + texts.jones,
+        }
+    )
     code, err = run_cli(["check", "-q"], root)
     assert code == 1
     assert "internal error" not in err
     assert "[timeline." in err
 
 
-def test_timeline_only_citation_is_in_the_bibliography(run_cli, make_project, texts,
-                                                       load_site):
-    root = make_project({"chapters/01-a.md": "# Alpha\n\nText [@smith2020].\n\n"
-                                             "![Chronology](data/timeline.toml)\n",
-                         "data/timeline.toml": TIMELINE,
-                         "references.bib": texts.smith + "\n" + texts.jones})
+def test_timeline_only_citation_is_in_the_bibliography(run_cli, make_project, texts, load_site):
+    root = make_project(
+        {
+            "chapters/01-a.md": "# Alpha\n\nText [@smith2020].\n\n"
+            "![Chronology](data/timeline.toml)\n",
+            "data/timeline.toml": TIMELINE,
+            "references.bib": texts.smith + "\n" + texts.jones,
+        }
+    )
     code, err = run_cli(["build", "--html", "-q"], root)
     assert (code, err) == (0, "")
     pages = load_site(root / "build" / "html")
@@ -666,9 +787,13 @@ def test_timeline_only_citation_is_in_the_bibliography(run_cli, make_project, te
 
 
 def test_template_error_while_rendering_is_a_diagnostic(make_project, run_cli):
-    root = make_project({"templates/index.html": "{% extends 'base.html' %}"
-                                                 "{% block content %}{{ no_such.thing }}"
-                                                 "{% endblock %}\n"})
+    root = make_project(
+        {
+            "templates/index.html": "{% extends 'base.html' %}"
+            "{% block content %}{{ no_such.thing }}"
+            "{% endblock %}\n"
+        }
+    )
     code, err = run_cli(["build", "--html"], root)
     assert code == 1
     assert "internal error" not in err and "Traceback" not in err

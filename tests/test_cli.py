@@ -46,13 +46,19 @@ def test_unknown_command_is_usage_error(run_cli, tmp_path):
 
 # --- new ---------------------------------------------------------------------------------
 
+
 def test_new_creates_a_project_that_builds_html(run_cli, tmp_path):
     code, err = run_cli(["new", "my-report"], tmp_path)
     assert code == 0, err
     assert err == "created my-report/ — build it with: cd my-report && dossier build\n"
     project = tmp_path / "my-report"
-    for rel in ("dossier.toml", "chapters/01-introduction.md", "references.bib",
-                "sources/.gitkeep", ".gitignore"):
+    for rel in (
+        "dossier.toml",
+        "chapters/01-introduction.md",
+        "references.bib",
+        "sources/.gitkeep",
+        ".gitignore",
+    ):
         assert (project / rel).is_file(), rel
     assert 'title = "My Report"' in (project / "dossier.toml").read_text(encoding="utf-8")
 
@@ -95,13 +101,16 @@ def test_new_refuses_to_overwrite_any_file(run_cli, tmp_path):
     chapter.write_text("my own words\n", encoding="utf-8")
     code, err = run_cli(["new", "p"], tmp_path)
     assert code == 1
-    assert err == f"error: {Path('p/chapters/01-introduction.md')} already exists; " \
-                  "not overwriting it\n"
+    assert (
+        err == f"error: {Path('p/chapters/01-introduction.md')} already exists; "
+        "not overwriting it\n"
+    )
     assert chapter.read_text(encoding="utf-8") == "my own words\n"
     assert not (tmp_path / "p" / "dossier.toml").exists()
 
 
 # --- check / build -----------------------------------------------------------------------
+
 
 def test_check_writes_nothing(run_cli, make_project):
     root = make_project()
@@ -137,11 +146,13 @@ def test_quiet_still_reports_problems(run_cli, make_project):
     root = make_project({"chapters/01-a.md": "# Alpha\n\nText [@nobody].\n"})
     code, err = run_cli(["check", "-q"], root)
     assert code == 1
-    assert err == ("chapters/01-a.md:3:6: error: unknown citation key 'nobody' "
-                   "[cite.unknown-key]\n"
-                   "references.bib:1: warning: entry 'smith2020' is never cited (cite it, "
-                   "list it under 'nocite' in dossier.toml, or remove it) [cite.unused-entry]\n"
-                   "1 error, 1 warning\n")
+    assert err == (
+        "chapters/01-a.md:3:6: error: unknown citation key 'nobody' "
+        "[cite.unknown-key]\n"
+        "references.bib:1: warning: entry 'smith2020' is never cited (cite it, "
+        "list it under 'nocite' in dossier.toml, or remove it) [cite.unused-entry]\n"
+        "1 error, 1 warning\n"
+    )
 
 
 def test_project_found_from_a_subfolder(run_cli, make_project):
@@ -163,8 +174,10 @@ def test_outside_a_project_is_usage_error(run_cli, tmp_path):
     for command in (["build"], ["check"]):
         code, err = run_cli(command, empty)
         assert code == 2
-        assert err == (f"error: no dossier.toml in {empty} or its parents "
-                       "(start a project with 'dossier new DIR')\n")
+        assert err == (
+            f"error: no dossier.toml in {empty} or its parents "
+            "(start a project with 'dossier new DIR')\n"
+        )
     assert list(empty.iterdir()) == []
 
 
@@ -183,8 +196,10 @@ def test_warning_alone_exits_0(run_cli, make_project, texts):
     root = _unused_entry_project(make_project, texts)
     code, err = run_cli(["check"], root)
     assert code == 0
-    assert ("references.bib:8: warning: entry 'jones2019' is never cited (cite it, list it "
-            "under 'nocite' in dossier.toml, or remove it) [cite.unused-entry]") in err
+    assert (
+        "references.bib:8: warning: entry 'jones2019' is never cited (cite it, list it "
+        "under 'nocite' in dossier.toml, or remove it) [cite.unused-entry]"
+    ) in err
     assert err.endswith("0 errors, 1 warning\n")
 
 
@@ -193,18 +208,22 @@ def test_strict_turns_warnings_into_errors(run_cli, make_project, texts, command
     root = _unused_entry_project(make_project, texts)
     code, err = run_cli(command, root)
     assert code == 1
-    assert ("references.bib:8: error: entry 'jones2019' is never cited (cite it, list it "
-            "under 'nocite' in dossier.toml, or remove it) [cite.unused-entry]") in err
+    assert (
+        "references.bib:8: error: entry 'jones2019' is never cited (cite it, list it "
+        "under 'nocite' in dossier.toml, or remove it) [cite.unused-entry]"
+    ) in err
     assert err.endswith("1 error, 0 warnings\n")
     assert not (root / "build").exists()
 
 
 def test_nocite_silences_the_unused_warning(run_cli, make_project, texts):
-    root = make_project({
-        "dossier.toml": 'title = "T"\ncsl = "apa"\nchapters = ["chapters/01-a.md"]\n'
-                        'nocite = ["jones2019"]\n',
-        "references.bib": texts.smith + "\n" + texts.jones,
-    })
+    root = make_project(
+        {
+            "dossier.toml": 'title = "T"\ncsl = "apa"\nchapters = ["chapters/01-a.md"]\n'
+            'nocite = ["jones2019"]\n',
+            "references.bib": texts.smith + "\n" + texts.jones,
+        }
+    )
     code, err = run_cli(["build", "--html", "--strict", "-q"], root)
     assert code == 0, err
     bib = (root / "build" / "html" / "bibliography.html").read_text(encoding="utf-8")
@@ -215,7 +234,9 @@ def test_errors_exit_1_and_build_nothing(run_cli, make_project):
     root = make_project({"chapters/01-a.md": "# Alpha\n\nSee [@smith2021].\n"})
     code, err = run_cli(["build"], root)
     assert code == 1
-    assert ("chapters/01-a.md:3:5: error: unknown citation key 'smith2021' "
-            "(did you mean 'smith2020'?) [cite.unknown-key]") in err
+    assert (
+        "chapters/01-a.md:3:5: error: unknown citation key 'smith2021' "
+        "(did you mean 'smith2020'?) [cite.unknown-key]"
+    ) in err
     assert "wrote " not in err
     assert not (root / "build").exists()

@@ -49,8 +49,9 @@ def project(tmp: Path, chapter: str) -> Path:
     (tmp / "references.bib").write_text(BIB, encoding="utf-8")
     (tmp / "chapters" / "01-one.md").write_text(chapter, encoding="utf-8")
     (tmp / "sources" / "rajavi2003.txt").write_text(SOURCE_PAGED, encoding="utf-8")
-    (tmp / "sources" / "smith2019.txt").write_text("Exile began in 1981 in Paris.\n",
-                                                    encoding="utf-8")
+    (tmp / "sources" / "smith2019.txt").write_text(
+        "Exile began in 1981 in Paris.\n", encoding="utf-8"
+    )
     return tmp
 
 
@@ -66,44 +67,59 @@ CITES_ALL = " [@smith2019; @smith2019b]\n"
 
 
 def test_quote_found(tmp_path: Path) -> None:
-    root = project(tmp_path, '# One\n\nShe said it was "founded in 1965 by three university '
-                   'students" [@rajavi2003].' + CITES_ALL)
+    root = project(
+        tmp_path,
+        '# One\n\nShe said it was "founded in 1965 by three university '
+        'students" [@rajavi2003].' + CITES_ALL,
+    )
     assert quote_diags(root) == []
 
 
 def test_quote_found_across_a_page_break_with_page_locator(tmp_path: Path) -> None:
-    root = project(tmp_path, '# One\n\nIt built "an army known as the National Liberation '
-                   'Army" [@rajavi2003, p. 2].' + CITES_ALL)
+    root = project(
+        tmp_path,
+        '# One\n\nIt built "an army known as the National Liberation '
+        'Army" [@rajavi2003, p. 2].' + CITES_ALL,
+    )
     assert quote_diags(root) == []
 
 
 def test_quote_on_another_page_than_cited(tmp_path: Path) -> None:
-    root = project(tmp_path, '# One\n\nIt was "disarmed in 2003" [@rajavi2003, p. 1].'
-                   + CITES_ALL)
+    root = project(tmp_path, '# One\n\nIt was "disarmed in 2003" [@rajavi2003, p. 1].' + CITES_ALL)
     assert quote_diags(root) == [
         "chapters/01-one.md:3:8: error: quotation is in 'rajavi2003' but on p. 3, not on the "
-        "page cited [quote.wrong-page]"]
+        "page cited [quote.wrong-page]"
+    ]
 
 
 def test_quote_with_ellipsis_and_insertion(tmp_path: Path) -> None:
-    root = project(tmp_path, '# One\n\n"The [MEK] was founded in 1965 ... who opposed the '
-                   'Shah" [@rajavi2003].' + CITES_ALL)
+    root = project(
+        tmp_path,
+        '# One\n\n"The [MEK] was founded in 1965 ... who opposed the '
+        'Shah" [@rajavi2003].' + CITES_ALL,
+    )
     assert quote_diags(root) == []
 
 
 def test_quote_not_found_reports_closest_passage(tmp_path: Path) -> None:
-    root = project(tmp_path, '# One\n\nIt was "founded in 1966 by four students" '
-                   "[@rajavi2003]." + CITES_ALL)
+    root = project(
+        tmp_path, '# One\n\nIt was "founded in 1966 by four students" [@rajavi2003].' + CITES_ALL
+    )
     (diag,) = quote_diags(root)
-    assert diag.startswith("chapters/01-one.md:3:8: error: quotation not found in the "
-                           "archived source of 'rajavi2003'; closest passage (p. 1): “")
+    assert diag.startswith(
+        "chapters/01-one.md:3:8: error: quotation not found in the "
+        "archived source of 'rajavi2003'; closest passage (p. 1): “"
+    )
     assert "founded in 1965 by three" in diag
     assert diag.endswith("[quote.not-in-source]")
 
 
 def test_block_quote_is_checked(tmp_path: Path) -> None:
-    root = project(tmp_path, "# One\n\n> Exile began in 1982\n> in Paris. [@smith2019]\n\n"
-                   "Also [@rajavi2003; @smith2019b].\n")
+    root = project(
+        tmp_path,
+        "# One\n\n> Exile began in 1982\n> in Paris. [@smith2019]\n\n"
+        "Also [@rajavi2003; @smith2019b].\n",
+    )
     (diag,) = quote_diags(root)
     assert "quotation not found in the archived source of 'smith2019'" in diag
     assert "Exile began in 1981 in Paris." in diag
@@ -114,13 +130,17 @@ def test_quote_without_archive_is_a_warning(tmp_path: Path) -> None:
     assert quote_diags(root) == [
         "chapters/01-one.md:3:1: warning: quotation cannot be checked: 'smith2019b' has no "
         "archived source (save a copy as sources/smith2019b.txt (or .html, .pdf)) "
-        "[quote.no-archive]"]
+        "[quote.no-archive]"
+    ]
 
 
-def test_source_edited_after_locking_lists_affected_citations(tmp_path: Path,
-                                                              capsys: object) -> None:
-    root = project(tmp_path, '# One\n\nFirst "founded in 1965" [@rajavi2003].\n\n'
-                   "Again [@rajavi2003, p. 2]." + CITES_ALL)
+def test_source_edited_after_locking_lists_affected_citations(
+    tmp_path: Path, capsys: object
+) -> None:
+    root = project(
+        tmp_path,
+        '# One\n\nFirst "founded in 1965" [@rajavi2003].\n\nAgain [@rajavi2003, p. 2].' + CITES_ALL,
+    )
     assert main(["sources", "accept", "-C", str(root), "-q"]) == 0
     lock = json.loads((root / "sources.lock").read_text(encoding="utf-8"))
     assert set(lock["sources"]) == {"rajavi2003", "smith2019"}
@@ -128,12 +148,15 @@ def test_source_edited_after_locking_lists_affected_citations(tmp_path: Path,
     assert not [m for m in messages(root, strict=True) if "source." in m]
 
     (root / "sources" / "rajavi2003.txt").write_text(
-        SOURCE_PAGED.replace("1965", "1963"), encoding="utf-8")
+        SOURCE_PAGED.replace("1965", "1963"), encoding="utf-8"
+    )
     changed = [m for m in messages(root) if "[source.changed]" in m]
     assert len(changed) == 1
     msg = changed[0]
-    assert msg.startswith("references.bib:1: warning: archived source of 'rajavi2003' "
-                          "(sources/rajavi2003.txt) changed since it was locked on ")
+    assert msg.startswith(
+        "references.bib:1: warning: archived source of 'rajavi2003' "
+        "(sources/rajavi2003.txt) changed since it was locked on "
+    )
     assert "affects 2 citation(s): chapters/01-one.md:3:25, chapters/01-one.md:5:7" in msg
     assert "quotations: chapters/01-one.md:3:7 now missing" in msg
     # the quotation itself is re-checked against the new text
@@ -151,12 +174,14 @@ def test_entry_year_change_updates_citations_and_disambiguation(tmp_path: Path) 
     assert "Smith 2019" in page and "Smith 2018" in page and "2019a" not in page
     assert main(["sources", "accept", "-C", str(root), "-q"]) == 0
 
-    changed = BIB.replace("{2018}", "{2019}").replace("{Notes on Exile}",
-                                                       "{Notes on Exile, Revised}")
+    changed = BIB.replace("{2018}", "{2019}").replace(
+        "{Notes on Exile}", "{Notes on Exile, Revised}"
+    )
     (root / "references.bib").write_text(changed, encoding="utf-8")
     (entry_changed,) = [m for m in messages(root) if "[source.entry-changed]" in m]
-    assert entry_changed.startswith("references.bib:7: warning: bibliography entry "
-                                    "'smith2019' changed since it was locked on ")
+    assert entry_changed.startswith(
+        "references.bib:7: warning: bibliography entry 'smith2019' changed since it was locked on "
+    )
     assert "the rebuild updates 1 citation(s): chapters/01-one.md:3:3" in entry_changed
     result = build(root, html=True, pdf=False, progress=lambda _: None)
     assert result.ok
@@ -167,8 +192,9 @@ def test_entry_year_change_updates_citations_and_disambiguation(tmp_path: Path) 
 
 
 def test_bibliography_links_back_to_every_citation(tmp_path: Path) -> None:
-    root = project(tmp_path, "# One\n\nA [@smith2019]. B [@smith2019; @smith2019b]. "
-                   "C [@rajavi2003].\n")
+    root = project(
+        tmp_path, "# One\n\nA [@smith2019]. B [@smith2019; @smith2019b]. C [@rajavi2003].\n"
+    )
     assert build(root, html=True, pdf=False, progress=lambda _: None).ok
     bib = (root / "build" / "html" / "bibliography.html").read_text(encoding="utf-8")
     page = (root / "build" / "html" / "01-one.html").read_text(encoding="utf-8")

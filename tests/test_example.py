@@ -11,8 +11,14 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_example_dossier_builds_strict_and_cites_every_source(tmp_path: Path) -> None:
-    result = build(ROOT, html=True, pdf=False, strict=True, output=str(tmp_path / "out"),
-                   progress=lambda _: None)
+    result = build(
+        ROOT,
+        html=True,
+        pdf=False,
+        strict=True,
+        output=str(tmp_path / "out"),
+        progress=lambda _: None,
+    )
     assert [d.format() for d in result.diagnostics] == []
     analysis = result.analysis
     assert analysis is not None

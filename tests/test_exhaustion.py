@@ -14,10 +14,16 @@ HEAD = "# Alpha\n\nText citing [@smith2020].\n\n"
 
 
 def dossier(root, *args: str) -> tuple[int, list[str]]:
-    proc = subprocess.run([sys.executable, "-m", "dossier", *args, "-q", "-C", str(root)],
-                          capture_output=True, text=True, timeout=GUARD, check=False)
-    assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr, \
-        proc.stderr[-2000:]
+    proc = subprocess.run(
+        [sys.executable, "-m", "dossier", *args, "-q", "-C", str(root)],
+        capture_output=True,
+        text=True,
+        timeout=GUARD,
+        check=False,
+    )
+    assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr, proc.stderr[
+        -2000:
+    ]
     return proc.returncode, proc.stderr.splitlines()
 
 
@@ -27,8 +33,10 @@ def page(root) -> str:
 
 # --- refused with a clear message -------------------------------------------------------------
 
-TOO_DEEP = ("error: blocks nested more than 48 levels deep (block quotes, lists, fenced divs); "
-            "what lies deeper is not shown (flatten the nesting) [md.too-deep]")
+TOO_DEEP = (
+    "error: blocks nested more than 48 levels deep (block quotes, lists, fenced divs); "
+    "what lies deeper is not shown (flatten the nesting) [md.too-deep]"
+)
 DEEP = {
     "block-quotes": (">" * 10_000 + " deep\n", 5),
     "list-items": ("- " * 10_000 + "deep\n", 5),
@@ -42,14 +50,14 @@ def test_nesting_10000_deep_is_refused_not_silently_cut(make_project, case):
     root = make_project({"chapters/01-a.md": HEAD + body})
     for command in (["check"], ["build", "--html"]) if case == "block-quotes" else (["check"],):
         code, lines = dossier(root, *command)
-        assert (code, lines) == (1, [f"chapters/01-a.md:{line}: {TOO_DEEP}",
-                                     "1 error, 0 warnings"])
+        assert (code, lines) == (1, [f"chapters/01-a.md:{line}: {TOO_DEEP}", "1 error, 0 warnings"])
     assert not (root / "build").exists()
 
 
 def test_nesting_within_the_limit_builds(make_project):
-    root = make_project({"chapters/01-a.md": HEAD + ">" * 40 + " deep [@smith2020]\n\n"
-                         + "- " * 20 + "item\n"})
+    root = make_project(
+        {"chapters/01-a.md": HEAD + ">" * 40 + " deep [@smith2020]\n\n" + "- " * 20 + "item\n"}
+    )
     code, lines = dossier(root, "build", "--html")
     assert code == 0 and not [line for line in lines if ": error: " in line]
     html = page(root)
@@ -60,19 +68,34 @@ def test_nesting_within_the_limit_builds(make_project):
 def test_a_20_mb_chapter_is_refused(make_project):
     root = make_project({"chapters/01-a.md": HEAD + "Lorem ipsum dolor sit amet.\n" * 750_000})
     code, lines = dossier(root, "check")
-    assert (code, lines) == (1, ["dossier.toml:4: error: chapter 'chapters/01-a.md' is larger "
-                                 "than 8 MB [load.too-large]",
-                                 "references.bib:1: warning: entry 'smith2020' is never cited "
-                                 "(cite it, list it under 'nocite' in dossier.toml, or remove "
-                                 "it) [cite.unused-entry]",
-                                 "1 error, 1 warning"])
+    assert (code, lines) == (
+        1,
+        [
+            "dossier.toml:4: error: chapter 'chapters/01-a.md' is larger "
+            "than 8 MB [load.too-large]",
+            "references.bib:1: warning: entry 'smith2020' is never cited "
+            "(cite it, list it under 'nocite' in dossier.toml, or remove "
+            "it) [cite.unused-entry]",
+            "1 error, 1 warning",
+        ],
+    )
 
 
 # --- finishes and builds ------------------------------------------------------------------------
 
+
 def test_10000_nested_brackets_around_a_citation(make_project):
-    root = make_project({"chapters/01-a.md": HEAD + "[" * 10_000 + "@smith2020" + "]" * 10_000
-                         + "\n\n" + "[" * 10_000 + "unclosed @smith2020\n"})
+    root = make_project(
+        {
+            "chapters/01-a.md": HEAD
+            + "[" * 10_000
+            + "@smith2020"
+            + "]" * 10_000
+            + "\n\n"
+            + "[" * 10_000
+            + "unclosed @smith2020\n"
+        }
+    )
     code, lines = dossier(root, "build", "--html")
     assert code == 0 and not [line for line in lines if ": error: " in line]
     assert page(root).count('href="bibliography.html#ref-smith2020"') == 3
@@ -105,8 +128,12 @@ def test_heading_of_1_mb(make_project):
 
 @pytest.mark.slow
 def test_100000_citations_in_one_chapter(make_project):
-    root = make_project({"chapters/01-a.md": HEAD + "[@smith2020] " * 100_000
-                         + "[@nobody]\n"})
+    root = make_project({"chapters/01-a.md": HEAD + "[@smith2020] " * 100_000 + "[@nobody]\n"})
     code, lines = dossier(root, "check")
-    assert (code, lines) == (1, ["chapters/01-a.md:5:1300001: error: unknown citation key "
-                                 "'nobody' [cite.unknown-key]", "1 error, 0 warnings"])
+    assert (code, lines) == (
+        1,
+        [
+            "chapters/01-a.md:5:1300001: error: unknown citation key 'nobody' [cite.unknown-key]",
+            "1 error, 0 warnings",
+        ],
+    )

@@ -37,10 +37,12 @@ def test_references_are_grouped_by_the_family_their_cites_begin_with():
 
 def test_probe_groups_compare_what_a_cite_reads_not_its_links():
     keys = ["a", "b", "c", "d"]
-    cites = ['<span class="citation" data-cites="a">(<a href="#ref-a">Smith 2020</a>)</span>',
-             '<span class="citation" data-cites="b">(<a href="#ref-b">Smith  2020</a>)</span>',
-             '<span class="citation" data-cites="c">(<a href="#ref-c">Smith 2021</a>)</span>',
-             '(<a href="#ref-d">O&#8217;Brien 2020</a>)']
+    cites = [
+        '<span class="citation" data-cites="a">(<a href="#ref-a">Smith 2020</a>)</span>',
+        '<span class="citation" data-cites="b">(<a href="#ref-b">Smith  2020</a>)</span>',
+        '<span class="citation" data-cites="c">(<a href="#ref-c">Smith 2021</a>)</span>',
+        '(<a href="#ref-d">O&#8217;Brien 2020</a>)',
+    ]
     groups = probe_groups(keys, cites)
     assert groups["a"] == groups["b"] == {"a", "b"}
     assert groups["c"] == {"c"} and groups["d"] == {"d"}

@@ -20,8 +20,18 @@ from dossier.render.markup import safe_html
 
 # --- an independent judge of built HTML -------------------------------------------------
 
-ACTIVE_TAGS = {"script", "base", "iframe", "object", "embed", "form", "frame", "frameset",
-               "applet", "portal"}
+ACTIVE_TAGS = {
+    "script",
+    "base",
+    "iframe",
+    "object",
+    "embed",
+    "form",
+    "frame",
+    "frameset",
+    "applet",
+    "portal",
+}
 URL_ATTRS = {"href", "src", "action", "formaction", "xlink:href", "srcset", "poster", "data"}
 
 
@@ -32,8 +42,16 @@ def dangerous(url: str) -> bool:
     for _ in range(4):
         url = html.unescape(unquote(url))
     plain = re.sub(r"[\x00-\x20\x7f-\x9f\u200b-\u200f\ufeff]", "", url).lower()
-    return plain.startswith(("javascript:", "vbscript:", "data:text/html", "data:image/svg",
-                             "data:application", "file:"))
+    return plain.startswith(
+        (
+            "javascript:",
+            "vbscript:",
+            "data:text/html",
+            "data:image/svg",
+            "data:application",
+            "file:",
+        )
+    )
 
 
 @dataclass
@@ -152,9 +170,16 @@ CH1 = "chapters/01-<b>{{ 7*7 }}.md"
 
 @pytest.fixture(scope="module")
 def hostile(project_factory, build_project):
-    root = project_factory({"dossier.toml": TOML, "chapters/01-a.md": None, CH1: CHAPTER,
-                            "chapters/02-b.md": CHAPTER2, "references.bib": BIB},
-                           name="hostile")
+    root = project_factory(
+        {
+            "dossier.toml": TOML,
+            "chapters/01-a.md": None,
+            CH1: CHAPTER,
+            "chapters/02-b.md": CHAPTER2,
+            "references.bib": BIB,
+        },
+        name="hostile",
+    )
     captured: list[str] = []
 
     def fake_pdf(config, html_text, stage, name, progress=None):
@@ -173,7 +198,11 @@ def hostile(project_factory, build_project):
 def test_the_hostile_project_builds(hostile):
     built, _ = hostile
     assert set(p.name for p in built.html.glob("*.html")) >= {
-        "index.html", "01-b-77.html", "02-b.html", "bibliography.html"}
+        "index.html",
+        "01-b-77.html",
+        "02-b.html",
+        "bibliography.html",
+    }
 
 
 def test_site_has_no_active_content(hostile):
@@ -192,8 +221,7 @@ def test_print_html_has_no_active_content(hostile):
     assert "<script" not in printed
 
 
-@pytest.mark.parametrize("page", ["index.html", "01-b-77.html", "02-b.html",
-                                  "bibliography.html"])
+@pytest.mark.parametrize("page", ["index.html", "01-b-77.html", "02-b.html", "bibliography.html"])
 def test_template_syntax_in_inputs_stays_literal(hostile, page):
     built, _ = hostile
     text = "".join(judge((built.html / page).read_text(encoding="utf-8")).text)
@@ -204,9 +232,12 @@ def test_template_syntax_in_inputs_stays_literal(hostile, page):
 def test_template_syntax_everywhere_in_the_chapter_and_print(hostile):
     built, printed = hostile
     text = "".join(judge((built.html / "01-b-77.html").read_text(encoding="utf-8")).text)
-    for literal in ("{% include \u2018x\u2019 %}", "{# comment #}",
-                    "Front <script>alert('fm')</script>",
-                    "Hostile {{ 7*7 }} <script>alert('title')</script>"):
+    for literal in (
+        "{% include \u2018x\u2019 %}",
+        "{# comment #}",
+        "Front <script>alert('fm')</script>",
+        "Hostile {{ 7*7 }} <script>alert('title')</script>",
+    ):
         assert literal in text
     printed_text = "".join(judge(printed).text)
     assert "{{ 7*7 }}" in printed_text and "49" not in printed_text
@@ -217,7 +248,7 @@ def test_raw_html_is_shown_as_text(hostile):
     built, _ = hostile
     text = "".join(judge((built.html / "01-b-77.html").read_text(encoding="utf-8")).text)
     assert "<script>alert(3)</script>" in text
-    assert '<div onclick=“alert(11)”>' in text
+    assert "<div onclick=“alert(11)”>" in text
     assert "Note <script>alert(23)</script>" in text
 
 
@@ -238,17 +269,23 @@ def test_link_titles_and_heading_attributes_are_escaped(hostile):
     built, _ = hostile
     page = (built.html / "01-b-77.html").read_text(encoding="utf-8")
     assert 'title="t&quot;onmouseover=alert(1)"' in page
-    assert 'onmouseover="alert' not in page and "onclick=" not in page.replace(
-        "onclick=“", "")
+    assert 'onmouseover="alert' not in page and "onclick=" not in page.replace("onclick=“", "")
 
 
 # --- diagnostics: where raw HTML and refused links are --------------------------------
 
+
 def test_raw_html_warnings_point_at_each_line(run_cli, make_project, texts):
-    root = make_project({"chapters/01-a.md": texts.chapter + (
-        "\nA <b onclick=x>bold</b> word.\n\n<script>\nalert(1)\n</script>\n\n"
-        "Code `<script>` and \\<b> are fine; so is &lt;i&gt;.\n\n"
-        "| <img src=x onerror=y> |\n|---|\n| ok |\n")})
+    root = make_project(
+        {
+            "chapters/01-a.md": texts.chapter
+            + (
+                "\nA <b onclick=x>bold</b> word.\n\n<script>\nalert(1)\n</script>\n\n"
+                "Code `<script>` and \\<b> are fine; so is &lt;i&gt;.\n\n"
+                "| <img src=x onerror=y> |\n|---|\n| ok |\n"
+            )
+        }
+    )
     code, err = run_cli(["check", "-q"], root)
     assert code == 0
     hint = "(write it in Markdown, or remove it) [md.raw-html]"
@@ -261,7 +298,8 @@ def test_raw_html_warnings_point_at_each_line(run_cli, make_project, texts):
         f"through {hint}",
         f"chapters/01-a.md:13:3: warning: raw HTML '<img src=x onerror=y>' is shown as text, "
         f"not passed through {hint}",
-        "0 errors, 4 warnings"]
+        "0 errors, 4 warnings",
+    ]
 
 
 def test_strict_turns_raw_html_into_an_error(run_cli, make_project, texts):
@@ -273,13 +311,24 @@ def test_strict_turns_raw_html_into_an_error(run_cli, make_project, texts):
 
 
 DISGUISED = [
-    "javascript:alert(1)", "JaVaScRiPt:alert(1)", " javascript:alert(1)",
-    "jav&#x09;ascript:alert(1)", "&#106;avascript:alert(1)", "&#x6A;avascript:alert(1)",
-    "javascript&colon;alert(1)", "java%09script:alert(1)", "javascript%3Aalert(1)",
-    "%6A%61%76%61%73%63%72%69%70%74:alert(1)", "vbscript:msgbox(1)", "VBScript:x",
-    "data:text/html;base64,PHNjcmlwdD4=", "DATA:text/html,<script>x</script>",
+    "javascript:alert(1)",
+    "JaVaScRiPt:alert(1)",
+    " javascript:alert(1)",
+    "jav&#x09;ascript:alert(1)",
+    "&#106;avascript:alert(1)",
+    "&#x6A;avascript:alert(1)",
+    "javascript&colon;alert(1)",
+    "java%09script:alert(1)",
+    "javascript%3Aalert(1)",
+    "%6A%61%76%61%73%63%72%69%70%74:alert(1)",
+    "vbscript:msgbox(1)",
+    "VBScript:x",
+    "data:text/html;base64,PHNjcmlwdD4=",
+    "DATA:text/html,<script>x</script>",
     "data:image/svg+xml;base64,PHN2Zz4=",
-    "java&#10;script:alert(1)", "java&#13;script:alert(1)", "&#0000106avascript:alert(1)",
+    "java&#10;script:alert(1)",
+    "java&#13;script:alert(1)",
+    "&#0000106avascript:alert(1)",
     "file:///etc/passwd",
 ]
 
@@ -292,54 +341,83 @@ def test_disguised_script_links_are_refused_with_a_warning(run_cli, make_project
     lines = err.splitlines()
     assert len(lines) == 2 and lines[1] == "0 errors, 1 warning"
     assert lines[0].startswith("chapters/01-a.md:5:5: warning: link to '")
-    assert lines[0].endswith("links are not allowed (only http, https and mailto) "
-                             "[md.link-refused]")
+    assert lines[0].endswith(
+        "links are not allowed (only http, https and mailto) [md.link-refused]"
+    )
     page = (root / "build" / "html" / "01-a.html").read_text(encoding="utf-8")
     assert judge(page).problems == []
     assert '<span class="link-refused">here</span>' in page
 
 
-@pytest.mark.parametrize("url", [*DISGUISED, "\x01javascript:alert(1)", "\t java\nscript:x",
-                                 "javascript\u200b:x", "//127.0.0.1/", "http://2130706433/",
-                                 "http://0x7f.1/", "http://[::ffff:127.0.0.1]/",
-                                 "http://localhost./", "/\\169.254.169.254/"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        *DISGUISED,
+        "\x01javascript:alert(1)",
+        "\t java\nscript:x",
+        "javascript\u200b:x",
+        "//127.0.0.1/",
+        "http://2130706433/",
+        "http://0x7f.1/",
+        "http://[::ffff:127.0.0.1]/",
+        "http://localhost./",
+        "/\\169.254.169.254/",
+    ],
+)
 def test_disguised_urls_are_refused_by_the_policy(url):
     """The policy itself, with the spelling markdown-it hands it (entities decoded)."""
     assert url_problem(html.unescape(url).strip())
 
 
-@pytest.mark.parametrize("url", ["https://example.org/a?b=c#d", "http://example.org",
-                                 "mailto:team@example.org", "#sec-x", "02-b.md#sec-y",
-                                 "../chapters/02-b.md", "figures/a%20b.png"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://example.org/a?b=c#d",
+        "http://example.org",
+        "mailto:team@example.org",
+        "#sec-x",
+        "02-b.md#sec-y",
+        "../chapters/02-b.md",
+        "figures/a%20b.png",
+    ],
+)
 def test_ordinary_links_are_kept(url):
     assert url_problem(url, "chapters") is None
 
 
-@pytest.mark.parametrize("fragment,expected", [
-    ('<a href="javascript:alert(1)">x</a>', "<a>x</a>"),
-    ('<a href="JaVa&#x09;Script:alert(1)" class="c">x</a>', '<a class="c">x</a>'),
-    ('<span onclick="x()" class="y">z</span>', '<span class="y">z</span>'),
-    ("<script>alert('<b>')</script>", "&lt;script&gt;alert('&lt;b>')&lt;/script&gt;"),
-    ('<a rel="attachment" href="/etc/passwd">p</a>', "<a>p</a>"),
-    ('<img src=x onerror=alert(1)>', "&lt;img src=x onerror=alert(1)&gt;"),
-])
+@pytest.mark.parametrize(
+    "fragment,expected",
+    [
+        ('<a href="javascript:alert(1)">x</a>', "<a>x</a>"),
+        ('<a href="JaVa&#x09;Script:alert(1)" class="c">x</a>', '<a class="c">x</a>'),
+        ('<span onclick="x()" class="y">z</span>', '<span class="y">z</span>'),
+        ("<script>alert('<b>')</script>", "&lt;script&gt;alert('&lt;b>')&lt;/script&gt;"),
+        ('<a rel="attachment" href="/etc/passwd">p</a>', "<a>p</a>"),
+        ("<img src=x onerror=alert(1)>", "&lt;img src=x onerror=alert(1)&gt;"),
+    ],
+)
 def test_pandoc_html_is_made_inert(fragment, expected):
     assert safe_html(fragment) == expected
 
 
 def test_pandoc_html_that_is_safe_is_kept_byte_for_byte():
-    fragment = ('<span class="citation" data-cites="a">(<a href="#ref-a" role="doc-biblioref">'
-                'Smith &amp; Jones, 2020</a>; <em>Title</em> &#8220;q&#8221; '
-                '<a href="https://doi.org/10.1/x">https://doi.org/10.1/x</a>)</span>')
+    fragment = (
+        '<span class="citation" data-cites="a">(<a href="#ref-a" role="doc-biblioref">'
+        "Smith &amp; Jones, 2020</a>; <em>Title</em> &#8220;q&#8221; "
+        '<a href="https://doi.org/10.1/x">https://doi.org/10.1/x</a>)</span>'
+    )
     assert safe_html(fragment) == fragment
 
 
 @pytest.mark.parametrize("style", ["apa", "ieee", "chicago-author-date"])
 def test_bibtex_url_fields_never_become_script_links(make_project, build_project, style):
-    root = make_project({
-        "dossier.toml": f'title = "T"\ncsl = "{style}"\nchapters = ["chapters/01-a.md"]\n',
-        "references.bib": BIB,
-        "chapters/01-a.md": "# A\n\n[@smith2020; @jones2019]\n"})
+    root = make_project(
+        {
+            "dossier.toml": f'title = "T"\ncsl = "{style}"\nchapters = ["chapters/01-a.md"]\n',
+            "references.bib": BIB,
+            "chapters/01-a.md": "# A\n\n[@smith2020; @jones2019]\n",
+        }
+    )
     built = build_project(root)
     assert built.result.ok, [d.format() for d in built.result.diagnostics]
     for page in built.html.glob("*.html"):
@@ -348,10 +426,15 @@ def test_bibtex_url_fields_never_become_script_links(make_project, build_project
 
 # --- templates of the project: sandboxed, and checked for active content --------------
 
+
 def test_project_template_with_scripts_is_refused_at_its_line(run_cli, make_project, texts):
     base = (Path(pdf_step.THEME_DIR) / "base.html").read_text(encoding="utf-8")
-    evil = base.replace("</head>", '<script>alert(1)</script>\n<base href="http://x/">\n'
-                        '<link rel="attachment" href="/etc/passwd">\n</head>', 1)
+    evil = base.replace(
+        "</head>",
+        '<script>alert(1)</script>\n<base href="http://x/">\n'
+        '<link rel="attachment" href="/etc/passwd">\n</head>',
+        1,
+    )
     root = make_project({"templates/base.html": evil})
     code, err = run_cli(["build", "--html", "-q"], root)
     assert code == 1
@@ -361,11 +444,12 @@ def test_project_template_with_scripts_is_refused_at_its_line(run_cli, make_proj
         "assets/site.js may run); a dossier never publishes active content [theme.active]",
         f"templates/base.html:{line + 1}: error: the template has a <base> element; a dossier "
         "never publishes active content [theme.active]",
-        f"templates/base.html:{line + 2}: error: the template has rel=\"attachment\" (it would "
+        f'templates/base.html:{line + 2}: error: the template has rel="attachment" (it would '
         "embed a file in the PDF); a dossier never publishes active content [theme.active]",
-        f"templates/base.html:{line + 2}: error: the template has href=\"/etc/passwd\" (it is "
+        f'templates/base.html:{line + 2}: error: the template has href="/etc/passwd" (it is '
         "an absolute path); a dossier never publishes active content [theme.active]",
-        "4 errors, 0 warnings"]
+        "4 errors, 0 warnings",
+    ]
     assert not (root / "build").exists()
 
 
@@ -380,8 +464,9 @@ def test_project_template_syntax_error_is_a_diagnostic(run_cli, make_project):
 def test_project_template_cannot_reach_python(run_cli, make_project):
     """Sandboxed: a template that tries to reach Python internals stops the build with a
     message, never runs code and never writes the site."""
-    root = make_project({"templates/index.html":
-                         "{{ ''.__class__.__mro__[1].__subclasses__() }}\n"})
+    root = make_project(
+        {"templates/index.html": "{{ ''.__class__.__mro__[1].__subclasses__() }}\n"}
+    )
     code, err = run_cli(["build", "--html", "-q"], root)
     assert code == 1
     assert "Traceback" not in err
@@ -396,20 +481,42 @@ def test_project_site_js_is_never_published(run_cli, make_project):
         "templates/site.js: warning: 'templates/site.js' is ignored: the site's script always "
         "comes from dossier's theme (a dossier never publishes its own scripts) "
         "[theme.script]",
-        "0 errors, 1 warning"]
+        "0 errors, 1 warning",
+    ]
     js = (root / "build" / "html" / "assets" / "site.js").read_text(encoding="utf-8")
     assert "from the project" not in js
 
 
-PIECES = ['<span class="citation" data-cites="a b">', "</span>", '<a href="#ref-a">', "</a>",
-          '<a href="#x" onclick="y">', "<em>", "</em>", "text", "&amp;", "&#160;", "<",
-          '<a href="javascript:x">', "<script>", "</script>", "<!-- c -->", '"', "&",
-          '<div class="csl-entry">', "</div>", "</span >", '<span style="x">', "AT&T"]
+PIECES = [
+    '<span class="citation" data-cites="a b">',
+    "</span>",
+    '<a href="#ref-a">',
+    "</a>",
+    '<a href="#x" onclick="y">',
+    "<em>",
+    "</em>",
+    "text",
+    "&amp;",
+    "&#160;",
+    "<",
+    '<a href="javascript:x">',
+    "<script>",
+    "</script>",
+    "<!-- c -->",
+    '"',
+    "&",
+    '<div class="csl-entry">',
+    "</div>",
+    "</span >",
+    '<span style="x">',
+    "AT&T",
+]
 
 
 @hypothesis.settings(max_examples=300, derandomize=True, database=None, deadline=None)
-@hypothesis.given(hypothesis.strategies.lists(hypothesis.strategies.sampled_from(PIECES),
-                                              max_size=12))
+@hypothesis.given(
+    hypothesis.strategies.lists(hypothesis.strategies.sampled_from(PIECES), max_size=12)
+)
 def test_the_sanitizers_shortcut_changes_nothing(pieces):
     """safe_html skips parsing for fragments the sanitizer would return unchanged: for
     any fragment, the result is what the full sanitizer gives."""
@@ -423,9 +530,16 @@ def test_the_sanitizers_shortcut_changes_nothing(pieces):
 def test_template_that_builds_active_markup_at_render_time_is_refused(run_cli, make_project):
     from dossier.render.theme import THEME_DIR
 
-    index = (THEME_DIR / "index.html").read_text(encoding="utf-8").replace(
-        "{% block content %}", "{% block content %}<{{ 'img' }} src=x {{ 'on' }}error=alert(1)>"
-        "<a href=\"{{ 'javascript' }}:alert(2)\">x</a>", 1)
+    index = (
+        (THEME_DIR / "index.html")
+        .read_text(encoding="utf-8")
+        .replace(
+            "{% block content %}",
+            "{% block content %}<{{ 'img' }} src=x {{ 'on' }}error=alert(1)>"
+            "<a href=\"{{ 'javascript' }}:alert(2)\">x</a>",
+            1,
+        )
+    )
     root = make_project({"templates/index.html": index})
     code, err = run_cli(["build", "--html"], root)
     assert code == 1 and "[theme.active]" in err and "index.html" in err, err
@@ -435,13 +549,19 @@ def test_template_that_builds_active_markup_at_render_time_is_refused(run_cli, m
 def test_a_harmless_template_override_still_builds(run_cli, make_project, texts):
     from dossier.render.theme import THEME_DIR
 
-    base = (THEME_DIR / "base.html").read_text(encoding="utf-8").replace(
-        "<main id=\"main\">", "<main id=\"main\"><p class=\"notice\">Draft</p>", 1)
-    chapter = ("# Alpha\n\nSee [a site](https://example.org/x) and [Beta](#sec-b), "
-               "citing [@smith2020].\n\n![A dot.](img/dot.png){#fig-dot}\n\n"
-               "## Beta {#sec-b}\n\nText.\n")
-    root = make_project({"templates/base.html": base, "chapters/01-a.md": chapter,
-                         "img/dot.png": texts.png()})
+    base = (
+        (THEME_DIR / "base.html")
+        .read_text(encoding="utf-8")
+        .replace('<main id="main">', '<main id="main"><p class="notice">Draft</p>', 1)
+    )
+    chapter = (
+        "# Alpha\n\nSee [a site](https://example.org/x) and [Beta](#sec-b), "
+        "citing [@smith2020].\n\n![A dot.](img/dot.png){#fig-dot}\n\n"
+        "## Beta {#sec-b}\n\nText.\n"
+    )
+    root = make_project(
+        {"templates/base.html": base, "chapters/01-a.md": chapter, "img/dot.png": texts.png()}
+    )
     code, err = run_cli(["build", "--html", "-q"], root)
     assert (code, err) == (0, ""), err
     assert "Draft" in (root / "build/html/01-a.html").read_text(encoding="utf-8")

@@ -24,13 +24,22 @@ from dossier.fetch import Refused, read_data_url, resolve_file_url
 from .conftest import time_limit
 
 THEME = Path(__file__).resolve().parents[1] / "templates"
-SVG_WITH_SCRIPT = base64.b64encode(b'<svg xmlns="http://www.w3.org/2000/svg" '
-                                   b'onload="alert(1)"><script>alert(2)</script></svg>').decode()
+SVG_WITH_SCRIPT = base64.b64encode(
+    b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(2)</script></svg>'
+).decode()
 TARGETS = [
-    "file:///etc/passwd", "/etc/passwd", "../../etc/passwd", "..%2f..%2fetc%2fpasswd",
-    "/dev/zero", "/dev/urandom", "/proc/self/environ",
-    "http://169.254.169.254/latest/meta-data/", "http://127.0.0.1:1/", "http://[::1]/",
-    "ftp://example.org/x", "gopher://example.org/x",
+    "file:///etc/passwd",
+    "/etc/passwd",
+    "../../etc/passwd",
+    "..%2f..%2fetc%2fpasswd",
+    "/dev/zero",
+    "/dev/urandom",
+    "/proc/self/environ",
+    "http://169.254.169.254/latest/meta-data/",
+    "http://127.0.0.1:1/",
+    "http://[::1]/",
+    "ftp://example.org/x",
+    "gopher://example.org/x",
     f"data:image/png;base64,{SVG_WITH_SCRIPT}",
 ]
 
@@ -49,8 +58,9 @@ def _no_sockets_at_all(monkeypatch):
 
 def alarm(seconds: int) -> AbstractContextManager[None]:
     """A FIFO that is opened blocks forever: fail instead, after `seconds`."""
-    return time_limit(seconds, lambda: AssertionError(
-        "timed out: something opened a FIFO or read a device"))
+    return time_limit(
+        seconds, lambda: AssertionError("timed out: something opened a FIFO or read a device")
+    )
 
 
 @pytest.fixture
@@ -65,6 +75,7 @@ def _site_text(root: Path) -> str:
 
 
 # --- chapter images and links ------------------------------------------------------------
+
 
 @pytest.mark.parametrize("target", TARGETS)
 def test_image_pointing_out_is_refused_at_its_line(run_cli, make_project, texts, target):
@@ -98,29 +109,36 @@ def test_link_pointing_out_is_refused_at_its_line(run_cli, make_project, texts, 
 
 
 def test_links_may_not_ask_for_pdf_attachments(run_cli, make_project, texts):
-    root = make_project({"chapters/01-a.md": texts.chapter
-                         + "\n[x](/etc/passwd){rel=attachment} [y](02.md){rel=attachment}\n"})
+    root = make_project(
+        {
+            "chapters/01-a.md": texts.chapter
+            + "\n[x](/etc/passwd){rel=attachment} [y](02.md){rel=attachment}\n"
+        }
+    )
     code, err = run_cli(["build", "--html", "-q"], root)
     assert code == 0
     assert err.splitlines() == [
         "chapters/01-a.md:5:1: warning: link to '/etc/passwd' is shown as plain text: it is an "
         "absolute path [md.link-refused]",
-        "0 errors, 1 warning"]
+        "0 errors, 1 warning",
+    ]
     page = (root / "build" / "html" / "01-a.html").read_text(encoding="utf-8")
     assert "attachment" not in page
 
 
 def test_svg_image_with_a_script_is_refused(run_cli, make_project, texts):
     svg = '<svg xmlns="http://www.w3.org/2000/svg"><circle r="1" onclick="x()"/></svg>\n'
-    root = make_project({"chapters/01-a.md": texts.chapter + "\n![dot](../img/dot.svg)\n",
-                         "img/dot.svg": svg})
+    root = make_project(
+        {"chapters/01-a.md": texts.chapter + "\n![dot](../img/dot.svg)\n", "img/dot.svg": svg}
+    )
     code, err = run_cli(["build", "--html", "-q"], root)
     assert code == 1
     assert err.splitlines() == [
         "chapters/01-a.md:5: error: SVG image '../img/dot.svg' holds active content "
         "(onclick=); dossier never publishes scripts (remove it from the SVG, or save the "
         "image as PNG) [media.active]",
-        "1 error, 0 warnings"]
+        "1 error, 0 warnings",
+    ]
     assert not (root / "build").exists()
 
 
@@ -134,17 +152,28 @@ CSS_REFS = [
     ("/* a comment */ p {{ background: \\75 rl('{t}') }}", 1),
     ('h1 {{ background-image: image-set("{t}" 1x); }}', 1),
 ]
-CSS_TARGETS = ["file:///etc/passwd", "/etc/passwd", "../../etc/passwd",
-               "..%2f..%2fetc%2fpasswd", "/dev/zero", "/proc/self/environ",
-               "http://169.254.169.254/latest/meta-data/", "http://127.0.0.1:1/",
-               "http://[::1]/", "ftp://example.org/f", "gopher://example.org/f",
-               f"data:image/png;base64,{SVG_WITH_SCRIPT}", "data:text/css,p{color:red}"]
+CSS_TARGETS = [
+    "file:///etc/passwd",
+    "/etc/passwd",
+    "../../etc/passwd",
+    "..%2f..%2fetc%2fpasswd",
+    "/dev/zero",
+    "/proc/self/environ",
+    "http://169.254.169.254/latest/meta-data/",
+    "http://127.0.0.1:1/",
+    "http://[::1]/",
+    "ftp://example.org/f",
+    "gopher://example.org/f",
+    f"data:image/png;base64,{SVG_WITH_SCRIPT}",
+    "data:text/css,p{color:red}",
+]
 
 
 @pytest.mark.parametrize("css,line", CSS_REFS)
 @pytest.mark.parametrize("sheet", ["style.css", "print.css"])
 def test_stylesheet_reference_out_of_the_project_stops_the_build(
-        run_cli, make_project, sheet, css, line):
+    run_cli, make_project, sheet, css, line
+):
     files = {f"templates/{sheet}": css.format(t=t) for t in CSS_TARGETS[:1]}
     root = make_project(files)
     code, err = run_cli(["build", "--html", "-q"], root)
@@ -152,7 +181,8 @@ def test_stylesheet_reference_out_of_the_project_stops_the_build(
     assert err.splitlines() == [
         f"templates/{sheet}:{line}: error: stylesheet reference 'file:///etc/passwd' is "
         "refused: 'file:' URLs are never read [theme.url]",
-        "1 error, 0 warnings"]
+        "1 error, 0 warnings",
+    ]
     assert not (root / "build").exists()
 
 
@@ -167,8 +197,12 @@ def test_every_stylesheet_target_is_refused(run_cli, make_project, target):
 
 
 def test_remote_stylesheet_reference_is_a_warning_and_never_fetched(run_cli, make_project):
-    root = make_project({"templates/style.css": "@import url(https://fonts.example.org/a.css);\n"
-                                                "p { color: #333 }\n"})
+    root = make_project(
+        {
+            "templates/style.css": "@import url(https://fonts.example.org/a.css);\n"
+            "p { color: #333 }\n"
+        }
+    )
     code, err = run_cli(["build", "--html", "-q"], root)
     assert code == 0
     assert err.splitlines() == [
@@ -176,24 +210,39 @@ def test_remote_stylesheet_reference_is_a_warning_and_never_fetched(run_cli, mak
         "'https://fonts.example.org/a.css' is refused: dossier never fetches from the "
         "network, so the PDF goes without it (a browser showing the site would fetch it) "
         "[theme.url]",
-        "0 errors, 1 warning"]
+        "0 errors, 1 warning",
+    ]
 
 
 def test_stylesheet_inside_the_project_is_used(run_cli, make_project, texts):
-    root = make_project({"templates/style.css": "body { background: url(img/dot.png) }\n",
-                         "img/dot.png": texts.png()})
+    root = make_project(
+        {
+            "templates/style.css": "body { background: url(img/dot.png) }\n",
+            "img/dot.png": texts.png(),
+        }
+    )
     code, err = run_cli(["build", "--html", "-q"], root)
     assert code == 0, err
     css = (root / "build" / "html" / "assets" / "style.css").read_text(encoding="utf-8")
     assert css == "body { background: url(img/dot.png) }\n"
 
 
-@pytest.mark.parametrize("url", ["file:///etc/passwd", "file://localhost/etc/passwd",
-                                 "file:///dev/zero", "file:///proc/self/environ",
-                                 "http://169.254.169.254/latest/meta-data/",
-                                 "http://127.0.0.1:1/", "ftp://example.org/",
-                                 "gopher://example.org/", "file:///PROJECT/../etc/passwd",
-                                 "file:///PROJECT/fifo.png", "file:///PROJECT/link.png"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "file:///etc/passwd",
+        "file://localhost/etc/passwd",
+        "file:///dev/zero",
+        "file:///proc/self/environ",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://127.0.0.1:1/",
+        "ftp://example.org/",
+        "gopher://example.org/",
+        "file:///PROJECT/../etc/passwd",
+        "file:///PROJECT/fifo.png",
+        "file:///PROJECT/link.png",
+    ],
+)
 def test_the_pdf_fetcher_refuses_everything_outside(tmp_path, url, no_hang):
     """The PDF renderer's only door (WeasyPrint asks it for every resource)."""
     (tmp_path / "link.png").symlink_to("/etc/passwd")
@@ -211,11 +260,17 @@ def test_the_pdf_fetcher_refuses_an_svg_disguised_as_png():
 
 # --- symlinks, FIFOs and devices -----------------------------------------------------------
 
+
 def test_symlinks_out_of_the_project_are_refused(run_cli, make_project, texts, no_hang):
-    root = make_project({
-        "dossier.toml": texts.toml.replace('["chapters/01-a.md"]',
-                                           '["chapters/01-a.md", "chapters/02-b.md"]'),
-        "chapters/01-a.md": texts.chapter, "sources/README": "archived sources\n"})
+    root = make_project(
+        {
+            "dossier.toml": texts.toml.replace(
+                '["chapters/01-a.md"]', '["chapters/01-a.md", "chapters/02-b.md"]'
+            ),
+            "chapters/01-a.md": texts.chapter,
+            "sources/README": "archived sources\n",
+        }
+    )
     (root / "chapters" / "02-b.md").symlink_to("/etc/passwd")
     (root / "sources" / "smith2020.txt").symlink_to("/etc/passwd")
     (root / "templates").mkdir()
@@ -224,20 +279,27 @@ def test_symlinks_out_of_the_project_are_refused(run_cli, make_project, texts, n
     code, err = run_cli(["build", "--html", "-q"], root)
     assert code == 1
     lines = err.splitlines()
-    assert "dossier.toml:4: error: chapter 'chapters/02-b.md' is outside the project " \
-           "[load.outside]" in lines
-    assert "sources/smith2020.txt: error: archived source 'smith2020.txt' points outside " \
-           "the project [source.outside]" in lines
-    assert "templates/chapter.html: error: 'templates/chapter.html' points outside the " \
-           "project; it is ignored [theme.outside]" in lines
-    assert "templates/style.css: error: 'templates/style.css' points outside the project; " \
-           "it is ignored [theme.outside]" in lines
+    assert (
+        "dossier.toml:4: error: chapter 'chapters/02-b.md' is outside the project "
+        "[load.outside]" in lines
+    )
+    assert (
+        "sources/smith2020.txt: error: archived source 'smith2020.txt' points outside "
+        "the project [source.outside]" in lines
+    )
+    assert (
+        "templates/chapter.html: error: 'templates/chapter.html' points outside the "
+        "project; it is ignored [theme.outside]" in lines
+    )
+    assert (
+        "templates/style.css: error: 'templates/style.css' points outside the project; "
+        "it is ignored [theme.outside]" in lines
+    )
     assert "root:" not in err
     assert not (root / "build").exists()
 
 
-def test_templates_folder_linked_out_of_the_project_is_refused(run_cli, make_project,
-                                                               tmp_path):
+def test_templates_folder_linked_out_of_the_project_is_refused(run_cli, make_project, tmp_path):
     outside = tmp_path / "elsewhere"
     outside.mkdir()
     (outside / "index.html").write_text("<p>{{ 7*7 }} from outside</p>\n", encoding="utf-8")
@@ -248,18 +310,23 @@ def test_templates_folder_linked_out_of_the_project_is_refused(run_cli, make_pro
     assert err.splitlines() == [
         "templates: error: templates/ is not a folder inside the project; it is ignored "
         "[theme.outside]",
-        "1 error, 0 warnings"]
+        "1 error, 0 warnings",
+    ]
 
 
 def _fifo_project(make_project, texts, where: str) -> Path:
     toml = texts.toml.replace('["chapters/01-a.md"]', '["chapters/01-a.md", "chapters/02.md"]')
-    files = {"chapters/01-a.md": texts.chapter + "\n![dot](../img/dot.png)\n\n"
-                                                  "![Chronology](../data/events.toml)\n",
-             "chapters/02.md": "# Two\n", "img/dot.png": texts.png(),
-             "data/events.toml": '[[event]]\nyear = 2000\nlabel = "x"\n',
-             "templates/style.css": "p { color: #111 }\n",
-             "templates/index.html": "{% extends 'base.html' %}\n",
-             "sources/smith2020.txt": "text\n", "dossier.toml": toml}
+    files = {
+        "chapters/01-a.md": texts.chapter + "\n![dot](../img/dot.png)\n\n"
+        "![Chronology](../data/events.toml)\n",
+        "chapters/02.md": "# Two\n",
+        "img/dot.png": texts.png(),
+        "data/events.toml": '[[event]]\nyear = 2000\nlabel = "x"\n',
+        "templates/style.css": "p { color: #111 }\n",
+        "templates/index.html": "{% extends 'base.html' %}\n",
+        "sources/smith2020.txt": "text\n",
+        "dossier.toml": toml,
+    }
     files[where] = None
     root = make_project(files)
     (root / where).parent.mkdir(parents=True, exist_ok=True)
@@ -267,22 +334,42 @@ def _fifo_project(make_project, texts, where: str) -> Path:
     return root
 
 
-@pytest.mark.parametrize("where,expected", [
-    ("chapters/02.md", "dossier.toml:4: error: chapter 'chapters/02.md' is not a regular "
-                       "file [load.not-a-file]"),
-    ("img/dot.png", "chapters/01-a.md:5: error: image '../img/dot.png' is not a regular file "
-                    "[media.not-a-file]"),
-    ("data/events.toml", "chapters/01-a.md:7: error: image '../data/events.toml' is not a "
-                         "regular file [media.not-a-file]"),
-    ("sources/smith2020.txt", "sources/smith2020.txt: error: archived source is not a "
-                              "regular file [source.not-a-file]"),
-    ("templates/style.css", "templates/style.css: error: 'templates/style.css' is not a "
-                            "regular file; it is ignored [theme.not-a-file]"),
-    ("templates/index.html", "templates/index.html: error: 'templates/index.html' is not a "
-                             "regular file; it is ignored [theme.not-a-file]"),
-])
-def test_a_fifo_is_refused_and_never_opened(run_cli, make_project, texts, no_hang,
-                                            where, expected):
+@pytest.mark.parametrize(
+    "where,expected",
+    [
+        (
+            "chapters/02.md",
+            "dossier.toml:4: error: chapter 'chapters/02.md' is not a regular "
+            "file [load.not-a-file]",
+        ),
+        (
+            "img/dot.png",
+            "chapters/01-a.md:5: error: image '../img/dot.png' is not a regular file "
+            "[media.not-a-file]",
+        ),
+        (
+            "data/events.toml",
+            "chapters/01-a.md:7: error: image '../data/events.toml' is not a "
+            "regular file [media.not-a-file]",
+        ),
+        (
+            "sources/smith2020.txt",
+            "sources/smith2020.txt: error: archived source is not a "
+            "regular file [source.not-a-file]",
+        ),
+        (
+            "templates/style.css",
+            "templates/style.css: error: 'templates/style.css' is not a "
+            "regular file; it is ignored [theme.not-a-file]",
+        ),
+        (
+            "templates/index.html",
+            "templates/index.html: error: 'templates/index.html' is not a "
+            "regular file; it is ignored [theme.not-a-file]",
+        ),
+    ],
+)
+def test_a_fifo_is_refused_and_never_opened(run_cli, make_project, texts, no_hang, where, expected):
     root = _fifo_project(make_project, texts, where)
     code, err = run_cli(["build", "--html", "-q"], root)
     assert code == 1
@@ -291,8 +378,7 @@ def test_a_fifo_is_refused_and_never_opened(run_cli, make_project, texts, no_han
 
 
 @pytest.mark.parametrize("kind", ["fifo", "symlink"])
-def test_bibliography_that_is_not_a_project_file_is_refused(run_cli, make_project, texts,
-                                                            kind):
+def test_bibliography_that_is_not_a_project_file_is_refused(run_cli, make_project, texts, kind):
     root = make_project({"references.bib": None})
     if kind == "fifo":
         os.mkfifo(root / "references.bib")
@@ -301,8 +387,9 @@ def test_bibliography_that_is_not_a_project_file_is_refused(run_cli, make_projec
     with alarm(10):  # opening the FIFO would hang: fail instead
         code, err = run_cli(["check", "-q"], root)
     assert code == 1
-    assert any(line.startswith("references.bib") and ": error: " in line
-               for line in err.splitlines()), err
+    assert any(
+        line.startswith("references.bib") and ": error: " in line for line in err.splitlines()
+    ), err
     assert "root:" not in err
 
 
@@ -310,13 +397,20 @@ needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="making a device needs
 
 
 @needs_root
-@pytest.mark.parametrize("where,code_", [("chapters/01-a.md", "[load.not-a-file]"),
-                                         ("img/zero.png", "[media.not-a-file]"),
-                                         ("sources/smith2020.txt", "[source.not-a-file]")])
-def test_a_device_inside_the_project_is_never_read(run_cli, make_project, texts, no_hang,
-                                                   where, code_):
-    root = make_project({"chapters/01-a.md": texts.chapter + "\n![z](../img/zero.png)\n",
-                         "sources/README": "x\n"})
+@pytest.mark.parametrize(
+    "where,code_",
+    [
+        ("chapters/01-a.md", "[load.not-a-file]"),
+        ("img/zero.png", "[media.not-a-file]"),
+        ("sources/smith2020.txt", "[source.not-a-file]"),
+    ],
+)
+def test_a_device_inside_the_project_is_never_read(
+    run_cli, make_project, texts, no_hang, where, code_
+):
+    root = make_project(
+        {"chapters/01-a.md": texts.chapter + "\n![z](../img/zero.png)\n", "sources/README": "x\n"}
+    )
     path = root / where
     path.parent.mkdir(parents=True, exist_ok=True)
     path.unlink(missing_ok=True)
@@ -361,9 +455,16 @@ def guarded_python(folder: Path) -> Path:
 
 def test_the_child_process_network_guard_works(tmp_path):
     python = guarded_python(tmp_path)
-    proc = subprocess.run([str(python), "-c", "import urllib.request as u; "
-                           "u.urlopen('http://192.0.2.1/', timeout=1)"],
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [
+            str(python),
+            "-c",
+            "import urllib.request as u; u.urlopen('http://192.0.2.1/', timeout=1)",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 86
     assert "NETWORK ACCESS ATTEMPTED" in proc.stderr
 
@@ -375,7 +476,8 @@ authors = ["<link rel=\\"attachment\\" href=\\"file:///etc/passwd\\">"]
 csl = "apa"
 chapters = ["chapters/01-a.md"]
 """
-PDF_CHAPTER = """\
+PDF_CHAPTER = (
+    """\
 # Alpha <link rel="attachment" href="/etc/passwd">
 
 Text citing [@smith2020]. <a rel="attachment" href="/etc/passwd">raw</a>
@@ -386,10 +488,13 @@ Text citing [@smith2020]. <a rel="attachment" href="/etc/passwd">raw</a>
 
 ![dot](../img/dot.png)
 
-![svg](data:image/png;base64,""" + SVG_WITH_SCRIPT + """)
+![svg](data:image/png;base64,"""
+    + SVG_WITH_SCRIPT
+    + """)
 
 ![remote](http://127.0.0.1:1/x.png)
 """
+)
 PDF_BIB = """\
 @book{smith2020,
   author    = {Smith, Jane},
@@ -404,13 +509,18 @@ PDF_BIB = """\
 
 @pytest.fixture(scope="module")
 def leaky_pdf(project_factory, build_project, tmp_path_factory, texts):
-    root = project_factory({
-        "dossier.toml": PDF_TOML, "chapters/01-a.md": PDF_CHAPTER, "references.bib": PDF_BIB,
-        "img/dot.png": texts.png(),
-        # a remote reference is only a warning; the fetcher must still refuse it
-        "templates/print.css": "@import url(https://fonts.example.org/x.css);\n"
-                               + (THEME / "print.css").read_text(encoding="utf-8"),
-    }, name="leaky")
+    root = project_factory(
+        {
+            "dossier.toml": PDF_TOML,
+            "chapters/01-a.md": PDF_CHAPTER,
+            "references.bib": PDF_BIB,
+            "img/dot.png": texts.png(),
+            # a remote reference is only a warning; the fetcher must still refuse it
+            "templates/print.css": "@import url(https://fonts.example.org/x.css);\n"
+            + (THEME / "print.css").read_text(encoding="utf-8"),
+        },
+        name="leaky",
+    )
     python = guarded_python(tmp_path_factory.mktemp("guard"))
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(sys, "executable", str(python))
@@ -425,8 +535,7 @@ def test_the_pdf_is_built_without_attachments_or_leaks(leaky_pdf):
     assert built.result.ok, messages
     assert not any("NETWORK ACCESS" in m for m in messages)
     # the remote @import reached the fetcher, which refused it (no socket was opened)
-    assert any("Refused: not a local file: https://fonts.example.org/x.css" in m
-               for m in messages)
+    assert any("Refused: not a local file: https://fonts.example.org/x.css" in m for m in messages)
     assert any("[md.link-refused]" in m for m in messages)
     assert any("[md.raw-html]" in m for m in messages)
     pdf = next((built.root / "build").glob("*.pdf"))
@@ -438,9 +547,11 @@ def test_the_pdf_is_built_without_attachments_or_leaks(leaky_pdf):
 
     reader = PdfReader(pdf)
     assert not reader.attachments
-    assert all("/Annots" not in page or not any(
-        a.get_object().get("/Subtype") == "/FileAttachment" for a in page["/Annots"])
-        for page in reader.pages)
+    assert all(
+        "/Annots" not in page
+        or not any(a.get_object().get("/Subtype") == "/FileAttachment" for a in page["/Annots"])
+        for page in reader.pages
+    )
 
 
 @pytest.mark.slow
@@ -448,8 +559,9 @@ def test_the_pdf_is_built_without_attachments_or_leaks(leaky_pdf):
 def test_the_pdf_text_holds_no_system_file(leaky_pdf):
     built = leaky_pdf
     pdf = next((built.root / "build").glob("*.pdf"))
-    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
-                          check=True, timeout=60).stdout
+    text = subprocess.run(
+        ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
     assert "Alpha" in text
     assert "root:" not in text and "/bin/" not in text
     passwd = Path("/etc/passwd").read_text(encoding="utf-8", errors="replace")
@@ -458,14 +570,14 @@ def test_the_pdf_text_holds_no_system_file(leaky_pdf):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("module", ["weasyprint.py", "pypdf.py", "pikepdf.py",
-                                    "dossier/__init__.py"])
+@pytest.mark.parametrize(
+    "module", ["weasyprint.py", "pypdf.py", "pikepdf.py", "dossier/__init__.py"]
+)
 def test_python_files_in_the_project_never_run(run_cli, make_project, tmp_path, module):
     """The PDF step starts Python child processes; the project is often the current
     folder, and `python -m` would import from it first."""
     marker = tmp_path / "ran"
-    root = make_project({module: f"open({str(marker)!r}, 'w').write('x')\n"
-                                 "raise SystemExit(0)\n"})
+    root = make_project({module: f"open({str(marker)!r}, 'w').write('x')\nraise SystemExit(0)\n"})
     code, err = run_cli(["build", "--pdf", "-q"], root)
     assert (code, err) == (0, "")
     assert not marker.exists()

@@ -17,8 +17,11 @@ from .conftest import JONES, SMITH, tiny_png
 
 CHAPTERS = {
     f"chapters/0{n}.md": f"# {title}\n\nProse of chapter {n} [@{key}].\n\nMore prose.\n"
-    for n, title, key in ((1, "Alpha", "smith2020"), (2, "Beta", "jones2019"),
-                          (3, "Gamma", "smith2020"))
+    for n, title, key in (
+        (1, "Alpha", "smith2020"),
+        (2, "Beta", "jones2019"),
+        (3, "Gamma", "smith2020"),
+    )
 }
 TOML = """title = "Incremental"
 csl = "apa"
@@ -32,8 +35,14 @@ def quiet(_: str) -> None:
 
 @pytest.fixture
 def project(make_project: Callable[..., Path]) -> Path:
-    root = make_project({"dossier.toml": TOML, "chapters/01-a.md": None,
-                         "references.bib": SMITH + "\n" + JONES, **CHAPTERS})
+    root = make_project(
+        {
+            "dossier.toml": TOML,
+            "chapters/01-a.md": None,
+            "references.bib": SMITH + "\n" + JONES,
+            **CHAPTERS,
+        }
+    )
     first = build(root, pdf=False, progress=quiet)
     assert first.ok, first.diagnostics
     assert len(first.rendered) >= 5  # everything, the first time
@@ -47,8 +56,11 @@ def rebuild(root: Path, **kw: object) -> Result:
 
 
 def files(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def same_as_cold(root: Path) -> None:
@@ -76,30 +88,37 @@ def test_prose_edit_renders_only_that_page(project: Path) -> None:
     same_as_cold(project)
 
 
-def test_prose_edit_does_not_run_pandoc(project: Path, monkeypatch: pytest.MonkeyPatch
-                                        ) -> None:
+def test_prose_edit_does_not_run_pandoc(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[int] = []
     real = cite.format_citations
-    monkeypatch.setattr(cite, "format_citations",
-                        lambda reqs, *a, **k: calls.append(len(reqs)) or real(reqs, *a, **k))
+    monkeypatch.setattr(
+        cite,
+        "format_citations",
+        lambda reqs, *a, **k: calls.append(len(reqs)) or real(reqs, *a, **k),
+    )
     edit(project, "chapters/01.md", "More prose.", "Other prose.")
     rebuild(project)
     assert calls == []
 
 
-def test_changed_citation_formats_only_that_citation(project: Path,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_changed_citation_formats_only_that_citation(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     calls: list[int] = []
     real = cite.format_citations
-    monkeypatch.setattr(cite, "format_citations",
-                        lambda reqs, *a, **k: calls.append(len(reqs)) or real(reqs, *a, **k))
+    monkeypatch.setattr(
+        cite,
+        "format_citations",
+        lambda reqs, *a, **k: calls.append(len(reqs)) or real(reqs, *a, **k),
+    )
     edit(project, "chapters/03.md", "[@smith2020]", "[@smith2020, p. 4]")
     result = rebuild(project)
     assert calls == [1]
     # the page with the citation, and the pages listing where entries are cited
     assert "html/03-chapter.html" in result.rendered
     assert {"html/01-chapter.html", "html/02-chapter.html", "html/index.html"}.isdisjoint(
-        result.rendered)
+        result.rendered
+    )
     assert "p. 4" in (project / "build/html/03-chapter.html").read_text("utf-8")
     same_as_cold(project)
 
@@ -116,8 +135,12 @@ def test_changed_entry_rerenders_its_citing_pages(project: Path) -> None:
 def test_new_heading_changes_every_page_contents(project: Path) -> None:
     edit(project, "chapters/01.md", "More prose.", "## A new section\n\nMore prose.")
     result = rebuild(project)
-    assert {"html/01-chapter.html", "html/02-chapter.html", "html/03-chapter.html",
-            "html/index.html"} <= set(result.rendered)
+    assert {
+        "html/01-chapter.html",
+        "html/02-chapter.html",
+        "html/03-chapter.html",
+        "html/index.html",
+    } <= set(result.rendered)
     same_as_cold(project)
 
 
@@ -126,13 +149,22 @@ def test_theme_change_rerenders_everything(project: Path) -> None:
     (project / "templates/style.css").write_text("body { color: #111; }\n", encoding="utf-8")
     result = rebuild(project)
     assert {"html/01-chapter.html", "html/02-chapter.html", "html/03-chapter.html"} <= set(
-        result.rendered)
+        result.rendered
+    )
     assert (project / "build/html/assets/style.css").read_text("utf-8").startswith("body")
 
 
-@pytest.mark.parametrize("damage", [b"{not json", b'{"version": 999}', b"\xff\xfe", b"[]",
-                                    b'{"version": 2, "tool": "0.1.0", "citations": {}, '
-                                    b'"outputs": {"html/01-chapter.html": ["x"]}}'])
+@pytest.mark.parametrize(
+    "damage",
+    [
+        b"{not json",
+        b'{"version": 999}',
+        b"\xff\xfe",
+        b"[]",
+        b'{"version": 2, "tool": "0.1.0", "citations": {}, '
+        b'"outputs": {"html/01-chapter.html": ["x"]}}',
+    ],
+)
 def test_damaged_cache_is_a_warning_and_a_full_rebuild(project: Path, damage: bytes) -> None:
     (project / "build" / CACHE_NAME).write_bytes(damage)
     result = build(project, pdf=False, progress=quiet)
@@ -172,10 +204,10 @@ def test_no_change_does_not_render_the_pdf_again(make_project: Callable[..., Pat
     assert "test-dossier.pdf" in third.rendered
 
 
-def test_no_op_build_skips_all_work_and_repeats_the_warnings(make_project: Callable[..., Path]
-                                                            ) -> None:
-    root = make_project({"chapters/01-a.md": "# A\n\nCites [@smith2020] and "
-                                             "<b>raw</b> HTML.\n"})
+def test_no_op_build_skips_all_work_and_repeats_the_warnings(
+    make_project: Callable[..., Path],
+) -> None:
+    root = make_project({"chapters/01-a.md": "# A\n\nCites [@smith2020] and <b>raw</b> HTML.\n"})
     first = build(root, pdf=False, progress=quiet)
     assert first.ok and first.diagnostics
     messages: list[str] = []
@@ -193,13 +225,15 @@ def test_no_op_build_skips_all_work_and_repeats_the_warnings(make_project: Calla
 
 @pytest.mark.slow
 def test_pdf_follows_files_named_by_print_css_and_source_date_epoch(
-        make_project: Callable[..., Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    make_project: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
     from dossier.render.theme import THEME_DIR
 
     from .conftest import tiny_png
 
     css = (THEME_DIR / "print.css").read_text(encoding="utf-8") + (
-        "\n.title-page { background: url(img/bg.png) no-repeat; }\n")
+        "\n.title-page { background: url(img/bg.png) no-repeat; }\n"
+    )
     root = make_project({"templates/print.css": css, "img/bg.png": tiny_png()})
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1000000000")
     assert build(root, html=False, progress=quiet).ok
@@ -215,8 +249,10 @@ def test_pdf_follows_files_named_by_print_css_and_source_date_epoch(
 
 def test_bibliography_problems_are_reported_again_when_it_is_reused(project: Path) -> None:
     bib = project / "references.bib"
-    bib.write_text(bib.read_text("utf-8") + "\n@misc{orphan2001, title = {Never cited}, "
-                   "year = {n.d.}}\n", encoding="utf-8")
+    bib.write_text(
+        bib.read_text("utf-8") + "\n@misc{orphan2001, title = {Never cited}, year = {n.d.}}\n",
+        encoding="utf-8",
+    )
     first = rebuild(project)
     codes = sorted(d.code for d in first.diagnostics)
     assert "cite.unused-entry" in codes and "bib.year" in codes
@@ -232,17 +268,26 @@ TIED = """@book{x1, author = {Smith, Jane}, title = {Same Title}, year = {2020},
 
 
 def test_tied_references_get_their_letters_from_the_whole_documents_order(
-        make_project: Callable[..., Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    make_project: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Two entries alike in author, year and title: 2020a goes to the one cited first in
     the document, also when the citations are formatted in separate pandoc runs."""
     from dossier import formatting
 
     monkeypatch.setattr(formatting, "PARALLEL_FROM", 1)
     monkeypatch.setattr(formatting.os, "cpu_count", lambda: 2)  # two runs, even here
-    chapters = {"chapters/01.md": "# One\n\nFirst [@x2].\n",
-                "chapters/02.md": "# Two\n\nThen [@x1].\n"}
-    root = make_project({"dossier.toml": TOML.replace(', "chapters/03.md"', ""),
-                         "chapters/01-a.md": None, "references.bib": TIED, **chapters})
+    chapters = {
+        "chapters/01.md": "# One\n\nFirst [@x2].\n",
+        "chapters/02.md": "# Two\n\nThen [@x1].\n",
+    }
+    root = make_project(
+        {
+            "dossier.toml": TOML.replace(', "chapters/03.md"', ""),
+            "chapters/01-a.md": None,
+            "references.bib": TIED,
+            **chapters,
+        }
+    )
     assert build(root, pdf=False, progress=quiet).ok
     one = (root / "build/html/01-chapter.html").read_text("utf-8")
     two = (root / "build/html/02-chapter.html").read_text("utf-8")
@@ -263,23 +308,31 @@ def test_strict_builds_survive_a_cache_from_another_version(project: Path) -> No
     cache.write_text(json.dumps(data), encoding="utf-8")
     first = build(project, pdf=False, strict=True, progress=quiet)
     assert first.ok, first.diagnostics
-    assert [(d.code, d.severity.value) for d in first.diagnostics] == [("cache.ignored",
-                                                                        "note")]
+    assert [(d.code, d.severity.value) for d in first.diagnostics] == [("cache.ignored", "note")]
     second = build(project, pdf=False, strict=True, progress=quiet)
     assert second.ok and second.diagnostics == ()  # the note is not repeated
 
 
 def test_note_styles_are_formatted_as_a_whole_and_stay_right(
-        make_project: Callable[..., Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    make_project: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """In a note style a citation depends on those before it (ibid., short forms), so a
     changed citation formats the whole document again, and prose edits reuse it."""
     calls: list[int] = []
     real = cite.format_citations
-    monkeypatch.setattr(cite, "format_citations",
-                        lambda reqs, *a, **k: calls.append(len(reqs)) or real(reqs, *a, **k))
-    root = make_project({"dossier.toml": TOML.replace('"apa"', '"chicago-note-bibliography"'),
-                         "chapters/01-a.md": None, "references.bib": SMITH + "\n" + JONES,
-                         **CHAPTERS})
+    monkeypatch.setattr(
+        cite,
+        "format_citations",
+        lambda reqs, *a, **k: calls.append(len(reqs)) or real(reqs, *a, **k),
+    )
+    root = make_project(
+        {
+            "dossier.toml": TOML.replace('"apa"', '"chicago-note-bibliography"'),
+            "chapters/01-a.md": None,
+            "references.bib": SMITH + "\n" + JONES,
+            **CHAPTERS,
+        }
+    )
     assert build(root, pdf=False, progress=quiet).ok and calls == [3]
     edit(root, "chapters/02.md", "More prose.", "Other prose.")
     assert build(root, pdf=False, progress=quiet).ok and calls == [3]  # reused
@@ -288,12 +341,14 @@ def test_note_styles_are_formatted_as_a_whole_and_stay_right(
     same_as_cold(root)
 
 
-def test_prose_edit_parses_only_that_chapter(project: Path,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_prose_edit_parses_only_that_chapter(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     parsed: list[str] = []
     real = scan.parse_chapter
-    monkeypatch.setattr(scan, "parse_chapter",
-                        lambda md, text, path: parsed.append(path) or real(md, text, path))
+    monkeypatch.setattr(
+        scan, "parse_chapter", lambda md, text, path: parsed.append(path) or real(md, text, path)
+    )
     edit(project, "chapters/02.md", "More prose.", "Other prose.")
     rebuild(project)
     assert parsed == ["chapters/02.md"]  # once: the page is rendered from the same tokens
@@ -342,11 +397,20 @@ def test_a_scan_survives_the_cache_exactly() -> None:
 
 
 def test_chapter_problems_are_reported_again_when_its_scan_is_reused(
-        make_project: Callable[..., Path]) -> None:
-    root = make_project({"dossier.toml": TOML.replace('"chapters/03.md"',
-                                                      '"chapters/03.md", "chapters/09-rich.md"'),
-                         "chapters/01-a.md": None, "references.bib": SMITH + "\n" + JONES,
-                         "dot.png": tiny_png(), "chapters/09-rich.md": RICH, **CHAPTERS})
+    make_project: Callable[..., Path],
+) -> None:
+    root = make_project(
+        {
+            "dossier.toml": TOML.replace(
+                '"chapters/03.md"', '"chapters/03.md", "chapters/09-rich.md"'
+            ),
+            "chapters/01-a.md": None,
+            "references.bib": SMITH + "\n" + JONES,
+            "dot.png": tiny_png(),
+            "chapters/09-rich.md": RICH,
+            **CHAPTERS,
+        }
+    )
     first = build(root, pdf=False, progress=quiet)
     assert first.ok
     assert {"quote.no-archive", "md.unclosed-div"} <= {d.code for d in first.diagnostics}
@@ -381,7 +445,7 @@ def test_a_scan_the_text_does_not_match_is_never_trusted(project: Path, damage: 
     elif damage == "kind":
         record["marks"].append(["b", "x", "", 1])
     elif damage == "huge":
-        heading[5] = 10 ** 400
+        heading[5] = 10**400
     else:  # one citation fewer than the text has
         record["marks"] = [m for m in record["marks"] if m[0] != "c"]
     path.write_text(json.dumps(data), encoding="utf-8")
@@ -394,7 +458,8 @@ def test_a_scan_the_text_does_not_match_is_never_trusted(project: Path, damage: 
 
 
 def test_tied_references_are_found_once_and_again_when_the_bibliography_changes(
-        make_project: Callable[..., Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    make_project: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Which references tie is kept with the cache: a rebuild after a prose edit does not
     decode every name again, a changed entry does, and a damaged record is recomputed."""
     from dossier import formatting
@@ -402,10 +467,18 @@ def test_tied_references_are_found_once_and_again_when_the_bibliography_changes(
     calls: list[int] = []
     real = formatting.tied
     monkeypatch.setattr(formatting, "tied", lambda bib, pool: calls.append(1) or real(bib, pool))
-    chapters = {"chapters/01.md": "# One\n\nFirst [@x2].\n",
-                "chapters/02.md": "# Two\n\nThen [@x1].\n"}
-    root = make_project({"dossier.toml": TOML.replace(', "chapters/03.md"', ""),
-                         "chapters/01-a.md": None, "references.bib": TIED, **chapters})
+    chapters = {
+        "chapters/01.md": "# One\n\nFirst [@x2].\n",
+        "chapters/02.md": "# Two\n\nThen [@x1].\n",
+    }
+    root = make_project(
+        {
+            "dossier.toml": TOML.replace(', "chapters/03.md"', ""),
+            "chapters/01-a.md": None,
+            "references.bib": TIED,
+            **chapters,
+        }
+    )
     rebuild(root)
     assert len(calls) == 1
     edit(root, "chapters/02.md", "[@x1]", "[@x1, p. 3]")

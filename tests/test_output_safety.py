@@ -41,67 +41,90 @@ def tree(folder: Path) -> dict[str, bytes | str]:
 
 
 def leftovers(folder: Path) -> list[str]:
-    return sorted(p.name for p in folder.iterdir() if ".stage-" in p.name or
-                  p.name.endswith(".old"))
+    return sorted(
+        p.name for p in folder.iterdir() if ".stage-" in p.name or p.name.endswith(".old")
+    )
 
 
 def hostile_project(make_project, texts):
     """Inputs in every kind of place: an image folder, a bibliography in a sub-folder,
     a templates folder, an unrelated file and an unrelated folder of other things."""
-    return make_project({
-        "dossier.toml": texts.toml + 'bibliography = "refs/library.bib"\n',
-        "references.bib": None,
-        "refs/library.bib": texts.smith,
-        "chapters/01-a.md": texts.chapter + "\n![A dot](../img/dot.png)\n",
-        "img/dot.png": texts.png(),
-        "templates/style.css": "body { color: black; }\n",
-        "sources/keep.txt": "archived",
-        "notes.txt": "my notes",
-        "stuff/keep.txt": "not a build",
-    })
+    return make_project(
+        {
+            "dossier.toml": texts.toml + 'bibliography = "refs/library.bib"\n',
+            "references.bib": None,
+            "refs/library.bib": texts.smith,
+            "chapters/01-a.md": texts.chapter + "\n![A dot](../img/dot.png)\n",
+            "img/dot.png": texts.png(),
+            "templates/style.css": "body { color: black; }\n",
+            "sources/keep.txt": "archived",
+            "notes.txt": "my notes",
+            "stuff/keep.txt": "not a build",
+        }
+    )
 
 
 REFUSED = [
-    (".", "input"), ("./", "input"), ("..", "input"), ("../..", "input"),
-    ("chapters", "input"), ("chapters/html", "input"), ("chapters/01-a.md", "input"),
-    ("sources", "input"), ("sources/build", "input"), ("templates", "input"),
-    ("img", "input"), ("img/out", "input"), ("img/dot.png", "input"),
-    ("refs", "input"), ("refs/library.bib", "input"), ("dossier.toml", "input"),
-    ("notes.txt", "file"), ("stuff", "other"),
+    (".", "input"),
+    ("./", "input"),
+    ("..", "input"),
+    ("../..", "input"),
+    ("chapters", "input"),
+    ("chapters/html", "input"),
+    ("chapters/01-a.md", "input"),
+    ("sources", "input"),
+    ("sources/build", "input"),
+    ("templates", "input"),
+    ("img", "input"),
+    ("img/out", "input"),
+    ("img/dot.png", "input"),
+    ("refs", "input"),
+    ("refs/library.bib", "input"),
+    ("dossier.toml", "input"),
+    ("notes.txt", "file"),
+    ("stuff", "other"),
 ]
 
 
 @pytest.mark.parametrize(("output", "kind"), REFUSED)
-def test_unsafe_output_option_is_refused_and_nothing_is_touched(run_cli, make_project, texts,
-                                                               output, kind):
+def test_unsafe_output_option_is_refused_and_nothing_is_touched(
+    run_cli, make_project, texts, output, kind
+):
     root = hostile_project(make_project, texts)
     before = tree(root.parent)
     code, err = run_cli(["build", "--html", "-q", "-o", output], root)
     assert code == 1
     assert err.splitlines() == [
-        f"error: output folder '{output}' {MESSAGE[kind]}" + (
+        f"error: output folder '{output}' {MESSAGE[kind]}"
+        + (
             f" (no {BUILD_MARKER} file); dossier replaces the whole folder on every build"
-            if kind == "other" else "") + " [config.output]",
-        "1 error, 0 warnings"]
+            if kind == "other"
+            else ""
+        )
+        + " [config.output]",
+        "1 error, 0 warnings",
+    ]
     assert tree(root.parent) == before
 
 
 # Images are found by reading the chapters, so only the build knows img/ holds inputs.
-@pytest.mark.parametrize(("output", "kind"),
-                         [o for o in REFUSED if not o[0].startswith("img")] + [("", "input")])
-def test_unsafe_output_in_config_is_refused_by_build_and_check(run_cli, make_project, texts,
-                                                              output, kind):
+@pytest.mark.parametrize(
+    ("output", "kind"), [o for o in REFUSED if not o[0].startswith("img")] + [("", "input")]
+)
+def test_unsafe_output_in_config_is_refused_by_build_and_check(
+    run_cli, make_project, texts, output, kind
+):
     root = hostile_project(make_project, texts)
     toml = root / "dossier.toml"
-    toml.write_text(toml.read_text(encoding="utf-8") + f'output = "{output}"\n',
-                    encoding="utf-8")
+    toml.write_text(toml.read_text(encoding="utf-8") + f'output = "{output}"\n', encoding="utf-8")
     before = tree(root.parent)
     for command in ("build", "check"):
         code, err = run_cli([command, "-q"], root)
         assert code == 1
         first = err.splitlines()[0]
-        assert first.startswith(f"dossier.toml:6: error: output folder '{output}' "
-                                f"{MESSAGE[kind]}"), first
+        assert first.startswith(
+            f"dossier.toml:6: error: output folder '{output}' {MESSAGE[kind]}"
+        ), first
         assert first.endswith("(use a dedicated folder such as 'build') [config.output]")
     assert tree(root.parent) == before
 
@@ -152,8 +175,24 @@ def test_a_build_from_before_the_marker_is_still_replaced(run_cli, make_project)
 
 # --- names made from titles and file names ----------------------------------------------
 
-TITLES = ["../../evil", "/etc/passwd", "CON", "con", "LPT1", "a/b", ".hidden", "", "   ",
-          "x" * 300, "🎉🎉🎉", "\x00\x1b[31mred", "..", "-", "a\\b", "Ünïcödé Tïtle"]
+TITLES = [
+    "../../evil",
+    "/etc/passwd",
+    "CON",
+    "con",
+    "LPT1",
+    "a/b",
+    ".hidden",
+    "",
+    "   ",
+    "x" * 300,
+    "🎉🎉🎉",
+    "\x00\x1b[31mred",
+    "..",
+    "-",
+    "a\\b",
+    "Ünïcödé Tïtle",
+]
 
 
 @pytest.mark.parametrize("title", TITLES)
@@ -176,31 +215,34 @@ def test_pdf_name_examples():
     assert name("x" * 300) == "x" * 80 + ".pdf"
 
 
-@pytest.mark.parametrize(("filename", "problem"), [
-    ("../evil.pdf", "must be a plain file name"),
-    ("/etc/evil.pdf", "must be a plain file name"),
-    ("a/b.pdf", "must be a plain file name"),
-    ("a\\\\b.pdf", "must be a plain file name"),
-    (".hidden.pdf", "must be a plain file name"),
-    ("report", "must be a file name ending in '.pdf'"),
-    (".pdf", "must be a file name ending in '.pdf'"),
-    ("con.pdf", "must be at most 200 bytes and not a reserved device name"),
-    ("x" * 300 + ".pdf", "must be at most 200 bytes"),
-])
+@pytest.mark.parametrize(
+    ("filename", "problem"),
+    [
+        ("../evil.pdf", "must be a plain file name"),
+        ("/etc/evil.pdf", "must be a plain file name"),
+        ("a/b.pdf", "must be a plain file name"),
+        ("a\\\\b.pdf", "must be a plain file name"),
+        (".hidden.pdf", "must be a plain file name"),
+        ("report", "must be a file name ending in '.pdf'"),
+        (".pdf", "must be a file name ending in '.pdf'"),
+        ("con.pdf", "must be at most 200 bytes and not a reserved device name"),
+        ("x" * 300 + ".pdf", "must be at most 200 bytes"),
+    ],
+)
 def test_unsafe_pdf_filename_is_refused(run_cli, make_project, texts, filename, problem):
     root = make_project({"dossier.toml": texts.toml + f'[pdf]\nfilename = "{filename}"\n'})
     before = tree(root.parent)
     code, err = run_cli(["build", "-q"], root)
     assert code == 1
     assert err.startswith("dossier.toml:6: error: 'pdf.filename' " + problem), err
-    assert err.endswith("(for example 'report.pdf') [config.pdf-filename]\n"
-                        "1 error, 0 warnings\n")
+    assert err.endswith("(for example 'report.pdf') [config.pdf-filename]\n1 error, 0 warnings\n")
     assert tree(root.parent) == before
 
 
 def test_config_accepts_a_plain_pdf_filename():
-    config, diags = parse_config(Path("/p"), 'title = "T"\nchapters = []\n'
-                                 '[pdf]\nfilename = "Report 2025 (final).PDF"\n')
+    config, diags = parse_config(
+        Path("/p"), 'title = "T"\nchapters = []\n[pdf]\nfilename = "Report 2025 (final).PDF"\n'
+    )
     assert diags == ()
     assert config is not None and config.pdf_name == "Report 2025 (final).PDF"
 
@@ -219,13 +261,20 @@ CHAPTER_FILES = {
 }
 
 
-def test_chapter_pages_have_safe_unique_names_inside_the_output(run_cli, make_project,
-                                                                 texts, tmp_path):
+def test_chapter_pages_have_safe_unique_names_inside_the_output(
+    run_cli, make_project, texts, tmp_path
+):
     files = {k: v for k, v in CHAPTER_FILES.items() if v is not None}
     listed = ", ".join(f'"{k}"' for k in files)
-    root = make_project({"dossier.toml": texts.toml.replace(
-        'chapters = ["chapters/01-a.md"]', f"chapters = [{listed}]"),
-        "chapters/01-a.md": None, **files})
+    root = make_project(
+        {
+            "dossier.toml": texts.toml.replace(
+                'chapters = ["chapters/01-a.md"]', f"chapters = [{listed}]"
+            ),
+            "chapters/01-a.md": None,
+            **files,
+        }
+    )
     before_outside = sorted(p.name for p in tmp_path.iterdir())
     code, err = run_cli(["build", "--html", "-q"], root)
     assert code == 0, err
@@ -235,12 +284,14 @@ def test_chapter_pages_have_safe_unique_names_inside_the_output(run_cli, make_pr
     for name in chapter_pages:
         assert re.fullmatch(r"\d\d-[a-z0-9-]+\.html", name), name
         assert len(name.encode()) <= 100, name
-    assert set(pages) - set(chapter_pages) <= {"index.html", "bibliography.html",
-                                              "changes.html"}
+    assert set(pages) - set(chapter_pages) <= {"index.html", "bibliography.html", "changes.html"}
     # Nothing was written outside build/: the project holds its inputs and build/ only.
     made = {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
-    assert {m for m in made if not m.startswith("build/")} == {"dossier.toml",
-                                                                "references.bib", *files}
+    assert {m for m in made if not m.startswith("build/")} == {
+        "dossier.toml",
+        "references.bib",
+        *files,
+    }
     assert sorted(p.name for p in tmp_path.iterdir()) == before_outside
 
 
@@ -251,13 +302,19 @@ def test_pdf_from_a_hostile_title_lands_inside_the_output(run_cli, make_project,
     code, err = run_cli(["build", "-q"], root)
     assert (code, err) == (0, "")
     made = sorted(p.name for p in (root / "build").iterdir())
-    assert made == sorted([BUILD_MARKER, ".dossier-cache.json", "changes.json", "html",
-                           "ab" * 40 + ".pdf"])
-    assert sorted(p.name for p in root.iterdir()) == ["build", "chapters", "dossier.toml",
-                                                      "references.bib"]
+    assert made == sorted(
+        [BUILD_MARKER, ".dossier-cache.json", "changes.json", "html", "ab" * 40 + ".pdf"]
+    )
+    assert sorted(p.name for p in root.iterdir()) == [
+        "build",
+        "chapters",
+        "dossier.toml",
+        "references.bib",
+    ]
 
 
 # --- a failure at any point leaves the previous build ---------------------------------
+
 
 @pytest.fixture
 def built(run_cli, make_project):
@@ -269,8 +326,7 @@ def built(run_cli, make_project):
 
 
 def _change(root: Path) -> None:
-    (root / "chapters" / "01-a.md").write_text("# Changed\n\nNew [@smith2020].\n",
-                                               encoding="utf-8")
+    (root / "chapters" / "01-a.md").write_text("# Changed\n\nNew [@smith2020].\n", encoding="utf-8")
 
 
 @pytest.mark.slow
@@ -339,8 +395,13 @@ def test_kill_9_mid_build_leaves_the_previous_build_and_the_next_build_cleans_up
     root, before = built
     _change(root)
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    proc = subprocess.Popen([sys.executable, "-m", "dossier", "build", "-q"], cwd=root,
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dossier", "build", "-q"],
+        cwd=root,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     stage = None
     try:
         deadline = time.monotonic() + 120  # a bound on waiting, not a timing assertion
@@ -354,16 +415,22 @@ def test_kill_9_mid_build_leaves_the_previous_build_and_the_next_build_cleans_up
     assert proc.returncode == -signal.SIGKILL
     assert tree(root / "build") == before
     assert stage.name in leftovers(root)  # the killed build's stage, cleaned up next time
-    done = subprocess.run([sys.executable, "-m", "dossier", "build", "-q"], cwd=root,
-                          env=env, capture_output=True, text=True, timeout=300, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "dossier", "build", "-q"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     assert " error" not in done.stderr
     assert leftovers(root) == []
     assert "Changed" in (root / "build" / "html" / "01-a.html").read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("name", ["../escape.html", "/etc/passwd", "html/../../x", "..", ".",
-                                  ""])
+@pytest.mark.parametrize("name", ["../escape.html", "/etc/passwd", "html/../../x", "..", ".", ""])
 def test_the_stage_refuses_names_that_leave_it(tmp_path, name):
     stage = tmp_path / "stage"
     stage.mkdir()
@@ -373,7 +440,9 @@ def test_the_stage_refuses_names_that_leave_it(tmp_path, name):
 
 
 def test_the_stage_takes_nested_names_and_folds_dots(tmp_path):
-    write.write_files(tmp_path, {"html/media/a.png": b"1", "html/./b.html": b"2",
-                                 "html/media/../c.html": b"3"})
-    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")
-                  if p.is_file()) == ["html/b.html", "html/c.html", "html/media/a.png"]
+    write.write_files(
+        tmp_path, {"html/media/a.png": b"1", "html/./b.html": b"2", "html/media/../c.html": b"3"}
+    )
+    assert sorted(
+        p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()
+    ) == ["html/b.html", "html/c.html", "html/media/a.png"]

@@ -23,26 +23,44 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if not CORPUS.exists():
         pytest.fail(f"the shared benchmark corpus generator is missing: {CORPUS}")
     out = tmp_path_factory.mktemp("corpus") / "small"
-    subprocess.run([sys.executable, str(CORPUS), str(out), "--size", "small"], check=True,
-                   capture_output=True)
+    subprocess.run(
+        [sys.executable, str(CORPUS), str(out), "--size", "small"], check=True, capture_output=True
+    )
     return out
 
 
 def pandoc_reference(project: Path, style: Path) -> str:
     chapters = sorted(str(p) for p in (project / "chapters").glob("*.md"))
-    cmd = [pandoc_path(), *chapters, "--citeproc", "--bibliography",
-           str(project / "references.bib"), "--csl", str(style), "-M", "link-citations=true",
-           "-M", "lang=en-US", "-t", "html", "--wrap=none"]
+    cmd = [
+        pandoc_path(),
+        *chapters,
+        "--citeproc",
+        "--bibliography",
+        str(project / "references.bib"),
+        "--csl",
+        str(style),
+        "-M",
+        "link-citations=true",
+        "-M",
+        "lang=en-US",
+        "-t",
+        "html",
+        "--wrap=none",
+    ]
     return subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
 
 
-def ours(project: Path, style_name: str, out: str) -> tuple[list[tuple[str, str]],
-                                                            dict[str, str]]:
+def ours(project: Path, style_name: str, out: str) -> tuple[list[tuple[str, str]], dict[str, str]]:
     config = project / "dossier.toml"
     text = config.read_text(encoding="utf-8")
-    config.write_text("\n".join(line if not line.startswith("csl") else
-                                f'csl = "{style_name}"' for line in text.splitlines()) + "\n",
-                      encoding="utf-8")
+    config.write_text(
+        "\n".join(
+            line if not line.startswith("csl") else f'csl = "{style_name}"'
+            for line in text.splitlines()
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     result = build(project, html=True, pdf=False, output=out, progress=lambda _: None)
     assert result.ok, [d.format() for d in result.diagnostics if d.severity.value == "error"]
     citations: list[tuple[str, str]] = []
@@ -71,8 +89,9 @@ def test_citations_and_bibliography_equal_pandoc(corpus: Path, style_name: str) 
 
 
 @pytest.mark.parametrize("style_name", ["chicago-author-date", "apa"])
-def test_formatting_by_family_equals_pandoc(corpus: Path, style_name: str,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_formatting_by_family_equals_pandoc(
+    corpus: Path, style_name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The way large dossiers are formatted (formatting._by_family: many small pandoc
     runs, each seeing the references its citations could be confused with, found by a
     probe run without disambiguation that also gives the bibliography's order), forced
@@ -139,7 +158,8 @@ CONFUSABLE = r"""
 
 @pytest.mark.parametrize("style_name", ["chicago-author-date", "apa"])
 def test_confusable_references_by_family_equal_pandoc(
-        tmp_path: Path, style_name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, style_name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """References that are easy to confuse (ties, name particles, accents written two
     ways, editors, no names, no year, dates and ranges, namesakes in other years,
     corporate and shared co-authors), formatted in runs of two references, give exactly
@@ -150,15 +170,19 @@ def test_confusable_references_by_family_equal_pandoc(
     monkeypatch.setattr(formatting, "RUN_REFERENCES", 2)
     keys = re.findall(r"@\w+\{(\w+),", CONFUSABLE)
     forms = ["[@{}]", "[see @{}, p. 4]", "@{}", "[@{}; @{}]", "[-@{}]"]
-    paragraphs = [forms[n % len(forms)].format(k, keys[(n * 7 + 3) % len(keys)])
-                  for n, k in enumerate(reversed(keys * 2))]
+    paragraphs = [
+        forms[n % len(forms)].format(k, keys[(n * 7 + 3) % len(keys)])
+        for n, k in enumerate(reversed(keys * 2))
+    ]
     project = tmp_path / "p"
     (project / "chapters").mkdir(parents=True)
     (project / "chapters" / "01-a.md").write_text(
-        "# A\n\n" + "\n\n".join(f"Text {p}." for p in paragraphs) + "\n", encoding="utf-8")
+        "# A\n\n" + "\n\n".join(f"Text {p}." for p in paragraphs) + "\n", encoding="utf-8"
+    )
     (project / "references.bib").write_text(CONFUSABLE, encoding="utf-8")
-    (project / "dossier.toml").write_text(f'title = "C"\ncsl = "{style_name}"\n'
-                                          'chapters = ["chapters/01-a.md"]\n', encoding="utf-8")
+    (project / "dossier.toml").write_text(
+        f'title = "C"\ncsl = "{style_name}"\nchapters = ["chapters/01-a.md"]\n', encoding="utf-8"
+    )
     style, problems = resolve_style(project, style_name, None)  # type: ignore[arg-type]
     assert style is not None and not problems
     expected_cites, expected_entries = extract(pandoc_reference(project, style))
@@ -169,17 +193,23 @@ def test_confusable_references_by_family_equal_pandoc(
     # a warm build with more than a handful of new citations formats them by family too,
     # and keeps the whole bibliography
     chapter = project / "chapters" / "01-a.md"
-    chapter.write_text(chapter.read_text("utf-8") + "\n\n".join(
-        f"More [@{k}, p. {n + 100}]." for n, k in enumerate(keys * 2)) + "\n",
-        encoding="utf-8")
+    chapter.write_text(
+        chapter.read_text("utf-8")
+        + "\n\n".join(f"More [@{k}, p. {n + 100}]." for n, k in enumerate(keys * 2))
+        + "\n",
+        encoding="utf-8",
+    )
     expected_cites, expected_entries = extract(pandoc_reference(project, style))
     got_cites, got_entries = ours(project, style_name, "build")
     assert got_cites == expected_cites
     assert list(got_entries.items()) == list(expected_entries.items())
     # and a few new citations are formatted with only the references they could be
     # confused with (formatting.related)
-    chapter.write_text(chapter.read_text("utf-8") + "Last [@erd2, p. 9; @nab2, p. 9] and "
-                       "[@smch, p. 9] and [@ob2, p. 9].\n", encoding="utf-8")
+    chapter.write_text(
+        chapter.read_text("utf-8") + "Last [@erd2, p. 9; @nab2, p. 9] and "
+        "[@smch, p. 9] and [@ob2, p. 9].\n",
+        encoding="utf-8",
+    )
     expected_cites, expected_entries = extract(pandoc_reference(project, style))
     got_cites, got_entries = ours(project, style_name, "build")
     assert got_cites == expected_cites

@@ -11,8 +11,10 @@ import pytest
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(not all(shutil.which(t) for t in ("pdftotext", "pdffonts", "pdfinfo")),
-                       reason="poppler-utils is not installed"),
+    pytest.mark.skipif(
+        not all(shutil.which(t) for t in ("pdftotext", "pdffonts", "pdfinfo")),
+        reason="poppler-utils is not installed",
+    ),
 ]
 
 TOML = """\
@@ -48,15 +50,22 @@ def run(*cmd: str) -> str:
 
 @pytest.fixture(scope="module")
 def printed(project_factory, build_project, texts):
-    root = project_factory({
-        "dossier.toml": TOML, "chapters/01-a.md": None, "chapters/01-first.md": FIRST,
-        "chapters/02-second.md": SECOND, "img/dot.png": texts.png(),
-        "references.bib": texts.smith + "\n" + texts.jones,
-    }, name="printed")
+    root = project_factory(
+        {
+            "dossier.toml": TOML,
+            "chapters/01-a.md": None,
+            "chapters/01-first.md": FIRST,
+            "chapters/02-second.md": SECOND,
+            "img/dot.png": texts.png(),
+            "references.bib": texts.smith + "\n" + texts.jones,
+        },
+        name="printed",
+    )
     site = build_project(root, html=True, pdf=False)
     assert site.result.ok
-    html_before = {p.relative_to(site.html): p.read_bytes() for p in site.html.rglob("*")
-                   if p.is_file()}
+    html_before = {
+        p.relative_to(site.html): p.read_bytes() for p in site.html.rglob("*") if p.is_file()
+    }
     built = build_project(root, html=False, pdf=True)
     pdf = root / "build" / "printed-report.pdf"
     return built, pdf, html_before
@@ -79,8 +88,9 @@ def test_pdf_build_is_clean(printed):
 def test_pdf_only_build_keeps_the_site(printed):
     built, _, html_before = printed
     html = built.root / "build" / "html"
-    assert {p.relative_to(html): p.read_bytes() for p in html.rglob("*")
-            if p.is_file()} == html_before
+    assert {
+        p.relative_to(html): p.read_bytes() for p in html.rglob("*") if p.is_file()
+    } == html_before
 
 
 def test_title_page(pages):
@@ -101,10 +111,8 @@ def _first_page_with(pages: list[str], pattern: str, after: int) -> int:
 def test_contents_with_page_numbers(pages):
     toc_page = _first_page_with(pages, r"^\s*Contents\s*$", 0)
     toc = pages[toc_page - 1]
-    entries = dict(re.findall(r"^\s*((?:\d+(?:\.\d+)? )?[A-Z][\w ]+?)[ .]+(\d+)\s*$", toc,
-                              re.M))
-    assert set(entries) == {"1 First Chapter", "1.1 Background", "2 Second Chapter",
-                            "Bibliography"}
+    entries = dict(re.findall(r"^\s*((?:\d+(?:\.\d+)? )?[A-Z][\w ]+?)[ .]+(\d+)\s*$", toc, re.M))
+    assert set(entries) == {"1 First Chapter", "1.1 Background", "2 Second Chapter", "Bibliography"}
     first = _first_page_with(pages, r"^\s*1 First Chapter\s*$", toc_page)
     second = _first_page_with(pages, r"^\s*2 Second Chapter\s*$", toc_page)
     bibliography = _first_page_with(pages, r"^\s*Bibliography\s*$", toc_page)
@@ -130,10 +138,13 @@ def test_bibliography_cites_the_pages(pages):
     second = _first_page_with(pages, r"^\s*2 Second Chapter\s*$", toc_page)
     bibliography = pages[_first_page_with(pages, r"^\s*Bibliography\s*$", toc_page) - 1]
     flat = " ".join(bibliography.split())
-    assert (f"Jones, B. (2019). An article on examples. Journal of Examples, 3, 1\u201310. "
-            f"Cited on p. {first}.") in flat
-    assert (f"Smith, J. (2020). A book about things. Example Press. "
-            f"Cited on pp. {first}, {second}.") in flat
+    assert (
+        f"Jones, B. (2019). An article on examples. Journal of Examples, 3, 1\u201310. "
+        f"Cited on p. {first}."
+    ) in flat
+    assert (
+        f"Smith, J. (2020). A book about things. Example Press. Cited on pp. {first}, {second}."
+    ) in flat
 
 
 def test_all_fonts_are_embedded(printed):
@@ -166,11 +177,17 @@ EPOCH = "1000000000"  # 2001-09-09T01:46:40Z
 def in_parts(project_factory, build_project, texts):
     """The project of `printed`, its PDF forced into parts (front matter, one part per
     chapter, bibliography), built twice with SOURCE_DATE_EPOCH set."""
-    root = project_factory({
-        "dossier.toml": TOML + "\n[pdf]\njobs = 2\n", "chapters/01-a.md": None,
-        "chapters/01-first.md": FIRST, "chapters/02-second.md": SECOND,
-        "img/dot.png": texts.png(), "references.bib": texts.smith + "\n" + texts.jones,
-    }, name="parts")
+    root = project_factory(
+        {
+            "dossier.toml": TOML + "\n[pdf]\njobs = 2\n",
+            "chapters/01-a.md": None,
+            "chapters/01-first.md": FIRST,
+            "chapters/02-second.md": SECOND,
+            "img/dot.png": texts.png(),
+            "references.bib": texts.smith + "\n" + texts.jones,
+        },
+        name="parts",
+    )
     pdf = root / "build" / "printed-report.pdf"
     made = []
     with pytest.MonkeyPatch.context() as mp:
@@ -196,8 +213,7 @@ def _structure(path) -> tuple[list[str], list[tuple[int, str, int]], list[tuple[
             else:
                 yield depth, item.title, reader.get_destination_page_number(item)
 
-    named = {k: reader.get_destination_page_number(v)
-             for k, v in reader.named_destinations.items()}
+    named = {k: reader.get_destination_page_number(v) for k, v in reader.named_destinations.items()}
     links = []
     for number, page in enumerate(reader.pages):
         for ref in page.get("/Annots") or []:
@@ -214,8 +230,13 @@ def test_parts_give_the_same_pdf_as_one_process(printed, in_parts):
     assert (text, outline, links) == _structure(whole)
     # the comparison is not vacuous: page numbers, contents, cited-on and links are there
     assert len(text) >= 6
-    assert [t for _, t, _ in outline] == ["Contents", "1 First Chapter", "1.1 Background",
-                                          "2 Second Chapter", "Bibliography"]
+    assert [t for _, t, _ in outline] == [
+        "Contents",
+        "1 First Chapter",
+        "1.1 Background",
+        "2 Second Chapter",
+        "Bibliography",
+    ]
     assert re.search(r"Cited on pp\. \d+, \d+\.", " ".join(text[-2].split()))
     toc = next(i for i, t in enumerate(links) if t[0] == 1)
     assert links[toc][1] > 1  # the contents link into later parts
@@ -224,8 +245,7 @@ def test_parts_give_the_same_pdf_as_one_process(printed, in_parts):
 def test_parts_are_byte_identical_and_dated_by_source_date_epoch(in_parts):
     pdf, (first, second) = in_parts
     assert first == second
-    info = dict(re.findall(r"^(\w[\w ]*?):\s+(.*)$", run("pdfinfo", "-isodates", str(pdf)),
-                           re.M))
+    info = dict(re.findall(r"^(\w[\w ]*?):\s+(.*)$", run("pdfinfo", "-isodates", str(pdf)), re.M))
     assert info["CreationDate"].startswith("2001-09-09T01:46:40")
     assert info["ModDate"].startswith("2001-09-09T01:46:40")
     assert info["Title"] == "Printed Report"
@@ -233,14 +253,20 @@ def test_parts_are_byte_identical_and_dated_by_source_date_epoch(in_parts):
 
 
 def test_a_part_out_of_memory_is_one_clear_error(run_cli, make_project):
-    root = make_project({"dossier.toml": TOML + "\n[pdf]\njobs = 2\nmemory_mb = 80\n",
-                         "chapters/01-first.md": "# One\n\nText.\n",
-                         "chapters/02-second.md": "# Two\n\nMore [@smith2020].\n"})
+    root = make_project(
+        {
+            "dossier.toml": TOML + "\n[pdf]\njobs = 2\nmemory_mb = 80\n",
+            "chapters/01-first.md": "# One\n\nText.\n",
+            "chapters/02-second.md": "# Two\n\nMore [@smith2020].\n",
+        }
+    )
     code, err = run_cli(["build", "--pdf", "-q"], root)
     assert code == 1
     assert err.splitlines() == [
         "printed-report.pdf: error: the PDF could not be made: it needed more than 80 MB of "
-        "memory [pdf.failed]", "1 error, 0 warnings"]
+        "memory [pdf.failed]",
+        "1 error, 0 warnings",
+    ]
     assert not (root / "build").exists()
 
 

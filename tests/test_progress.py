@@ -20,9 +20,12 @@ def test_terminal_shows_each_stage_with_its_time(make_project) -> None:
     with progress(False, screen) as report:
         assert build(root, pdf=False, progress=report).ok
     text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", screen.getvalue())  # colours, cursor
-    for stage in ("reading chapters (1/1)", "checking sources and quotations",
-                  "formatting 1 citations",
-                  "making the site (4/4 pages, 4 rendered, the others unchanged)"):
+    for stage in (
+        "reading chapters (1/1)",
+        "checking sources and quotations",
+        "formatting 1 citations",
+        "making the site (4/4 pages, 4 rendered, the others unchanged)",
+    ):
         assert f"✓ {stage}" in text
     assert "done in" in text
     assert "✓ reading chapters (0/1)" not in text  # a count moves its stage's line on
@@ -39,10 +42,14 @@ def test_a_pdf_build_counts_its_pages(make_project) -> None:
 
 def test_a_long_pdf_counts_parts_and_pages(make_project) -> None:
     """Parallel layout: each part's pages are counted as it is laid out."""
-    chapters = {f"chapters/0{n}.md": f"# Chapter {n}\n\n" + "Prose. " * 3000 + "\n"
-                for n in range(1, 4)}
-    toml = ('title = "Long"\ncsl = "apa"\nchapters = [' + ", ".join(
-        f'"{c}"' for c in chapters) + ']\nnocite = ["*"]\n[pdf]\njobs = 2\n')
+    chapters = {
+        f"chapters/0{n}.md": f"# Chapter {n}\n\n" + "Prose. " * 3000 + "\n" for n in range(1, 4)
+    }
+    toml = (
+        'title = "Long"\ncsl = "apa"\nchapters = ['
+        + ", ".join(f'"{c}"' for c in chapters)
+        + ']\nnocite = ["*"]\n[pdf]\njobs = 2\n'
+    )
     root = make_project({"dossier.toml": toml, "chapters/01-a.md": None, **chapters})
     screen = Terminal()
     with progress(False, screen) as report:

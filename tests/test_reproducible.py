@@ -56,16 +56,23 @@ Back to @sec-first and @tbl-counts [see @jones2019; @smith2020].
 
 
 def _files(texts) -> dict[str, str | bytes]:
-    return {**FILES, "chapters/01-a.md": None, "img/dot.png": texts.png(),
-            "references.bib": texts.smith + "\n" + texts.jones}
+    return {
+        **FILES,
+        "chapters/01-a.md": None,
+        "img/dot.png": texts.png(),
+        "references.bib": texts.smith + "\n" + texts.jones,
+    }
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
     """Every output file's bytes, except the build cache: it records the size and mtime
     of the inputs and the build settings, to find out cheaply that nothing changed, so
     it differs between checkouts by design. It is checked for paths and dates below."""
-    return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file() and p.name != CACHE_NAME}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.name != CACHE_NAME
+    }
 
 
 @pytest.fixture(scope="module")
@@ -85,8 +92,9 @@ def epoch() -> Iterator[None]:
         yield
 
 
-def _three_builds(twins: tuple[Path, Path], build_project: Callable[..., BuiltProject],
-                  prefix: str, **kinds: bool) -> tuple[Path, Path, Path]:
+def _three_builds(
+    twins: tuple[Path, Path], build_project: Callable[..., BuiltProject], prefix: str, **kinds: bool
+) -> tuple[Path, Path, Path]:
     """Project one into two output folders, project two into the first of them."""
     first, second = twins
     outs = []
@@ -109,8 +117,13 @@ def pdf_builds(twins, build_project, epoch) -> tuple[Path, Path, Path]:
 
 def test_site_is_byte_identical_in_any_output_folder_and_checkout(html_builds):
     one, other_folder, other_checkout = (snapshot(b) for b in html_builds)
-    assert {"html/index.html", "html/01-first.html", "html/bibliography.html",
-            "html/media/img/dot.png", "changes.json"} <= set(one)
+    assert {
+        "html/index.html",
+        "html/01-first.html",
+        "html/bibliography.html",
+        "html/media/img/dot.png",
+        "changes.json",
+    } <= set(one)
     for other in (other_folder, other_checkout):
         assert sorted(other) == sorted(one)
         assert [name for name in one if one[name] != other[name]] == []
@@ -128,9 +141,11 @@ def test_site_is_byte_identical_when_built_again(html_builds, build_project, twi
 
 
 def _texts(folder: Path) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): p.read_text(encoding="utf-8")
-            for p in sorted(folder.rglob("*")) if p.is_file() and p.suffix not in (".png",
-                                                                                  ".pdf")}
+    return {
+        p.relative_to(folder).as_posix(): p.read_text(encoding="utf-8")
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.suffix not in (".png", ".pdf")
+    }
 
 
 def _today_spellings() -> list[str]:
@@ -138,15 +153,20 @@ def _today_spellings() -> list[str]:
     spellings = set()
     for day in {dt.datetime.now(dt.UTC).date(), dt.date.today()}:
         month = day.strftime("%B")
-        spellings |= {day.isoformat(), day.strftime("%Y%m%d"), f"{day.day} {month} {day.year}",
-                      f"{month} {day.day}, {day.year}"}
+        spellings |= {
+            day.isoformat(),
+            day.strftime("%Y%m%d"),
+            f"{day.day} {month} {day.year}",
+            f"{month} {day.day}, {day.year}",
+        }
     return sorted(spellings)
 
 
 def test_site_holds_no_absolute_path_and_no_date_of_the_build(html_builds, twins):
     assert EPOCH_DAY not in _today_spellings()  # else this test proves nothing
-    for root, folder in zip((*twins, twins[1]), (html_builds[0], html_builds[1],
-                                                 html_builds[2]), strict=True):
+    for root, folder in zip(
+        (*twins, twins[1]), (html_builds[0], html_builds[1], html_builds[2]), strict=True
+    ):
         texts = _texts(folder)
         assert set(texts) >= {"html/index.html", "changes.json", ".dossier-build", CACHE_NAME}
         for name, text in texts.items():
@@ -170,6 +190,7 @@ def test_lock_date_follows_source_date_epoch(run_cli, make_project, texts, monke
 
 
 # --- the PDF ---------------------------------------------------------------------------
+
 
 def pdf_strings(path: Path) -> list[str]:
     """Everything a PDF says, uncompressed: metadata, every stream, the extracted text."""

@@ -46,8 +46,15 @@ def serving(root: Path, **options: Any) -> Iterator[Live]:
 
     def run() -> None:
         try:
-            serve(root, port=0, stop=stop, ready=ready.put, progress=live.lines.append,
-                  report=lambda ds: live.lines.extend(d.format() for d in ds), **options)
+            serve(
+                root,
+                port=0,
+                stop=stop,
+                ready=ready.put,
+                progress=live.lines.append,
+                report=lambda ds: live.lines.extend(d.format() for d in ds),
+                **options,
+            )
         except BaseException as exc:  # surfaced in the test, not lost in the thread
             ready.put(exc)
 
@@ -108,6 +115,7 @@ def edit(path: Path, text: str) -> None:
 
 # --- a served site, shared by the read-only tests ---------------------------------------
 
+
 @pytest.fixture(scope="module")
 def site(project_factory: Callable[..., Path]) -> Iterator[tuple[Path, Live]]:
     root = project_factory({"secret.txt": SECRET + "\n"})
@@ -146,8 +154,16 @@ def test_refuses_path_traversal(site: tuple[Path, Live], target: str) -> None:
     assert SECRET.encode() not in body
 
 
-@pytest.mark.parametrize("target", [b"/%00", b"/index.html%00.css", b"/\x00../secret.txt",
-                                    b"/..%00/secret.txt", b"/index\x01.html"])
+@pytest.mark.parametrize(
+    "target",
+    [
+        b"/%00",
+        b"/index.html%00.css",
+        b"/\x00../secret.txt",
+        b"/..%00/secret.txt",
+        b"/index\x01.html",
+    ],
+)
 def test_refuses_nul_and_control_bytes(site: tuple[Path, Live], target: bytes) -> None:
     status, data = raw_request(site[1].port, target)
     assert status == 400
@@ -160,8 +176,9 @@ def test_loopback_host_names_are_served(site: tuple[Path, Live], host: bytes) ->
     assert status == 200 and b"Test Dossier" in data
 
 
-@pytest.mark.parametrize("host", [b"evil.example", b"evil.example:8000", b"192.168.1.2",
-                                  b"127.0.0.1.evil.example", b""])
+@pytest.mark.parametrize(
+    "host", [b"evil.example", b"evil.example:8000", b"192.168.1.2", b"127.0.0.1.evil.example", b""]
+)
 def test_other_host_names_are_refused(site: tuple[Path, Live], host: bytes) -> None:
     """A site that points its own name at 127.0.0.1 (DNS rebinding) reads nothing."""
     status, data = raw_request(site[1].port, b"/index.html", host)
@@ -185,9 +202,12 @@ def test_symlinks_leaving_the_site_are_forbidden(site: tuple[Path, Live]) -> Non
 
 def test_serves_the_site_with_types_and_headers(site: tuple[Path, Live]) -> None:
     port = site[1].port
-    expected = {"/": "text/html; charset=utf-8", "/01-a.html": "text/html; charset=utf-8",
-                "/assets/style.css": "text/css; charset=utf-8",
-                "/assets/site.js": "text/javascript; charset=utf-8"}
+    expected = {
+        "/": "text/html; charset=utf-8",
+        "/01-a.html": "text/html; charset=utf-8",
+        "/assets/style.css": "text/css; charset=utf-8",
+        "/assets/site.js": "text/javascript; charset=utf-8",
+    }
     for target, ctype in expected.items():
         status, headers, body = request(port, target)
         assert (status, headers["content-type"]) == (200, ctype), target
@@ -214,8 +234,7 @@ def test_reload_script_is_in_responses_not_on_disk(site: tuple[Path, Live]) -> N
     assert EVENTS.encode() in page
     assert page.rstrip().endswith(b"</script>\n</body>\n</html>")
     _, _, css = request(live.port, "/assets/style.css")
-    assert b"dossier-live" not in css and css == (root / "build/html/assets/style.css"
-                                                   ).read_bytes()
+    assert b"dossier-live" not in css and css == (root / "build/html/assets/style.css").read_bytes()
     for built in (root / "build" / "html").rglob("*"):
         if built.is_file() and not built.is_symlink():
             assert b"dossier-live" not in built.read_bytes(), built
@@ -223,6 +242,7 @@ def test_reload_script_is_in_responses_not_on_disk(site: tuple[Path, Live]) -> N
 
 
 # --- live reload without a browser: the event stream -----------------------------------
+
 
 class Events:
     """Reads the server-sent events of one connection."""
@@ -245,7 +265,8 @@ class Events:
 
 
 def test_events_reload_on_good_builds_and_report_bad_ones(
-        make_project: Callable[..., Path]) -> None:
+    make_project: Callable[..., Path],
+) -> None:
     root = make_project()
     page = root / "chapters" / "01-a.md"
     with serving(root) as live:
@@ -258,8 +279,9 @@ def test_events_reload_on_good_builds_and_report_bad_ones(
         edit(page, chapter("Broken text [@nosuch2099; @smith2020]."))
         state = events.next()
         assert state["version"] == 2  # no reload into a broken site
-        assert state["errors"] == ["chapters/01-a.md:3:13: error: unknown citation key "
-                                   "'nosuch2099' [cite.unknown-key]"]
+        assert state["errors"] == [
+            "chapters/01-a.md:3:13: error: unknown citation key 'nosuch2099' [cite.unknown-key]"
+        ]
         body = request(live.port, "/01-a.html")[2]
         assert b"Second text" in body and b"Broken text" not in body
 
@@ -298,25 +320,51 @@ def test_first_build_failing_serves_an_error_page(make_project: Callable[..., Pa
 
 # --- what is watched --------------------------------------------------------------------
 
-def test_watches_the_inputs_and_nothing_else(make_project: Callable[..., Path],
-                                             texts: Any) -> None:
-    root = make_project({
-        "dossier.toml": texts.toml.replace('"chapters/01-a.md"', '"chapters/01-a.md", '
-                                           '"extra/02-b.md"') + 'bibliography = "bib/r.bib"\n',
-        "extra/02-b.md": "# Beta\n\n![A dot.](../figures/dot.png)\n",
-        "figures/dot.png": texts.png(), "bib/r.bib": texts.smith, "references.bib": None})
+
+def test_watches_the_inputs_and_nothing_else(make_project: Callable[..., Path], texts: Any) -> None:
+    root = make_project(
+        {
+            "dossier.toml": texts.toml.replace(
+                '"chapters/01-a.md"', '"chapters/01-a.md", "extra/02-b.md"'
+            )
+            + 'bibliography = "bib/r.bib"\n',
+            "extra/02-b.md": "# Beta\n\n![A dot.](../figures/dot.png)\n",
+            "figures/dot.png": texts.png(),
+            "bib/r.bib": texts.smith,
+            "references.bib": None,
+        }
+    )
     from dossier import build as pipeline
 
     watched = plan(root, pipeline.build(root, html=True, pdf=False, progress=lambda _: None))
     real = root.resolve()
-    for rel in ("dossier.toml", "chapters/01-a.md", "chapters/new.md", "extra/02-b.md",
-                "bib/r.bib", "figures/dot.png", "sources/smith2020.txt", "templates/x.css",
-                "data/timeline.toml", "sources"):
+    for rel in (
+        "dossier.toml",
+        "chapters/01-a.md",
+        "chapters/new.md",
+        "extra/02-b.md",
+        "bib/r.bib",
+        "figures/dot.png",
+        "sources/smith2020.txt",
+        "templates/x.css",
+        "data/timeline.toml",
+        "sources",
+    ):
         assert watched.wanted(real / rel), rel
-    for rel in ("build/html/index.html", "build", ".build.stage-123/html/x.html",
-                ".build.old/x", "chapters/.01-a.md.swp", "chapters/01-a.md~",
-                "chapters/.#01-a.md", "chapters/4913", "chapters/.git/x", "README.md",
-                "notes.txt", ".venv/lib/x.py"):
+    for rel in (
+        "build/html/index.html",
+        "build",
+        ".build.stage-123/html/x.html",
+        ".build.old/x",
+        "chapters/.01-a.md.swp",
+        "chapters/01-a.md~",
+        "chapters/.#01-a.md",
+        "chapters/4913",
+        "chapters/.git/x",
+        "README.md",
+        "notes.txt",
+        ".venv/lib/x.py",
+    ):
         assert not watched.wanted(real / rel), rel
     # a second build finds nothing changed (no analysis): the images are still watched
     again = pipeline.build(root, html=True, pdf=False, progress=lambda _: None)
@@ -327,21 +375,36 @@ def test_watches_the_inputs_and_nothing_else(make_project: Callable[..., Path],
     assert not plan(root).wanted(real / "extra" / "02-b.md")
 
 
-@pytest.mark.parametrize(("host", "loopback"), [
-    ("127.0.0.1", True), ("127.1.2.3", True), ("::1", True), ("[::1]", True),
-    ("localhost", True), ("LocalHost", True), ("0.0.0.0", False), ("::", False),
-    ("192.168.1.10", False), ("example.org", False)])
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [
+        ("127.0.0.1", True),
+        ("127.1.2.3", True),
+        ("::1", True),
+        ("[::1]", True),
+        ("localhost", True),
+        ("LocalHost", True),
+        ("0.0.0.0", False),
+        ("::", False),
+        ("192.168.1.10", False),
+        ("example.org", False),
+    ],
+)
 def test_loopback_hosts(host: str, loopback: bool) -> None:
     assert is_loopback(host) is loopback
 
 
 # --- the command ------------------------------------------------------------------------
 
+
 def test_cli_serves_on_loopback_and_stops_on_ctrl_c(make_project: Callable[..., Path]) -> None:
     root = make_project()
-    proc = subprocess.Popen([sys.executable, "-m", "dossier", "serve", "-C", str(root),
-                             "--port", "0"], stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dossier", "serve", "-C", str(root), "--port", "0"],
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
     try:
         assert proc.stderr is not None
         seen = []
@@ -382,17 +445,21 @@ def test_port_in_use_is_an_error_not_a_traceback(make_project: Callable[..., Pat
 
 # --- a real browser ---------------------------------------------------------------------
 
+
 @pytest.mark.slow
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at "
-                    "/usr/bin/chromium (apt-get install chromium)")
+@pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)",
+)
 def test_browser_reloads_on_edits_and_shows_errors(make_project: Callable[..., Path]) -> None:
     from playwright.sync_api import expect, sync_playwright
 
     root = make_project()
     source = root / "chapters" / "01-a.md"
     with serving(root) as live, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                    args=["--no-sandbox"])
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"]
+        )
         page = browser.new_page()
         main, overlay = page.locator("main"), page.locator("#dossier-errors")
         page.goto(live.url + "01-a.html")

@@ -25,15 +25,18 @@ def pdf_with_pages(*pages: str) -> bytes:
         stream = f"BT /F1 12 Tf 72 720 Td ({escaped}) Tj ET".encode("latin-1")
         objects.append(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream))
         content = len(objects)
-        objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
-                       b"/Contents %d 0 R /Resources << /Font << /F1 FONT 0 R >> >> >>"
-                       % content)
+        objects.append(
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
+            b"/Contents %d 0 R /Resources << /Font << /F1 FONT 0 R >> >> >>" % content
+        )
         kids.append(len(objects))
     objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
     font = len(objects)
     objects = [o.replace(b"FONT", str(font).encode()) for o in objects]
     objects[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (
-        b" ".join(b"%d 0 R" % k for k in kids), len(kids))
+        b" ".join(b"%d 0 R" % k for k in kids),
+        len(kids),
+    )
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
     for n, body in enumerate(objects, 1):
@@ -43,7 +46,9 @@ def pdf_with_pages(*pages: str) -> bytes:
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1, xref)
+        len(objects) + 1,
+        xref,
+    )
     return bytes(out)
 
 
@@ -56,14 +61,21 @@ def html_of(root: Path, name: str) -> str:
 
 
 def test_pdf_archive_is_read_page_by_page(tmp_path: Path) -> None:
-    root = project(tmp_path, 'They called it "a movement of students" [@smith2019, p. 2].\n\n'
-                             'And "nothing of the kind" [@smith2019, p. 1].\n')
+    root = project(
+        tmp_path,
+        'They called it "a movement of students" [@smith2019, p. 2].\n\n'
+        'And "nothing of the kind" [@smith2019, p. 1].\n',
+    )
     (root / "sources" / "smith2019.txt").unlink()
     (root / "sources" / "smith2019.pdf").write_bytes(
-        pdf_with_pages("The first page speaks of exile in Paris.",
-                       "It began as a movement of students in Tehran."))
-    diags = [d.format() for d in check(root, progress=quiet).diagnostics
-             if d.code.startswith("quote.")]
+        pdf_with_pages(
+            "The first page speaks of exile in Paris.",
+            "It began as a movement of students in Tehran.",
+        )
+    )
+    diags = [
+        d.format() for d in check(root, progress=quiet).diagnostics if d.code.startswith("quote.")
+    ]
     assert len(diags) == 1, diags
     assert "01-one.md:3:" in diags[0] and "quote.not-in-source" in diags[0]
     # the closest passage comes from the PDF's text, with its page
@@ -74,22 +86,29 @@ def test_pdf_archive_page_locator_is_checked(tmp_path: Path) -> None:
     root = project(tmp_path, 'It was "a movement of students" [@smith2019, p. 1].\n')
     (root / "sources" / "smith2019.txt").unlink()
     (root / "sources" / "smith2019.pdf").write_bytes(
-        pdf_with_pages("The first page speaks of exile in Paris.",
-                       "It began as a movement of students in Tehran."))
+        pdf_with_pages(
+            "The first page speaks of exile in Paris.",
+            "It began as a movement of students in Tehran.",
+        )
+    )
     diags = [d.format() for d in check(root, progress=quiet).diagnostics]
     assert any("quote.wrong-page" in d and "on p. 2" in d for d in diags), diags
 
 
 def test_html_archive_ignores_scripts_and_furniture(tmp_path: Path) -> None:
-    root = project(tmp_path, 'The page says "exile began in 1981" [@smith2019].\n\n'
-                             'Not "alert the user" [@smith2019].\n')
+    root = project(
+        tmp_path,
+        'The page says "exile began in 1981" [@smith2019].\n\nNot "alert the user" [@smith2019].\n',
+    )
     (root / "sources" / "smith2019.txt").unlink()
     (root / "sources" / "smith2019.html").write_text(
         "<html><head><script>alert the user</script><style>p{}</style></head><body>"
         "<nav>Home | About</nav><p>Exile <b>began</b> in\n1981 in Paris.</p></body></html>",
-        encoding="utf-8")
-    diags = [d.format() for d in check(root, progress=quiet).diagnostics
-             if d.code.startswith("quote.")]
+        encoding="utf-8",
+    )
+    diags = [
+        d.format() for d in check(root, progress=quiet).diagnostics if d.code.startswith("quote.")
+    ]
     assert len(diags) == 1 and "01-one.md:3:" in diags[0], diags
 
 
@@ -103,11 +122,15 @@ headquarters to Iraq" [@rajavi2003]. Exile [@smith2019] and "no such words" [@sm
 def add_urls(root: Path) -> None:
     """A web address for one entry, a javascript: one for another."""
     bib = (root / "references.bib").read_text(encoding="utf-8")
-    (root / "references.bib").write_text(bib.replace(
-        "title = {Speech at the Rally},",
-        "title = {Speech at the Rally},\n  url = {https://example.org/speech?id=1&x=2},"
-    ).replace("title = {Notes on Exile},",
-              "title = {Notes on Exile},\n  url = {javascript:alert(1)},"), encoding="utf-8")
+    (root / "references.bib").write_text(
+        bib.replace(
+            "title = {Speech at the Rally},",
+            "title = {Speech at the Rally},\n  url = {https://example.org/speech?id=1&x=2},",
+        ).replace(
+            "title = {Notes on Exile},", "title = {Notes on Exile},\n  url = {javascript:alert(1)},"
+        ),
+        encoding="utf-8",
+    )
 
 
 @pytest.fixture
@@ -116,7 +139,8 @@ def built(tmp_path: Path) -> Path:
     add_urls(root)
     result = build(root, pdf=False, progress=quiet)
     assert [d.code for d in result.diagnostics if d.severity == "error"] == [
-        "quote.not-in-source"], result.diagnostics
+        "quote.not-in-source"
+    ], result.diagnostics
     return root
 
 
@@ -162,20 +186,23 @@ def test_each_archived_source_has_a_page(site: Path) -> None:
 
 
 def test_full_text_is_published_only_when_asked(site: Path) -> None:
-    assert "it was disarmed in 2003" not in html_of(
-        site, "source-rajavi2003.html")
+    assert "it was disarmed in 2003" not in html_of(site, "source-rajavi2003.html")
     config = site / "dossier.toml"
-    config.write_text(config.read_text(encoding="utf-8")
-                      + '\n[html]\npublish_sources = ["rajavi2003"]\n', encoding="utf-8")
-    (site / "sources" / "smith2019.txt").write_text("Exile <script>x</script> in Paris.\n",
-                                                     encoding="utf-8")
+    config.write_text(
+        config.read_text(encoding="utf-8") + '\n[html]\npublish_sources = ["rajavi2003"]\n',
+        encoding="utf-8",
+    )
+    (site / "sources" / "smith2019.txt").write_text(
+        "Exile <script>x</script> in Paris.\n", encoding="utf-8"
+    )
     assert build(site, pdf=False, progress=quiet).ok
     page = html_of(site, "source-rajavi2003.html")
     assert "Archived text" in page and "it was disarmed in 2003" in page
     assert "Page 3" in page
     assert "Archived text" not in html_of(site, "source-smith2019.html")
-    config.write_text(config.read_text(encoding="utf-8").replace(
-        '["rajavi2003"]', "true"), encoding="utf-8")
+    config.write_text(
+        config.read_text(encoding="utf-8").replace('["rajavi2003"]', "true"), encoding="utf-8"
+    )
     assert build(site, pdf=False, progress=quiet).ok
     other = html_of(site, "source-smith2019.html")
     assert "Exile &lt;script&gt;x&lt;/script&gt; in Paris." in other
@@ -183,7 +210,7 @@ def test_full_text_is_published_only_when_asked(site: Path) -> None:
 
 def test_quotation_popover_data_is_in_the_chapter_page(site: Path) -> None:
     page = html_of(site, "01-one.html")
-    data = page[page.index('<template id="cite-data">'):]
+    data = page[page.index('<template id="cite-data">') :]
     assert 'data-ref="rajavi2003"' in data and 'data-ref="smith2019"' in data
     assert 'data-quote="cite-c0"' in data and "<mark>was founded in 1965</mark>" in data
     assert 'data-quote="cite-c2"' not in data  # not a quotation
@@ -191,30 +218,45 @@ def test_quotation_popover_data_is_in_the_chapter_page(site: Path) -> None:
 
 def test_source_page_names_are_safe_and_unique() -> None:
     names = source_names(["Smith:2020", "smith-2020", "../etc", "", "Ærø"])
-    assert list(names.values()) == ["source-smith2020.html", "source-smith-2020.html",
-                                    "source-etc.html", "source-entry.html",
-                                    "source-r.html"]
+    assert list(names.values()) == [
+        "source-smith2020.html",
+        "source-smith-2020.html",
+        "source-etc.html",
+        "source-entry.html",
+        "source-r.html",
+    ]
     assert len(set(names.values())) == len(names)
 
 
-@pytest.mark.parametrize("url, ok", [
-    ("https://example.org/a", True), ("http://example.org", True),
-    ("javascript:alert(1)", False), (" JavaScript:alert(1)", False),
-    ("java\tscript:alert(1)", False), ("data:text/html,x", False),
-    ("file:///etc/passwd", False), ("//example.org", False), ("https:///x", False),
-])
+@pytest.mark.parametrize(
+    "url, ok",
+    [
+        ("https://example.org/a", True),
+        ("http://example.org", True),
+        ("javascript:alert(1)", False),
+        (" JavaScript:alert(1)", False),
+        ("java\tscript:alert(1)", False),
+        ("data:text/html,x", False),
+        ("file:///etc/passwd", False),
+        ("//example.org", False),
+        ("https:///x", False),
+    ],
+)
 def test_only_web_addresses_become_links(url: str, ok: bool) -> None:
     assert bool(safe_url(url)) is ok
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not shutil.which("chromium") and not Path("/usr/bin/chromium").exists(),
-                    reason="needs Debian's chromium")
+@pytest.mark.skipif(
+    not shutil.which("chromium") and not Path("/usr/bin/chromium").exists(),
+    reason="needs Debian's chromium",
+)
 def test_quotation_popover_in_a_browser(site: Path) -> None:
     playwright = pytest.importorskip("playwright.sync_api")
     with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
-                                    args=["--no-sandbox"])
+        browser = p.chromium.launch(
+            executable_path="/usr/bin/chromium", headless=True, args=["--no-sandbox"]
+        )
         try:
             page = browser.new_page()
             page.goto((site / "build/html/01-one.html").as_uri())

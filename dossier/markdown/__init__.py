@@ -38,8 +38,11 @@ def make_parser() -> MarkdownIt:
     return md
 
 
-_DASHES = [(re.compile(r"(?<!-)---(?!-)"), "\u2014"), (re.compile(r"(?<!-)--(?!-)"), "\u2013"),
-           (re.compile(r"\.\.\."), "\u2026")]
+_DASHES = [
+    (re.compile(r"(?<!-)---(?!-)"), "\u2014"),
+    (re.compile(r"(?<!-)--(?!-)"), "\u2013"),
+    (re.compile(r"\.\.\."), "\u2026"),
+]
 
 
 def _pandoc_replacements(state: Any) -> None:
@@ -86,8 +89,13 @@ def parse_chapter(md: MarkdownIt, text: str, path: str) -> ParsedChapter:
             diags.extend(more)
         elif tok.type == "div_open" and tok.meta.get("unclosed"):
             line = (tok.map[0] + 1) if tok.map else 0
-            diags.append(warning("md.unclosed-div", "fenced div is never closed with ':::'",
-                                 Location(path, line, 1)))
+            diags.append(
+                warning(
+                    "md.unclosed-div",
+                    "fenced div is never closed with ':::'",
+                    Location(path, line, 1),
+                )
+            )
     lines = tuple(text.split("\n"))
     diags.extend(check_markup(tokens, lines, path))
     return ParsedChapter(path, tuple(tokens), env, front, lines, tuple(diags))
@@ -106,18 +114,31 @@ def _front_matter(tok: Token, path: str) -> tuple[dict[str, Any], list[Diagnosti
     if data is None:
         return {}, []
     if not isinstance(data, dict):
-        return {}, [error("md.front-matter", "front matter must be a mapping (key: value)",
-                          Location(path, 1))]
+        return {}, [
+            error(
+                "md.front-matter", "front matter must be a mapping (key: value)", Location(path, 1)
+            )
+        ]
     out: dict[str, Any] = {}
     diags = []
     for key, value in data.items():
         if key == "title":
             if not isinstance(value, str):
-                diags.append(error("md.front-matter", "front matter 'title' must be a string",
-                                   Location(path, 2)))
+                diags.append(
+                    error(
+                        "md.front-matter",
+                        "front matter 'title' must be a string",
+                        Location(path, 2),
+                    )
+                )
             else:
                 out["title"] = value
         else:
-            diags.append(warning("md.front-matter", f"unknown front matter key '{key}' is "
-                                 "ignored", Location(path, 2)))
+            diags.append(
+                warning(
+                    "md.front-matter",
+                    f"unknown front matter key '{key}' is ignored",
+                    Location(path, 2),
+                )
+            )
     return out, diags

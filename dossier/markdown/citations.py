@@ -79,12 +79,14 @@ def parse_bracketed(body: str) -> list[dict[str, Any]] | None:
         m = _ITEM.match(part.strip())
         if not m:
             return None
-        items.append({
-            "key": _key(m.group("key")),
-            "prefix": m.group("prefix").strip(),
-            "suffix": m.group("suffix").strip(),
-            "suppress_author": bool(m.group("neg")),
-        })
+        items.append(
+            {
+                "key": _key(m.group("key")),
+                "prefix": m.group("prefix").strip(),
+                "suffix": m.group("suffix").strip(),
+                "suppress_author": bool(m.group("neg")),
+            }
+        )
     return items
 
 
@@ -107,8 +109,14 @@ def _line_of(state: StateInline, start: int) -> tuple[int, int]:
     return lines, line_start
 
 
-def _push(state: StateInline, kind: str, source: str, items: list[dict[str, Any]],
-          narrative: bool, start: int) -> None:
+def _push(
+    state: StateInline,
+    kind: str,
+    source: str,
+    items: list[dict[str, Any]],
+    narrative: bool,
+    start: int,
+) -> None:
     token = state.push(kind, "", 0)
     line_map = state.env.get("_inline_map")
     base = line_map[0] if line_map else 0
@@ -121,7 +129,7 @@ def _push(state: StateInline, kind: str, source: str, items: list[dict[str, Any]
         "narrative": narrative,
         "line0": base + lines,
         "offset": start - line_start,
-        "head": state.src[line_start:line_start + 40].split("\n", 1)[0],
+        "head": state.src[line_start : line_start + 40].split("\n", 1)[0],
     }
     token.content = source
 
@@ -132,9 +140,9 @@ def bracketed_rule(state: StateInline, silent: bool) -> bool:
         return False
     pairs, last_at = _brackets(state)
     end = pairs.get(pos, -1)
-    if last_at < pos or end < 0 or src[end + 1:end + 2] in ("(", "["):
+    if last_at < pos or end < 0 or src[end + 1 : end + 2] in ("(", "["):
         return False
-    body = src[pos + 1:end]
+    body = src[pos + 1 : end]
     # Brackets nested deeper than a locator's `[p. 3]` mean this is not a citation;
     # parsing each of 10,000 nested brackets as one would take quadratic time.
     items = parse_bracketed(body) if body.count("[") <= MAX_INNER_BRACKETS else None
@@ -144,7 +152,7 @@ def bracketed_rule(state: StateInline, silent: bool) -> bool:
     if any(xrefs) and not all(xrefs):
         return False
     if not silent:
-        source = " ".join(src[pos:end + 1].split())
+        source = " ".join(src[pos : end + 1].split())
         _push(state, "xref" if all(xrefs) else "citation", source, items, False, pos)
     state.pos = end + 1
     return True
@@ -161,19 +169,30 @@ def narrative_rule(state: StateInline, silent: bool) -> bool:
     end = m.end()
     if is_xref(key):
         if not silent:
-            _push(state, "xref", m.group(0), [{"key": key, "prefix": "", "suffix": "",
-                                                "suppress_author": False}], True, pos)
+            _push(
+                state,
+                "xref",
+                m.group(0),
+                [{"key": key, "prefix": "", "suffix": "", "suppress_author": False}],
+                True,
+                pos,
+            )
         state.pos = end
         return True
     suffix = ""
     sm = _SUFFIX.match(src, end)
-    if sm and src[sm.end():sm.end() + 1] not in ("(", "["):
+    if sm and src[sm.end() : sm.end() + 1] not in ("(", "["):
         suffix = sm.group("suffix").strip()
         end = sm.end()
     if not silent:
-        _push(state, "citation", " ".join(src[pos:end].split()),
-              [{"key": key, "prefix": "", "suffix": suffix, "suppress_author": False}], True,
-              pos)
+        _push(
+            state,
+            "citation",
+            " ".join(src[pos:end].split()),
+            [{"key": key, "prefix": "", "suffix": suffix, "suppress_author": False}],
+            True,
+            pos,
+        )
     state.pos = end
     return True
 

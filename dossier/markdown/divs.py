@@ -27,7 +27,7 @@ def parse_attrs(text: str) -> tuple[str, list[str], dict[str, str]]:
 
 
 def _line(state: StateBlock, n: int) -> str:
-    return state.src[state.bMarks[n] + state.tShift[n]:state.eMarks[n]]
+    return state.src[state.bMarks[n] + state.tShift[n] : state.eMarks[n]]
 
 
 def fenced_div(state: StateBlock, start: int, end: int, silent: bool) -> bool:
@@ -79,5 +79,6 @@ MAX_NESTING = 50
 
 def divs_plugin(md: MarkdownIt) -> None:
     md.options["maxNesting"] = MAX_NESTING
-    md.block.ruler.before("fence", "fenced_div", fenced_div,
-                          {"alt": ["paragraph", "reference", "blockquote", "list"]})
+    md.block.ruler.before(
+        "fence", "fenced_div", fenced_div, {"alt": ["paragraph", "reference", "blockquote", "list"]}
+    )

@@ -23,8 +23,9 @@ from .divs import parse_attrs
 
 _TRAILING_ATTRS = re.compile(r"\s*\{(?P<attrs>[^{}]*)\}\s*$")
 _CAPTION = re.compile(r"^(?:Table:|:)\s+")
-SAFE_ATTRS = frozenset({"id", "class", "width", "height", "src", "href", "alt", "title",
-                        "start", "type", "style"})
+SAFE_ATTRS = frozenset(
+    {"id", "class", "width", "height", "src", "href", "alt", "title", "start", "type", "style"}
+)
 
 
 def heading_attrs(state: Any) -> None:
@@ -54,16 +55,16 @@ def table_captions(state: Any) -> None:
         if tok.type == "table_open":
             after = _table_end(tokens, i) + 1
             if _is_caption(tokens, after):
-                caption = tokens[after:after + 3]
-                del tokens[after:after + 3]
+                caption = tokens[after : after + 3]
+                del tokens[after : after + 3]
                 _attach(tok, caption)
-                tokens[i + 1:i + 1] = caption
+                tokens[i + 1 : i + 1] = caption
             elif i >= 3 and _is_caption(tokens, i - 3):
-                caption = tokens[i - 3:i]
-                del tokens[i - 3:i]
+                caption = tokens[i - 3 : i]
+                del tokens[i - 3 : i]
                 i -= 3
                 _attach(tok, caption)
-                tokens[i + 1:i + 1] = caption
+                tokens[i + 1 : i + 1] = caption
         i += 1
 
 
@@ -76,7 +77,8 @@ def _table_end(tokens: list[Token], start: int) -> int:
 
 def _is_caption(tokens: list[Token], j: int) -> bool:
     return (
-        j >= 0 and j + 2 < len(tokens)
+        j >= 0
+        and j + 2 < len(tokens)
         and tokens[j].type == "paragraph_open"
         and tokens[j + 1].type == "inline"
         and bool(_CAPTION.match(tokens[j + 1].content))
@@ -103,8 +105,11 @@ def figures(state: Any) -> None:
     for i, tok in enumerate(tokens):
         if tok.type != "paragraph_open" or i + 2 >= len(tokens):
             continue
-        children = [c for c in (tokens[i + 1].children or [])
-                    if not (c.type == "text" and not c.content.strip()) and c.type != "softbreak"]
+        children = [
+            c
+            for c in (tokens[i + 1].children or [])
+            if not (c.type == "text" and not c.content.strip()) and c.type != "softbreak"
+        ]
         if len(children) != 1 or children[0].type != "image":
             continue
         image = children[0]
@@ -135,8 +140,11 @@ def safe_attributes(state: Any) -> None:
 
 # --- raw HTML: never passed through, but the author should know it is shown as text -----
 
-_RAW_TAG = re.compile(r"<(?:/?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?|!--.*?--|![A-Za-z][^<>]*"
-                      r"|\?[^<>]*\?)>", re.S)
+_RAW_TAG = re.compile(
+    r"<(?:/?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?|!--.*?--|![A-Za-z][^<>]*"
+    r"|\?[^<>]*\?)>",
+    re.S,
+)
 _HOLE = "\x00"  # stands for code spans, escapes and entities: never raw HTML
 
 
@@ -221,8 +229,14 @@ def _host_problem(url: str) -> str | None:
         return None
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
         address = address.ipv4_mapped
-    if (address.is_private or address.is_loopback or address.is_link_local
-            or address.is_unspecified or address.is_reserved or address.is_multicast):
+    if (
+        address.is_private
+        or address.is_loopback
+        or address.is_link_local
+        or address.is_unspecified
+        or address.is_reserved
+        or address.is_multicast
+    ):
         return "it points to this computer or a local network"
     return None
 
@@ -240,8 +254,7 @@ def _ip(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     return None
 
 
-def check_markup(tokens: Sequence[Token], lines: Sequence[str], path: str
-                 ) -> list[Diagnostic]:
+def check_markup(tokens: Sequence[Token], lines: Sequence[str], path: str) -> list[Diagnostic]:
     """Warnings for raw HTML; refused links become plain text (a span)."""
     diags: list[Diagnostic] = []
     folder = posixpath.dirname(path)
@@ -255,9 +268,14 @@ def check_markup(tokens: Sequence[Token], lines: Sequence[str], path: str
             line, col = _find(lines, start, end, [tag.split("\n")[0]])
             if line not in warned:
                 warned.add(line)
-                diags.append(warning("md.raw-html", f"raw HTML '{_short(tag, 40)}' is shown "
-                                     "as text, not passed through", Location(path, line, col),
-                                     "write it in Markdown, or remove it"))
+                diags.append(
+                    warning(
+                        "md.raw-html",
+                        f"raw HTML '{_short(tag, 40)}' is shown as text, not passed through",
+                        Location(path, line, col),
+                        "write it in Markdown, or remove it",
+                    )
+                )
         for children in _inline_lists(block.children):
             for i, tok in enumerate(children):
                 if tok.type != "link_open":
@@ -266,13 +284,19 @@ def check_markup(tokens: Sequence[Token], lines: Sequence[str], path: str
                 problem = url_problem(href, folder)
                 if problem is None:
                     continue
-                j = next((j for j in range(i + 1, len(children))
-                          if children[j].type == "link_close"), len(children))
-                label = "".join(c.content for c in children[i + 1:j] if c.type == "text")
+                j = next(
+                    (j for j in range(i + 1, len(children)) if children[j].type == "link_close"),
+                    len(children),
+                )
+                label = "".join(c.content for c in children[i + 1 : j] if c.type == "text")
                 line, col = _find(lines, start, end, [f"[{label}](", href, unquote(href)])
-                diags.append(warning("md.link-refused", f"link to '{_short(href, 60)}' is "
-                                     f"shown as plain text: {problem}",
-                                     Location(path, line, col)))
+                diags.append(
+                    warning(
+                        "md.link-refused",
+                        f"link to '{_short(href, 60)}' is shown as plain text: {problem}",
+                        Location(path, line, col),
+                    )
+                )
                 _unlink(tok, children[j] if j < len(children) else None)
     return diags
 
@@ -299,8 +323,7 @@ def _unlink(opener: Token, closer: Token | None) -> None:
             tok.attrs = {"class": "link-refused"} if tok is opener else {}
 
 
-def _find(lines: Sequence[str], start: int, end: int, needles: Sequence[str]
-          ) -> tuple[int, int]:
+def _find(lines: Sequence[str], start: int, end: int, needles: Sequence[str]) -> tuple[int, int]:
     """1-based line and column of the first needle found in lines[start:end]."""
     for needle in needles:
         if not needle:

@@ -25,7 +25,7 @@ def walk(tokens: Sequence[Token]) -> Iterator[tuple[Token, bool]]:
 
 
 def numbered_block(tok: Token) -> str | None:
-    """"fig" or "tbl" for a token that opens a figure or a captioned table (what gets a
+    """ "fig" or "tbl" for a token that opens a figure or a captioned table (what gets a
     number and a label), else None. scan and collect.annotate both ask this one
     question, so that the n-th block of one is the n-th block of the other."""
     if tok.type == "figure_open":
@@ -35,8 +35,9 @@ def numbered_block(tok: Token) -> str | None:
     return None
 
 
-def column(lines: Sequence[str], line0: int, source: str,
-           meta: dict[str, Any] | None = None) -> int:
+def column(
+    lines: Sequence[str], line0: int, source: str, meta: dict[str, Any] | None = None
+) -> int:
     """1-based column of a citation or cross-reference in its source line.
 
     With the token's meta (its offset in the inline text and that text's start), two

@@ -58,42 +58,61 @@ def _quotes_of(checks: Iterable[QuoteCheck]) -> dict[str, list[QuoteCheck]]:
     return out
 
 
-def _grouped(clusters: Iterable[Cluster], page_of: Mapping[str, str],
-             title_of: Mapping[str, str]) -> list[dict[str, Any]]:
+def _grouped(
+    clusters: Iterable[Cluster], page_of: Mapping[str, str], title_of: Mapping[str, str]
+) -> list[dict[str, Any]]:
     """Citations grouped by chapter, in reading order: a reader sees chapter titles, an
     author gets file:line:col as each link's title."""
     groups: dict[str, dict[str, Any]] = {}
     for c in clusters:
         path = c.location.path
         group = groups.setdefault(path, {"chapter": title_of.get(path, path), "links": []})
-        group["links"].append({"href": f"{page_of.get(path, '')}#cite-{c.id}",
-                               "label": str(len(group["links"]) + 1),
-                               "where": str(c.location)})
+        group["links"].append(
+            {
+                "href": f"{page_of.get(path, '')}#cite-{c.id}",
+                "label": str(len(group["links"]) + 1),
+                "where": str(c.location),
+            }
+        )
     return list(groups.values())
 
 
-def _quote_context(c: QuoteCheck, n: int, page_of: Mapping[str, str],
-                   title_of: Mapping[str, str]) -> dict[str, Any]:
-    before, match, after = c.context if c.status in ("found", "wrong-page") else (
-        "", "", "")
+def _quote_context(
+    c: QuoteCheck, n: int, page_of: Mapping[str, str], title_of: Mapping[str, str]
+) -> dict[str, Any]:
+    before, match, after = c.context if c.status in ("found", "wrong-page") else ("", "", "")
     q = c.quotation
-    return {"id": f"q-{n}", "status": c.status, "page": c.page,
-            "before": before, "match": match, "after": after, "passage": c.passage,
-            "quoted": q.text, "where": str(q.location),
-            "chapter": title_of.get(q.location.path, q.location.path),
-            "href": f"{page_of.get(q.location.path, '')}#cite-{q.cluster.id}"}
+    return {
+        "id": f"q-{n}",
+        "status": c.status,
+        "page": c.page,
+        "before": before,
+        "match": match,
+        "after": after,
+        "passage": c.passage,
+        "quoted": q.text,
+        "where": str(q.location),
+        "chapter": title_of.get(q.location.path, q.location.path),
+        "href": f"{page_of.get(q.location.path, '')}#cite-{q.cluster.id}",
+    }
 
 
 def _full_text(pages: tuple[tuple[str, str], ...]) -> list[dict[str, Any]]:
-    return [{"label": label,
-             "paragraphs": [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]}
-            for label, text in pages]
+    return [
+        {"label": label, "paragraphs": [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]}
+        for label, text in pages
+    ]
 
 
-def source_pages(config: Config, bib: Bibliography, formatted: Formatted,
-                 evidence: Evidence, citing: Mapping[str, tuple[Cluster, ...]],
-                 page_of: Mapping[str, str], title_of: Mapping[str, str]
-                 ) -> list[SourcePage]:
+def source_pages(
+    config: Config,
+    bib: Bibliography,
+    formatted: Formatted,
+    evidence: Evidence,
+    citing: Mapping[str, tuple[Cluster, ...]],
+    page_of: Mapping[str, str],
+    title_of: Mapping[str, str],
+) -> list[SourcePage]:
     entries = bib.by_key()
     order = [k for k in formatted.order if k in evidence.archives]
     order += sorted(k for k in evidence.archives if k not in order)
@@ -107,35 +126,57 @@ def source_pages(config: Config, bib: Bibliography, formatted: Formatted,
         status = states.get(key)
         clusters = citing.get(key, ())
         context = {
-            "key": key, "reference": formatted.bibliography.get(key, ""),
+            "key": key,
+            "reference": formatted.bibliography.get(key, ""),
             "url": safe_url(entry.get("url")) if entry else "",
-            "path": archived.path, "sha256": archived.sha256, "size": archived.size,
+            "path": archived.path,
+            "sha256": archived.sha256,
+            "size": archived.size,
             "pages": sum(1 for label, _ in archived.pages if label),
-            "state": status.state if status else "", "locked": status.locked if status else "",
+            "state": status.state if status else "",
+            "locked": status.locked if status else "",
             "locked_sha256": status.old_sha256 if status else "",
-            "cited": len(clusters), "citations": _grouped(clusters, page_of, title_of),
-            "quotations": [_quote_context(c, n, page_of, title_of)
-                           for n, c in enumerate(quotes.get(key, []), 1)],
+            "cited": len(clusters),
+            "citations": _grouped(clusters, page_of, title_of),
+            "quotations": [
+                _quote_context(c, n, page_of, title_of)
+                for n, c in enumerate(quotes.get(key, []), 1)
+            ],
             "full_text": _full_text(archived.pages) if config.html.publishes(key) else [],
         }
         pages.append(SourcePage(key, names[key], context))
     return pages
 
 
-def popover_data(clusters: Iterable[Cluster], formatted: Formatted,
-                 found: Mapping[str, Sequence[QuoteCheck]], source_of: Mapping[str, str]
-                 ) -> dict[str, Any]:
+def popover_data(
+    clusters: Iterable[Cluster],
+    formatted: Formatted,
+    found: Mapping[str, Sequence[QuoteCheck]],
+    source_of: Mapping[str, str],
+) -> dict[str, Any]:
     """What one chapter's pop-overs show: each cited reference, and for a quotation the
     passage of the archived source that it matches (`found`: see quotes_found)."""
     clusters = list(clusters)
     keys = list(dict.fromkeys(i.key for c in clusters for i in c.items))
     # formatted references are pandoc's output, already sanitised by cite._clean
-    refs = [{"key": k, "html": Markup(formatted.bibliography[k])} for k in keys
-            if k in formatted.bibliography]
-    quotes = [{"cite": c.quotation.cluster.id, "before": c.context[0], "match": c.context[1],
-               "after": c.context[2], "page": c.page, "key": c.key,
-               "source": source_of.get(c.key, "")}
-              for cluster in clusters for c in found.get(cluster.id, ())]
+    refs = [
+        {"key": k, "html": Markup(formatted.bibliography[k])}
+        for k in keys
+        if k in formatted.bibliography
+    ]
+    quotes = [
+        {
+            "cite": c.quotation.cluster.id,
+            "before": c.context[0],
+            "match": c.context[1],
+            "after": c.context[2],
+            "page": c.page,
+            "key": c.key,
+            "source": source_of.get(c.key, ""),
+        }
+        for cluster in clusters
+        for c in found.get(cluster.id, ())
+    ]
     return {"refs": refs, "quotes": quotes}
 
 

@@ -52,14 +52,60 @@ class RenderContext:
 
 # --- HTML made by pandoc from BibTeX fields: inert, whatever the fields held ------------
 
-_INERT_TAGS = frozenset({"script", "style", "iframe", "frame", "frameset", "object", "embed",
-                         "applet", "base", "meta", "link", "form", "input", "button",
-                         "textarea", "select", "option", "svg", "math", "template", "noscript",
-                         "portal", "audio", "video", "source", "track", "img", "image",
-                         "param", "dialog"})
-_URL_ATTRS = frozenset({"href", "src", "action", "formaction", "xlink:href", "srcset",
-                        "poster", "data", "background", "cite", "longdesc", "ping",
-                        "manifest", "codebase", "lowsrc", "dynsrc"})
+_INERT_TAGS = frozenset(
+    {
+        "script",
+        "style",
+        "iframe",
+        "frame",
+        "frameset",
+        "object",
+        "embed",
+        "applet",
+        "base",
+        "meta",
+        "link",
+        "form",
+        "input",
+        "button",
+        "textarea",
+        "select",
+        "option",
+        "svg",
+        "math",
+        "template",
+        "noscript",
+        "portal",
+        "audio",
+        "video",
+        "source",
+        "track",
+        "img",
+        "image",
+        "param",
+        "dialog",
+    }
+)
+_URL_ATTRS = frozenset(
+    {
+        "href",
+        "src",
+        "action",
+        "formaction",
+        "xlink:href",
+        "srcset",
+        "poster",
+        "data",
+        "background",
+        "cite",
+        "longdesc",
+        "ping",
+        "manifest",
+        "codebase",
+        "lowsrc",
+        "dynsrc",
+    }
+)
 
 
 class _Sanitizer(HTMLParser):
@@ -114,8 +160,10 @@ def _safe_attr(name: str, value: str | None) -> bool:
 # attributes and in-document links. The sanitizer returns such a fragment unchanged, so
 # it is recognised first, without parsing (a cold build checks a few thousand).
 _INLINE = r"(?:span|a|em|i|strong|b|sup|sub|q|code|div)"
-_PLAIN = re.compile(rf'(?:[^<]|<(?:{_INLINE}(?:\s(?:class|role|data-cites)="[^"<>]*"'
-                    rf'|\shref="#[^"<>\s]*")*|/{_INLINE})>)*')
+_PLAIN = re.compile(
+    rf'(?:[^<]|<(?:{_INLINE}(?:\s(?:class|role|data-cites)="[^"<>]*"'
+    rf'|\shref="#[^"<>\s]*")*|/{_INLINE})>)*'
+)
 
 
 # A bare '&' (AT&T): the parser would drop one at the end of a fragment, so it is
@@ -143,9 +191,12 @@ def safe_formatted(formatted: Formatted) -> Formatted:
     """Every citation and bibliography entry made inert, for whatever shows them."""
     return replace(
         formatted,
-        citations={cid: FormattedCitation(safe_html(c.html), safe_html(c.note_html))
-                   for cid, c in formatted.citations.items()},
-        bibliography={k: safe_html(v) for k, v in formatted.bibliography.items()})
+        citations={
+            cid: FormattedCitation(safe_html(c.html), safe_html(c.note_html))
+            for cid, c in formatted.citations.items()
+        },
+        bibliography={k: safe_html(v) for k, v in formatted.bibliography.items()},
+    )
 
 
 def _ctx(env: dict[str, Any]) -> RenderContext:
@@ -154,8 +205,9 @@ def _ctx(env: dict[str, Any]) -> RenderContext:
     return ctx
 
 
-def citation(self: Any, tokens: Sequence[Token], idx: int, options: Any,
-             env: dict[str, Any]) -> str:
+def citation(
+    self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]
+) -> str:
     ctx = _ctx(env)
     tok = tokens[idx]
     cid = tok.meta["id"]
@@ -178,11 +230,10 @@ def citation(self: Any, tokens: Sequence[Token], idx: int, options: Any,
         return anchor + text + f'<span class="footnote">{note}</span>'
     number = len(ctx.notes) + 1
     ctx.notes.append((cid, note))
-    return (anchor + text + f'<sup class="note-ref"><a href="#note-{cid}">{number}</a></sup>')
+    return anchor + text + f'<sup class="note-ref"><a href="#note-{cid}">{number}</a></sup>'
 
 
-def xref(self: Any, tokens: Sequence[Token], idx: int, options: Any,
-         env: dict[str, Any]) -> str:
+def xref(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
     ctx = _ctx(env)
     tok = tokens[idx]
     parts = []
@@ -191,15 +242,18 @@ def xref(self: Any, tokens: Sequence[Token], idx: int, options: Any,
         if target is None:
             parts.append(html.escape("??" + item["key"]))
             continue
-        link = f'<a class="xref xref-{target.kind}" href="{html.escape(ctx.href(target))}">' \
-               f"{html.escape(target.label)}</a>"
+        link = (
+            f'<a class="xref xref-{target.kind}" href="{html.escape(ctx.href(target))}">'
+            f"{html.escape(target.label)}</a>"
+        )
         prefix = html.escape(item["prefix"]) + " " if item["prefix"] else ""
         parts.append(prefix + link + html.escape(item["suffix"]))
     return "; ".join(parts)
 
 
-def heading_open(self: Any, tokens: Sequence[Token], idx: int, options: Any,
-                 env: dict[str, Any]) -> str:
+def heading_open(
+    self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]
+) -> str:
     tok = tokens[idx]
     number = (tok.meta or {}).get("number", "")
     out = self.renderToken(tokens, idx, options, env)
@@ -208,25 +262,25 @@ def heading_open(self: Any, tokens: Sequence[Token], idx: int, options: Any,
     return str(out)
 
 
-def figure_open(self: Any, tokens: Sequence[Token], idx: int, options: Any,
-                env: dict[str, Any]) -> str:
+def figure_open(
+    self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]
+) -> str:
     tok = tokens[idx]
     ident = tok.attrs.get("id", "")
     return f'<figure id="{html.escape(str(ident))}">\n'
 
 
-def figure_close(self: Any, tokens: Sequence[Token], idx: int, options: Any,
-                 env: dict[str, Any]) -> str:
+def figure_close(
+    self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]
+) -> str:
     opener = next(t for t in reversed(tokens[:idx]) if t.type == "figure_open")
     image: Token = opener.meta["image"]
     label = html.escape(opener.meta.get("label", ""))
     caption = self.renderInline(image.children or [], options, env)
-    return (f'<figcaption><span class="label">{label}:</span> {caption}</figcaption>\n'
-            "</figure>\n")
+    return f'<figcaption><span class="label">{label}:</span> {caption}</figcaption>\n</figure>\n'
 
 
-def image(self: Any, tokens: Sequence[Token], idx: int, options: Any,
-          env: dict[str, Any]) -> str:
+def image(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
     ctx = _ctx(env)
     tok = tokens[idx]
     src = str(tok.attrs.get("src", ""))
@@ -236,8 +290,11 @@ def image(self: Any, tokens: Sequence[Token], idx: int, options: Any,
     href = ctx.images.get(src, "")
     if not href:
         return f'<span class="missing-image">[{html.escape(alt)}]</span>'
-    extra = "".join(f' {k}="{html.escape(str(v))}"' for k, v in tok.attrs.items()
-                    if k in ("width", "height", "class"))
+    extra = "".join(
+        f' {k}="{html.escape(str(v))}"'
+        for k, v in tok.attrs.items()
+        if k in ("width", "height", "class")
+    )
     return f'<img src="{html.escape(href)}" alt="{html.escape(alt)}"{extra}>'
 
 
@@ -259,8 +316,9 @@ def _alt_text(children: Sequence[Token], ctx: RenderContext) -> str:
     return "".join(parts)
 
 
-def link_open(self: Any, tokens: Sequence[Token], idx: int, options: Any,
-              env: dict[str, Any]) -> str:
+def link_open(
+    self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]
+) -> str:
     ctx = _ctx(env)
     # a copy: the same tokens are rendered for the site and then for print
     tok = copy.copy(tokens[idx])
@@ -269,27 +327,37 @@ def link_open(self: Any, tokens: Sequence[Token], idx: int, options: Any,
     path, _, frag = href.partition("#")
     for chapter, page in ctx.chapter_pages.items():
         if path and chapter.endswith(path.lstrip("./")):
-            tok.attrSet("href", (f"#{frag}" if ctx.mode == "print" and frag else
-                                 "#" if ctx.mode == "print" else page + (f"#{frag}" if frag
-                                                                          else "")))
+            tok.attrSet(
+                "href",
+                (
+                    f"#{frag}"
+                    if ctx.mode == "print" and frag
+                    else "#"
+                    if ctx.mode == "print"
+                    else page + (f"#{frag}" if frag else "")
+                ),
+            )
             break
     if re.match(r"https?:", href):
         tok.attrSet("rel", "noopener")
     return str(self.renderToken([tok], 0, options, env))
 
 
-def table_open(self: Any, tokens: Sequence[Token], idx: int, options: Any,
-               env: dict[str, Any]) -> str:
+def table_open(
+    self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]
+) -> str:
     return '<div class="table-wrap">' + str(self.renderToken(tokens, idx, options, env))
 
 
-def table_close(self: Any, tokens: Sequence[Token], idx: int, options: Any,
-                env: dict[str, Any]) -> str:
+def table_close(
+    self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]
+) -> str:
     return str(self.renderToken(tokens, idx, options, env)) + "</div>\n"
 
 
-def caption_open(self: Any, tokens: Sequence[Token], idx: int, options: Any,
-                 env: dict[str, Any]) -> str:
+def caption_open(
+    self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]
+) -> str:
     table = next(t for t in reversed(tokens[:idx]) if t.type == "table_open")
     label = html.escape((table.meta or {}).get("label", ""))
     return f'<caption><span class="label">{label}:</span> ' if label else "<caption>"
@@ -297,15 +365,18 @@ def caption_open(self: Any, tokens: Sequence[Token], idx: int, options: Any,
 
 # --- print-mode footnotes: the note's text goes where it is referenced ----------------
 
-def footnote_ref_print(self: Any, tokens: Sequence[Token], idx: int, options: Any,
-                       env: dict[str, Any]) -> str:
+
+def footnote_ref_print(
+    self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]
+) -> str:
     note_id = tokens[idx].meta["id"]
     body = env.get("_print_notes", {}).get(note_id, "")
     return f'<span class="footnote">{body}</span>'
 
 
-def _nothing(self: Any, tokens: Sequence[Token], idx: int, options: Any,
-             env: dict[str, Any]) -> str:
+def _nothing(
+    self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]
+) -> str:
     return ""
 
 
@@ -335,24 +406,36 @@ def _inline(md: MarkdownIt, tokens: Sequence[Token], env: dict[str, Any]) -> str
 
 def configure(md: MarkdownIt, mode: str) -> MarkdownIt:
     rules = {
-        "citation": citation, "xref": xref, "heading_open": heading_open,
-        "figure_open": figure_open, "figure_close": figure_close, "image": image,
-        "link_open": link_open, "table_open": table_open, "table_close": table_close,
+        "citation": citation,
+        "xref": xref,
+        "heading_open": heading_open,
+        "figure_open": figure_open,
+        "figure_close": figure_close,
+        "image": image,
+        "link_open": link_open,
+        "table_open": table_open,
+        "table_close": table_close,
         "caption_open": caption_open,
     }
     if mode == "print":
-        rules.update({
-            "footnote_ref": footnote_ref_print, "footnote_block_open": _nothing,
-            "footnote_block_close": _nothing, "footnote_open": _nothing,
-            "footnote_close": _nothing, "footnote_anchor": _nothing,
-        })
+        rules.update(
+            {
+                "footnote_ref": footnote_ref_print,
+                "footnote_block_open": _nothing,
+                "footnote_block_close": _nothing,
+                "footnote_open": _nothing,
+                "footnote_close": _nothing,
+                "footnote_anchor": _nothing,
+            }
+        )
     for name, fn in rules.items():
         md.add_render_rule(name, fn)
     return md
 
 
-def render_chapter(md: MarkdownIt, tokens: Sequence[Token], parse_env: dict[str, Any],
-                   ctx: RenderContext) -> str:
+def render_chapter(
+    md: MarkdownIt, tokens: Sequence[Token], parse_env: dict[str, Any], ctx: RenderContext
+) -> str:
     env = {**parse_env, "ctx": ctx}
     tokens = list(tokens)
     if ctx.mode == "print":

@@ -34,20 +34,45 @@ def print_html(si: SiteInput, md: MarkdownIt) -> str:
     chapters = []
     page_of = {c.path: c.page for c in si.collected.chapters}
     for info, chapter in zip(si.collected.chapters, si.chapters, strict=True):
-        ctx = RenderContext("print", si.formatted, si.collected.targets, page_of,
-                            dict(si.images), si.figures, page=info.page)
+        ctx = RenderContext(
+            "print",
+            si.formatted,
+            si.collected.targets,
+            page_of,
+            dict(si.images),
+            si.figures,
+            page=info.page,
+        )
         parsed = rendering(chapter, md, info)
-        chapters.append({"number": info.number, "title": info.title_text,
-                         "body": Markup(render_chapter(md, parsed.tokens, parsed.env, ctx))})
+        chapters.append(
+            {
+                "number": info.number,
+                "title": info.title_text,
+                "body": Markup(render_chapter(md, parsed.tokens, parsed.env, ctx)),
+            }
+        )
     links = backlinks(si, page_of, "print")
-    entries = [{"key": k, "html": Markup(RenderContext(
-        "print", si.formatted, {}, {}, {}).bib_link(si.formatted.bibliography[k])),
-                "backlinks": links.get(k, [])} for k in si.formatted.order]
+    entries = [
+        {
+            "key": k,
+            "html": Markup(
+                RenderContext("print", si.formatted, {}, {}, {}).bib_link(
+                    si.formatted.bibliography[k]
+                )
+            ),
+            "backlinks": links.get(k, []),
+        }
+        for k in si.formatted.order
+    ]
     css = theme_file(si.config.root, "print.css").read_text(encoding="utf-8")
     env = environment(si.config.root)
     return env.get_template("print.html").render(
-        site=site_context(si.config), contents=contents(si.collected.chapters),
-        chapters=chapters, entries=entries, css=Markup(css.replace("</", "<\\/")))
+        site=site_context(si.config),
+        contents=contents(si.collected.chapters),
+        chapters=chapters,
+        entries=entries,
+        css=Markup(css.replace("</", "<\\/")),
+    )
 
 
 # Below this much print HTML (about 40 pages) one process is quicker than several.
@@ -59,13 +84,19 @@ def jobs_for(config: Config, html_text: str) -> int:
     process). `[pdf] jobs`: 0 (the default) chooses from the cores and the length."""
     if config.pdf.jobs > 0:
         return config.pdf.jobs
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
-        os.cpu_count() or 1)
+    cores = (
+        len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    )
     return 1 if cores < 2 or len(html_text) < PARALLEL_MIN_CHARS else cores
 
 
-def render_pdf(config: Config, html_text: str, stage: Path, name: str,
-               progress: Callable[[str], None] = lambda _: None) -> list[Diagnostic]:
+def render_pdf(
+    config: Config,
+    html_text: str,
+    stage: Path,
+    name: str,
+    progress: Callable[[str], None] = lambda _: None,
+) -> list[Diagnostic]:
     """Writes stage/name; returns diagnostics (an error when no PDF could be made)."""
     loc = Location(config.pdf_name)
     work = Path(tempfile.mkdtemp(prefix=".pdf-", dir=stage))
@@ -85,15 +116,25 @@ def render_pdf(config: Config, html_text: str, stage: Path, name: str,
             except Relayout:
                 parts = []  # this document needs one process; the next branch makes it
         if parts:
-            children.append(Child("dossier.render.pdfmerge",
-                                  [str(stage / name), ident, *map(str, parts)],
-                                  config.pdf.memory_mb, deadline))
+            children.append(
+                Child(
+                    "dossier.render.pdfmerge",
+                    [str(stage / name), ident, *map(str, parts)],
+                    config.pdf.memory_mb,
+                    deadline,
+                )
+            )
         else:
             html_path = work / "print.html"
             html_path.write_text(html_text, encoding="utf-8")
-            children.append(Child("dossier.render.pdfworker",
-                                  [str(html_path), str(stage / name), *allowed],
-                                  config.pdf.memory_mb, deadline))
+            children.append(
+                Child(
+                    "dossier.render.pdfworker",
+                    [str(html_path), str(stage / name), *allowed],
+                    config.pdf.memory_mb,
+                    deadline,
+                )
+            )
             warnings = []
         if parts:
             progress(f"assembling the PDF from {len(parts)} parts")
@@ -107,8 +148,14 @@ def render_pdf(config: Config, html_text: str, stage: Path, name: str,
         if not (stage / name).is_file():  # a worker that exits 0 must have written it
             raise Failed("the renderer ended without writing the PDF")
     except TimedOut:
-        return [error("pdf.timeout", f"the PDF step took longer than {config.pdf.timeout} s "
-                      "and was stopped", loc, "raise [pdf] timeout in dossier.toml")]
+        return [
+            error(
+                "pdf.timeout",
+                f"the PDF step took longer than {config.pdf.timeout} s and was stopped",
+                loc,
+                "raise [pdf] timeout in dossier.toml",
+            )
+        ]
     except Failed as exc:
         return [error("pdf.failed", f"the PDF could not be made: {exc}", loc)]
     finally:

@@ -34,7 +34,8 @@ def merge(out: str, ident: str, parts: list[str]) -> int:
         pdf.pages.extend(src.pages)
         # a destination names a page of its part: the same page of the whole
         page_of: dict[Any, Any] = {
-            page.objgen: pdf.pages[first + n].obj for n, page in enumerate(src.pages)}
+            page.objgen: pdf.pages[first + n].obj for n, page in enumerate(src.pages)
+        }
 
         def moved(dest: Any, page_of: dict[Any, Any] = page_of) -> Any:
             if isinstance(dest, Array) and len(dest) and dest[0].objgen in page_of:
@@ -66,11 +67,13 @@ def merge(out: str, ident: str, parts: list[str]) -> int:
     catalog = sources[0].Root
     for key in CATALOG:
         if key in catalog:
-            pdf.Root[key] = pdf.copy_foreign(catalog[key]) if catalog[key].is_indirect \
+            pdf.Root[key] = (
+                pdf.copy_foreign(catalog[key])
+                if catalog[key].is_indirect
                 else _direct(catalog[key])
+            )
     info = sources[0].docinfo
-    pdf.docinfo = pdf.make_indirect(Dictionary({str(k): String(str(v))
-                                                for k, v in info.items()}))
+    pdf.docinfo = pdf.make_indirect(Dictionary({str(k): String(str(v)) for k, v in info.items()}))
     raw = bytes.fromhex(ident)
     # the identifier: ours (see pdf.render_pdf), then a hash of the file's contents
     # (qpdf would otherwise make the second part from the clock)
@@ -94,7 +97,7 @@ def _relink(annot: Any, name: Any, text: Any) -> None:
     uri = str(action.get("/URI", ""))
     if action.get("/S") == "/URI" and uri.startswith(DEST_SCHEME):
         del annot[name("/A")]
-        annot[name("/Dest")] = text(unquote(uri[len(DEST_SCHEME):]))
+        annot[name("/Dest")] = text(unquote(uri[len(DEST_SCHEME) :]))
 
 
 if __name__ == "__main__":

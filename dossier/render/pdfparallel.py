@@ -47,13 +47,15 @@ def plan(split: Split, jobs: int) -> Plan | None:
     kinds = "".join(b.kind[0] for b in split.blocks)
     front = len(kinds) - len(kinds.lstrip("f"))
     back = len(kinds) - len(kinds.rstrip("b"))
-    middle = split.blocks[front:len(kinds) - back]
+    middle = split.blocks[front : len(kinds) - back]
     if not middle or any(b.kind != "chapter" for b in middle):
         return None
     runs = group_chapters([len(b.text) for b in middle], jobs)
-    bodies = ["".join(b.text for b in split.blocks[:front]),
-              *("".join(middle[i].text for i in run) for run in runs),
-              "".join(b.text for b in split.blocks[len(kinds) - back:])]
+    bodies = [
+        "".join(b.text for b in split.blocks[:front]),
+        *("".join(middle[i].text for i in run) for run in runs),
+        "".join(b.text for b in split.blocks[len(kinds) - back :]),
+    ]
     counts = [footnotes_in(body) for body in bodies]
     before = tuple(sum(counts[:i]) for i in range(len(counts)))
     return Plan(bodies[0], tuple(bodies[1:-1]), bodies[-1], before)
@@ -69,12 +71,24 @@ def render_parts(split: Split, p: Plan, s: Settings) -> tuple[list[Path], list[s
             child.kill()
 
 
-def _start(split: Split, body: str, footnotes: int, pages: Mapping[str, int], name: str,
-           offset: str, s: Settings, children: list[Child]) -> tuple[Child, Path]:
+def _start(
+    split: Split,
+    body: str,
+    footnotes: int,
+    pages: Mapping[str, int],
+    name: str,
+    offset: str,
+    s: Settings,
+    children: list[Child],
+) -> tuple[Child, Path]:
     html_path, pdf_path = s.work / f"{name}.html", s.work / f"{name}.pdf"
     html_path.write_text(part_document(split, body, footnotes, pages), encoding="utf-8")
-    child = Child(WORKER, ["--part", str(html_path), str(pdf_path), offset, *s.allowed],
-                  s.memory_mb, s.deadline)
+    child = Child(
+        WORKER,
+        ["--part", str(html_path), str(pdf_path), offset, *s.allowed],
+        s.memory_mb,
+        s.deadline,
+    )
     children.append(child)
     return child, pdf_path
 
@@ -87,21 +101,34 @@ def _layout(child: Child) -> tuple[int, dict[str, int]]:
     return int(report["layout"]["pages"]), dict(report["layout"]["anchors"])
 
 
-def _render(split: Split, p: Plan, s: Settings, children: list[Child]
-            ) -> tuple[list[Path], list[str]]:
+def _render(
+    split: Split, p: Plan, s: Settings, children: list[Child]
+) -> tuple[list[Path], list[str]]:
     back_ids = ids_of(p.back)
-    groups = [_start(split, body, p.footnotes[i + 1], {}, f"part-{i + 1:02d}", "-", s,
-                     children) for i, body in enumerate(p.chapters)]
-    probe, _ = _start(split, p.front, 0, dict.fromkeys(ids_of("".join(p.chapters)) | back_ids,
-                                                      PLACEHOLDER), "probe", "-", s, children)
+    groups = [
+        _start(split, body, p.footnotes[i + 1], {}, f"part-{i + 1:02d}", "-", s, children)
+        for i, body in enumerate(p.chapters)
+    ]
+    probe, _ = _start(
+        split,
+        p.front,
+        0,
+        dict.fromkeys(ids_of("".join(p.chapters)) | back_ids, PLACEHOLDER),
+        "probe",
+        "-",
+        s,
+        children,
+    )
     front_pages, _ = _layout(probe)
     probe.kill()  # only its page count was wanted
     laid_out: list[tuple[int, dict[str, int]]] = []
     s.progress(f"laying out the PDF (0/{len(groups)} parts)")
     for child, _ in groups:
         laid_out.append(_layout(child))
-        s.progress(f"laying out the PDF ({len(laid_out)}/{len(groups)} parts, "
-                   f"{front_pages + sum(n for n, _ in laid_out)} pages)")
+        s.progress(
+            f"laying out the PDF ({len(laid_out)}/{len(groups)} parts, "
+            f"{front_pages + sum(n for n, _ in laid_out)} pages)"
+        )
     pages: dict[str, int] = {}
     offset = front_pages
     for (child, _), (count, anchors) in zip(groups, laid_out, strict=True):
@@ -113,8 +140,7 @@ def _render(split: Split, p: Plan, s: Settings, children: list[Child]
     pages.update({name: back_start for name in back_ids if name not in pages})
     has_back = bool(p.back.strip())
     if has_back:
-        back, back_pdf = _start(split, p.back, p.footnotes[-1], pages, "part-99", "-", s,
-                                children)
+        back, back_pdf = _start(split, p.back, p.footnotes[-1], pages, "part-99", "-", s, children)
     front, front_pdf = _start(split, p.front, 0, pages, "part-00", "-", s, children)
     count, front_anchors = _layout(front)
     if count != front_pages:

@@ -74,9 +74,14 @@ class Child:
         # -P and cwd: `python -m` would otherwise import from the current folder first,
         # and that is often the (untrusted) project: a weasyprint.py there would run.
         self.proc = subprocess.Popen(
-            [sys.executable, "-P", "-m", module, *args], stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, stderr=self._stderr, preexec_fn=_limits(memory_mb),
-            env=env, cwd=PACKAGE_PARENT)
+            [sys.executable, "-P", "-m", module, *args],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            preexec_fn=_limits(memory_mb),
+            env=env,
+            cwd=PACKAGE_PARENT,
+        )
         self._lines: queue.Queue[dict[str, Any] | None] = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
 
@@ -124,8 +129,9 @@ class Child:
             raise TimedOut from None
         if code != 0:
             self._stderr.seek(0)
-            raise Failed(reason(self._stderr.read().decode("utf-8", "replace"), code,
-                                self.memory_mb))
+            raise Failed(
+                reason(self._stderr.read().decode("utf-8", "replace"), code, self.memory_mb)
+            )
 
     def kill(self) -> None:
         if self.proc.poll() is None:
@@ -137,8 +143,10 @@ class Child:
 
 def reason(stderr: str, code: int, memory_mb: int) -> str:
     # Out of address space shows as a MemoryError, or GLib failing to start a thread.
-    if code in (-9, 137) or any(sign in stderr for sign in (
-            "MemoryError", "Error creating thread", "Cannot allocate memory")):
+    if code in (-9, 137) or any(
+        sign in stderr
+        for sign in ("MemoryError", "Error creating thread", "Cannot allocate memory")
+    ):
         return f"it needed more than {memory_mb} MB of memory"
     if "RecursionError" in stderr:
         return "the document is nested too deeply"

@@ -24,7 +24,9 @@ DEST_SCHEME = "dossier-dest:"
 _UNSPLITTABLE = re.compile(
     r":(first|left|right|blank|nth)\b|counter\(\s*pages\s*\)|"
     r"break-(before|after)\s*:\s*(left|right|recto|verso)|"
-    r"(?<![\w-])counters?\(\s*(?!page\s*[,)]|footnote\s*[,)])[\w-]+", re.I)
+    r"(?<![\w-])counters?\(\s*(?!page\s*[,)]|footnote\s*[,)])[\w-]+",
+    re.I,
+)
 _TARGET_COUNTER = re.compile(r"target-counter\(\s*attr\(\s*href\s+url\s*\)\s*,\s*page\s*\)")
 _COMMENT = re.compile(r"/\*.*?\*/", re.S)
 _STYLE = re.compile(r"(<style[^>]*>)(.*?)(</style>)", re.S | re.I)
@@ -55,8 +57,9 @@ def split_document(text: str) -> Split | None:
     styles = _COMMENT.sub("", "".join(m.group(2) for m in _STYLE.finditer(pieces[0])))
     if _UNSPLITTABLE.search(styles) or "<link" in pieces[0].lower():
         return None
-    blocks = tuple(Block(kind, body) for kind, body in zip(pieces[1:-2:2], pieces[2:-2:2],
-                                                            strict=True))
+    blocks = tuple(
+        Block(kind, body) for kind, body in zip(pieces[1:-2:2], pieces[2:-2:2], strict=True)
+    )
     return Split(pieces[0], blocks, pieces[-1])
 
 
@@ -64,12 +67,14 @@ def group_chapters(sizes: Sequence[int], groups: int) -> list[range]:
     """Consecutive runs of chapters of about equal total size (at most `groups` runs):
     each run ends at the chapter boundary nearest to its share of the total."""
     groups = max(1, min(groups, len(sizes)))
-    ends = [sum(sizes[:i + 1]) for i in range(len(sizes))]
+    ends = [sum(sizes[: i + 1]) for i in range(len(sizes))]
     cuts = [0]
     for k in range(1, groups):
         target = ends[-1] * k / groups
-        cut = min(range(cuts[-1] + 1, len(sizes) - groups + k + 1),
-                  key=lambda i: abs(ends[i - 1] - target))
+        cut = min(
+            range(cuts[-1] + 1, len(sizes) - groups + k + 1),
+            key=lambda i: abs(ends[i - 1] - target),
+        )
         cuts.append(cut)
     cuts.append(len(sizes))
     return [range(a, b) for a, b in pairwise(cuts) if b > a]
@@ -85,8 +90,7 @@ def footnotes_in(text: str) -> int:
     return text.count('<span class="footnote">')
 
 
-def part_document(split: Split, body: str, footnotes_before: int,
-                  pages: Mapping[str, int]) -> str:
+def part_document(split: Split, body: str, footnotes_before: int, pages: Mapping[str, int]) -> str:
     """One part as a document: literal page numbers from `pages` (anchor -> global
     page), links to other parts as dossier-dest: URIs."""
     own = ids_of(body)
@@ -101,17 +105,20 @@ def part_document(split: Split, body: str, footnotes_before: int,
         uri = DEST_SCHEME + quote(name, safe="")
         return f'<a{attrs}{extra} href="{uri}"'
 
-    body = _HREF.sub(link, _CITED_ON.sub(lambda m: cited_on(m.group(1), pages), body)
-                     if pages else body)
-    head = _STYLE.sub(lambda m: m.group(1) + _TARGET_COUNTER.sub("attr(data-page)", m.group(2))
-                      + m.group(3), split.head)
+    body = _HREF.sub(
+        link, _CITED_ON.sub(lambda m: cited_on(m.group(1), pages), body) if pages else body
+    )
+    head = _STYLE.sub(
+        lambda m: m.group(1) + _TARGET_COUNTER.sub("attr(data-page)", m.group(2)) + m.group(3),
+        split.head,
+    )
     reset = f"<style>html {{ counter-reset: footnote {footnotes_before} }}</style>"
     head = head.replace("</head>", reset + "</head>", 1) if footnotes_before else head
     return head + body + split.tail
 
 
 def cited_on(inner: str, pages: Mapping[str, int]) -> str:
-    """"Cited on pp. 3, 17": each distinct page once, in order, linking to the first
+    """ "Cited on pp. 3, 17": each distinct page once, in order, linking to the first
     citation on that page."""
     first_on_page: dict[int, str] = {}
     for anchor in _CITED_HREF.findall(inner):

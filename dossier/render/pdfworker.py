@@ -62,9 +62,11 @@ def whole(html_path: str, pdf_path: str, allowed: list[str]) -> int:
         for number, page in enumerate(rendered.pages, 1):
             for name in page.anchors:
                 pages.setdefault(name, number)
-        document = weasyprint.HTML(string=resolve_cited_on(text, pages),
-                                   base_url=document.base_url,
-                                   url_fetcher=document.url_fetcher)
+        document = weasyprint.HTML(
+            string=resolve_cited_on(text, pages),
+            base_url=document.base_url,
+            url_fetcher=document.url_fetcher,
+        )
         rendered = document.render()
     _send({"pages": len(rendered.pages)})
     _write(rendered, pdf_path, ident)
@@ -107,8 +109,7 @@ def _write(rendered: Any, pdf_path: str, ident: bytes) -> None:
             when = dt.datetime.fromtimestamp(int(epoch), dt.UTC)
         except (OverflowError, OSError, ValueError):  # out of range: as archive.today()
             when = dt.datetime.now(dt.UTC)
-        rendered.metadata.created = rendered.metadata.modified = when.strftime(
-            "%Y-%m-%dT%H:%M:%SZ")
+        rendered.metadata.created = rendered.metadata.modified = when.strftime("%Y-%m-%dT%H:%M:%SZ")
     rendered.write_pdf(pdf_path, pdf_identifier=ident, custom_metadata=True)
 
 

@@ -40,19 +40,32 @@ class SiteInput:
 
 
 def site_context(config: Config) -> dict[str, Any]:
-    return {"title": config.title, "subtitle": config.subtitle, "authors": config.authors,
-            "date": config.date, "language": config.language}
+    return {
+        "title": config.title,
+        "subtitle": config.subtitle,
+        "authors": config.authors,
+        "date": config.date,
+        "language": config.language,
+    }
 
 
 def contents(chapters: Sequence[ChapterInfo]) -> list[dict[str, Any]]:
-    return [{"number": c.number, "title": c.title_text, "page": c.page,
-             "sections": [{"level": h.level, "id": h.id, "number": h.number,
-                           "title": h.title_text} for h in c.headings if 1 < h.level <= 3]}
-            for c in chapters]
+    return [
+        {
+            "number": c.number,
+            "title": c.title_text,
+            "page": c.page,
+            "sections": [
+                {"level": h.level, "id": h.id, "number": h.number, "title": h.title_text}
+                for h in c.headings
+                if 1 < h.level <= 3
+            ],
+        }
+        for c in chapters
+    ]
 
 
-def backlinks(si: SiteInput, page_of: dict[str, str], mode: str) -> dict[str, list[dict[str,
-                                                                                        str]]]:
+def backlinks(si: SiteInput, page_of: dict[str, str], mode: str) -> dict[str, list[dict[str, str]]]:
     out: dict[str, list[dict[str, str]]] = {}
     letters = "abcdefghijklmnopqrstuvwxyz"
     for key, clusters in si.collected.citing.items():
@@ -87,14 +100,19 @@ def theme_fingerprint(root: Path) -> str:
     return h.hexdigest()
 
 
-def render_site(si: SiteInput, md: MarkdownIt, changes: dict[str, Any] | None = None
-                ) -> dict[str, bytes]:
+def render_site(
+    si: SiteInput, md: MarkdownIt, changes: dict[str, Any] | None = None
+) -> dict[str, bytes]:
     return build_site(si, md, changes).files
 
 
-def build_site(si: SiteInput, md: MarkdownIt, changes: dict[str, Any] | None = None,
-               reuse: Reuse | None = None, progress: Callable[[str], None] | None = None
-               ) -> Site:
+def build_site(
+    si: SiteInput,
+    md: MarkdownIt,
+    changes: dict[str, Any] | None = None,
+    reuse: Reuse | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> Site:
     """The site's files. With `reuse`, a page whose inputs are unchanged since the last
     build is taken from it instead of being rendered again."""
     configure(md, "site")
@@ -102,8 +120,12 @@ def build_site(si: SiteInput, md: MarkdownIt, changes: dict[str, Any] | None = N
     env = environment(si.config.root)
     chapters = si.collected.chapters
     page_of = {c.path: c.page for c in chapters}
-    base = {"site": site_context(si.config), "contents": contents(chapters),
-            "has_bibliography": bool(si.formatted.order), "has_changes": changes is not None}
+    base = {
+        "site": site_context(si.config),
+        "contents": contents(chapters),
+        "has_bibliography": bool(si.formatted.order),
+        "has_changes": changes is not None,
+    }
     files: dict[str, bytes] = {}
     fingerprints: dict[str, str] = {}
     rendered: list[str] = []
@@ -111,16 +133,30 @@ def build_site(si: SiteInput, md: MarkdownIt, changes: dict[str, Any] | None = N
     # the project folder itself is left out, so a moved checkout keeps its cache
     settings = {f.name: getattr(si.config, f.name) for f in fields(si.config) if f.name != "root"}
     common = digest(__version__, theme_fingerprint(si.config.root), settings, base)
-    sources = (source_pages(si.config, si.bibliography, si.formatted, si.evidence,
-                            si.collected.citing, page_of,
-                            {c.path: f"{c.number} {c.title_text}" for c in chapters})
-               if si.evidence is not None and si.bibliography is not None else [])
+    sources = (
+        source_pages(
+            si.config,
+            si.bibliography,
+            si.formatted,
+            si.evidence,
+            si.collected.citing,
+            page_of,
+            {c.path: f"{c.number} {c.title_text}" for c in chapters},
+        )
+        if si.evidence is not None and si.bibliography is not None
+        else []
+    )
     source_of = {p.key: p.name for p in sources}
     found = quotes_found(si.evidence.checks if si.evidence is not None else ())
     pages = 1 + len(chapters) + bool(si.formatted.order) + len(sources) + (changes is not None)
 
-    def emit(name: str, template: str, body: Callable[[], dict[str, Any]] | None = None,
-             body_inputs: Any = None, **extra: Any) -> None:
+    def emit(
+        name: str,
+        template: str,
+        body: Callable[[], dict[str, Any]] | None = None,
+        body_inputs: Any = None,
+        **extra: Any,
+    ) -> None:
         fingerprint = digest(common, name, template, extra, body_inputs)
         fingerprints[name] = fingerprint
         if progress is not None:
@@ -136,64 +172,112 @@ def build_site(si: SiteInput, md: MarkdownIt, changes: dict[str, Any] | None = N
         files[name] = text.encode("utf-8")
         rendered.append(name)
 
-    emit("index.html", "index.html", prev=None,
-         next={"page": chapters[0].page, "title": chapters[0].title_text} if chapters else None)
+    emit(
+        "index.html",
+        "index.html",
+        prev=None,
+        next={"page": chapters[0].page, "title": chapters[0].title_text} if chapters else None,
+    )
     images = {src: "media/" + rel for src, rel in si.images.items()}
     # what every chapter body may use, hashed once rather than once per page
-    shared = digest(sorted(si.collected.targets.items()), sorted(images.items()),
-                    sorted(si.figures.items()))
+    shared = digest(
+        sorted(si.collected.targets.items()), sorted(images.items()), sorted(si.figures.items())
+    )
     for i, (info, chapter) in enumerate(zip(chapters, si.chapters, strict=True)):
-        ctx = RenderContext("site", si.formatted, si.collected.targets, page_of, images,
-                            si.figures, page=info.page)
+        ctx = RenderContext(
+            "site", si.formatted, si.collected.targets, page_of, images, si.figures, page=info.page
+        )
 
-        def body(ctx: RenderContext = ctx, chapter: Chapter = chapter,
-                 info: ChapterInfo = info) -> dict[str, Any]:
+        def body(
+            ctx: RenderContext = ctx, chapter: Chapter = chapter, info: ChapterInfo = info
+        ) -> dict[str, Any]:
             parsed = rendering(chapter, md, info)
             html = render_chapter(md, parsed.tokens, parsed.env, ctx)
-            return {"body": Markup(html),
-                    "notes": [{"id": cid, "html": Markup(note)} for cid, note in ctx.notes]}
+            return {
+                "body": Markup(html),
+                "notes": [{"id": cid, "html": Markup(note)} for cid, note in ctx.notes],
+            }
 
         prev = chapters[i - 1] if i > 0 else None
         nxt = chapters[i + 1] if i + 1 < len(chapters) else None
         chapter_refs = []
         if si.config.html.chapter_bibliographies:
             keys = {item.key for c in info.clusters for item in c.items}
-            chapter_refs = [Markup(ctx.bib_link(si.formatted.bibliography[k]))
-                            for k in si.formatted.order if k in keys]
+            chapter_refs = [
+                Markup(ctx.bib_link(si.formatted.bibliography[k]))
+                for k in si.formatted.order
+                if k in keys
+            ]
         # what the body is made from besides `extra`: the text (by its SHA-256), its
         # citations as formatted, every cross-reference target, images and figures
-        body_inputs = (chapter.sha, info.number, info.page,
-                       [(c.id, si.formatted.citations.get(c.id)) for c in info.clusters],
-                       shared)
-        emit(info.page, "chapter.html", body, body_inputs,
-             chapter={"number": info.number, "title": info.title_text},
-             chapter_refs=chapter_refs,
-             popovers=popover_data(info.clusters, si.formatted, found, source_of),
-             prev={"page": prev.page if prev else "index.html",
-                   "title": prev.title_text if prev else "Contents"},
-             next=({"page": nxt.page, "title": nxt.title_text} if nxt else
-                   {"page": "bibliography.html", "title": "Bibliography"}
-                   if si.formatted.order else None))
+        body_inputs = (
+            chapter.sha,
+            info.number,
+            info.page,
+            [(c.id, si.formatted.citations.get(c.id)) for c in info.clusters],
+            shared,
+        )
+        emit(
+            info.page,
+            "chapter.html",
+            body,
+            body_inputs,
+            chapter={"number": info.number, "title": info.title_text},
+            chapter_refs=chapter_refs,
+            popovers=popover_data(info.clusters, si.formatted, found, source_of),
+            prev={
+                "page": prev.page if prev else "index.html",
+                "title": prev.title_text if prev else "Contents",
+            },
+            next=(
+                {"page": nxt.page, "title": nxt.title_text}
+                if nxt
+                else {"page": "bibliography.html", "title": "Bibliography"}
+                if si.formatted.order
+                else None
+            ),
+        )
     if si.formatted.order:
         links = backlinks(si, page_of, "site")
-        entries = [{"key": k, "html": Markup(si.formatted.bibliography[k]),
-                    "backlinks": links.get(k, []), "source": source_of.get(k, "")}
-                   for k in si.formatted.order]
+        entries = [
+            {
+                "key": k,
+                "html": Markup(si.formatted.bibliography[k]),
+                "backlinks": links.get(k, []),
+                "source": source_of.get(k, ""),
+            }
+            for k in si.formatted.order
+        ]
         last = chapters[-1] if chapters else None
-        emit("bibliography.html", "bibliography.html", entries=entries,
-             prev={"page": last.page, "title": last.title_text} if last else None, next=None)
+        emit(
+            "bibliography.html",
+            "bibliography.html",
+            entries=entries,
+            prev={"page": last.page, "title": last.title_text} if last else None,
+            next=None,
+        )
     for page in sources:
-        emit(page.name, "source.html", source={**page.context,
-                                               "reference": Markup(page.context["reference"])},
-             prev={"page": "changes.html", "title": "Sources and changes"}, next=None)
+        emit(
+            page.name,
+            "source.html",
+            source={**page.context, "reference": Markup(page.context["reference"])},
+            prev={"page": "changes.html", "title": "Sources and changes"},
+            next=None,
+        )
     if changes is not None:
-        listing = [{"key": p.key, "page": p.name, "path": p.context["path"],
-                    "state": p.context["state"], "locked": p.context["locked"],
-                    "quotations": len(p.context["quotations"]),
-                    "found": sum(q["status"] == "found" for q in p.context["quotations"])}
-                   for p in sources]
-        emit("changes.html", "changes.html", report=changes, sources=listing, prev=None,
-             next=None)
+        listing = [
+            {
+                "key": p.key,
+                "page": p.name,
+                "path": p.context["path"],
+                "state": p.context["state"],
+                "locked": p.context["locked"],
+                "quotations": len(p.context["quotations"]),
+                "found": sum(q["status"] == "found" for q in p.context["quotations"]),
+            }
+            for p in sources
+        ]
+        emit("changes.html", "changes.html", report=changes, sources=listing, prev=None, next=None)
     for name in STATIC:
         files[f"assets/{name}"] = static_asset(si.config.root, name)
     return Site(files, fingerprints, tuple(rendered))

@@ -83,11 +83,11 @@ class _Loader(BaseLoader):
 
     def __init__(self, root: Path) -> None:
         project = _project_dir(root)
-        self.folders = [*([(project, root.resolve())] if project else []),
-                        (THEME_DIR, THEME_DIR)]
+        self.folders = [*([(project, root.resolve())] if project else []), (THEME_DIR, THEME_DIR)]
 
-    def get_source(self, environment: Environment, template: str
-                   ) -> tuple[str, str, Callable[[], bool]]:
+    def get_source(
+        self, environment: Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
         pieces = split_template_path(template)
         for folder, limit in self.folders:
             path = regular_inside(folder.joinpath(*pieces), limit)
@@ -133,8 +133,7 @@ def _bytecode_cache() -> BytecodeCache | None:
         info = folder.lstat()
     except (OSError, RuntimeError):
         return None
-    if (not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid()
-            or info.st_mode & 0o077):
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o077:
         return None
     return FileSystemBytecodeCache(str(folder))
 
@@ -167,6 +166,7 @@ def static_asset(root: Path, name: str) -> bytes:
 
 # --- checking a project's templates/ ---------------------------------------------------
 
+
 def check_overrides(root: Path) -> list[Diagnostic]:
     """Diagnostics for every file of the project's templates/ (nothing is opened that is
     not a regular file inside the project)."""
@@ -176,8 +176,13 @@ def check_overrides(root: Path) -> list[Diagnostic]:
     if _project_dir(root) is None:
         if folder.resolve() == THEME_DIR:
             return []
-        return [error("theme.outside", "templates/ is not a folder inside the project; it is "
-                      "ignored", Location("templates"))]
+        return [
+            error(
+                "theme.outside",
+                "templates/ is not a folder inside the project; it is ignored",
+                Location("templates"),
+            )
+        ]
     diags: list[Diagnostic] = []
     base = root.resolve()
     for dirpath, dirnames, filenames in os.walk(folder):
@@ -198,17 +203,22 @@ def _refused_file(path: Path, base: Path, rel: str) -> Diagnostic:
     except (OSError, RuntimeError):
         resolved = path
     if resolved != base and base not in resolved.parents:
-        return error("theme.outside", f"'{rel}' points outside the project; it is ignored",
-                     Location(rel))
-    return error("theme.not-a-file", f"'{rel}' is not a regular file; it is ignored",
-                 Location(rel))
+        return error(
+            "theme.outside", f"'{rel}' points outside the project; it is ignored", Location(rel)
+        )
+    return error("theme.not-a-file", f"'{rel}' is not a regular file; it is ignored", Location(rel))
 
 
 def _check_file(path: Path, rel: str, root: Path) -> list[Diagnostic]:
     if path.suffix == ".js":
-        return [warning("theme.script", f"'{rel}' is ignored: the site's script always comes "
-                        "from dossier's theme (a dossier never publishes its own scripts)",
-                        Location(rel))]
+        return [
+            warning(
+                "theme.script",
+                f"'{rel}' is ignored: the site's script always comes "
+                "from dossier's theme (a dossier never publishes its own scripts)",
+                Location(rel),
+            )
+        ]
     if path.suffix not in (".css", ".html", ".htm"):
         return []
     try:
@@ -229,11 +239,17 @@ _CSS_ESCAPE = re.compile(r"\\([0-9a-fA-F]{1,6})[ \t\n]?|\\([^\n0-9a-fA-F])")
 _CSS_REF = re.compile(
     r"""(?:url|src)\(\s*(?:"(?P<q>[^"]*)"|'(?P<s>[^']*)'|(?P<u>[^)'"\s]*))\s*\)"""
     r"""|@import\s+(?:"(?P<iq>[^"]*)"|'(?P<is>[^']*)')"""
-    r"""|image-set\(\s*(?:"(?P<xq>[^"]*)"|'(?P<xs>[^']*)')""", re.I)
+    r"""|image-set\(\s*(?:"(?P<xq>[^"]*)"|'(?P<xs>[^']*)')""",
+    re.I,
+)
 _CSS_ACTIVE = re.compile(r"expression\s*\(|behavior\s*:|-moz-binding|javascript:", re.I)
 _FONT_DATA = re.compile(r"data:(?:font/[\w.+-]+|application/(?:x-)?font-[\w.+-]+)[;,]", re.I)
-_IMAGE_MAGIC = {"png": b"\x89PNG\r\n\x1a\n", "jpeg": b"\xff\xd8\xff", "gif": b"GIF8",
-                "webp": b"RIFF"}
+_IMAGE_MAGIC = {
+    "png": b"\x89PNG\r\n\x1a\n",
+    "jpeg": b"\xff\xd8\xff",
+    "gif": b"GIF8",
+    "webp": b"RIFF",
+}
 
 
 def _css_plain(text: str) -> str:
@@ -253,8 +269,13 @@ def check_css(text: str, root: Path, rel: str) -> list[Diagnostic]:
     diags: list[Diagnostic] = []
     for m in _CSS_ACTIVE.finditer(plain):
         line = plain.count("\n", 0, m.start()) + 1
-        diags.append(error("theme.active", f"'{m.group(0)}' in a stylesheet runs code; it is "
-                           "not allowed", Location(rel, line)))
+        diags.append(
+            error(
+                "theme.active",
+                f"'{m.group(0)}' in a stylesheet runs code; it is not allowed",
+                Location(rel, line),
+            )
+        )
     for m in _CSS_REF.finditer(plain):
         url = next(v for v in m.groupdict().values() if v is not None)
         line = plain.count("\n", 0, m.start()) + 1
@@ -262,8 +283,13 @@ def check_css(text: str, root: Path, rel: str) -> list[Diagnostic]:
         if problem:
             shown = url if len(url) <= 60 else url[:57] + "..."
             make = error if fatal else warning
-            diags.append(make("theme.url", f"stylesheet reference '{shown}' is refused: "
-                              f"{problem}", Location(rel, line)))
+            diags.append(
+                make(
+                    "theme.url",
+                    f"stylesheet reference '{shown}' is refused: {problem}",
+                    Location(rel, line),
+                )
+            )
     return diags
 
 
@@ -282,8 +308,10 @@ def css_url_problem(url: str, root: Path) -> tuple[str, bool]:
         local = url_problem(plain if scheme else "http:" + plain)
         if local:
             return f"{local}; nothing is fetched", True
-        return ("dossier never fetches from the network, so the PDF goes without it "
-                "(a browser showing the site would fetch it)"), False
+        return (
+            "dossier never fetches from the network, so the PDF goes without it "
+            "(a browser showing the site would fetch it)"
+        ), False
     if plain.startswith("/"):
         return "it is an absolute path; files must be inside the project", True
     target = root / re.split(r"[?#]", plain)[0]
@@ -316,10 +344,12 @@ def _data_problem(url: str) -> str:
 
 # HTML templates: what Jinja cannot see (it renders text) is checked on the source.
 _ALLOWED_SCRIPT = "assets/" + THEME_SCRIPT
-_FORBIDDEN_TAGS = frozenset({"iframe", "frame", "frameset", "object", "embed", "applet",
-                             "base", "form", "portal"})
-_TEMPLATE_URL_ATTRS = frozenset({"href", "src", "action", "formaction", "xlink:href",
-                                 "poster", "data", "srcset", "background"})
+_FORBIDDEN_TAGS = frozenset(
+    {"iframe", "frame", "frameset", "object", "embed", "applet", "base", "form", "portal"}
+)
+_TEMPLATE_URL_ATTRS = frozenset(
+    {"href", "src", "action", "formaction", "xlink:href", "poster", "data", "srcset", "background"}
+)
 
 
 class _TemplateScan(HTMLParser):
@@ -335,15 +365,15 @@ class _TemplateScan(HTMLParser):
         elif tag in _FORBIDDEN_TAGS:
             self.found.append((line, f"a <{tag}> element"))
         elif tag == "meta" and values.get("http-equiv", "").lower() == "refresh":
-            self.found.append((line, "a <meta http-equiv=\"refresh\">"))
+            self.found.append((line, 'a <meta http-equiv="refresh">'))
         for name, value in values.items():
             literal = "{{" not in value and "{%" not in value
             if name.startswith("on"):
                 self.found.append((line, f"an event handler ({name}=)"))
             elif name == "rel" and "attachment" in value.lower():
-                self.found.append((line, "rel=\"attachment\" (it would embed a file in the PDF)"))
+                self.found.append((line, 'rel="attachment" (it would embed a file in the PDF)'))
             elif name in _TEMPLATE_URL_ATTRS and literal and url_problem(value):
-                self.found.append((line, f"{name}=\"{value[:60]}\" ({url_problem(value)})"))
+                self.found.append((line, f'{name}="{value[:60]}" ({url_problem(value)})'))
 
     handle_startendtag = handle_starttag
 
@@ -359,8 +389,10 @@ class ActiveOutput(Exception):
 
 def overrides_html(root: Path) -> bool:
     """Whether the project replaces any of the theme's HTML templates."""
-    return any(not path.is_relative_to(THEME_DIR) and name.endswith((".html", ".htm"))
-               for name, path in theme_files(root))
+    return any(
+        not path.is_relative_to(THEME_DIR) and name.endswith((".html", ".htm"))
+        for name, path in theme_files(root)
+    )
 
 
 def check_rendered(page: str, text: str) -> None:
@@ -378,12 +410,18 @@ def check_template(text: str, rel: str) -> list[Diagnostic]:
     try:
         SandboxedEnvironment().parse(text)
     except TemplateSyntaxError as exc:
-        diags.append(error("theme.syntax", f"template syntax: {exc.message}",
-                           Location(rel, exc.lineno or 0)))
+        diags.append(
+            error("theme.syntax", f"template syntax: {exc.message}", Location(rel, exc.lineno or 0))
+        )
     scan = _TemplateScan()
     scan.feed(text)
     scan.close()
     for line, what in scan.found:
-        diags.append(error("theme.active", f"the template has {what}; a dossier never "
-                           "publishes active content", Location(rel, line)))
+        diags.append(
+            error(
+                "theme.active",
+                f"the template has {what}; a dossier never publishes active content",
+                Location(rel, line),
+            )
+        )
     return diags
