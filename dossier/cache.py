@@ -54,7 +54,7 @@ def tool_id() -> str:
     """This dossier: its version and the files of the package and the default theme,
     so that a cache never outlives a change of the tool itself."""
     here = Path(__file__).resolve().parent
-    files = sorted([*here.rglob("*.py"), *(here.parent / "templates").glob("*")])
+    files = sorted([*here.rglob("*.py"), *(here / "theme").rglob("*")])
     stats = [(p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in files if p.is_file()]
     return digest(__version__, stats)[:16]
 

@@ -191,9 +191,6 @@ def _run(args: argparse.Namespace) -> int:
     return EXIT_OK if result.ok else EXIT_PROBLEMS
 
 
-if __name__ == "__main__":
-    sys.exit(main())
-
 
 def _sources(root: Path, args: argparse.Namespace, progress: object) -> int:
     from . import build as pipeline
@@ -238,3 +235,7 @@ def _sources(root: Path, args: argparse.Namespace, progress: object) -> int:
     if changed and args.strict:
         return EXIT_PROBLEMS
     return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

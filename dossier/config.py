@@ -332,7 +332,7 @@ def output_problem(root: Path, output: str, inputs: Iterable[str] = ()) -> str:
     file, not a folder of other things."""
     project = root.resolve()
     out = (root / output).resolve()
-    named = [project / name for name in ("chapters", "sources", "templates", "dossier")]
+    named = [project / name for name in ("chapters", "sources", "templates", "data")]
     files = [
         (root / rel).resolve() for rel in (CONFIG_NAME, *inputs) if rel and not os.path.isabs(rel)
     ]

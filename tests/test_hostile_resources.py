@@ -20,10 +20,11 @@ from pathlib import Path
 import pytest
 
 from dossier.fetch import Refused, read_data_url, resolve_file_url
+from dossier.render.theme import THEME_DIR
 
 from .conftest import time_limit
 
-THEME = Path(__file__).resolve().parents[1] / "templates"
+THEME = THEME_DIR
 SVG_WITH_SCRIPT = base64.b64encode(
     b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(2)</script></svg>'
 ).decode()

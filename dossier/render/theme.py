@@ -12,6 +12,7 @@ import os
 import re
 import stat
 from collections.abc import Callable
+from importlib import resources
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -31,7 +32,9 @@ from jinja2.sandbox import SandboxedEnvironment
 from ..diagnostics import Diagnostic, Location, error, warning
 from ..markdown.transforms import plain_url, url_problem
 
-THEME_DIR = Path(__file__).resolve().parents[2] / "templates"
+# The default theme is package data (dossier/theme/), found through the package itself
+# so that a wheel, an editable checkout and a zip-free install all agree.
+THEME_DIR = Path(str(resources.files("dossier") / "theme")).resolve()
 THEME_SCRIPT = "site.js"  # the only script a site ever has, and never the project's
 
 
