@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 # Fonts (Latin + Persian/Arabic script), PDF tools for tests, a browser for browser tests.
 DEB_PACKAGES := fonts-noto-core fonts-dejavu-core poppler-utils chromium
 
-.PHONY: build test check lint system clean
+.PHONY: build test quick docs check lint system clean
 
 build: $(STAMP)
 	$(BIN)/dossier build
@@ -15,11 +15,23 @@ build: $(STAMP)
 check: $(STAMP)
 	$(BIN)/dossier check
 
-test: $(STAMP)
-	$(BIN)/python -m pytest -q
+# Every check CI runs (.ci/run is `make test`): lint, formatting and types first (they
+# fail fastest), then the manual's strict build, then the whole suite, slow tests too
+# (among them the wheel installed into a new virtual environment outside the repository).
+test: lint docs
+	$(BIN)/python -m pytest -q -n 2
+
+# The quick run while writing code: no PDFs, no pandoc over whole corpora.
+quick: $(STAMP)
+	$(BIN)/python -m pytest -q -n 2 -m "not slow"
+
+# The manual is a dossier project; warnings fail it.
+docs: $(STAMP)
+	$(BIN)/dossier build -C docs --strict -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check dossier tests
+	$(BIN)/ruff check dossier tests bench
+	$(BIN)/ruff format --check dossier tests bench
 	$(BIN)/mypy dossier
 
 system:

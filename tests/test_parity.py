@@ -88,6 +88,7 @@ def test_citations_and_bibliography_equal_pandoc(corpus: Path, style_name: str) 
     assert len(got_entries) == 20
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("style_name", ["chicago-author-date", "apa"])
 def test_formatting_by_family_equals_pandoc(
     corpus: Path, style_name: str, monkeypatch: pytest.MonkeyPatch
@@ -156,6 +157,7 @@ CONFUSABLE = r"""
 """.replace("<CURLY>", "\u2019")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("style_name", ["chicago-author-date", "apa"])
 def test_confusable_references_by_family_equal_pandoc(
     tmp_path: Path, style_name: str, monkeypatch: pytest.MonkeyPatch

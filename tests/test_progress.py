@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import re
 
+import pytest
+
 from dossier.build import build
 from dossier.progress import progress
 
@@ -31,6 +33,7 @@ def test_terminal_shows_each_stage_with_its_time(make_project) -> None:
     assert "✓ reading chapters (0/1)" not in text  # a count moves its stage's line on
 
 
+@pytest.mark.slow
 def test_a_pdf_build_counts_its_pages(make_project) -> None:
     root = make_project()
     screen = Terminal()
@@ -40,6 +43,7 @@ def test_a_pdf_build_counts_its_pages(make_project) -> None:
     assert re.search(r"✓ drawing the PDF's \d+ pages", text), text
 
 
+@pytest.mark.slow
 def test_a_long_pdf_counts_parts_and_pages(make_project) -> None:
     """Parallel layout: each part's pages are counted as it is laid out."""
     chapters = {
