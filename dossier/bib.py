@@ -93,6 +93,11 @@ def parse_bibtex(text: str, rel: str) -> tuple[Bibliography, tuple[Diagnostic, .
     previous: bm.Block | None = None
 
     for block in library.blocks:
+        if isinstance(block, bm.DuplicateFieldKeyBlock) and isinstance(
+            block.ignore_error_block, bm.Entry
+        ):
+            diags.extend(_duplicate_fields(block.ignore_error_block, rel))
+            block = _last_values(block.ignore_error_block)
         loc = Location(rel, _line(block))
         if isinstance(block, bm.DuplicateBlockKeyBlock):
             first = seen.get(block.key)
@@ -168,19 +173,43 @@ def _parse_failure(block: bm.ParsingFailedBlock, loc: Location) -> Diagnostic:
 
 
 def _duplicate_field(block: bm.DuplicateFieldKeyBlock, rel: str) -> Diagnostic:
-    entry: Any = block.ignore_error_block or block
-    dups = sorted(getattr(block, "duplicate_keys", ()) or ())
-    line = entry.start_line or 0
-    for name in dups[:1]:  # point at the second occurrence, where the mistake usually is
-        lines = [f.start_line or 0 for f in getattr(entry, "fields", ()) if f.key == name]
-        line = lines[1] if len(lines) > 1 else line
-    names = ", ".join(dups) or "a field"
+    """A duplicate field in a block bibtexparser could not give back as an entry."""
     return error(
         "bib.duplicate-field",
-        f"entry '{entry.key}' sets {names} twice; the entry is skipped",
-        Location(rel, line + 1),
+        f"an entry sets {', '.join(sorted(block.duplicate_keys)) or 'a field'} twice; "
+        "the entry is skipped",
+        Location(rel, (block.start_line or 0) + 1),
         "keep one of them",
     )
+
+
+def _duplicate_fields(entry: bm.Entry, rel: str) -> list[Diagnostic]:
+    """A warning at each repeat of a field. Hand-kept and merged bibliographies often
+    set a field twice; pandoc keeps the entry with the field's last value (BibTeX
+    keeps the first), so dossier keeps it as pandoc does and says which value won."""
+    first: dict[str, int] = {}
+    diags: list[Diagnostic] = []
+    for f in entry.fields:
+        line = (f.start_line or entry.start_line or 0) + 1
+        if f.key in first:
+            diags.append(
+                warning(
+                    "bib.duplicate-field",
+                    f"entry '{entry.key}' sets '{f.key}' again (first at line "
+                    f"{first[f.key]}); the last value is used, as pandoc does",
+                    Location(rel, line),
+                    "keep one of them",
+                )
+            )
+        first.setdefault(f.key, line)
+    return diags
+
+
+def _last_values(entry: bm.Entry) -> bm.Entry:
+    """The entry with each field once, holding its last value (pandoc's reading)."""
+    last = {f.key: f for f in entry.fields}
+    fields = [f for f in entry.fields if last[f.key] is f]
+    return bm.Entry(entry.entry_type, entry.key, fields, entry.start_line, entry.raw)
 
 
 def _stray_fields(block: bm.ImplicitComment, entry: bm.Entry, rel: str) -> list[Diagnostic]:

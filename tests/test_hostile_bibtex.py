@@ -97,11 +97,6 @@ ERRORS = {
         "references.bib:8: error: duplicate entry key 'smith2020' (first defined at line 1) "
         "[bib.duplicate-key]",
     ),
-    "duplicate-field": (
-        "@book{twice,\n  author = {Doe, Jo},\n  title  = {One},\n  title  = {Two},\n}\n",
-        "references.bib:11: error: entry 'twice' sets title twice; the entry is skipped (keep "
-        "one of them) [bib.duplicate-field]",
-    ),
     "undefined-string": (
         "@book{macro,\n  author = {Doe, Jo},\n  title  = {T},\n  publisher = nopress,\n}\n",
         "references.bib:11: error: entry 'macro': field 'publisher' uses undefined @string "
@@ -133,6 +128,27 @@ def test_broken_entry_is_an_error_at_its_line_and_the_rest_still_cites(
         "smith2020" in line or "jones2019'" in line for line in lines if "duplicate" not in line
     )
     assert_good_entries_cited(root)
+
+
+def test_a_field_given_twice_keeps_the_entry_with_its_last_value(run_cli, make_project, texts):
+    twice = "@book{twice,\n  author = {Doe, Jo},\n  title  = {One},\n  title  = {Two},\n}\n"
+    root = make_project(
+        {
+            "chapters/01-a.md": CITING_BOTH + "\nAnd [@twice].\n",
+            "references.bib": between(texts, twice),
+        }
+    )
+    code, lines = check(run_cli, root)
+    assert code == 0, lines
+    assert lines[0] == (
+        "references.bib:11: warning: entry 'twice' sets 'title' again (first at line 10); "
+        "the last value is used, as pandoc does (keep one of them) [bib.duplicate-field]"
+    )
+    assert_good_entries_cited(root)
+    result = pipeline.build(root, html=True, pdf=False, progress=lambda message: None)
+    assert result.ok
+    entry = (root / "build" / "html" / "bibliography.html").read_text(encoding="utf-8")
+    assert "Doe, J. (n.d.). <em>Two</em>" in entry and "<em>One</em>" not in entry
 
 
 def test_duplicate_key_differing_only_by_case(run_cli, make_project, texts):

@@ -216,3 +216,37 @@ def test_confusable_references_by_family_equal_pandoc(
     got_cites, got_entries = ours(project, style_name, "build")
     assert got_cites == expected_cites
     assert list(got_entries.items()) == list(expected_entries.items())
+
+
+# Fields given twice, as hand-kept and merged bibliographies have them: pandoc keeps each
+# entry with the field's last value; dossier keeps them the same way (with a warning).
+DUPLICATED = r"""
+@book{dup1, author = {Smith, Jane}, title = {First Title}, title = {Second Title},
+  year = {2019}, publisher = {P}}
+@book{dup2, author = {Smith, Jane}, title = {Other}, year = {2018}, year = {2020},
+  publisher = {P}}
+@article{dup3, author = {Doe, Jo}, author = {Roe, Rick}, title = {Who Wrote It},
+  journal = {J}, year = {2020}, pages = {1--2}, pages = {3--4}}
+@book{plain, author = {Smith, Jane}, title = {Plain}, year = {2020}, publisher = {P}}
+"""
+
+
+@pytest.mark.parametrize("style_name", ["chicago-author-date", "apa"])
+def test_duplicate_fields_are_read_as_pandoc_reads_them(tmp_path: Path, style_name: str) -> None:
+    project = tmp_path / "p"
+    (project / "chapters").mkdir(parents=True)
+    (project / "chapters" / "01-a.md").write_text(
+        "# A\n\nText [@dup1] and [@dup2, p. 3], @dup3 and [@plain; @dup2].\n", encoding="utf-8"
+    )
+    (project / "references.bib").write_text(DUPLICATED, encoding="utf-8")
+    (project / "dossier.toml").write_text(
+        f'title = "D"\ncsl = "{style_name}"\nchapters = ["chapters/01-a.md"]\n', encoding="utf-8"
+    )
+    style, problems = resolve_style(project, style_name, None)  # type: ignore[arg-type]
+    assert style is not None and not problems
+    expected_cites, expected_entries = extract(pandoc_reference(project, style))
+    got_cites, got_entries = ours(project, style_name, "build")
+    assert len(got_cites) == 4
+    assert got_cites == expected_cites
+    assert list(got_entries.items()) == list(expected_entries.items())
+    assert "Roe" in got_entries["dup3"] and "second title" in got_entries["dup1"].lower()
