@@ -12,15 +12,21 @@ from __future__ import annotations
 import html
 import importlib.util
 import json
+import os
 import re
+import shutil
+import stat
 import subprocess
 import tempfile
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
+from . import cslstyle
 from .diagnostics import Diagnostic, Location, did_you_mean, error, warning
 from .model import Formatted, FormattedCitation
 
@@ -54,14 +60,20 @@ def pandoc_path() -> str:
 @cache
 def engine_id() -> str:
     """Identifies the pandoc binary, so that a cache never outlives an upgrade."""
-    stat = Path(pandoc_path()).stat()
-    return f"pandoc:{stat.st_size}:{stat.st_mtime_ns}"
+    info = Path(pandoc_path()).stat()
+    return f"pandoc:{info.st_size}:{info.st_mtime_ns}"
 
 
-def _run(args: Sequence[str], stdin: str, cwd: str | None = None) -> tuple[str, str]:
+def _run(args: Sequence[str], stdin: str, cwd: Path) -> tuple[str, str]:
+    """pandoc, run in `cwd` (a private folder, never the project). --sandbox keeps its
+    readers and writers to the files named here; it does not bind citeproc (which is why
+    styles are resolved by cslstyle first). --data-dir, an empty folder, keeps it from
+    the user's pandoc data folder (templates, styles, filters of other projects)."""
+    data = cwd / "pandoc-data"
+    data.mkdir(exist_ok=True)
     try:
         proc = subprocess.run(
-            [pandoc_path(), *args],
+            [pandoc_path(), "--sandbox", f"--data-dir={data}", *args],
             input=stdin.encode("utf-8"),
             capture_output=True,
             timeout=TIMEOUT,
@@ -93,25 +105,23 @@ STYLE_ALIASES = {
     "chicago-note": "chicago-notes",
 }
 
-_PARENT = re.compile(r'<link[^>]+rel="independent-parent"[^>]*>')
-_HREF = re.compile(r'href="[^"]*/([\w.-]+)"')
-
 
 def resolve_style(root: Path, name: str, loc: Location) -> tuple[Path | None, list[Diagnostic]]:
     """A style name or a project .csl path -> an independent style file on disk.
 
-    Dependent styles point at a parent by URL; Pandoc would fetch it, so the parent is
-    resolved here from the installed styles and no network is ever touched.
+    Dependent styles point at a parent; pandoc would fetch it from wherever the link
+    says, so the parent is resolved here (cslstyle), from the installed styles only.
     """
+    base = styles_dir()
     if name.endswith(".csl"):
         path = (root / name).resolve()
         if root.resolve() not in path.parents:
             return None, [error("config.csl", f"style file '{name}' is outside the project", loc)]
         if not path.is_file():
             return None, [error("config.csl", f"style file '{name}' not found", loc)]
+        rel = path.relative_to(root.resolve()).as_posix()
     else:
         name = STYLE_ALIASES.get(name, name)
-        base = styles_dir()
         path = base / f"{name}.csl"
         if not path.is_file():
             path = base / "dependent" / f"{name}.csl"
@@ -126,26 +136,21 @@ def resolve_style(root: Path, name: str, loc: Location) -> tuple[Path | None, li
                     or "give a style name such as 'apa' or a path to a .csl file",
                 )
             ]
-    text = path.read_text(encoding="utf-8", errors="replace")
-    link = _PARENT.search(text)
-    if link:
-        href = _HREF.search(link.group(0))
-        parent = styles_dir() / f"{href.group(1)}.csl" if href else None
-        if parent is None or not parent.is_file():
-            return None, [
-                error(
-                    "config.csl",
-                    f"style '{name}' depends on a parent style that is not installed",
-                    loc,
-                )
-            ]
-        return parent, []
-    return path, []
+        rel = str(path)
+    try:
+        return cslstyle.resolve(path, base), []
+    except cslstyle.StyleError as exc:
+        return None, [exc.diagnostic(rel)]
+    except OSError as exc:
+        return None, [error("config.csl", f"style file '{name}' cannot be read: {exc}", loc)]
 
 
 def is_note_style(style: Path) -> bool:
-    head = style.read_text(encoding="utf-8", errors="replace")[:4000]
-    return 'citation-format="note"' in head
+    return is_note_text(style.read_text(encoding="utf-8", errors="replace"))
+
+
+def is_note_text(text: str) -> bool:
+    return 'citation-format="note"' in text[:4000]
 
 
 # --- citations --------------------------------------------------------------------------
@@ -169,8 +174,22 @@ def format_citations(
     language: str,
     nocite: Sequence[str] = (),
     bibliography: bool = True,
+    workdir: Path | None = None,
 ) -> tuple[Formatted, list[str]]:
-    note_style = is_note_style(style)
+    """One pandoc run, in a folder of its own inside `workdir` (the build's private
+    folder; one is made when none is given)."""
+    if workdir is None:
+        with private_folder() as made:
+            return format_citations(clusters, bibtex, style, language, nocite, bibliography, made)
+    # pandoc gets the bytes checked here, copied: never a path into the project, and no
+    # later edit of the file can slip a parent link past the check.
+    try:
+        style_text = _checked_style(style.read_bytes())
+    except OSError as exc:
+        raise EngineError(f"style file {style.name} cannot be read: {exc}") from exc
+    except cslstyle.StyleError as exc:
+        raise EngineError(f"style file {style.name}: {exc.message}") from exc
+    note_style = is_note_text(style_text)
     meta: dict[str, Any] = {"link-citations": True, "lang": language}
     if not bibliography:
         meta["suppress-bibliography"] = True
@@ -191,9 +210,12 @@ def format_citations(
     # be lossy: Pandoc's CSL-JSON writer drops the case protection of `f{\"u}r`, and on
     # the medium corpus 16 of 500 entries then came out differently from
     # `pandoc --citeproc` on the .bib (measured; see tests/test_parity.py).
-    with tempfile.TemporaryDirectory(prefix="dossier-cite-") as tmp:
-        bib = Path(tmp) / "references.bib"
+    run = Path(tempfile.mkdtemp(prefix="run-", dir=workdir))
+    try:
+        bib = run / "references.bib"
         bib.write_text(bibtex, encoding="utf-8")
+        csl = run / "style.csl"
+        csl.write_text(style_text, encoding="utf-8")
         out, err = _run(
             [
                 "-f",
@@ -203,14 +225,92 @@ def format_citations(
                 "--wrap=none",
                 "--citeproc",
                 "--csl",
-                str(style),
+                str(csl),
                 "--bibliography",
                 str(bib),
             ],
             doc,
-            cwd=tmp,
-        )  # never the project
+            cwd=run,
+        )
+    except EngineError as exc:
+        # pandoc names the copy it was given; the message is for the user's files
+        raise EngineError(str(exc).replace(str(run) + os.sep, "")) from None
+    finally:
+        shutil.rmtree(run, ignore_errors=True)
     return _read_output(out, note_style), [line for line in err.splitlines() if line.strip()]
+
+
+@lru_cache(maxsize=8)
+def _checked_style(data: bytes) -> str:
+    # many runs of one build share the style: it is parsed once
+    return cslstyle.checked(data)
+
+
+# --- the build's private folder -----------------------------------------------------------
+
+# Named with the build's pid, so that the next build can tell a dead build's folder
+# (a killed build never reaches its `finally`) from a running one's.
+_PRIVATE = re.compile(r"dossier-cite-(\d+)-\w+")
+# What earlier versions made, one per pandoc run or per formatting, without a pid.
+_LEGACY = re.compile(r"dossier-(?:cite|style)-\w{8}")
+# A folder of a dead pid is left alone this long: a build in another pid namespace
+# sharing this temporary folder would look dead, but it touches its folder (a run
+# folder made or removed) at least once per pandoc run, each at most TIMEOUT long.
+STALE_AFTER = TIMEOUT + 60
+LEGACY_STALE_AFTER = 24 * 3600
+
+
+@contextmanager
+def private_folder() -> Iterator[Path]:
+    """A folder only this build uses (mode 0700), removed when the build is done."""
+    path = Path(tempfile.mkdtemp(prefix=f"dossier-cite-{os.getpid()}-"))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def sweep(base: Path | None = None, now: float | None = None) -> list[Path]:
+    """Remove the private folders of builds that died; returns what was removed."""
+    base = Path(tempfile.gettempdir()) if base is None else base
+    now = time.time() if now is None else now
+    removed = []
+    try:
+        entries = list(os.scandir(base))
+    except OSError:
+        return []
+    for entry in entries:
+        m = _PRIVATE.fullmatch(entry.name)
+        if not m and not _LEGACY.fullmatch(entry.name):
+            continue
+        try:
+            info = entry.stat(follow_symlinks=False)
+        except OSError:
+            continue
+        age = now - info.st_mtime
+        if (
+            stat.S_ISDIR(info.st_mode)
+            and info.st_uid == os.getuid()
+            and (
+                (m and age > STALE_AFTER and not _alive(int(m.group(1))))
+                or (not m and age > LEGACY_STALE_AFTER)
+            )
+        ):
+            shutil.rmtree(entry.path, ignore_errors=True)
+            removed.append(Path(entry.path))
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid <= 0:
+        return True  # not a pid this module wrote: leave it
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # another user's process, or unknowable: assume it runs
+    return True
 
 
 def _read_output(out: str, note_style: bool) -> Formatted:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import tempfile
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -85,16 +84,20 @@ def _run(
     language: str,
     nocite: Sequence[str],
     primers: Sequence[str] = (),
+    workdir: Path | None = None,
 ) -> tuple[Formatted, list[str]]:
     """One pandoc run; `primers` are cited first, one per cluster, and their output
-    dropped, so that the order of first citation is the whole document's."""
+    dropped, so that the order of first citation is the whole document's. `workdir`:
+    the build's private folder (cite.private_folder)."""
     # The bibliography is always rendered: without it pandoc does not link citations.
     first = [cite.ClusterRequest(f"c{n}", f"[@{{{k}}}]") for n, k in enumerate(primers)]
     ids = first + [
         cite.ClusterRequest(f"c{n + len(first)}", r.source, r.in_note)
         for n, r in enumerate(requests)
     ]
-    formatted, warnings = cite.format_citations(ids, bibtex, style, language, nocite)
+    formatted, warnings = cite.format_citations(
+        ids, bibtex, style, language, nocite, workdir=workdir
+    )
     shifted = {f"c{n}": formatted.citations[f"c{n + len(first)}"] for n in range(len(requests))}
     return Formatted(
         shifted, formatted.bibliography, formatted.order, formatted.note_style
@@ -114,6 +117,7 @@ def format_all(
     """(one formatted citation per request, the bibliography, pandoc's warnings, the new
     cache record). `cached` is the previous record; it is reused where it still holds.
     `clean` is applied to what pandoc returns, once, before it is cached."""
+    cite.sweep()  # what killed builds left behind (a cheap scan of one folder)
     wanted = cited | {k for k in nocite if k != "*"}
     bibtex = bib.clean_bibtex if "*" in nocite else bib.subset(wanted)
     pool_keys = {e.key for e in bib.entries} if "*" in nocite else wanted
@@ -136,7 +140,8 @@ def format_all(
     if not independent(style_text):
         doc = digest([(r.source, r.in_note) for r in requests])
         if record.get("doc") != doc:
-            formatted, warnings = _run(requests, bibtex, style, language, nocite)
+            with cite.private_folder() as tmp:
+                formatted, warnings = _run(requests, bibtex, style, language, nocite, workdir=tmp)
             record = {
                 "refset": refset,
                 "doc": doc,
@@ -159,7 +164,7 @@ def format_all(
         )
         cores = min(os.cpu_count() or 1, 4)
         with (
-            tempfile.TemporaryDirectory(prefix="dossier-style-") as tmp,
+            cite.private_folder() as tmp,
             ThreadPoolExecutor(max_workers=cores) as workers,
         ):
 
@@ -172,12 +177,11 @@ def format_all(
                     language,
                     b.nocite,
                     _primers_for(primers, b.nocite),
+                    tmp,
                 )
 
             if by_family:
-                running = _by_family(
-                    start, todo, bib, pool_keys, have_bib, style, style_text, Path(tmp)
-                )
+                running = _by_family(start, todo, bib, pool_keys, have_bib, style, style_text, tmp)
             else:
                 running = [
                     start(Batch(b, n, None if keep else []))
