@@ -39,10 +39,23 @@ class TimedOut(Exception):
 _PR_SET_PDEATHSIG = 1
 
 
+def memory_cap_mb(memory_mb: int) -> int:
+    """The address space a child gets: `memory_mb`, or less when this process runs under a
+    lower hard limit (`ulimit -v` on shared hosts, HPC and CI containers), since a child
+    may not raise a limit above its parent's hard one (setrlimit would fail in the child
+    and Popen would raise)."""
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard == resource.RLIM_INFINITY:
+        return memory_mb
+    return max(1, min(memory_mb, hard // (1024 * 1024)))
+
+
 def _limits(memory_mb: int) -> Callable[[], None]:
+    limit = memory_mb * 1024 * 1024  # computed here: preexec_fn should do as little as it can
+
     def apply() -> None:
-        limit = memory_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
         os.setsid()
         _die_with_parent()
 
@@ -65,7 +78,8 @@ class Child:
     """`python -m MODULE ARGS...` with RLIMIT_AS; messages() yields its JSON lines."""
 
     def __init__(self, module: str, args: list[str], memory_mb: int, deadline: float):
-        self.memory_mb = memory_mb
+        memory_mb = memory_cap_mb(memory_mb)
+        self.memory_mb = memory_mb  # what the child really got, for the message if it fails
         self.deadline = deadline
         self.warnings: list[str] = []
         self._ended = False
