@@ -20,7 +20,8 @@ import bibtexparser
 from bibtexparser import model as bm
 
 from .bibcycles import break_cycles
-from .diagnostics import Diagnostic, Location, error, warning
+from .cite import key_problem
+from .diagnostics import Diagnostic, Location, error, visible, warning
 from .load import read_bytes
 from .model import Bibliography, Entry
 
@@ -117,6 +118,17 @@ def parse_bibtex(text: str, rel: str) -> tuple[Bibliography, tuple[Diagnostic, .
                     "bib.syntax",
                     f"@{block.entry_type} entry has no citation key; the entry is skipped",
                     loc,
+                )
+            )
+        elif isinstance(block, bm.Entry) and key_problem(block.key):
+            # refused here, so that check says what build would (see cite.key_problem)
+            diags.append(
+                error(
+                    "bib.key",
+                    f"entry key '{visible(block.key)}' {key_problem(block.key)}; "
+                    "the entry is skipped",
+                    loc,
+                    "use letters, digits and - _ : . / in keys",
                 )
             )
         elif isinstance(block, bm.Entry):

@@ -88,6 +88,23 @@ def _run(args: Sequence[str], stdin: str, cwd: Path) -> tuple[str, str]:
     return proc.stdout.decode("utf-8"), err
 
 
+# --- what pandoc's BibTeX reader accepts -----------------------------------------------
+
+# Besides letters and digits of any script (measured with pandoc 3.9 over every
+# printable ASCII character and a few others; a key with any other makes pandoc refuse
+# the whole file, naming the copy it was given).
+_KEY_PUNCTUATION = frozenset("!$&'()*+-./:;=?@[]_`")
+
+
+def key_problem(key: str) -> str:
+    """Why pandoc's BibTeX reader would refuse this entry key ('' when it would not)."""
+    odd = [ch for ch in dict.fromkeys(key) if not (ch.isalnum() or ch in _KEY_PUNCTUATION)]
+    if not odd:
+        return ""
+    shown = ", ".join(repr(ch) if ch.isprintable() else f"U+{ord(ch):04X}" for ch in odd[:3])
+    return f"contains {shown}, which pandoc does not accept in a key"
+
+
 # --- styles -----------------------------------------------------------------------------
 
 
