@@ -8,7 +8,6 @@ import hashlib
 import json
 import os
 import re
-import stat
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -16,11 +15,12 @@ from typing import ClassVar
 
 from .diagnostics import Diagnostic, Location, error, warning
 from .model import Entry
+from .projectfs import MAX_ARCHIVE_BYTES, MAX_LOCK_BYTES, Refused, read_file, size_text, write_file
 
 LOCK_NAME = "sources.lock"
 LOCK_VERSION = 1
 TEXT_TYPES = (".txt", ".md", ".html", ".htm", ".pdf")
-MAX_SOURCE_BYTES = 64 * 1024 * 1024
+MAX_SOURCE_BYTES = MAX_ARCHIVE_BYTES
 _PAGE_LINE = re.compile(r"^-{3}\s*page\s+(\d+)\s*-{3}\s*$", re.I | re.M)
 
 
@@ -87,18 +87,29 @@ def locate(
     return None, []
 
 
+_ARCHIVE_PROBLEMS = {
+    "outside": ("source.outside", "archived source points outside the project"),
+    "symlink": ("source.outside", "archived source points outside the project"),
+    "missing": ("source.unreadable", "cannot read archived source: it is gone"),
+    "not-a-file": ("source.not-a-file", "archived source is not a regular file"),
+    "too-large": (
+        "source.too-large",
+        f"archived source is larger than {size_text(MAX_SOURCE_BYTES)}",
+    ),
+}
+
+
 def read_archive(root: Path, key: str, rel: str) -> tuple[Archived | None, list[Diagnostic]]:
     path = root / rel
     loc = Location(rel)
     try:
-        info = path.stat()
-        if not stat.S_ISREG(info.st_mode):
-            return None, [error("source.not-a-file", "archived source is not a regular file", loc)]
-        if info.st_size > MAX_SOURCE_BYTES:
-            return None, [error("source.too-large", "archived source is larger than 64 MB", loc)]
-        data = path.read_bytes()
-    except OSError as exc:
-        return None, [error("source.unreadable", f"cannot read archived source: {exc}", loc)]
+        data = read_file(root, rel, MAX_SOURCE_BYTES)
+    except Refused as refused:
+        code, message = _ARCHIVE_PROBLEMS.get(
+            refused.reason,
+            ("source.unreadable", f"cannot read archived source: {refused.detail}"),
+        )
+        return None, [error(code, message, loc)]
     digest = hashlib.sha256(data).hexdigest()
     try:
         pages = extract_pages(data, path.suffix.lower())
@@ -213,15 +224,18 @@ def html_text(markup: str) -> str:
 
 
 def read_lock(root: Path) -> tuple[dict[str, dict[str, object]], list[Diagnostic]]:
-    path = root / LOCK_NAME
-    if not path.exists():
-        return {}, []
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        raw = read_file(root, LOCK_NAME, MAX_LOCK_BYTES)
+    except Refused as refused:
+        if refused.reason == "missing":
+            return {}, []
+        return {}, [refused.diagnostic("lock file", LOCK_NAME)]
+    try:
+        data = json.loads(raw.decode("utf-8"))
         if data.get("version") != LOCK_VERSION or not isinstance(data.get("sources"), dict):
             raise ValueError(f"expected version {LOCK_VERSION}")
         return dict(data["sources"]), []
-    except (OSError, ValueError, AttributeError) as exc:
+    except (ValueError, AttributeError, RecursionError) as exc:
         return {}, [
             error(
                 "source.lock",
@@ -260,6 +274,6 @@ def write_lock(root: Path, records: dict[str, dict[str, object]]) -> None:
         )
         + "\n"
     )
-    tmp = root / (LOCK_NAME + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(root / LOCK_NAME)
+    # a fresh temporary file renamed over the lock: a `sources.lock.tmp` or a
+    # `sources.lock` that the project ships as a symlink is never written through
+    write_file(root, LOCK_NAME, text.encode("utf-8"))

@@ -12,7 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .diagnostics import Diagnostic, Location, did_you_mean, error
+from .diagnostics import Diagnostic, Location, did_you_mean, error, has_errors
+from .limits import clamp_pdf
+from .projectfs import MAX_CONFIG_BYTES, Refused, is_real_file, read_file, read_head
+from .write import escapes_project, outside_project
 
 CONFIG_NAME = "dossier.toml"
 
@@ -154,18 +157,21 @@ def key_line(text: str, key: str, table: str = "") -> int:
 
 
 def load_config(root: Path) -> tuple[Config | None, tuple[Diagnostic, ...]]:
-    path = root / CONFIG_NAME
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return None, (
-            error(
-                "config.missing",
-                f"no {CONFIG_NAME} in {root}",
-                hint="run 'dossier new DIR' to start a project",
-            ),
-        )
-    except (OSError, UnicodeDecodeError) as exc:
+        data = read_file(root, CONFIG_NAME, MAX_CONFIG_BYTES)
+    except Refused as refused:
+        if refused.reason == "missing":
+            return None, (
+                error(
+                    "config.missing",
+                    f"no {CONFIG_NAME} in {root}",
+                    hint="run 'dossier new DIR' to start a project",
+                ),
+            )
+        return None, (refused.diagnostic("configuration", CONFIG_NAME),)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
         return None, (
             error("config.unreadable", f"cannot read {CONFIG_NAME}: {exc}", Location(CONFIG_NAME)),
         )
@@ -242,7 +248,9 @@ def parse_config(root: Path, text: str) -> tuple[Config | None, tuple[Diagnostic
             )
 
     values["html"] = _sub_table(values.get("html", {}), "html", _HTML, HtmlOptions, text, diags)
-    values["pdf"] = _sub_table(values.get("pdf", {}), "pdf", _PDF, PdfOptions, text, diags)
+    raw_pdf = values.get("pdf", {})
+    values["pdf"] = _sub_table(raw_pdf, "pdf", _PDF, PdfOptions, text, diags)
+    values["pdf"] = _clamped(values["pdf"], raw_pdf, text, diags)
 
     filename = values["pdf"].filename
     if filename and filename_problem(filename):
@@ -261,7 +269,9 @@ def parse_config(root: Path, text: str) -> tuple[Config | None, tuple[Diagnostic
         ]
         if str(values.get("csl", "")).endswith(".csl"):
             inputs.append(str(values["csl"]))
-        problem = output_problem(root, values["output"], (*values.get("chapters", ()), *inputs))
+        problem = output_problem(
+            root, values["output"], (*values.get("chapters", ()), *inputs)
+        ) or outside_project(root, values["output"])
         if problem:
             diags.append(
                 error(
@@ -271,9 +281,22 @@ def parse_config(root: Path, text: str) -> tuple[Config | None, tuple[Diagnostic
                     "use a dedicated folder such as 'build'",
                 )
             )
-    if diags:
+    if has_errors(diags):
         return None, tuple(diags)
-    return Config(root=root, **values), ()
+    return Config(root=root, **values), tuple(diags)  # notes of clamped limits
+
+
+def _clamped(
+    pdf: PdfOptions, raw: dict[str, Any], text: str, diags: list[Diagnostic]
+) -> PdfOptions:
+    """The PDF step's resource limits within what this machine can give (see limits)."""
+    fitted, notes = clamp_pdf(
+        {"jobs": pdf.jobs, "memory_mb": pdf.memory_mb, "timeout": pdf.timeout},
+        set(raw),
+        lambda key: Location(CONFIG_NAME, key_line(text, key, "pdf")),
+    )
+    diags.extend(notes)
+    return PdfOptions(pdf.filename, fitted["timeout"], fitted["memory_mb"], fitted["jobs"])
 
 
 def _sub_table(
@@ -316,13 +339,10 @@ BUILD_MARKER = ".dossier-build"
 
 
 def _is_build(folder: Path) -> bool:
-    if (folder / BUILD_MARKER).exists():
+    if is_real_file(folder / BUILD_MARKER):
         return True
     index = folder / "html" / "index.html"  # a build from before the marker existed
-    try:
-        return index.is_file() and 'content="dossier"' in index.read_text("utf-8")[:2000]
-    except (OSError, UnicodeDecodeError):
-        return False
+    return b'content="dossier"' in read_head(index, 2000)
 
 
 def output_problem(root: Path, output: str, inputs: Iterable[str] = ()) -> str:
@@ -348,6 +368,8 @@ def output_problem(root: Path, output: str, inputs: Iterable[str] = ()) -> str:
         or any(out == d or d in out.parents for d in folders)
     ):
         return f"output folder '{output}' would overwrite the project or its inputs"
+    if escapes_project(root, output):
+        return f"output folder '{output}' leads out of the project through a symbolic link"
     if out.exists() and not out.is_dir():
         return f"output folder '{output}' is an existing file, not a folder"
     try:

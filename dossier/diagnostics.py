@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -41,13 +42,32 @@ class Diagnostic:
     hint: str = ""
 
     def format(self) -> str:
+        """One line, inert: project text in it (a file name, a heading, a cite key)
+        cannot move the cursor, erase a line, retitle the terminal or reorder text."""
         where = f"{self.location}: " if self.location else ""
         hint = f" ({self.hint})" if self.hint else ""
-        return f"{where}{self.severity.value}: {self.message}{hint} [{self.code}]"
+        return inert(f"{where}{self.severity.value}: {self.message}{hint} [{self.code}]")
 
     def sort_key(self) -> tuple[str, int, int, str]:
         loc = self.location or Location("")
         return (loc.path, loc.line, loc.col, self.code)
+
+
+# C0 controls (ESC starts terminal sequences; a newline would forge a line of its own),
+# DEL, C1 controls (U+009B is a one-character CSI) and the bidirectional controls
+# that display text in another order than it is written.
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _escaped(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def inert(text: str) -> str:
+    """Text safe to print on a terminal: control characters written as escapes
+    (`\\x1b`, `\\u202e`), everything else as it is."""
+    return _CONTROLS.sub(_escaped, text)
 
 
 def error(code: str, message: str, location: Location | None = None, hint: str = "") -> Diagnostic:

@@ -11,17 +11,20 @@ import html
 import ipaddress
 import json
 import mimetypes
+import os
 import queue
 import socket
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from urllib.parse import unquote
 
-from .diagnostics import Diagnostic
-from .watch import Plan, plan
+from .config import BUILD_MARKER
+from .diagnostics import Diagnostic, inert
+from .projectfs import MAX_SERVED_BYTES, Refused, is_real_dir, is_real_file, open_beneath, read_fd
+from .watch import Plan, plan, real_folders
 
 __all__ = ["EVENTS", "Plan", "Server", "is_loopback", "plan", "serve"]
 
@@ -98,17 +101,36 @@ def request_path(raw: str) -> str | None:
     return "/".join(parts)
 
 
-def locate(site: Path, rel: str) -> Path | int:
-    """The file to send, or an HTTP status: 403 outside the site (a symlink leaving it),
-    404 missing or a folder without index.html (no listings)."""
-    base = site.resolve()
-    target = (base / rel).resolve()
-    if target != base and base not in target.parents:
-        return 403
-    folder = rel == "" or rel.endswith("/")
-    if target.is_dir() and folder:
-        return locate(site, rel + "index.html")
-    return target if target.is_file() and not folder else 404
+def site_of(output: Path) -> Path | None:
+    """The html/ folder of a build dossier made, or None: the output folder and html/
+    real folders (not symlinks: a project that ships `build/html -> /` and whose build
+    fails must not serve the disk) and the output holding dossier's build marker."""
+    if not (is_real_dir(output) and is_real_file(output / BUILD_MARKER)):
+        return None
+    site = output / "html"
+    return site if is_real_dir(site) else None
+
+
+def locate(output: Path, rel: str) -> bytes | int:
+    """The bytes of the file to send, or an HTTP status: 403 for a symlink (none is
+    followed, even one that stays inside), 404 missing, not a regular file, or a
+    folder without index.html (no listings)."""
+    if site_of(output) is None:
+        return 404
+    parts = ["html", *(p for p in rel.split("/") if p)]
+    if rel == "" or rel.endswith("/"):
+        parts.append("index.html")
+    try:
+        # html/ itself and every folder below are opened without following symlinks
+        fd = open_beneath(output, parts)
+    except Refused as refused:
+        return 403 if refused.reason == "symlink" else 404
+    try:
+        return read_fd(fd, MAX_SERVED_BYTES)
+    except Refused:
+        return 404
+    finally:
+        os.close(fd)
 
 
 def inject(page: bytes, version: int) -> bytes:
@@ -170,7 +192,7 @@ class State:
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     loopback = True
-    site: Path
+    output: Path  # the output folder; only its html/ is served
     state: State
 
 
@@ -201,26 +223,21 @@ class Handler(BaseHTTPRequestHandler):
         rel = request_path(self.path)
         if rel is None:
             return self._send(400, b"bad request\n", head=head)
-        state, site = self.server.state.now(), self.server.site
-        if not site.is_dir() and state.errors:  # no good build yet: show why
+        state, output = self.server.state.now(), self.server.output
+        if site_of(output) is None and state.errors:  # no good build yet: show why
             return self._send(
                 503,
                 inject(error_page(state.errors), state.version),
                 head=head,
                 ctype=_TYPES[".html"],
             )
-        try:
-            found = locate(site, rel)
-        except (OSError, RuntimeError):  # a symlink loop
-            found = 404
-        if isinstance(found, int):
-            return self._send(found, b"forbidden\n" if found == 403 else b"not found\n", head=head)
-        try:
-            data = found.read_bytes()
-        except OSError:  # swapped away by a rebuild between locate() and here
-            return self._send(404, b"not found\n", head=head)
-        ctype = _TYPES.get(found.suffix.lower()) or mimetypes.guess_type(found.name)[0]
-        if found.suffix.lower() == ".html":
+        data = locate(output, rel)
+        if isinstance(data, int):
+            return self._send(data, b"forbidden\n" if data == 403 else b"not found\n", head=head)
+        name = PurePosixPath(rel + "index.html" if rel == "" or rel.endswith("/") else rel)
+        suffix = name.suffix.lower()
+        ctype = _TYPES.get(suffix) or mimetypes.guess_type(name.name)[0]
+        if suffix == ".html":
             data = inject(data, state.version)
         self._send(200, data, head=head, ctype=ctype or "application/octet-stream")
 
@@ -277,7 +294,7 @@ class Server:
         self._stop = threading.Event()
         self._changes: queue.Queue[set[Path]] = queue.Queue()
         self._threads: list[threading.Thread] = []
-        self._watching: tuple[tuple[Plan, list[Path], list[Path]], threading.Event] | None = None
+        self._watching: tuple[tuple[Plan, list[Path]], threading.Event] | None = None
         self._serving = False
 
     @property
@@ -309,7 +326,7 @@ class Server:
 
         if changed:
             more = f" and {len(changed) - 3} more" if len(changed) > 3 else ""
-            self.progress(f"changed: {', '.join(changed[:3])}{more}")
+            self.progress(inert(f"changed: {', '.join(changed[:3])}{more}"))
         try:
             result = pipeline.build(
                 self.root, html=True, pdf=self.pdf, strict=self.strict, progress=self.progress
@@ -324,7 +341,7 @@ class Server:
         current = plan(self.root, result, self._watching[0][0] if self._watching else None)
         for watching in self._watch(current):  # an edit made once pages know is not missed
             watching.wait(timeout=10)
-        self.httpd.site = current.output / "html"
+        self.httpd.output = current.output
         self.httpd.state.publish(result.ok, result.diagnostics)
         self.progress(
             ("built; reloading open pages" if changed else "built")
@@ -339,30 +356,26 @@ class Server:
         self._threads.append(thread)
 
     def _watch(self, current: Plan) -> list[threading.Event]:
-        """(Re)start the watchers when the inputs moved (chapters added, config changed):
-        subfolders recursively, the project folder alone (not its .venv); `again` stops them."""
-        deep, shallow = (
-            sorted(d for d in ds if d.is_dir()) for ds in (current.folders, current.shallow())
-        )
-        if self._watching and self._watching[0] == (current, deep, shallow):
-            return []  # (a folder that was created since is watched from now on)
+        """(Re)start the watcher when the inputs moved (chapters added, config changed,
+        a folder made): every real folder of the inputs is watched on its own, never
+        recursively, so no symlink in the project leads the watcher elsewhere (a
+        recursive watch follows them, across the disk for a link to /)."""
+        folders = real_folders(current)
+        if self._watching and self._watching[0] == (current, folders):
+            return []
         if self._watching:
             self._watching[1].set()
-        again, started = threading.Event(), []
-        self._watching = ((current, deep, shallow), again)
-        for folders, recursive in ((deep, True), (shallow, False)):
-            if folders:
-                started.append(threading.Event())
-                self._spawn(
-                    self._watcher, "dossier-watch", current, folders, recursive, again, started[-1]
-                )
-        return started
+        again, started = threading.Event(), threading.Event()
+        self._watching = ((current, folders), again)
+        if not folders:
+            return []
+        self._spawn(self._watcher, "dossier-watch", current, folders, again, started)
+        return [started]
 
     def _watcher(
         self,
         current: Plan,
         folders: list[Path],
-        recursive: bool,
         again: threading.Event,
         started: threading.Event,
     ) -> None:
@@ -372,7 +385,7 @@ class Server:
         try:
             for changes in watchfiles.watch(
                 *folders,
-                recursive=recursive,
+                recursive=False,
                 stop_event=again,
                 watch_filter=lambda _, path: current.wanted(Path(path)),
                 debounce=1600,
@@ -386,8 +399,10 @@ class Server:
                     self._changes.put({Path(p) for _, p in changes})
         except Exception as exc:  # e.g. the system's limit of inotify watches
             self.notice(
-                f"warning: cannot watch {', '.join(map(str, folders))} ({exc}); "
-                "changes there need a restart of 'dossier serve'"
+                inert(
+                    f"warning: cannot watch {len(folders)} folder(s) of {self.root} ({exc}); "
+                    "changes there need a restart of 'dossier serve'"
+                )
             )
         finally:
             started.set()

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from .diagnostics import Diagnostic, Location, did_you_mean, error
 from .load import read_text
+from .projectfs import MAX_DATA_BYTES
 
 WIDTH = 640
 TOP, BOTTOM = 24, 24
@@ -28,7 +29,7 @@ def read_events(
     root: Path, rel: str, loc: Location, keys: Collection[str]
 ) -> tuple[list[dict[str, object]], list[Diagnostic]]:
     # through the one loader: a FIFO, a device or a symlink out of the project is refused
-    text, problems = read_text(root, rel, "timeline data", loc)
+    text, problems = read_text(root, rel, "timeline data", loc, MAX_DATA_BYTES)
     if text is None:
         return [], problems
     try:
@@ -44,7 +45,7 @@ def read_events(
     diags: list[Diagnostic] = []
     good = []
     for n, event in enumerate(events, 1):
-        where = Location(rel, _event_line(root / rel, n))
+        where = Location(rel, _event_line(text, n))
         if not isinstance(event, dict):
             diags.append(error("timeline.field", f"event {n} must be a table ([[event]])", where))
             continue
@@ -72,9 +73,11 @@ def read_events(
     return good, diags
 
 
-def _event_line(path: Path, n: int) -> int:
+def _event_line(text: str, n: int) -> int:
+    """The line of the n-th [[event]], in the text already read (never a second read:
+    the file could have been swapped for another since)."""
     count = 0
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    for number, line in enumerate(text.splitlines(), 1):
         if line.strip() == "[[event]]":
             count += 1
             if count == n:

@@ -3,9 +3,12 @@ rebuild (not the output, not an editor's temporary file)."""
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+
+from .projectfs import is_real_dir
 
 # Editor droppings: vim swap files and its 4913 write test, emacs locks and backups.
 _IGNORED_NAME = re.compile(r"(\.sw[a-p]x?|~|\.tmp)$|^(\.#.*|4913|\.DS_Store)$")
@@ -29,6 +32,16 @@ class Plan:
     def _covered(self, path: Path) -> bool:
         return any(d in path.parents for d in self.folders)
 
+    def skipped(self, folder: Path) -> bool:
+        """A folder whose contents never count: the output, a stage, a VCS folder."""
+        out = self.output
+        return (
+            folder == out
+            or out in folder.parents
+            or folder.name.startswith(f".{out.name}.")
+            or folder.name in _IGNORED_DIRS
+        )
+
     def wanted(self, path: Path) -> bool:
         """A change that calls for a rebuild (not the output, not an editor's temp file)."""
         out = self.output
@@ -37,6 +50,32 @@ class Plan:
         if _IGNORED_NAME.search(path.name) or _IGNORED_DIRS & set(path.parts):
             return False
         return self._covered(path) or path in self.files or path in self.folders
+
+
+# Each watched folder costs an inotify watch (8192 per user by default on Linux).
+MAX_WATCHED_FOLDERS = 2000
+
+
+def real_folders(current: Plan, limit: int = MAX_WATCHED_FOLDERS) -> list[Path]:
+    """The folders to watch, each on its own (not recursively): the input folders and
+    every real folder below them, walked without following a symlink, so a link in
+    the project to / (or anywhere) is never walked or watched; then the folders of
+    single input files. At most `limit` folders."""
+    shallow = {d for d in current.shallow() if is_real_dir(d)}
+    seen: set[Path] = set()
+    stack = sorted((d for d in current.folders if is_real_dir(d)), reverse=True)
+    while stack and len(seen) < limit:
+        folder = stack.pop()
+        if folder in seen or current.skipped(folder):
+            continue
+        seen.add(folder)
+        try:
+            with os.scandir(folder) as entries:
+                below = [Path(e.path) for e in entries if e.is_dir(follow_symlinks=False)]
+        except OSError:  # gone, or not ours to read
+            continue
+        stack.extend(sorted(below, reverse=True))
+    return sorted(seen | shallow)
 
 
 def plan(root: Path, result: object = None, previous: Plan | None = None) -> Plan:

@@ -21,6 +21,28 @@ _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
 
 
+def outside_project(root: Path, output: str) -> str:
+    """The project chooses its output folder only inside itself: `output = "/home/me"`
+    or `"../site"` in a downloaded project would have dossier replace folders elsewhere
+    (`dossier build -o DIR` is the user's own choice, and may point anywhere)."""
+    base = root.resolve()
+    out = (root / output).resolve()
+    if base in out.parents:
+        return ""
+    return f"output folder '{output}' is outside the project"
+
+
+def escapes_project(root: Path, output: str) -> bool:
+    """A path written inside the project (`build`) that symlinks lead out of it."""
+    base = Path(os.path.abspath(root))
+    written = Path(os.path.normpath(base / output))
+    if written != base and base not in written.parents:
+        return False  # named outside on purpose (only `-o` can)
+    real = written.resolve()
+    project = base.resolve()
+    return real != project and project not in real.parents
+
+
 def _alive(pid: int) -> bool:
     if pid == os.getpid():
         return False  # our own stage from an earlier build in this process: stale
@@ -38,21 +60,31 @@ def recover(out: Path) -> None:
     two-rename swap, and remove the stages of builds that are no longer running (a
     concurrent build's stage is left alone)."""
     old = out.parent / OLD.format(out.name)
-    if old.exists() and not out.exists():
+    if old.is_symlink():  # never ours: a project's plant, never put in place of the build
+        old.unlink()
+    elif old.exists() and not out.exists():
         old.rename(out)
     elif old.exists():
         shutil.rmtree(old, ignore_errors=True)
     for stale in out.parent.glob(STAGE.format(out.name, "*")):
         pid = stale.name.rsplit("-", 1)[-1]
-        if not pid.isdigit() or not _alive(int(pid)):
-            shutil.rmtree(stale, ignore_errors=True)
+        if stale.is_symlink() or not pid.isdigit() or not _alive(int(pid)):
+            _remove(stale)
+
+
+def _remove(path: Path) -> None:
+    """Remove a leftover: a symlink itself (never what it points to), or a folder."""
+    if path.is_symlink() or not path.is_dir():
+        path.unlink(missing_ok=True)
+    else:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def stage_dir(out: Path) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     recover(out)
     stage = out.parent / STAGE.format(out.name, os.getpid())
-    shutil.rmtree(stage, ignore_errors=True)
+    _remove(stage)
     stage.mkdir()
     return stage
 
