@@ -3,6 +3,8 @@ passage; PDF and HTML archives are read for real."""
 
 from __future__ import annotations
 
+import html
+import json
 import re
 import shutil
 from pathlib import Path
@@ -210,10 +212,14 @@ def test_full_text_is_published_only_when_asked(site: Path) -> None:
 
 def test_quotation_popover_data_is_in_the_chapter_page(site: Path) -> None:
     page = html_of(site, "01-one.html")
-    data = page[page.index('<template id="cite-data">') :]
-    assert 'data-ref="rajavi2003"' in data and 'data-ref="smith2019"' in data
-    assert 'data-quote="cite-c0"' in data and "<mark>was founded in 1965</mark>" in data
-    assert 'data-quote="cite-c2"' not in data  # not a quotation
+    # JSON in a data- attribute (built into pop-overs with text nodes), no longer HTML
+    m = re.search(r'<div id="cite-data" hidden data-popovers="([^"]*)"></div>', page)
+    assert m
+    data = json.loads(html.unescape(m.group(1)))
+    assert {r[0] for r in data["refs"]} == {"rajavi2003", "smith2019"}
+    quotes = {q["cite"]: q for q in data["quotes"]}
+    assert quotes["cite-c0"]["match"] == "was founded in 1965"
+    assert "cite-c2" not in quotes  # not a quotation
 
 
 def test_source_page_names_are_safe_and_unique() -> None:

@@ -6,19 +6,21 @@ shown as plain text (with a warning)."""
 
 from __future__ import annotations
 
-import html
-import ipaddress
 import posixpath
 import re
-import socket
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from ..diagnostics import Diagnostic, Location, warning
+
+# re-exported: the policy used to live here
+from ..urls import LINK_SCHEMES as LINK_SCHEMES
+from ..urls import plain_url as plain_url
+from ..urls import url_problem
 from .divs import parse_attrs
 
 _TRAILING_ATTRS = re.compile(r"\s*\{(?P<attrs>[^{}]*)\}\s*$")
@@ -174,84 +176,7 @@ def _plain_text(children: Sequence[Token]) -> str:
 
 
 # --- links: only web pages, mail and places inside the project become live ------------
-
-_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
-_INVISIBLE = re.compile(r"[\x00-\x20\x7f-\x9f\u200b-\u200f\u2028\u2029\u2060\ufeff]")
-LINK_SCHEMES = ("http", "https", "mailto")
-
-
-def plain_url(url: str) -> str:
-    """The URL as a browser could end up reading it: entities and percent-escapes
-    decoded (repeatedly), whitespace and control characters removed (browsers drop tabs
-    and newlines anywhere in a URL), backslashes read as slashes."""
-    for _ in range(4):
-        decoded = html.unescape(unquote(url))
-        if decoded == url:
-            break
-        url = decoded
-    return _INVISIBLE.sub("", url).replace("\\", "/")
-
-
-def url_problem(url: str, folder: str = "") -> str | None:
-    """Why `url` may not become a live link, or None. `folder` is the project-relative
-    folder of the document; relative paths must stay inside the project."""
-    plain = plain_url(url)
-    if not plain or plain.startswith(("#", "?")):
-        return None
-    scheme = _SCHEME.match(plain)
-    if scheme:
-        name = scheme.group(1).lower()
-        if name not in LINK_SCHEMES:
-            return f"'{name}:' links are not allowed (only http, https and mailto)"
-        return _host_problem(plain) if name != "mailto" else None
-    if plain.startswith("//"):
-        return _host_problem("http:" + plain)
-    if plain.startswith("/"):
-        return "it is an absolute path"
-    path = posixpath.normpath(posixpath.join(folder, re.split(r"[?#]", plain)[0] or "."))
-    if path == ".." or path.startswith("../"):
-        return "it points outside the project"
-    return None
-
-
-def _host_problem(url: str) -> str | None:
-    try:
-        host = urlsplit(url).hostname or ""
-    except ValueError:
-        return "it is not a valid web address"
-    host = host.rstrip(".")
-    if not host:
-        return "it names no host"
-    if host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
-        return "it points to this computer or a local network"
-    address = _ip(host)
-    if address is None:
-        return None
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        address = address.ipv4_mapped
-    if (
-        address.is_private
-        or address.is_loopback
-        or address.is_link_local
-        or address.is_unspecified
-        or address.is_reserved
-        or address.is_multicast
-    ):
-        return "it points to this computer or a local network"
-    return None
-
-
-def _ip(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    try:
-        return ipaddress.ip_address(host)
-    except ValueError:
-        pass
-    if re.fullmatch(r"[0-9a-fA-FxX.]+", host):  # 2130706433, 0x7f.1, 0177.0.0.1
-        try:
-            return ipaddress.IPv4Address(socket.inet_aton(host))
-        except OSError:
-            return None
-    return None
+# The policy itself is dossier.urls, shared with every other place a link is written.
 
 
 def check_markup(tokens: Sequence[Token], lines: Sequence[str], path: str) -> list[Diagnostic]:

@@ -5,18 +5,18 @@ embedded in the page so that pop-overs also work when the site is opened from di
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
-
-from markupsafe import Markup
 
 from ..config import Config, slug
 from ..model import Bibliography, Cluster, Formatted
 from ..quotes import QuoteCheck
 from ..sources import Evidence, SourceStatus
+from ..urls import web_url
+from .sanitize import inert_tree
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,14 +40,13 @@ def source_names(keys: Iterable[str]) -> dict[str, str]:
     return names
 
 
-def safe_url(url: str) -> str:
-    """The URL when it is a web address a reader can follow; "" otherwise (no
-    javascript:, data:, file: ... links, however they are spelled)."""
-    url = url.strip()
-    if re.search(r"[\x00-\x20\x7f]", url):
-        return ""
-    parts = urlsplit(url)
-    return url if parts.scheme.lower() in ("http", "https") and parts.netloc else ""
+safe_url = web_url  # the one URL policy (dossier.urls), under the name tests know
+
+
+def publishable(rel: str) -> bool:
+    """Whether an archived file may be shown on the site: a `file` field can name any
+    project file, and hidden ones (.git/config, .env) hold secrets, not sources."""
+    return not any(part.startswith(".") for part in rel.replace("\\", "/").split("/"))
 
 
 def _quotes_of(checks: Iterable[QuoteCheck]) -> dict[str, list[QuoteCheck]]:
@@ -114,8 +113,9 @@ def source_pages(
     title_of: Mapping[str, str],
 ) -> list[SourcePage]:
     entries = bib.by_key()
-    order = [k for k in formatted.order if k in evidence.archives]
-    order += sorted(k for k in evidence.archives if k not in order)
+    shown = {k for k, a in evidence.archives.items() if publishable(a.path)}
+    order = [k for k in formatted.order if k in shown]
+    order += sorted(k for k in shown if k not in order)
     names = source_names(order)
     states: dict[str, SourceStatus] = {s.key: s for s in evidence.statuses}
     quotes = _quotes_of(evidence.checks)
@@ -158,26 +158,24 @@ def popover_data(
     passage of the archived source that it matches (`found`: see quotes_found)."""
     clusters = list(clusters)
     keys = list(dict.fromkeys(i.key for c in clusters for i in c.items))
-    # formatted references are pandoc's output, already sanitised by cite._clean
-    refs = [
-        {"key": k, "html": Markup(formatted.bibliography[k])}
-        for k in keys
-        if k in formatted.bibliography
-    ]
+    # the site's script builds pop-overs from this JSON with text nodes only: references
+    # (citeproc's HTML, sanitised) as [tag, class, child...] trees, quotations as text
+    refs = [[k, inert_tree(formatted.bibliography[k])] for k in keys if k in formatted.bibliography]
     quotes = [
         {
-            "cite": c.quotation.cluster.id,
+            "cite": f"cite-{c.quotation.cluster.id}",
             "before": c.context[0],
             "match": c.context[1],
             "after": c.context[2],
             "page": c.page,
-            "key": c.key,
-            "source": source_of.get(c.key, ""),
+            "source": source_of[c.key],
         }
         for cluster in clusters
         for c in found.get(cluster.id, ())
+        if c.key in source_of  # a source without a page is not shown (see publishable)
     ]
-    return {"refs": refs, "quotes": quotes}
+    data = {"refs": refs, "quotes": quotes}
+    return {**data, "json": json.dumps(data, ensure_ascii=False) if refs or quotes else ""}
 
 
 def quotes_found(checks: Iterable[QuoteCheck]) -> dict[str, list[QuoteCheck]]:

@@ -12,14 +12,14 @@ import html
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from html.parser import HTMLParser
 from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from ..markdown.transforms import url_problem
 from ..model import Formatted, FormattedCitation, Target
+from ..urls import site_href
+from .sanitize import clean_fragment
 
 _REF_HREF = re.compile(r'href="#ref-([^"]+)"')
 
@@ -52,139 +52,14 @@ class RenderContext:
 
 # --- HTML made by pandoc from BibTeX fields: inert, whatever the fields held ------------
 
-_INERT_TAGS = frozenset(
-    {
-        "script",
-        "style",
-        "iframe",
-        "frame",
-        "frameset",
-        "object",
-        "embed",
-        "applet",
-        "base",
-        "meta",
-        "link",
-        "form",
-        "input",
-        "button",
-        "textarea",
-        "select",
-        "option",
-        "svg",
-        "math",
-        "template",
-        "noscript",
-        "portal",
-        "audio",
-        "video",
-        "source",
-        "track",
-        "img",
-        "image",
-        "param",
-        "dialog",
-    }
-)
-_URL_ATTRS = frozenset(
-    {
-        "href",
-        "src",
-        "action",
-        "formaction",
-        "xlink:href",
-        "srcset",
-        "poster",
-        "data",
-        "background",
-        "cite",
-        "longdesc",
-        "ping",
-        "manifest",
-        "codebase",
-        "lowsrc",
-        "dynsrc",
-    }
-)
-
-
-class _Sanitizer(HTMLParser):
-    """Rebuilds a fragment byte for byte, except what could run or fetch: tags that
-    embed or execute are shown as text, on* and style attributes dropped, and links
-    whose target is not a web page, mail or a place in the document lose their href."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=False)
-        self.out: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        raw = self.get_starttag_text() or ""
-        if tag in _INERT_TAGS:
-            self.out.append(html.escape(raw))
-            return
-        kept = [(k, v) for k, v in attrs if _safe_attr(k, v)]
-        if kept == attrs:
-            self.out.append(raw)
-            return
-        rebuilt = "".join(f' {k}="{html.escape(v or "")}"' for k, v in kept)
-        self.out.append(f"<{tag}{rebuilt}{' /' if raw.endswith('/>') else ''}>")
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.handle_starttag(tag, attrs)
-
-    def handle_endtag(self, tag: str) -> None:
-        self.out.append(f"&lt;/{tag}&gt;" if tag in _INERT_TAGS else f"</{tag}>")
-
-    def handle_data(self, data: str) -> None:
-        self.out.append(data.replace("<", "&lt;"))
-
-    def handle_entityref(self, name: str) -> None:
-        self.out.append(f"&{name};")
-
-    def handle_charref(self, name: str) -> None:
-        self.out.append(f"&#{name};")
-
-    def unknown_decl(self, data: str) -> None:
-        pass  # comments, declarations and processing instructions are dropped
-
-
-def _safe_attr(name: str, value: str | None) -> bool:
-    if name.startswith("on") or name in ("style", "srcdoc") or name.startswith("xmlns"):
-        return False
-    if name == "rel" and "attachment" in (value or "").lower():
-        return False  # WeasyPrint would embed the target in the PDF
-    return not (name in _URL_ATTRS and url_problem(value or ""))
-
-
-# What pandoc's citations almost always are: inline tags with class/role/data-cites
-# attributes and in-document links. The sanitizer returns such a fragment unchanged, so
-# it is recognised first, without parsing (a cold build checks a few thousand).
-_INLINE = r"(?:span|a|em|i|strong|b|sup|sub|q|code|div)"
-_PLAIN = re.compile(
-    rf'(?:[^<]|<(?:{_INLINE}(?:\s(?:class|role|data-cites)="[^"<>]*"'
-    rf'|\shref="#[^"<>\s]*")*|/{_INLINE})>)*'
-)
-
-
-# A bare '&' (AT&T): the parser would drop one at the end of a fragment, so it is
-# written as the entity first; a browser shows both the same.
-_BARE_AMP = re.compile(r"&(?!#?\w+;)")
-
 
 def safe_html(fragment: str) -> str:
-    """The fragment with nothing active left in it (see _Sanitizer)."""
-    if not _BARE_AMP.search(fragment) and ("<" not in fragment or _PLAIN.fullmatch(fragment)):
-        return fragment
-    return sanitize(fragment)
+    """The fragment with nothing active left in it: the one sanitiser (render.sanitize),
+    which parses as browsers do and applies the one URL policy to every link."""
+    return clean_fragment(fragment)
 
 
-def sanitize(fragment: str) -> str:
-    """safe_html without its shortcut: always through the parser."""
-    fragment = _BARE_AMP.sub("&amp;", fragment)
-    parser = _Sanitizer()
-    parser.feed(fragment)
-    parser.close()
-    return "".join(parser.out)
+sanitize = safe_html  # the name tests and older callers use
 
 
 def safe_formatted(formatted: Formatted) -> Formatted:
@@ -338,9 +213,20 @@ def link_open(
                 ),
             )
             break
-    if re.match(r"https?:", href):
+    final = str(tok.attrs.get("href", ""))
+    if final and not final.startswith("#") and not _kept(final, ctx.mode, final != href):
+        # a project file the site does not publish (or, in print, any file: WeasyPrint
+        # would turn it into a file: URI): the text stays, the link goes
+        del tok.attrs["href"]
+    elif re.match(r"https?:", final):
         tok.attrSet("rel", "noopener")
     return str(self.renderToken([tok], 0, options, env))
+
+
+def _kept(href: str, mode: str, chapter: bool) -> bool:
+    if mode == "print":
+        return bool(re.match(r"(?:https?|mailto):", href)) and site_href(href)
+    return chapter or site_href(href)
 
 
 def table_open(

@@ -22,6 +22,7 @@ from ..scan import Chapter
 from ..sources import Evidence
 from .evidence import popover_data, quotes_found, source_pages
 from .markup import RenderContext, configure, render_chapter
+from .sanitize import with_csp
 from .theme import check_rendered, environment, overrides_html, static_asset, theme_files
 
 STATIC = ("style.css", "site.js")
@@ -166,9 +167,11 @@ def build_site(
             files[name] = old
             return
         more = body() if body else {}
-        text = env.get_template(template).render(**base, current=name, **extra, **more)
+        # every page carries the policy that lets only assets/site.js run; the pages of
+        # a project's templates are also parsed as a browser would and checked
+        text = with_csp(env.get_template(template).render(**base, current=name, **extra, **more))
         if project_templates:
-            check_rendered(name, text)
+            check_rendered(name, text, site=True)
         files[name] = text.encode("utf-8")
         rendered.append(name)
 

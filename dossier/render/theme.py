@@ -12,8 +12,8 @@ import os
 import re
 import stat
 from collections.abc import Callable
-from importlib import resources
 from html.parser import HTMLParser
+from importlib import resources
 from pathlib import Path
 
 from jinja2 import (
@@ -30,7 +30,8 @@ from jinja2.loaders import split_template_path
 from jinja2.sandbox import SandboxedEnvironment
 
 from ..diagnostics import Diagnostic, Location, error, warning
-from ..markdown.transforms import plain_url, url_problem
+from ..urls import plain_url, url_problem
+from .sanitize import page_problem
 
 # The default theme is package data (dossier/theme/), found through the package itself
 # so that a wheel, an editable checkout and a zip-free install all agree.
@@ -355,6 +356,12 @@ _TEMPLATE_URL_ATTRS = frozenset(
 )
 
 
+# Markup that Python's HTMLParser reads otherwise than browsers do: the source check
+# below cannot be trusted with it, so it is refused outright (the rendered pages are
+# checked again with a browser's parser anyway: see check_rendered).
+_DIFFERENTIAL = re.compile(r"<!---?>|--!>|<!\[CDATA\[|<noscript|<!(?!--|doctype)", re.I)
+
+
 class _TemplateScan(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -362,7 +369,15 @@ class _TemplateScan(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         line = self.getpos()[0]
-        values = {k: v or "" for k, v in attrs}
+        names = [k for k, _ in attrs]
+        if len(set(names)) != len(names):
+            dup = next(k for k in names if names.count(k) > 1)
+            self.found.append(
+                (line, f"a duplicated attribute ({dup}=), which browsers read differently")
+            )
+        values: dict[str, str] = {}
+        for k, v in attrs:
+            values.setdefault(k, v or "")  # the first wins, as in browsers
         if tag == "script" and values.get("src") != _ALLOWED_SCRIPT:
             self.found.append((line, "a <script> (only the theme's assets/site.js may run)"))
         elif tag in _FORBIDDEN_TAGS:
@@ -398,14 +413,22 @@ def overrides_html(root: Path) -> bool:
     )
 
 
-def check_rendered(page: str, text: str) -> None:
-    """Raises ActiveOutput when a rendered page holds active content: the same rules as
-    check_template, applied to the output of a project's templates."""
-    scan = _TemplateScan()
-    scan.feed(text)
-    scan.close()
-    if scan.found:
-        raise ActiveOutput(page, *scan.found[0])
+def check_rendered(page: str, text: str, site: bool = False) -> None:
+    """Raises ActiveOutput when a rendered page holds active content, as a browser (and
+    WeasyPrint) parses it: the source check of a template can be fooled by markup that
+    Python's parser reads otherwise, this one cannot. `site`: a page of the site, which
+    must also keep dossier's Content-Security-Policy."""
+    what = page_problem(text, site)
+    if what:
+        raise ActiveOutput(page, _line_of(text, what), what)
+
+
+def _line_of(text: str, what: str) -> int:
+    """Where the problem probably is (the first line naming its tag or attribute)."""
+    m = re.search(r"<(\w+)|\((\w[\w:-]*)=\)|(\w[\w:-]*)=", what)
+    needle = next((g for g in m.groups() if g), "") if m else ""
+    at = text.lower().find(needle.lower()) if needle else -1
+    return text.count("\n", 0, at) + 1 if at >= 0 else 1
 
 
 def check_template(text: str, rel: str) -> list[Diagnostic]:
@@ -419,7 +442,10 @@ def check_template(text: str, rel: str) -> list[Diagnostic]:
     scan = _TemplateScan()
     scan.feed(text)
     scan.close()
-    for line, what in scan.found:
+    for m in _DIFFERENTIAL.finditer(text):
+        line = text.count("\n", 0, m.start()) + 1
+        scan.found.append((line, f"'{m.group(0)}', which browsers read otherwise than the check"))
+    for line, what in sorted(scan.found, key=lambda f: f[0]):
         diags.append(
             error(
                 "theme.active",

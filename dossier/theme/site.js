@@ -1,36 +1,63 @@
 // Progressive enhancement only: the site reads fine without it.
 // Shows the formatted reference of a citation on hover or keyboard focus, and for a
-// quotation the passage of the archived source it matches. The data sits in the page
-// (<template id="cite-data">), so this works from file:// too.
+// quotation the passage of the archived source it matches. Everything shown comes
+// from the JSON that dossier wrote into this page (the data-popovers attribute of
+// <div id="cite-data">) and is built with DOM text nodes: this script never fetches a page,
+// never reads another document and never assigns HTML (a link in a citation may point
+// anywhere, and a reference is made from untrusted BibTeX).
 (function () {
   "use strict";
-  var cache = {};
-  var data = document.getElementById("cite-data");
-  data = data ? data.content : null;
-  function embedded(selector) {
-    var el = data ? data.querySelector(selector) : null;
-    return el ? el.innerHTML : "";
+  var refs = new Map(), quotes = new Map();
+  var el = document.getElementById("cite-data");
+  if (el && el.hasAttribute("data-popovers")) {
+    try {
+      var data = JSON.parse(el.getAttribute("data-popovers"));
+      (data.refs || []).forEach(function (r) { refs.set(String(r[0]), r[1]); });
+      (data.quotes || []).forEach(function (q) {
+        var list = quotes.get(String(q.cite)) || [];
+        list.push(q);
+        quotes.set(String(q.cite), list);
+      });
+    } catch (e) { return; }
   }
-  function entryFor(href, done) {
-    var parts = href.split("#"), page = parts[0], id = decodeURIComponent(parts[1] || "");
-    if (id.indexOf("ref-") === 0 && data) {
-      var found = embedded('[data-ref="' + CSS.escape(id.slice(4)) + '"]');
-      if (found) { return done(found); }
+  // the only elements a tree may make; anything else becomes a span
+  var TAGS = { b: 1, cite: 1, code: 1, em: 1, i: 1, q: 1, small: 1, span: 1, strong: 1, sub: 1, sup: 1 };
+  function build(node, depth) {
+    if (typeof node === "string") { return document.createTextNode(node); }
+    if (!Array.isArray(node) || depth > 32) { return document.createTextNode(""); }
+    var out = document.createElement(TAGS[node[0]] === 1 ? node[0] : "span");
+    if (typeof node[1] === "string" && node[1]) { out.className = node[1]; }
+    for (var i = 2; i < node.length; i++) { out.appendChild(build(node[i], depth + 1)); }
+    return out;
+  }
+  function text(tag, value, className) {
+    var out = document.createElement(tag);
+    if (className) { out.className = className; }
+    out.textContent = value;
+    return out;
+  }
+  function quoteBox(q) {
+    var box = text("div", "", "popover-quote");
+    box.appendChild(text("p", "In the archived source" + (q.page ? ", p. " + q.page : "") + ":", "popover-label"));
+    var bq = document.createElement("blockquote");
+    bq.appendChild(document.createTextNode(String(q.before || "")));
+    bq.appendChild(text("mark", String(q.match || "")));
+    bq.appendChild(document.createTextNode(String(q.after || "")));
+    box.appendChild(bq);
+    // a source page of this site, by the name dossier gives it, and nothing else
+    if (typeof q.source === "string" && /^source-[A-Za-z0-9_-]+\.html$/.test(q.source)) {
+      var p = document.createElement("p"), a = text("a", "All passages quoted from this source");
+      a.setAttribute("href", q.source);
+      p.appendChild(a);
+      box.appendChild(p);
     }
-    if (!page) { var el = document.getElementById(id); return done(el ? el.innerHTML : ""); }
-    if (cache[page]) { return done(pick(cache[page], id)); }
-    if (location.protocol === "file:") { return done(""); }
-    fetch(page).then(function (r) { return r.text(); }).then(function (t) {
-      cache[page] = new DOMParser().parseFromString(t, "text/html");
-      done(pick(cache[page], id));
-    }).catch(function () { done(""); });
+    return box;
   }
-  function pick(doc, id) {
-    var el = doc.getElementById(id);
-    if (!el) { return ""; }
-    var copy = el.cloneNode(true), back = copy.querySelector(".backlinks");
-    if (back) { back.remove(); }
-    return copy.innerHTML;
+  // the key of a link to this site's bibliography; null for anything else
+  function keyOf(href) {
+    var m = /^(?:bibliography\.html)?#ref-(.+)$/.exec(href || "");
+    if (!m) { return null; }
+    try { return decodeURIComponent(m[1]); } catch (e) { return null; }
   }
   var tip = document.createElement("div");
   tip.className = "cite-popover";
@@ -42,16 +69,16 @@
     if (!citeId && cite && cite.previousElementSibling && cite.previousElementSibling.classList.contains("cite-anchor")) {
       citeId = cite.previousElementSibling.id;
     }
-    var quote = citeId ? embedded('[data-quote="' + CSS.escape(citeId) + '"]') : "";
-    entryFor(a.getAttribute("href"), function (html) {
-      if (quote) { html = (html || "") + '<div class="popover-quote">' + quote + "</div>"; }
-      if (!html) { return; }
-      tip.innerHTML = html;
-      tip.hidden = false;
-      var r = a.getBoundingClientRect();
-      tip.style.left = Math.max(8, Math.min(window.scrollX + r.left, window.scrollX + document.documentElement.clientWidth - tip.offsetWidth - 8)) + "px";
-      tip.style.top = (window.scrollY + r.bottom + 6) + "px";
-    });
+    var key = keyOf(a.getAttribute("href"));
+    var parts = [];
+    if (key !== null && refs.has(key)) { parts.push(build(refs.get(key), 0)); }
+    (quotes.get(citeId) || []).forEach(function (q) { parts.push(quoteBox(q)); });
+    if (!parts.length) { return; }
+    tip.replaceChildren.apply(tip, parts);
+    tip.hidden = false;
+    var r = a.getBoundingClientRect();
+    tip.style.left = Math.max(8, Math.min(window.scrollX + r.left, window.scrollX + document.documentElement.clientWidth - tip.offsetWidth - 8)) + "px";
+    tip.style.top = (window.scrollY + r.bottom + 6) + "px";
   }
   function hide() { tip.hidden = true; }
   document.querySelectorAll('.citation a[href*="#ref-"]').forEach(function (a) {
