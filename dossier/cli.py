@@ -62,6 +62,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     v.add_argument("--port", type=_port, default=8000, help="port (default: 8000; 0: any free)")
     v.add_argument("--pdf", action="store_true", help="also rebuild the PDF on each change")
+    d = sub.add_parser("codes", help="list every diagnostic code with its severities and meaning")
+    d.add_argument(
+        "--markdown", action="store_true", help="print the manual's chapter on diagnostics"
+    )
     n = sub.add_parser("new", help="start a new dossier project in DIR")
     n.add_argument("directory", type=Path, metavar="DIR")
     return parser
@@ -120,6 +124,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.command == "codes":  # needs no project
+        from . import codes
+
+        sys.stdout.write(codes.markdown() if args.markdown else codes.plain())
+        return EXIT_OK
     if args.command == "new":
         from .scaffold import scaffold
 
@@ -189,7 +198,6 @@ def _run(args: argparse.Namespace) -> int:
         for path in result.outputs:
             print(f"wrote {path}", file=sys.stderr)
     return EXIT_OK if result.ok else EXIT_PROBLEMS
-
 
 
 def _sources(root: Path, args: argparse.Namespace, progress: object) -> int:
