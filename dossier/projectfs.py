@@ -63,7 +63,13 @@ class Refused(Exception):
             "too-large": f"{named} is larger than {size_text(self.limit)}",
             "symlink": f"{named} changed into a symbolic link while it was read",
         }.get(self.reason, f"cannot read {named}: {self.detail}")
-        code = "load.outside" if self.reason == "symlink" else f"load.{self.reason}"
+        code = {  # literals, so that tests/test_codes.py can check them against codes.py
+            "outside": "load.outside",
+            "symlink": "load.outside",
+            "missing": "load.missing",
+            "not-a-file": "load.not-a-file",
+            "too-large": "load.too-large",
+        }.get(self.reason, "load.unreadable")
         return error(code, message, loc)
 
 
