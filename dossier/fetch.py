@@ -66,7 +66,14 @@ def make_fetcher(allowed: Sequence[Path]) -> object:
     roots = [Path(p).resolve() for p in allowed]
 
     class ProjectFetcher(URLFetcher):  # type: ignore[misc]
+        # Set once the pages are laid out (pdfworker): everything the pages show is read
+        # by then, and what WeasyPrint would read afterwards are only files to embed in
+        # the PDF (rel="attachment", <link rel=attachment>), which dossier never does.
+        closed = False
+
         def fetch(self, url: str, headers: object = None) -> object:
+            if self.closed:
+                raise Refused(f"files are never embedded in the PDF: {url[:120]}")
             if url.startswith("data:"):
                 mime, data = read_data_url(url)
                 return URLFetcherResponse(url, data, {"Content-Type": mime})

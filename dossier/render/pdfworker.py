@@ -69,6 +69,7 @@ def whole(html_path: str, pdf_path: str, allowed: list[str]) -> int:
         )
         rendered = document.render()
     _send({"pages": len(rendered.pages)})
+    _seal(rendered, document.url_fetcher)
     _write(rendered, pdf_path, ident)
     return 0
 
@@ -98,8 +99,26 @@ def part(html_path: str, pdf_path: str, offset: str, allowed: list[str]) -> int:
 
     layout.make_all_pages, layout.make_margin_boxes = all_pages, margin_boxes
     rendered = document.render()
+    _seal(rendered, document.url_fetcher)
     _write(rendered, pdf_path, b"0" * 32)  # the merge sets the identifier of the whole
     return 0
+
+
+def _seal(rendered: Any, fetcher: Any) -> None:
+    """No file is ever embedded in the PDF and no link opens one, whatever a template
+    wrote: attachments (<link rel=attachment>, <a rel=attachment>) are dropped, the
+    fetcher refuses anything read from now on, and a link becomes a URI action only when
+    the URL policy allows it (never file:, which a viewer would open or run)."""
+    from ..urls import pdf_link
+
+    fetcher.closed = True
+    rendered.metadata.attachments = []
+    for page in rendered.pages:
+        page.links[:] = [
+            link
+            for link in page.links
+            if link[0] == "internal" or (link[0] == "external" and pdf_link(link[1]))
+        ]
 
 
 def _write(rendered: Any, pdf_path: str, ident: bytes) -> None:
