@@ -75,9 +75,7 @@ def test_sources_lock_tmp_symlink_is_never_written_through(run_cli, make_project
     assert [p.name for p in root.iterdir() if p.name.startswith(".sources.lock")] == []
 
 
-def test_a_symlinked_sources_lock_is_replaced_not_written_through(
-    run_cli, make_project, tmp_path
-):
+def test_a_symlinked_sources_lock_is_replaced_not_written_through(run_cli, make_project, tmp_path):
     victim = outside_lock(tmp_path)
     before = victim.read_bytes()
     root = make_project(ARCHIVE)
@@ -115,8 +113,7 @@ def test_dossier_toml_linked_outside_is_refused_and_never_published(
     code, err = run_cli(["build", "--html", "-q"], root)
     assert code == 1
     assert err.splitlines() == [
-        "dossier.toml: error: configuration 'dossier.toml' is outside the project "
-        "[load.outside]",
+        "dossier.toml: error: configuration 'dossier.toml' is outside the project [load.outside]",
         "1 error, 0 warnings",
     ]
     assert SECRET not in everything_under(root / "build")
