@@ -20,7 +20,7 @@ from ..config import Config
 from ..model import Bibliography, Formatted
 from ..scan import Chapter
 from ..sources import Evidence
-from .evidence import popover_data, quotes_found, source_pages
+from .evidence import popover_data, publishable, quotes_found, source_pages
 from .markup import RenderContext, configure, render_chapter
 from .sanitize import with_csp
 from .theme import check_rendered, environment, overrides_html, static_asset, theme_files
@@ -280,7 +280,12 @@ def build_site(
             }
             for p in sources
         ]
-        emit("changes.html", "changes.html", report=changes, sources=listing, prev=None, next=None)
+        # a `file` field may name a hidden project file: nothing of it is shown (publishable)
+        report = {
+            **changes,
+            "changes": [c for c in changes.get("changes", []) if publishable(str(c.get("path")))],
+        }
+        emit("changes.html", "changes.html", report=report, sources=listing, prev=None, next=None)
     for name in STATIC:
         files[f"assets/{name}"] = static_asset(si.config.root, name)
     return Site(files, fingerprints, tuple(rendered))
