@@ -21,6 +21,7 @@ from .archive import (
 )
 from .diagnostics import Diagnostic, Location, error, warning
 from .model import Bibliography, Cluster, Entry
+from .projectfs import inside
 from .quotes import Quotation, QuoteCheck, check
 
 
@@ -46,10 +47,22 @@ def gather(
 ) -> tuple[dict[str, Archived], list[Diagnostic]]:
     archives: dict[str, Archived] = {}
     diags: list[Diagnostic] = []
-    try:
-        present: set[str] | None = set(os.listdir(root / sources_dir))
-    except OSError:
-        present = set() if not (root / sources_dir).exists() else None
+    folder = inside(root, sources_dir)
+    present: set[str] | None
+    if folder is None:  # `sources -> /etc`: not even the names there are looked at
+        present = set()
+        diags.append(
+            error(
+                "source.outside",
+                f"sources folder '{sources_dir}' is outside the project",
+                Location(sources_dir),
+            )
+        )
+    else:
+        try:
+            present = set(os.listdir(folder))
+        except OSError:
+            present = set() if not folder.exists() else None
     for entry in bib.entries:
         rel, more = locate(root, entry, sources_dir, present)
         diags.extend(more)

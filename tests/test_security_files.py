@@ -183,6 +183,23 @@ def test_a_file_that_grows_past_its_limit_is_read_only_to_the_limit(tmp_path):
     assert projectfs.read_file(tmp_path, "big.toml", 5000) == b"x" * 5000
 
 
+def test_a_sources_folder_linked_out_of_the_project_is_not_listed_or_read(
+    run_cli, make_project, tmp_path
+):
+    elsewhere = tmp_path / "outside" / "archive"
+    elsewhere.mkdir(parents=True)
+    (elsewhere / "smith2020.txt").write_text(SECRET, encoding="utf-8")
+    root = make_project()
+    (root / "sources").symlink_to(elsewhere, target_is_directory=True)
+    code, err = run_cli(["build", "--html", "-q"], root)
+    assert code == 1
+    assert (
+        "sources: error: sources folder 'sources' is outside the project [source.outside]"
+        in err.splitlines()
+    ), err
+    assert SECRET not in err and SECRET not in everything_under(root / "build")
+
+
 # --- the output folder ---------------------------------------------------------------------
 
 
