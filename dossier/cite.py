@@ -201,7 +201,7 @@ def format_citations(
     # pandoc gets the bytes checked here, copied: never a path into the project, and no
     # later edit of the file can slip a parent link past the check.
     try:
-        style_text = _checked_style(style.read_bytes())
+        style_text = _checked_style(cslstyle.read(style))
     except OSError as exc:
         raise EngineError(f"style file {style.name} cannot be read: {exc}") from exc
     except cslstyle.StyleError as exc:

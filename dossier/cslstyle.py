@@ -151,9 +151,15 @@ def parent_of(link: Link, installed: Path) -> Path:
     return path
 
 
+def read(path: Path) -> bytes:
+    """At most one byte more than a style may have: a huge file is not read whole."""
+    with path.open("rb") as f:
+        return f.read(MAX_STYLE_BYTES + 1)
+
+
 def resolve(path: Path, installed: Path) -> Path:
     """The independent style to format with: `path` itself, or its installed parent."""
-    parsed = parse(path.read_bytes())
+    parsed = parse(read(path))
     if not parsed.parents:
         return path
     if len(parsed.parents) > 1:
@@ -162,7 +168,7 @@ def resolve(path: Path, installed: Path) -> Path:
             "csl.parent", "the style names more than one parent", second.line, second.col
         )
     parent = parent_of(parsed.parents[0], installed)
-    if parse(parent.read_bytes()).parents:
+    if parse(read(parent)).parents:
         raise StyleError(
             "csl.parent",
             f"the style's parent '{parent.stem}' is itself a dependent style",

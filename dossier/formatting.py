@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import cite
+from . import cite, cslstyle
 from .cache import digest, sha256
 from .families import (
     by_family_safe,
@@ -130,7 +130,7 @@ def format_all(
     first_cited = list(dict.fromkeys(k for r in requests for k in r.keys if k in ties))
     primers = first_cited + sorted(ties - set(first_cited))
     # the order of first citation of tied references is part of what the text depends on
-    style_bytes = style.read_bytes()
+    style_bytes = cslstyle.read(style)
     refset = digest(
         sha256(style_bytes), language, bibtex, sorted(nocite), cite.engine_id(), primers
     )

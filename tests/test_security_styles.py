@@ -181,6 +181,16 @@ def test_parent_must_be_an_installed_style(make_project) -> None:
         ], href
 
 
+def test_installed_dependent_styles_resolve_to_their_installed_parent(tmp_path) -> None:
+    """As before: a named dependent style is formatted with its parent."""
+    for name in ("nature-biotechnology", "chicago-note-bibliography", "apa"):
+        style, problems = cite.resolve_style(tmp_path, name, None)  # type: ignore[arg-type]
+        assert not problems and style is not None, name
+        assert style.parent == cite.styles_dir(), style
+    style, _ = cite.resolve_style(tmp_path, "nature-biotechnology", None)  # type: ignore[arg-type]
+    assert style == cite.styles_dir() / "nature.csl"
+
+
 def test_a_style_with_a_dtd_is_blamed_on_the_style(make_project, run_cli) -> None:
     apa = (cite.styles_dir() / "apa.csl").read_text("utf-8")
     head, rest = apa.split("\n", 1)
