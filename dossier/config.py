@@ -14,7 +14,14 @@ from typing import Any
 
 from .diagnostics import Diagnostic, Location, did_you_mean, error, has_errors
 from .limits import clamp_pdf
-from .projectfs import MAX_CONFIG_BYTES, Refused, is_real_file, read_file, read_head
+from .projectfs import (
+    MAX_CONFIG_BYTES,
+    Refused,
+    is_real_dir,
+    is_real_file,
+    read_file,
+    read_head,
+)
 from .write import escapes_project, outside_project
 
 CONFIG_NAME = "dossier.toml"
@@ -339,9 +346,14 @@ BUILD_MARKER = ".dossier-build"
 
 
 def _is_build(folder: Path) -> bool:
+    """A folder a dossier build made. Its html/ is a real folder: builds make no
+    symlinks, and `html -> /` in a shipped build/ would be copied whole by `--pdf`."""
+    html = folder / "html"
+    if html.is_symlink() or (html.exists() and not is_real_dir(html)):
+        return False
     if is_real_file(folder / BUILD_MARKER):
         return True
-    index = folder / "html" / "index.html"  # a build from before the marker existed
+    index = html / "index.html"  # a build from before the marker existed
     return b'content="dossier"' in read_head(index, 2000)
 
 

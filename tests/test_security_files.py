@@ -218,6 +218,19 @@ def test_output_folder_linked_out_of_the_project_is_refused(run_cli, make_projec
     assert not any(p.name.startswith(".elsewhere.") for p in tmp_path.iterdir())
 
 
+def test_a_shipped_build_whose_html_links_out_is_not_taken_for_a_build(run_cli, make_project):
+    """`build --pdf` keeps the last site by copying build/html: through `html -> /` that
+    would copy the whole disk into the project."""
+    root = make_project()
+    (root / "build").mkdir()
+    (root / "build" / BUILD_MARKER).write_text("", encoding="utf-8")
+    (root / "build" / "html").symlink_to("/", target_is_directory=True)
+    code, err = run_cli(["build", "--html", "-q"], root)
+    assert code == 1
+    assert "output folder 'build' is not empty and holds no previous dossier build" in err
+    assert (root / "build" / "html").is_symlink()
+
+
 @pytest.mark.parametrize("output", ["../site", "/tmp/dossier-site"])
 def test_config_output_outside_the_project_is_refused(run_cli, make_project, texts, output):
     root = make_project({"dossier.toml": texts.toml + f'output = "{output}"\n'})
