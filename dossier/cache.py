@@ -64,15 +64,23 @@ _SKIP = {"__pycache__", "node_modules"}
 
 def snapshot(root: Path, out: Path, extra: Iterable[str], settings: Any) -> tuple[str, set[str]]:
     """A fingerprint of the project as the file system sees it: every file's path, size
-    and modification time (hidden folders and the output excepted, plus the inputs
-    found elsewhere by the last build), the tool, and the build settings; and the
+    and modification time (hidden folders, the output and other projects nested in it
+    excepted, plus the inputs found elsewhere by the last build), the tool, and the build settings; and the
     project-relative paths it covered."""
     entries: list[tuple[str, int, int]] = []
     base = root.resolve()
     for folder, dirs, names in os.walk(base):
         here = Path(folder)
+        # a folder with a dossier.toml of its own is another project (the manual in
+        # docs/ beside the example): its edits and its build/ are not this one's inputs;
+        # a file of it this project does use is still covered through `extra`
         dirs[:] = sorted(
-            d for d in dirs if not d.startswith(".") and d not in _SKIP and (here / d) != out
+            d
+            for d in dirs
+            if not d.startswith(".")
+            and d not in _SKIP
+            and (here / d) != out
+            and not (here / d / "dossier.toml").is_file()
         )
         for name in sorted(names):
             _stat(entries, here / name, base)

@@ -81,6 +81,19 @@ def test_no_change_renders_nothing(project: Path) -> None:
     assert rebuild(project).rendered == ()
 
 
+def test_a_project_nested_inside_is_not_an_input(project: Path) -> None:
+    """A folder with a dossier.toml of its own (the manual in docs/ beside the example
+    dossier) is another project: building or editing it is no change to this one."""
+    docs = project / "docs"
+    (docs / "chapters").mkdir(parents=True)
+    (docs / "dossier.toml").write_text('title = "M"\nchapters = []\n', encoding="utf-8")
+    assert rebuild(project).rendered == ()
+    (docs / "chapters" / "01.md").write_text("# New\n", encoding="utf-8")
+    (docs / "build").mkdir()
+    (docs / "build" / "x.html").write_text("made", encoding="utf-8")
+    assert rebuild(project).rendered == ()
+
+
 def test_prose_edit_renders_only_that_page(project: Path) -> None:
     edit(project, "chapters/02.md", "More prose.", "More prose, and a new sentence.")
     assert rebuild(project).rendered == ("html/02-chapter.html",)
