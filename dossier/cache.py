@@ -65,8 +65,8 @@ _SKIP = {"__pycache__", "node_modules"}
 def snapshot(root: Path, out: Path, extra: Iterable[str], settings: Any) -> tuple[str, set[str]]:
     """A fingerprint of the project as the file system sees it: every file's path, size
     and modification time (hidden folders, the output and other projects nested in it
-    excepted, plus the inputs found elsewhere by the last build), the tool, and the build settings; and the
-    project-relative paths it covered."""
+    excepted, plus the inputs found elsewhere by the last build), the tool, and the
+    build settings; and the project-relative paths it covered."""
     entries: list[tuple[str, int, int]] = []
     base = root.resolve()
     for folder, dirs, names in os.walk(base):
