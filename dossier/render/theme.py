@@ -31,6 +31,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from ..diagnostics import Diagnostic, Location, error, warning
 from ..urls import plain_url, url_problem
+from .budget import BoundedEnvironment
 from .sanitize import page_problem
 
 # The default theme is package data (dossier/theme/), found through the package itself
@@ -113,8 +114,10 @@ def _unchanged(path: Path, mtime: float) -> bool:
         return False
 
 
-def environment(root: Path) -> SandboxedEnvironment:
-    return SandboxedEnvironment(
+def environment(root: Path) -> BoundedEnvironment:
+    """The sandbox every page is rendered in, with a time and output budget per page
+    (render/budget.py): a project's templates are untrusted code."""
+    return BoundedEnvironment(
         loader=_Loader(root),
         autoescape=select_autoescape(["html", "htm", "xml", "svg"], default=True),
         undefined=StrictUndefined,
