@@ -121,8 +121,7 @@ def host_problem(url: str) -> str | None:
         return LOCAL
     address = _ip(host)
     if address is None:
-        # a name of one label (http://intranet/) is resolved on the local network
-        return LOCAL if "." not in host else None
+        return None
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
         address = address.ipv4_mapped
     # not is_global: loopback, private, link-local (169.254/16, fe80::, the metadata
