@@ -10,7 +10,7 @@ import json
 import logging
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -20,6 +20,7 @@ from urllib.parse import unquote
 from .config import BUILD_MARKER, CONFIG_NAME, Config, key_line, load_config, output_problem
 from .diagnostics import Diagnostic, Location, error, has_errors, sort
 from .diagnostics import strict as to_strict
+from .projectfs import MAX_CONFIG_BYTES, MAX_IMAGE_BYTES, Refused, read_file
 
 if TYPE_CHECKING:
     from jinja2 import TemplateError
@@ -190,8 +191,8 @@ def _keys_of(event: dict[str, object]) -> list[object]:
 def _config_text(root: Path) -> str:
     """dossier.toml once more, only to point diagnostics at the right line."""
     try:
-        return (root / CONFIG_NAME).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        return read_file(root, CONFIG_NAME, MAX_CONFIG_BYTES).decode("utf-8")
+    except (Refused, UnicodeDecodeError):
         return ""
 
 
@@ -342,12 +343,7 @@ def build(
                     for name, fp in site.fingerprints.items()
                 }
             )
-            files.update(
-                {
-                    f"html/media/{rel}": (root / rel).read_bytes()
-                    for rel in sorted(set(analysis.images.values()))
-                }
-            )
+            files.update(_media(root, analysis.images.values(), found))
             write_files(stage, files)
             rendered += [f"html/{name}" for name in site.rendered]
             progress(
@@ -468,6 +464,18 @@ def build(
     return Result(finish(found, strict), tuple(outputs), analysis, tuple(rendered), tuple(inputs))
 
 
+def _media(root: Path, images: Iterable[str], found: list[Diagnostic]) -> dict[str, bytes]:
+    """The images the chapters show, for html/media/ (checked when the chapters were
+    read; a file swapped since then is refused here, never followed)."""
+    out: dict[str, bytes] = {}
+    for rel in sorted(set(images)):
+        try:
+            out[f"html/media/{rel}"] = read_file(root, rel, MAX_IMAGE_BYTES)
+        except Refused as refused:
+            found.append(refused.diagnostic("image", rel))
+    return out
+
+
 _REFERENCE = re.compile(r"url\(\s*[\"']?([^\"')\s]+)|(?:src|href)=\"([^\"#][^\"]*)\"")
 
 
@@ -482,7 +490,11 @@ def _referenced_files(root: Path, document: str) -> dict[str, str]:
             continue
         path = (root / ref.lstrip("/")).resolve()
         if base in path.parents and path.is_file():
-            found[ref] = hashlib.sha256(path.read_bytes()).hexdigest()
+            try:
+                data = read_file(base, path.relative_to(base).as_posix(), MAX_IMAGE_BYTES)
+            except Refused:
+                continue  # the PDF's own fetcher refuses it too
+            found[ref] = hashlib.sha256(data).hexdigest()
     return dict(sorted(found.items()))
 
 

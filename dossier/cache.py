@@ -19,6 +19,7 @@ from typing import Any
 
 from . import __version__
 from .diagnostics import Diagnostic, Location, Severity
+from .projectfs import MAX_SERVED_BYTES, Refused, read_file
 
 CACHE_NAME = ".dossier-cache.json"
 VERSION = 3
@@ -137,7 +138,9 @@ def load(out: Path) -> tuple[Cache, list[Diagnostic]]:
     if not path.is_file():
         return Cache(), []
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        # build/ may have come with the project: read like any project file (no symlink
+        # out, no FIFO or device, bounded), and a refusal is a damaged cache
+        raw = json.loads(_output_bytes(out, CACHE_NAME).decode("utf-8"))
         ok = (
             isinstance(raw, dict)
             and raw.get("version") == VERSION
@@ -149,7 +152,7 @@ def load(out: Path) -> tuple[Cache, list[Diagnostic]]:
                 for v in raw["outputs"].values()
             )
         )
-    except (OSError, UnicodeDecodeError, ValueError):
+    except (OSError, Refused, UnicodeDecodeError, ValueError, RecursionError):
         ok, raw = False, None
     if not ok or not isinstance(raw, dict):
         # A note, not a warning: it is about dossier's own files, not the project, and it
@@ -200,9 +203,9 @@ def unchanged(cache: Cache, out: Path) -> bool:
     """Every output the cache lists is in `out`, exactly as written."""
     for rel, (_, written) in cache.outputs.items():
         try:
-            if sha256((out / rel).read_bytes()) != written:
+            if sha256(_output_bytes(out, rel)) != written:
                 return False
-        except OSError:
+        except (OSError, Refused):
             return False
     return bool(cache.outputs)
 
@@ -214,7 +217,12 @@ def reuse(cache: Cache, out: Path, rel: str, fingerprint: str) -> bytes | None:
     if not record or record[0] != fingerprint:
         return None
     try:
-        data = (out / rel).read_bytes()
-    except OSError:
+        data = _output_bytes(out, rel)
+    except (OSError, Refused):
         return None
     return data if sha256(data) == record[1] else None
+
+
+def _output_bytes(out: Path, rel: str) -> bytes:
+    """A file of the previous build, which is as untrusted as the project it came with."""
+    return read_file(out, rel, MAX_SERVED_BYTES)

@@ -231,6 +231,28 @@ def test_a_shipped_build_whose_html_links_out_is_not_taken_for_a_build(run_cli, 
     assert (root / "build" / "html").is_symlink()
 
 
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero", "outside"])
+def test_a_shipped_cache_that_is_no_regular_file_is_ignored(run_cli, make_project, kind, tmp_path):
+    """The build cache lives in build/, which may come with the project: a FIFO would
+    hang its read, /dev/zero would fill memory, a link out would be read."""
+    root = make_project()
+    assert run_cli(["build", "--html", "-q"], root)[0] == 0
+    cache = root / "build" / ".dossier-cache.json"
+    cache.unlink()
+    if kind == "fifo":
+        os.mkfifo(cache)
+    elif kind == "dev-zero":
+        cache.symlink_to("/dev/zero")
+    else:
+        (tmp_path / "secret.json").write_text('{"version": 1}', encoding="utf-8")
+        cache.symlink_to(tmp_path / "secret.json")
+    with time_limit(30, lambda: AssertionError(f"{kind}: the build hung on its cache")):
+        code, err = run_cli(["build", "--html"], root)
+    assert code == 0, err
+    assert ("[cache.ignored]" in err) == (kind == "outside"), err  # others: no cache at all
+    assert cache.is_file() and not cache.is_symlink()  # the new build's own
+
+
 @pytest.mark.parametrize("output", ["../site", "/tmp/dossier-site"])
 def test_config_output_outside_the_project_is_refused(run_cli, make_project, texts, output):
     root = make_project({"dossier.toml": texts.toml + f'output = "{output}"\n'})
