@@ -40,8 +40,14 @@ _TYPES = {
     ".txt": "text/plain; charset=utf-8",
     ".webp": "image/webp",
 }
-_SCRIPT = """<script data-dossier-live>(function () {
-  var version = %d, box = null, source = new EventSource("%s");
+LIVE_SCRIPT = "/__dossier__/live.js"
+# An external script of the preview server's own, never inline: every page carries a
+# Content-Security-Policy that allows only same-origin scripts (render/sanitize.py). The
+# page's build version travels in the script's own address.
+_SCRIPT = """(function () {
+  var me = document.currentScript, box = null;
+  var version = Number(new URL(me.src).searchParams.get("v"));
+  var source = new EventSource("@EVENTS@");
   source.onmessage = function (event) {
     var state = JSON.parse(event.data);
     if (state.version !== version) { source.close(); location.reload(); return; }
@@ -49,15 +55,17 @@ _SCRIPT = """<script data-dossier-live>(function () {
     if (!state.errors.length) return;
     box = document.createElement("pre"); box.id = "dossier-errors";
     box.setAttribute("role", "alert");
-    box.style.cssText = "position:fixed;left:0;right:0;bottom:0;max-height:50vh;margin:0;" +
-      "overflow:auto;z-index:2147483647;padding:1em;background:#fff0f0;color:#600;" +
-      "border-top:3px solid #c00;font:13px/1.4 monospace;white-space:pre-wrap";
+    var look = {position: "fixed", left: "0", right: "0", bottom: "0", maxHeight: "50vh",
+      margin: "0", overflow: "auto", zIndex: "2147483647", padding: "1em",
+      background: "#fff0f0", color: "#600", borderTop: "3px solid #c00",
+      font: "13px/1.4 monospace", whiteSpace: "pre-wrap"};
+    Object.keys(look).forEach(function (k) { box.style[k] = look[k]; });
     box.textContent = "dossier: the rebuild failed; this is the last good build.\\n\\n" +
       state.errors.join("\\n");  // text, never markup: diagnostics quote the user's input
     document.body.appendChild(box);
   };
-})();</script>
-"""
+})();
+""".replace("@EVENTS@", EVENTS)
 
 
 def _quiet(_: object) -> None:
@@ -134,7 +142,7 @@ def locate(output: Path, rel: str) -> bytes | int:
 
 
 def inject(page: bytes, version: int) -> bytes:
-    script = (_SCRIPT % (version, EVENTS)).encode("utf-8")
+    script = f'<script data-dossier-live src="{LIVE_SCRIPT}?v={version}"></script>'.encode()
     at = page.lower().rfind(b"</body>")
     return page + script if at < 0 else page[:at] + script + page[at:]
 
@@ -220,6 +228,8 @@ class Handler(BaseHTTPRequestHandler):
             return self._send(400, b"bad host\n", head=head)
         if self.path.split("?", 1)[0] == EVENTS and not head:
             return self._events()
+        if self.path.split("?", 1)[0] == LIVE_SCRIPT:
+            return self._send(200, _SCRIPT.encode("utf-8"), head=head, ctype=_TYPES[".js"])
         rel = request_path(self.path)
         if rel is None:
             return self._send(400, b"bad request\n", head=head)

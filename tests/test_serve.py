@@ -231,8 +231,10 @@ def test_reload_script_is_in_responses_not_on_disk(site: tuple[Path, Live]) -> N
     root, live = site
     _, _, page = request(live.port, "/01-a.html")
     assert page.count(b"data-dossier-live") == 1
-    assert EVENTS.encode() in page
-    assert page.rstrip().endswith(b"</script>\n</body>\n</html>")
+    assert b'src="/__dossier__/live.js?v=' in page and b"<script>" not in page  # CSP: no inline
+    assert page.rstrip().endswith(b"</script></body>\n</html>")
+    _, _, script = request(live.port, "/__dossier__/live.js")
+    assert EVENTS.encode() in script
     _, _, css = request(live.port, "/assets/style.css")
     assert b"dossier-live" not in css and css == (root / "build/html/assets/style.css").read_bytes()
     for built in (root / "build" / "html").rglob("*"):
