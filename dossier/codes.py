@@ -405,8 +405,9 @@ GROUPS: tuple[Group, ...] = (
             Code(
                 "bib.key",
                 (E,),
-                "An entry key holds characters Pandoc does not accept in a key, such as a "
-                "space, a comma, a quotation mark or a brace; the entry is skipped.",
+                "An entry key holds characters Pandoc does not accept in a key (any of "
+                "`\" # % , < > \\ ^ { | } ~`, a space, a no-break space or an invisible "
+                "character); the entry is skipped.",
                 "Use letters, digits and `- _ : . /` in keys, and change the citations of the "
                 "entry to match.",
             ),
