@@ -13,12 +13,12 @@ from urllib.parse import unquote
 from xml.parsers import expat
 
 from .diagnostics import Diagnostic, Location, error, warning
+from .projectfs import MAX_IMAGE_BYTES, Refused, read_file
 from .render.theme import check_overrides
 from .scan import ChapterScan
 from .urls import plain_url
 
 IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg"}
-MAX_IMAGE_BYTES = 20 * 1024 * 1024
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 
@@ -66,7 +66,7 @@ def resolve_images(
                 )
             elif info.st_size > MAX_IMAGE_BYTES:
                 diags.append(error("media.too-large", f"image '{src}' is larger than 20 MB", loc))
-            elif path.suffix.lower() == ".svg" and (active := _active_svg(path)):
+            elif path.suffix.lower() == ".svg" and (active := _active_svg(base, path)):
                 diags.append(
                     error(
                         "media.active",
@@ -203,8 +203,12 @@ def _external(*args: object) -> int:
     raise _Active("an external entity")
 
 
-def _active_svg(path: Path) -> str:
-    return svg_problem(path.read_bytes())
+def _active_svg(base: Path, path: Path) -> str:
+    try:
+        data = read_file(base, path.relative_to(base).as_posix(), MAX_IMAGE_BYTES)
+    except Refused as refused:
+        return f"it cannot be read ({refused.reason})"
+    return svg_problem(data)
 
 
 def _not_a_file(src: str) -> str:

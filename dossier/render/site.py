@@ -18,12 +18,21 @@ from ..cache import digest
 from ..collect import ChapterInfo, Collected, rendering
 from ..config import Config
 from ..model import Bibliography, Formatted
+from ..projectfs import Refused
 from ..scan import Chapter
 from ..sources import Evidence
 from .evidence import popover_data, publishable, quotes_found, source_pages
 from .markup import RenderContext, configure, render_chapter
 from .sanitize import with_csp
-from .theme import check_rendered, environment, overrides_html, static_asset, theme_files
+from .theme import (
+    THEME_DIR,
+    check_rendered,
+    environment,
+    overrides_html,
+    read_theme_file,
+    static_asset,
+    theme_files,
+)
 
 STATIC = ("style.css", "site.js")
 
@@ -95,9 +104,14 @@ def theme_fingerprint(root: Path) -> str:
     """Every file of the theme and of the project's templates/, names and bytes (only
     regular files inside their folders: a symlink out of the project is never read)."""
     h = hashlib.sha256()
+    base = root.resolve()
     for name, path in theme_files(root):
         h.update(name.encode() + b"\0")
-        h.update(hashlib.sha256(path.read_bytes()).digest())
+        try:
+            data = read_theme_file(path, THEME_DIR if path.is_relative_to(THEME_DIR) else base)
+        except (OSError, Refused):
+            data = b"\0unreadable"  # reported by check_overrides; any change still counts
+        h.update(hashlib.sha256(data).digest())
     return h.hexdigest()
 
 

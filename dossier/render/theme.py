@@ -30,6 +30,7 @@ from jinja2.loaders import split_template_path
 from jinja2.sandbox import SandboxedEnvironment
 
 from ..diagnostics import Diagnostic, Location, error, warning
+from ..projectfs import MAX_TEMPLATE_BYTES, Refused, read_file
 from ..urls import plain_url, url_problem
 from .budget import BoundedEnvironment
 from .sanitize import page_problem
@@ -100,8 +101,8 @@ class _Loader(BaseLoader):
                 continue
             try:
                 mtime = path.stat().st_mtime
-                source = path.read_bytes().decode("utf-8")
-            except (OSError, UnicodeDecodeError):
+                source = read_theme_file(path, limit).decode("utf-8")
+            except (OSError, Refused, UnicodeDecodeError):
                 continue
             return source, str(path), lambda p=path, m=mtime: _unchanged(p, m)
         raise TemplateNotFound(template)
@@ -158,12 +159,21 @@ def theme_file(root: Path, name: str) -> Path:
     raise FileNotFoundError(name)
 
 
+def read_theme_file(path: Path, limit: Path) -> bytes:
+    """The bytes of a file found by regular_inside under `limit`: the theme's own files
+    as they are; a project's through projectfs (no link followed, a size limit), since
+    the file may have been swapped since it was looked at. Raises Refused or OSError."""
+    if limit == THEME_DIR:
+        return path.read_bytes()
+    return read_file(limit, path.relative_to(limit).as_posix(), MAX_TEMPLATE_BYTES)
+
+
 def static_asset(root: Path, name: str) -> bytes:
     """The bytes of a static theme file for the site. A project stylesheet that
     check_overrides refuses is replaced by the theme's (the build stops on those
     errors anyway; this keeps a refused url() out of any output)."""
     path = theme_file(root, name)
-    data = path.read_bytes()
+    data = read_theme_file(path, THEME_DIR if path.parent == THEME_DIR else root.resolve())
     if path.parent != THEME_DIR and name.endswith(".css"):
         text = data.decode("utf-8", "replace")
         if any(d.severity == "error" for d in check_css(text, root, name)):
@@ -229,11 +239,11 @@ def _check_file(path: Path, rel: str, root: Path) -> list[Diagnostic]:
     if path.suffix not in (".css", ".html", ".htm"):
         return []
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = read_file(root, rel, MAX_TEMPLATE_BYTES).decode("utf-8")
     except UnicodeDecodeError:
         return [error("theme.encoding", f"'{rel}' is not UTF-8 text", Location(rel))]
-    except OSError as exc:
-        return [error("theme.unreadable", f"cannot read '{rel}': {exc}", Location(rel))]
+    except Refused as refused:
+        return [refused.diagnostic("template", rel)]
     if path.suffix == ".css":
         return check_css(text, root, rel)
     return check_template(text, rel)
