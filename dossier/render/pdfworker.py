@@ -99,26 +99,33 @@ def part(html_path: str, pdf_path: str, offset: str, allowed: list[str]) -> int:
 
     layout.make_all_pages, layout.make_margin_boxes = all_pages, margin_boxes
     rendered = document.render()
-    _seal(rendered, document.url_fetcher)
+    _seal(rendered, document.url_fetcher, across_parts=True)
     _write(rendered, pdf_path, b"0" * 32)  # the merge sets the identifier of the whole
     return 0
 
 
-def _seal(rendered: Any, fetcher: Any) -> None:
+def _seal(rendered: Any, fetcher: Any, across_parts: bool = False) -> None:
     """No file is ever embedded in the PDF and no link opens one, whatever a template
     wrote: attachments (<link rel=attachment>, <a rel=attachment>) are dropped, the
     fetcher refuses anything read from now on, and a link becomes a URI action only when
-    the URL policy allows it (never file:, which a viewer would open or run)."""
+    the URL policy allows it (never file:, which a viewer would open or run). In a part,
+    links to another part are `dossier-dest:NAME` URIs that the merge turns into links
+    inside the document, so they stay."""
     from ..urls import pdf_link
+    from .pdfsplit import DEST_SCHEME
+
+    def kept(link: Any) -> bool:
+        if link[0] == "internal":
+            return True
+        if link[0] != "external":
+            return False
+        target = str(link[1])
+        return pdf_link(target) or (across_parts and target.startswith(DEST_SCHEME))
 
     fetcher.closed = True
     rendered.metadata.attachments = []
     for page in rendered.pages:
-        page.links[:] = [
-            link
-            for link in page.links
-            if link[0] == "internal" or (link[0] == "external" and pdf_link(link[1]))
-        ]
+        page.links[:] = [link for link in page.links if kept(link)]
 
 
 def _write(rendered: Any, pdf_path: str, ident: bytes) -> None:
