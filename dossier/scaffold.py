@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import os
 from pathlib import Path
 
-CONFIG = """title = "{title}"
+CONFIG = """title = {title}
 subtitle = ""
 authors = ["Your Name"]
-date = "2026-01-01"
+date = "{date}"
 language = "en-GB"
 csl = "chicago-author-date"
 bibliography = "references.bib"
@@ -42,6 +45,16 @@ BIB = """@online{example2024,
 GITIGNORE = "/build/\n"
 
 
+def _today() -> str:
+    """The project's first date: today, or the day SOURCE_DATE_EPOCH names."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    try:
+        when = dt.datetime.fromtimestamp(int(epoch), dt.UTC) if epoch.isdigit() else None
+    except (OverflowError, OSError, ValueError):
+        when = None
+    return (when or dt.datetime.now(dt.UTC)).date().isoformat()
+
+
 def scaffold(target: Path) -> str | None:
     """Writes the project; returns an error message instead when it cannot."""
     if (target / "dossier.toml").exists():
@@ -50,7 +63,8 @@ def scaffold(target: Path) -> str | None:
         return f"{target} exists and is not a folder"
     title = target.resolve().name.replace("-", " ").replace("_", " ").title() or "Dossier"
     files = {
-        "dossier.toml": CONFIG.format(title=title.replace('"', "'")),
+        # a TOML basic string: JSON's escapes of a str are valid TOML escapes
+        "dossier.toml": CONFIG.format(title=json.dumps(title, ensure_ascii=False), date=_today()),
         "chapters/01-introduction.md": CHAPTER,
         "references.bib": BIB,
         "sources/.gitkeep": "",

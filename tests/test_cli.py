@@ -71,6 +71,19 @@ def test_new_creates_a_project_that_builds_html(run_cli, tmp_path):
     assert 'id="ref-example2024"' in (html / "bibliography.html").read_text(encoding="utf-8")
 
 
+def test_new_project_named_with_toml_characters_builds(run_cli, tmp_path, monkeypatch):
+    """A folder name with a backslash or quotes became an unreadable dossier.toml."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    code, err = run_cli(["new", 'bs\\x "q" né'], tmp_path)
+    assert code == 0, err
+    config = (tmp_path / 'bs\\x "q" né' / "dossier.toml").read_text(encoding="utf-8")
+    assert 'date = "2023-11-14"' in config
+    code, err = run_cli(["build", "--html", "-q"], tmp_path / 'bs\\x "q" né')
+    assert code == 0, err
+    page = (tmp_path / 'bs\\x "q" né' / "build" / "html" / "index.html").read_text("utf-8")
+    assert "Bs\\X &#34;Q&#34; Né" in page or "Bs\\X &quot;Q&quot; Né" in page
+
+
 @pytest.mark.slow
 def test_new_project_builds_html_and_pdf(run_cli, tmp_path):
     assert run_cli(["new", "report"], tmp_path)[0] == 0
