@@ -406,7 +406,7 @@ GROUPS: tuple[Group, ...] = (
                 "bib.key",
                 (E,),
                 "An entry key holds characters Pandoc does not accept in a key (any of "
-                "`\" # % , < > \\ ^ { | } ~`, a space, a no-break space or an invisible "
+                '`" # % , < > \\ ^ { | } ~`, a space, a no-break space or an invisible '
                 "character); the entry is skipped.",
                 "Use letters, digits and `- _ : . /` in keys, and change the citations of the "
                 "entry to match.",
