@@ -720,12 +720,6 @@ GROUPS: tuple[Group, ...] = (
                 "`{% endfor %}`, `}}`).",
             ),
             Code(
-                "theme.unreadable",
-                (E,),
-                "A template or stylesheet cannot be read; the message gives the reason.",
-                "Check the file's permissions.",
-            ),
-            Code(
                 "theme.url",
                 (E, W),
                 "A stylesheet's `url()`, `@import` or `image-set()` is refused: a web "
