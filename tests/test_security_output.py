@@ -92,6 +92,7 @@ def served_site(tmp_path: Path) -> Iterator[tuple[Path, int]]:
         server.server_close()
 
 
+@pytest.mark.slow  # a browser
 @pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="needs Debian's chromium")
 def test_popover_fetches_and_inserts_nothing_remote(
     served_site: tuple[Path, int], listener: tuple[int, list[str]]

@@ -29,7 +29,7 @@ FOREVER = {
 def test_a_runaway_template_is_stopped_at_its_file(
     case: str, make_project, run_cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(budget, "RENDER_SECONDS", 2.0)
+    monkeypatch.setattr(budget, "RENDER_SECONDS", 1.0)
     root = make_project({"templates/footer.html": FOREVER[case] + "\n"})
     started = time.monotonic()
     with time_limit(60, lambda: AssertionError(f"{case}: the build did not stop")):
