@@ -50,6 +50,17 @@ def pandoc_reference(project: Path, style: Path) -> str:
     return subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
 
 
+def one_chapter_project(tmp_path: Path, style_name: str, chapter: str, bib: str) -> Path:
+    project = tmp_path / "p"
+    (project / "chapters").mkdir(parents=True)
+    (project / "chapters" / "01-a.md").write_text(chapter, encoding="utf-8")
+    (project / "references.bib").write_text(bib, encoding="utf-8")
+    (project / "dossier.toml").write_text(
+        f'title = "P"\ncsl = "{style_name}"\nchapters = ["chapters/01-a.md"]\n', encoding="utf-8"
+    )
+    return project
+
+
 def ours(project: Path, style_name: str, out: str) -> tuple[list[tuple[str, str]], dict[str, str]]:
     config = project / "dossier.toml"
     text = config.read_text(encoding="utf-8")
@@ -176,15 +187,8 @@ def test_confusable_references_by_family_equal_pandoc(
         forms[n % len(forms)].format(k, keys[(n * 7 + 3) % len(keys)])
         for n, k in enumerate(reversed(keys * 2))
     ]
-    project = tmp_path / "p"
-    (project / "chapters").mkdir(parents=True)
-    (project / "chapters" / "01-a.md").write_text(
-        "# A\n\n" + "\n\n".join(f"Text {p}." for p in paragraphs) + "\n", encoding="utf-8"
-    )
-    (project / "references.bib").write_text(CONFUSABLE, encoding="utf-8")
-    (project / "dossier.toml").write_text(
-        f'title = "C"\ncsl = "{style_name}"\nchapters = ["chapters/01-a.md"]\n', encoding="utf-8"
-    )
+    chapter = "# A\n\n" + "\n\n".join(f"Text {p}." for p in paragraphs) + "\n"
+    project = one_chapter_project(tmp_path, style_name, chapter, CONFUSABLE)
     style, problems = resolve_style(project, style_name, None)  # type: ignore[arg-type]
     assert style is not None and not problems
     expected_cites, expected_entries = extract(pandoc_reference(project, style))
@@ -233,15 +237,8 @@ DUPLICATED = r"""
 
 @pytest.mark.parametrize("style_name", ["chicago-author-date", "apa"])
 def test_duplicate_fields_are_read_as_pandoc_reads_them(tmp_path: Path, style_name: str) -> None:
-    project = tmp_path / "p"
-    (project / "chapters").mkdir(parents=True)
-    (project / "chapters" / "01-a.md").write_text(
-        "# A\n\nText [@dup1] and [@dup2, p. 3], @dup3 and [@plain; @dup2].\n", encoding="utf-8"
-    )
-    (project / "references.bib").write_text(DUPLICATED, encoding="utf-8")
-    (project / "dossier.toml").write_text(
-        f'title = "D"\ncsl = "{style_name}"\nchapters = ["chapters/01-a.md"]\n', encoding="utf-8"
-    )
+    chapter = "# A\n\nText [@dup1] and [@dup2, p. 3], @dup3 and [@plain; @dup2].\n"
+    project = one_chapter_project(tmp_path, style_name, chapter, DUPLICATED)
     style, problems = resolve_style(project, style_name, None)  # type: ignore[arg-type]
     assert style is not None and not problems
     expected_cites, expected_entries = extract(pandoc_reference(project, style))

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from dossier.build import build, check
-from dossier.render.evidence import safe_url, source_names
+from dossier.render.evidence import source_names
+from dossier.urls import web_url
 
 from .test_evidence import project
 
@@ -249,7 +250,7 @@ def test_source_page_names_are_safe_and_unique() -> None:
     ],
 )
 def test_only_web_addresses_become_links(url: str, ok: bool) -> None:
-    assert bool(safe_url(url)) is ok
+    assert bool(web_url(url)) is ok
 
 
 @pytest.mark.slow

@@ -40,9 +40,6 @@ def source_names(keys: Iterable[str]) -> dict[str, str]:
     return names
 
 
-safe_url = web_url  # the one URL policy (dossier.urls), under the name tests know
-
-
 def publishable(rel: str) -> bool:
     """Whether an archived file may be shown on the site: a `file` field can name any
     project file, and hidden ones (.git/config, .env) hold secrets, not sources."""
@@ -128,7 +125,7 @@ def source_pages(
         context = {
             "key": key,
             "reference": formatted.bibliography.get(key, ""),
-            "url": safe_url(entry.get("url")) if entry else "",
+            "url": web_url(entry.get("url")) if entry else "",
             "path": archived.path,
             "sha256": archived.sha256,
             "size": archived.size,

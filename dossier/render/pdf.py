@@ -9,7 +9,6 @@ parts at the same time, one process per core (see pdfparallel), then merged."""
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -18,6 +17,7 @@ from pathlib import Path
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
+from .. import limits
 from ..collect import rendering
 from ..config import Config
 from ..diagnostics import Diagnostic, Location, error, warning
@@ -84,9 +84,7 @@ def jobs_for(config: Config, html_text: str) -> int:
     process). `[pdf] jobs`: 0 (the default) chooses from the cores and the length."""
     if config.pdf.jobs > 0:
         return config.pdf.jobs
-    cores = (
-        len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    )
+    cores = limits.cores()
     return 1 if cores < 2 or len(html_text) < PARALLEL_MIN_CHARS else cores
 
 
