@@ -59,9 +59,6 @@ def safe_html(fragment: str) -> str:
     return clean_fragment(fragment)
 
 
-sanitize = safe_html  # the name tests and older callers use
-
-
 def safe_formatted(formatted: Formatted) -> Formatted:
     """Every citation and bibliography entry made inert, for whatever shows them."""
     return replace(
