@@ -22,6 +22,7 @@ from .diagnostics import Location
 from .markdown import ParsedChapter
 from .markdown.walk import column
 from .model import Cluster
+from .quotematch import parts_of, spans
 
 _TRANSLATE = str.maketrans(
     {
@@ -42,8 +43,6 @@ _TRANSLATE = str.maketrans(
         "\u202f": " ",
     }
 )
-_ELLIPSIS = re.compile(r"\s*(?:\[\s*(?:\.\.\.|…)\s*\]|\.\.\.|…)\s*")
-_INSERTION = re.compile(r"\[[^\]]*\]")
 _LOCATOR = re.compile(r"\bpp?\.\s*([0-9ivxlc]+)(?:\s*[-–]\s*([0-9ivxlc]+))?", re.I)
 _OPEN = '"“'
 _CLOSE = '"”'
@@ -179,20 +178,6 @@ def _block_quote(chapter: ParsedChapter, tokens: Sequence[Token], start: int) ->
     return QuoteMark(cite.meta["ordinal"], text, Location(chapter.path, line, 1), block=True)
 
 
-def _pattern(quote: str) -> re.Pattern[str] | None:
-    pieces = [p for p in _ELLIPSIS.split(normalise(quote)) if p.strip()][:12]
-    if not pieces:
-        return None
-    rx = []
-    for piece in pieces:
-        parts = [re.escape(p.strip()) for p in _INSERTION.split(piece)]
-        body = r"\s?.{0,80}?\s?".join(p for p in parts if p) or ""
-        if body and body[0].isalpha():
-            body = f"[{body[0].lower()}{body[0].upper()}]" + body[1:]
-        rx.append(body)
-    return re.compile(r".{0,4000}?".join(r for r in rx if r), re.DOTALL)
-
-
 def _pages_wanted(cluster: Cluster, key: str) -> tuple[str, str] | None:
     for item in cluster.items:
         if item.key == key:
@@ -212,19 +197,19 @@ def check(quote: Quotation, archives: dict[str, Archived]) -> QuoteCheck:
     keys = [i.key for i in quote.cluster.items if i.key in archives]
     if not keys:
         return QuoteCheck(quote, "no-archive", quote.cluster.items[0].key)
-    pattern = _pattern(quote.text)
+    parts = parts_of(normalise(quote.text))
     best: QuoteCheck | None = None
     for key in keys:
         text, starts = _joined(archives[key])
         wanted = _pages_wanted(quote.cluster, key)
-        for m in pattern.finditer(text) if pattern else ():
-            page = _page_at(archives[key], starts, m.start())
-            parts = _context(text, m.start(), m.end())
-            passage = "".join(parts)
+        for start, end in spans(parts, text):
+            page = _page_at(archives[key], starts, start)
+            around = _context(text, start, end)
+            passage = "".join(around)
             if wanted and _paged(archives[key]) and not _on_page(page, wanted):
-                best = best or QuoteCheck(quote, "wrong-page", key, page, passage, parts)
+                best = best or QuoteCheck(quote, "wrong-page", key, page, passage, around)
                 continue
-            return QuoteCheck(quote, "found", key, page, passage, parts)
+            return QuoteCheck(quote, "found", key, page, passage, around)
     if best:
         return best
     key = keys[0]

@@ -1,0 +1,56 @@
+"""The linear quotation matcher gives the spans of the lazy regular expression it
+replaced, and finishes in time where that expression backtracked for hours."""
+
+from __future__ import annotations
+
+import re
+
+import hypothesis
+import hypothesis.strategies as st
+import pytest
+
+from dossier import quotematch
+from dossier.quotematch import Part, parts_of, spans
+
+from .conftest import time_limit
+
+
+def reference(parts: tuple[Part, ...]) -> re.Pattern[str]:
+    """The old way: one lazy expression (its gaps taken from the parts)."""
+    body = ""
+    for n, part in enumerate(parts):
+        literal = re.escape(part.text)
+        if part.any_case:
+            literal = f"[{part.text[0].lower()}{part.text[0].upper()}]" + re.escape(part.text[1:])
+        body += (f".{{0,{part.gap}}}?" if n else "") + literal
+    return re.compile(body, re.DOTALL)
+
+
+QUOTE = st.lists(st.sampled_from(["ab", "b", "Ba", "a", " ... ", " [x] ", " "]), max_size=7)
+TEXT = st.text(alphabet="aAbB .", max_size=40)
+
+
+@hypothesis.settings(max_examples=400, derandomize=True, database=None, deadline=None)
+@hypothesis.given(QUOTE, TEXT, st.integers(0, 3), st.integers(0, 6))
+def test_spans_equal_the_lazy_expression(pieces, text, insertion_gap, piece_gap) -> None:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(quotematch, "INSERTION_GAP", insertion_gap)
+        mp.setattr(quotematch, "PIECE_GAP", piece_gap)
+        parts = parts_of("".join(pieces))
+    expected = [m.span() for m in reference(parts).finditer(text)] if parts else []
+    assert list(spans(parts, text)) == expected
+
+
+def test_a_quotation_with_insertions_in_a_long_source_finishes() -> None:
+    """Four insertions against 1 MB of one repeated word: the expression took hours."""
+    source = "word " * 200_000
+    parts = parts_of("[the MEK] word [x] word [y] word [z] missing")
+    with time_limit(60, lambda: AssertionError("the quotation search hangs")):
+        assert list(spans(parts, source)) == []
+
+
+def test_many_pieces_and_a_near_miss_finish() -> None:
+    source = ("word word word " * 60_000) + "missing"
+    parts = parts_of(" ... ".join(["word word word missing"] * 12))
+    with time_limit(60, lambda: AssertionError("the quotation search hangs")):
+        assert list(spans(parts, source)) == []
