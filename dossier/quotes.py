@@ -10,8 +10,10 @@ order; a bracketed insertion `[the MEK]` stands for any few words.
 from __future__ import annotations
 
 import difflib
+import heapq
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -252,24 +254,52 @@ def _context(text: str, start: int, end: int, pad: int = 60) -> tuple[str, str, 
 
 
 def closest(quote: str, text: str) -> tuple[int, str]:
-    """The passage of `text` most like `quote` (by words), and where it starts."""
+    """The passage of `text` most like `quote` (by words), and where it starts.
+
+    Linear in the text: every window of the quotation's length (in words) is scored by
+    how many of its words the quotation has (a running count as the window slides),
+    and only the best few windows are compared closely with difflib. Comparing every
+    window with difflib took 10 s for a 20-word misquotation in a 2 MB source."""
     words = list(re.finditer(r"\S+", text))
-    size = max(1, len(quote.split()))
     if not words:
         return 0, ""
-    step = max(1, size // 4)
-    target = quote.casefold()
-    best, best_at = -1.0, 0
-    matcher = difflib.SequenceMatcher(autojunk=False)
-    matcher.set_seq2(target)
-    for i in range(0, max(1, len(words) - size + 1), step)[:20000]:
-        window = text[words[i].start() : words[min(i + size, len(words)) - 1].end()]
-        matcher.set_seq1(window.casefold())
-        if matcher.quick_ratio() < best:
-            continue
-        ratio = matcher.ratio()
-        if ratio > best:
-            best, best_at = ratio, i
+    size = max(1, len(quote.split()))
+    best_at = _best_window(quote, text, words, size)
     start = words[best_at].start()
     end = words[min(best_at + size, len(words)) - 1].end()
     return start, text[start:end]
+
+
+CANDIDATES = 8  # windows compared closely
+CLOSE_COMPARE_CHARS = 4000  # past this, the word count alone decides
+
+
+def _best_window(quote: str, text: str, words: list[re.Match[str]], size: int) -> int:
+    wanted = Counter(quote.casefold().split())
+    folded = [w.group().casefold() for w in words]
+    have: Counter[str] = Counter()
+    score = 0
+    scores: list[int] = []
+    for i, word in enumerate(folded):
+        if have[word] < wanted[word]:
+            score += 1
+        have[word] += 1
+        if i >= size:  # the word leaving the window
+            gone = folded[i - size]
+            have[gone] -= 1
+            if have[gone] < wanted[gone]:
+                score -= 1
+        if i >= size - 1 or i == len(folded) - 1:
+            scores.append(score)
+    ranked = heapq.nlargest(CANDIDATES, range(len(scores)), key=lambda i: (scores[i], -i))
+    if len(quote) > CLOSE_COMPARE_CHARS:
+        return ranked[0]
+    matcher = difflib.SequenceMatcher(autojunk=False)
+    matcher.set_seq2(quote.casefold())
+
+    def likeness(i: int) -> tuple[float, int]:
+        last = words[min(i + size, len(words)) - 1].end()
+        matcher.set_seq1(text[words[i].start() : last].casefold())
+        return matcher.ratio(), -i
+
+    return max(ranked, key=likeness)

@@ -54,3 +54,18 @@ def test_many_pieces_and_a_near_miss_finish() -> None:
     parts = parts_of(" ... ".join(["word word word missing"] * 12))
     with time_limit(60, lambda: AssertionError("the quotation search hangs")):
         assert list(spans(parts, source)) == []
+
+
+def test_closest_passage_in_a_2_mb_source_is_found_without_hanging() -> None:
+    """A misquotation's closest passage: difflib over every window took 10 s for 20
+    words in 2 MB, and hours for a few hundred."""
+    from dossier.quotes import closest
+
+    words = [f"w{n}x" for n in range(5000)]
+    source = " ".join(words[(n * 7919) % 5000] for n in range(350_000))
+    planted = source.split()[200_000:200_300]
+    misquote = " ".join([*planted[:150], "changed", *planted[151:]])
+    with time_limit(60, lambda: AssertionError("the closest-passage search hangs")):
+        at, passage = closest(misquote, source)
+    assert passage.split()[:5] == planted[:5]
+    assert source[at:].startswith(" ".join(planted[:5]))
