@@ -14,6 +14,7 @@ from typing import Any
 
 from .diagnostics import Diagnostic, Location, did_you_mean, error, has_errors
 from .limits import clamp_pdf
+from .load import decode_text
 from .projectfs import (
     MAX_CONFIG_BYTES,
     Refused,
@@ -163,6 +164,10 @@ def key_line(text: str, key: str, table: str = "") -> int:
     return 0
 
 
+_PATH_KEYS = ("bibliography", "sources", "csl", "output")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def load_config(root: Path) -> tuple[Config | None, tuple[Diagnostic, ...]]:
     try:
         data = read_file(root, CONFIG_NAME, MAX_CONFIG_BYTES)
@@ -176,18 +181,25 @@ def load_config(root: Path) -> tuple[Config | None, tuple[Diagnostic, ...]]:
                 ),
             )
         return None, (refused.diagnostic("configuration", CONFIG_NAME),)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return None, (
-            error("config.unreadable", f"cannot read {CONFIG_NAME}: {exc}", Location(CONFIG_NAME)),
-        )
+    # the same decoding as chapters: a byte-order mark (editors on Windows write one)
+    # is dropped, UTF-16 with a mark is read, bad bytes are reported at their place
+    text, problems = decode_text(data, CONFIG_NAME)
+    if problems:
+        return None, tuple(problems)
     return parse_config(root, text)
 
 
 def parse_config(root: Path, text: str) -> tuple[Config | None, tuple[Diagnostic, ...]]:
     try:
         data = tomllib.loads(text)
+    except RecursionError:  # tomllib recurses once per nested table or array
+        return None, (
+            error(
+                "config.syntax",
+                "invalid TOML: tables or arrays nested too deeply",
+                Location(CONFIG_NAME),
+            ),
+        )
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
         loc = (
@@ -232,6 +244,16 @@ def parse_config(root: Path, text: str) -> tuple[Config | None, tuple[Diagnostic
             continue
         values[name] = value
 
+    for name in _PATH_KEYS:  # no file has a NUL or a line break in its name
+        if isinstance(values.get(name), str) and _CONTROL.search(values[name]):
+            diags.append(error("config.type", f"'{name}' holds a control character", where(name)))
+            del values[name]
+    listed = values.get("chapters")
+    if isinstance(listed, list) and any(_CONTROL.search(str(c)) for c in listed):
+        diags.append(
+            error("config.type", "'chapters' holds a control character", where("chapters"))
+        )
+        values["chapters"] = [c for c in listed if not _CONTROL.search(str(c))]
     for name in ("authors", "chapters", "nocite"):
         if name in values:
             items = [values[name]] if isinstance(values[name], str) else values[name]

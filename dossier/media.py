@@ -43,7 +43,11 @@ def resolve_images(
                     warning("media.remote", not_local, loc, "save the image in the project")
                 )
                 continue
-            path = _find(root, folder, unquote(src.split("#")[0]))
+            name = unquote(src.split("#")[0])
+            if "\x00" in name:  # `%00`: no file has a NUL in its name
+                diags.append(error("media.missing", f"image '{src}' not found", loc))
+                continue
+            path = _find(root, folder, name)
             if path is None or base not in path.parents:
                 diags.append(error("media.outside", f"image '{src}' is outside the project", loc))
                 continue

@@ -82,13 +82,15 @@ def inside(root: Path, rel: str) -> Path | None:
     try:
         path = (root / rel).resolve()
         base = root.resolve()
-    except (OSError, RuntimeError):
+    except (OSError, RuntimeError, ValueError):  # ValueError: a NUL in the name
         return None
     return path if path == base or base in path.parents else None
 
 
 def read_file(root: Path, rel: str, limit: int) -> bytes:
     """The bytes of the regular file `rel` inside the project; raises Refused."""
+    if "\x00" in rel:  # no file has a NUL in its name (and os calls would raise)
+        raise Refused("missing")
     base = root.resolve()
     path = inside(base, rel)
     if path is None:

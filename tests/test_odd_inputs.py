@@ -1,0 +1,66 @@
+"""Ordinary and hostile inputs that ended in "internal error" (issue 14, item 3): each is
+now a diagnostic at its file, or simply works."""
+
+from __future__ import annotations
+
+import pytest
+
+CHAPTER = "# A\n\nText [@smith2020].\n"
+
+
+def build(run_cli, root) -> tuple[int, list[str]]:
+    code, err = run_cli(["build", "--html", "-q"], root)
+    assert "internal error" not in err and "Traceback" not in err, err
+    return code, err.splitlines()
+
+
+def test_a_config_with_a_byte_order_mark_builds(run_cli, make_project, texts) -> None:
+    root = make_project({"dossier.toml": b"\xef\xbb\xbf" + texts.toml.encode("utf-8")})
+    assert build(run_cli, root)[0] == 0
+
+
+def test_a_config_in_utf16_builds(run_cli, make_project, texts) -> None:
+    root = make_project({"dossier.toml": texts.toml.encode("utf-16")})
+    assert build(run_cli, root)[0] == 0
+
+
+def test_a_config_with_invalid_utf8_is_an_error_at_its_place(run_cli, make_project, texts):
+    root = make_project({"dossier.toml": texts.toml.encode() + b'subtitle = "\xff"\n'})
+    code, lines = build(run_cli, root)
+    assert code == 1
+    assert lines[0].startswith("dossier.toml:5:13: error: invalid UTF-8 byte sequence")
+
+
+def test_thousands_of_nested_tables_in_the_config(run_cli, make_project, texts) -> None:
+    deep = "x = " + "{a = " * 5000 + "1" + "}" * 5000 + "\n"
+    root = make_project({"dossier.toml": texts.toml + deep})
+    code, lines = build(run_cli, root)
+    assert code == 1
+    assert lines[0] == (
+        "dossier.toml: error: invalid TOML: tables or arrays nested too deeply [config.syntax]"
+    )
+
+
+@pytest.mark.parametrize("key", ["bibliography", "csl", "sources", "output"])
+def test_a_nul_in_a_config_path_is_an_error(run_cli, make_project, texts, key) -> None:
+    toml = texts.toml.replace('csl = "apa"\n', "")
+    root = make_project({"dossier.toml": toml + f'{key} = "a\\u0000b"\n'})
+    code, lines = build(run_cli, root)
+    assert code == 1
+    assert f"dossier.toml:4: error: '{key}' holds a control character [config.type]" in lines
+
+
+def test_a_nul_in_a_chapter_path_is_an_error(run_cli, make_project) -> None:
+    toml = 'title = "T"\nchapters = ["chapters/01-a.md", "chapters/x\\u0000.md"]\n'
+    root = make_project({"dossier.toml": toml})
+    code, lines = build(run_cli, root)
+    assert code == 1
+    assert "dossier.toml:2: error: 'chapters' holds a control character [config.type]" in lines
+
+
+def test_a_nul_in_an_image_or_link_is_not_found(run_cli, make_project) -> None:
+    chapter = "# A\n\n[x](a%00b.md) ![i](img%00.png) Text [@smith2020].\n"
+    root = make_project({"chapters/01-a.md": chapter})
+    code, lines = build(run_cli, root)
+    assert code == 1
+    assert "chapters/01-a.md:3: error: image 'img%00.png' not found [media.missing]" in lines
