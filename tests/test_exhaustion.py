@@ -127,6 +127,16 @@ def test_heading_of_1_mb(make_project):
 
 
 @pytest.mark.slow
+def test_60000_identical_headings(make_project):
+    """Each repeat counted its suffix up from 2 again: minutes for 60,000 headings."""
+    root = make_project({"chapters/01-a.md": HEAD + "## Same\n\n" * 60_000})
+    code, lines = dossier(root, "build", "--html")
+    assert (code, lines) == (0, [])
+    html = page(root)
+    assert 'id="same"' in html and 'id="same-2"' in html and 'id="same-60000"' in html
+
+
+@pytest.mark.slow
 def test_100000_citations_in_one_chapter(make_project):
     root = make_project({"chapters/01-a.md": HEAD + "[@smith2020] " * 100_000 + "[@nobody]\n"})
     code, lines = dossier(root, "check")
