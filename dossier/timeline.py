@@ -23,6 +23,7 @@ AXIS_X = 64
 LABEL_X = 150
 ROW = 17
 PER_YEAR = 9.0
+MAX_SPAN_YEARS = 5000  # drawn to scale: 5,000 years are 45,000 px tall already
 
 
 def read_events(
@@ -30,10 +31,12 @@ def read_events(
 ) -> tuple[list[dict[str, object]], list[Diagnostic]]:
     # through the one loader: a FIFO, a device or a symlink out of the project is refused
     text, problems = read_text(root, rel, "timeline data", loc, MAX_DATA_BYTES)
-    if text is None:
+    if text is None or problems:  # not there, or not UTF-8 (each bad line is reported)
         return [], problems
     try:
         data = tomllib.loads(text)
+    except RecursionError:
+        return [], [error("timeline.syntax", "invalid TOML: nested too deeply", Location(rel))]
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"at line (\d+), column (\d+)", str(exc))
         where = Location(rel, int(m.group(1)), int(m.group(2))) if m else Location(rel)
@@ -44,8 +47,9 @@ def read_events(
         return [], [error("timeline.empty", f"'{rel}' has no [[event]] entries", loc)]
     diags: list[Diagnostic] = []
     good = []
+    lines = _event_lines(text)
     for n, event in enumerate(events, 1):
-        where = Location(rel, _event_line(text, n))
+        where = Location(rel, lines[n - 1] if n <= len(lines) else 0)
         if not isinstance(event, dict):
             diags.append(error("timeline.field", f"event {n} must be a table ([[event]])", where))
             continue
@@ -58,6 +62,11 @@ def read_events(
             continue
         if isinstance(cites, str):
             cites = [cites]
+        if not isinstance(cites, list) or not all(isinstance(k, str) for k in cites):
+            diags.append(
+                error("timeline.field", f"event {n}: 'cite' must be a key or a list of keys", where)
+            )
+            continue
         for key in cites:
             if key not in keys:
                 diags.append(
@@ -70,19 +79,25 @@ def read_events(
                 )
         good.append({"year": year, "label": label.strip(), "cite": [k for k in cites if k in keys]})
     good.sort(key=lambda e: int(str(e["year"])))
+    if good and int(str(good[-1]["year"])) - int(str(good[0]["year"])) > MAX_SPAN_YEARS:
+        first, last = good[0]["year"], good[-1]["year"]
+        diags.append(
+            error(
+                "timeline.field",
+                f"the events run from {first} to {last}; a timeline spans at most "
+                f"{MAX_SPAN_YEARS:,} years (it is drawn to scale)",
+                loc,
+                "split it into timelines of nearby years",
+            )
+        )
+        return [], diags
     return good, diags
 
 
-def _event_line(text: str, n: int) -> int:
-    """The line of the n-th [[event]], in the text already read (never a second read:
-    the file could have been swapped for another since)."""
-    count = 0
-    for number, line in enumerate(text.splitlines(), 1):
-        if line.strip() == "[[event]]":
-            count += 1
-            if count == n:
-                return number
-    return 0
+def _event_lines(text: str) -> list[int]:
+    """The line of each [[event]], in the text already read (never a second read: the
+    file could have been swapped for another since), found in one pass."""
+    return [n for n, line in enumerate(text.splitlines(), 1) if line.strip() == "[[event]]"]
 
 
 def draw(events: list[dict[str, object]], title: str = "Timeline") -> str:

@@ -64,3 +64,52 @@ def test_a_nul_in_an_image_or_link_is_not_found(run_cli, make_project) -> None:
     code, lines = build(run_cli, root)
     assert code == 1
     assert "chapters/01-a.md:3: error: image 'img%00.png' not found [media.missing]" in lines
+
+
+TIMELINE_CHAPTER = "# A\n\n![Chronology](data/timeline.toml)\n\nText [@smith2020].\n"
+
+
+def timeline(make_project, data: str | bytes):
+    return make_project({"chapters/01-a.md": TIMELINE_CHAPTER, "data/timeline.toml": data})
+
+
+def test_timeline_cite_that_is_a_number_is_an_error(run_cli, make_project) -> None:
+    root = timeline(make_project, '[[event]]\nyear = 1965\nlabel = "x"\ncite = 5\n')
+    code, lines = build(run_cli, root)
+    assert code == 1
+    assert lines[0] == (
+        "data/timeline.toml:1: error: event 1: 'cite' must be a key or a list of keys "
+        "[timeline.field]"
+    )
+
+
+def test_timeline_in_invalid_utf8_is_reported_at_its_line(run_cli, make_project) -> None:
+    root = timeline(make_project, b'[[event]]\nyear = 1965\nlabel = "\xff"\n')
+    code, lines = build(run_cli, root)
+    assert code == 1
+    assert lines[0].startswith("data/timeline.toml:3:10: error: invalid UTF-8 byte sequence")
+
+
+def test_timeline_in_utf16_is_read(run_cli, make_project) -> None:
+    root = timeline(make_project, '[[event]]\nyear = 1965\nlabel = "x"\n'.encode("utf-16"))
+    assert build(run_cli, root)[0] == 0
+
+
+def test_timeline_years_far_apart_are_refused_not_drawn(run_cli, make_project) -> None:
+    """Drawn to scale, years 1 and 99,999,999 made a 900-million-pixel figure."""
+    data = '[[event]]\nyear = 1\nlabel = "x"\n[[event]]\nyear = 99999999\nlabel = "y"\n'
+    root = timeline(make_project, data)
+    code, lines = build(run_cli, root)
+    assert code == 1
+    assert lines[0] == (
+        "chapters/01-a.md:3: error: the events run from 1 to 99999999; a timeline spans at "
+        "most 5,000 years (it is drawn to scale) (split it into timelines of nearby years) "
+        "[timeline.field]"
+    )
+
+
+def test_a_timeline_of_12000_events_builds(run_cli, make_project) -> None:
+    data = "".join(f'[[event]]\nyear = {1900 + n % 100}\nlabel = "e{n}"\n' for n in range(12000))
+    root = timeline(make_project, data)
+    assert build(run_cli, root)[0] == 0
+    assert "e11999" in (root / "build" / "html" / "01-a.html").read_text(encoding="utf-8")
