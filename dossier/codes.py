@@ -132,12 +132,6 @@ GROUPS: tuple[Group, ...] = (
                 "Correct the spelling (the hint names the closest known key) or remove the "
                 "line; a setting under the wrong table heading is unknown there too.",
             ),
-            Code(
-                "config.unreadable",
-                (E,),
-                "`dossier.toml` is not UTF-8 text.",
-                "Save it as UTF-8 in your editor.",
-            ),
         ),
     ),
     Group(
@@ -626,14 +620,18 @@ GROUPS: tuple[Group, ...] = (
             ),
             Code(
                 "source.not-a-file",
-                (E,),
-                "The archived copy is a folder or a special file, not a regular file.",
-                "Replace it with the file itself.",
+                (E, W),
+                "The archived copy is a folder or a special file, not a regular file (an "
+                "error); or the sources folder holds a FIFO, device, socket or link to a "
+                "folder, which is ignored (a warning).",
+                "Replace it with the file itself, or remove it from the sources folder.",
             ),
             Code(
                 "source.outside",
-                (E,),
-                "A file in the sources folder is a symbolic link pointing outside the project.",
+                (E, W),
+                "A file in the sources folder is a symbolic link pointing outside the project "
+                "(an error for an entry's archive, a warning for any other name there); it "
+                "is never followed.",
                 "Copy the file itself into the sources folder.",
             ),
             Code(

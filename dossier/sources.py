@@ -4,6 +4,7 @@ against them. Pure apart from reading the archive files; `accept` writes the loc
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,6 +64,7 @@ def gather(
             present = set(os.listdir(folder))
         except OSError:
             present = set() if not folder.exists() else None
+        diags.extend(_odd_files(root, folder, sources_dir, present or set()))
     for entry in bib.entries:
         rel, more = locate(root, entry, sources_dir, present)
         diags.extend(more)
@@ -73,6 +75,48 @@ def gather(
         if archived:
             archives[entry.key] = archived
     return archives, diags
+
+
+def _odd_files(root: Path, folder: Path, sources_dir: str, names: set[str]) -> list[Diagnostic]:
+    """A word for what the sources folder holds that can never be an archive: FIFOs,
+    devices, sockets and symlinks to folders are skipped, and links out of the project
+    never followed; saying so beats a source that silently counts as not archived."""
+    out: list[Diagnostic] = []
+    for name in sorted(names):
+        path = folder / name
+        try:
+            info = os.lstat(path)
+        except OSError:
+            continue
+        where = Location(f"{sources_dir}/{name}")
+        if stat.S_ISLNK(info.st_mode):
+            if inside(root, f"{sources_dir}/{name}") is None:
+                out.append(
+                    warning(
+                        "source.outside",
+                        f"'{sources_dir}/{name}' points outside the project; it is ignored",
+                        where,
+                    )
+                )
+            elif not os.path.isfile(path):
+                out.append(
+                    warning(
+                        "source.not-a-file",
+                        f"'{sources_dir}/{name}' links to something that is not a regular "
+                        "file; it is ignored",
+                        where,
+                    )
+                )
+        elif not stat.S_ISREG(info.st_mode) and not stat.S_ISDIR(info.st_mode):
+            out.append(
+                warning(
+                    "source.not-a-file",
+                    f"'{sources_dir}/{name}' is not a regular file (a FIFO, device or "
+                    "socket); it is ignored",
+                    where,
+                )
+            )
+    return out
 
 
 def statuses(

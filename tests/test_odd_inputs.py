@@ -3,6 +3,8 @@ now a diagnostic at its file, or simply works."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from .conftest import time_limit
@@ -128,3 +130,24 @@ def test_a_config_listing_30000_chapters_is_read_in_linear_time(run_cli, make_pr
     assert code == 1
     assert lines[0] == "dossier.toml:2: error: chapter 'chapters/0.md' not found [load.missing]"
     assert lines[-1] == "30000 errors, 0 warnings"
+
+
+def test_odd_files_in_the_sources_folder_are_named_not_skipped(run_cli, make_project, tmp_path):
+    """FIFOs, links to folders and links out of the project were skipped silently."""
+    root = make_project({"sources/notes.txt": "kept quiet: an ordinary file\n"})
+    sources = root / "sources"
+    os.mkfifo(sources / "pipe.txt")
+    (sources / "etc").symlink_to("/etc", target_is_directory=True)
+    (root / "folder").mkdir()
+    (sources / "sub").symlink_to("../folder", target_is_directory=True)
+    code, err = run_cli(["check", "-q"], root)
+    assert code == 0, err
+    assert err.splitlines() == [
+        "sources/etc: warning: 'sources/etc' points outside the project; it is ignored "
+        "[source.outside]",
+        "sources/pipe.txt: warning: 'sources/pipe.txt' is not a regular file (a FIFO, device "
+        "or socket); it is ignored [source.not-a-file]",
+        "sources/sub: warning: 'sources/sub' links to something that is not a regular file; "
+        "it is ignored [source.not-a-file]",
+        "0 errors, 3 warnings",
+    ]
