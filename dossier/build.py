@@ -82,7 +82,7 @@ def analyse(
     scan), each reused while its file is unchanged."""
     from . import bibcache, cite, quotes, timeline
     from .collect import collect, unused_entries
-    from .load import read_text
+    from .load import bidi_controls, read_text
     from .media import resolve_images
     from .scan import read_chapter
     from .sources import evaluate
@@ -120,6 +120,7 @@ def analyse(
         text, more = read_text(root, rel, "chapter", where)
         found.extend(more)
         if text is not None:
+            found.extend(bidi_controls(text, rel))
             chapter, new_scans[rel] = read_chapter(parser, text, rel, old_scans.get(rel))
             found.extend(chapter.scan.diagnostics)
             chapters.append(chapter)

@@ -230,6 +230,17 @@ GROUPS: tuple[Group, ...] = (
         "could run code or reach the network is shown as text.",
         (
             Code(
+                "md.bidi",
+                (W,),
+                "The chapter holds an invisible bidirectional control (an embedding, "
+                "override or isolate, U+202A to U+202E or U+2066 to U+2069). It changes "
+                "the order in which readers see the text without changing the text itself, "
+                "so a quotation or a key can look like something else (the 'Trojan Source' "
+                "trick). The first 20 in a file are reported.",
+                "Delete the character; Persian, Arabic or Hebrew text needs none of these "
+                "to be shown right to left.",
+            ),
+            Code(
                 "md.empty",
                 (W,),
                 "The chapter file is empty.",

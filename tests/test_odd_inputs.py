@@ -151,3 +151,22 @@ def test_odd_files_in_the_sources_folder_are_named_not_skipped(run_cli, make_pro
         "it is ignored [source.not-a-file]",
         "0 errors, 3 warnings",
     ]
+
+
+def test_bidirectional_controls_in_a_chapter_are_warned_about(run_cli, make_project) -> None:
+    """Trojan Source: U+202E and the isolates passed silently."""
+    chapter = "# A\n\nAccess \u202eresu\u2066 level\u2069 granted [@smith2020].\n"
+    root = make_project({"chapters/01-a.md": chapter})
+    code, err = run_cli(["check", "-q"], root)
+    assert code == 0, err
+    hint = "(remove it, unless the text around it is meant to be shown reordered) [md.bidi]"
+    assert err.splitlines() == [
+        f"chapters/01-a.md:3:8: warning: invisible bidirectional control \\u202e changes the "
+        f"order readers see the text in {hint}",
+        f"chapters/01-a.md:3:13: warning: invisible bidirectional control \\u2066 changes the "
+        f"order readers see the text in {hint}",
+        f"chapters/01-a.md:3:20: warning: invisible bidirectional control \\u2069 changes the "
+        f"order readers see the text in {hint}",
+        "0 errors, 3 warnings",
+    ]
+    assert run_cli(["check", "-q", "--strict"], root)[0] == 1
