@@ -184,6 +184,41 @@ def _parse_failure(block: bm.ParsingFailedBlock, loc: Location) -> Diagnostic:
     return error("bib.syntax", f"cannot parse {what}: {reason}; the entry is skipped", loc, hint)
 
 
+_HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
+_URL_FIELDS = frozenset({"url", "urlarchive"})
+
+
+def _inert_field(key: str, name: str, value: str, where: Location) -> list[Diagnostic]:
+    """A word when a field holds what will not do what it seems to: HTML tags (shown
+    as text, never as markup) or a web address the URL policy refuses (not linked)."""
+    tag = _HTML_TAG.search(value)
+    if tag:
+        return [
+            warning(
+                "bib.markup",
+                f"entry '{key}': field '{name}' holds the HTML tag {visible(tag.group())!r}, "
+                "which is printed as text",
+                where,
+                "write formatting in LaTeX (\\emph{...}, \\textbf{...}) or remove the tag",
+            )
+        ]
+    if name in _URL_FIELDS:
+        from .urls import url_problem
+
+        problem = url_problem(value.strip())
+        if problem:
+            return [
+                warning(
+                    "bib.markup",
+                    f"entry '{key}': {name} '{visible(value.strip())[:80]}' is not linked: "
+                    f"{problem}",
+                    where,
+                    "give an http or https address",
+                )
+            ]
+    return []
+
+
 def _duplicate_field(block: bm.DuplicateFieldKeyBlock, rel: str) -> Diagnostic:
     """A duplicate field in a block bibtexparser could not give back as an entry."""
     return error(
@@ -452,6 +487,7 @@ def _entry(
         value = " ".join(_strip(p) for p in _split_concat(f.value))
         if name == "year":
             diags.extend(_year(block.key, value, where))
+        diags.extend(_inert_field(block.key, name, value, where))
         fields.append((name, value))
     names = {n for n, _ in fields}
     etype = block.entry_type.lower()

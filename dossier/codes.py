@@ -417,6 +417,15 @@ GROUPS: tuple[Group, ...] = (
                 "entry to match.",
             ),
             Code(
+                "bib.markup",
+                (W,),
+                "A field holds an HTML tag, which Pandoc prints as text (`<i>` shows as "
+                "`<i>`), or a `url` that dossier will not link (a `javascript:`, `file:` or "
+                "local-network address).",
+                "Write formatting in LaTeX (`\\emph{...}`, `\\textbf{...}`) and give web "
+                "addresses as `http` or `https` URLs.",
+            ),
+            Code(
                 "bib.missing",
                 (E,),
                 "The bibliography file named in `dossier.toml` does not exist.",

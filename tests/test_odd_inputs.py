@@ -170,3 +170,26 @@ def test_bidirectional_controls_in_a_chapter_are_warned_about(run_cli, make_proj
         "0 errors, 3 warnings",
     ]
     assert run_cli(["check", "-q", "--strict"], root)[0] == 1
+
+
+def test_html_and_unlinkable_urls_in_bibtex_fields_are_reported(run_cli, make_project) -> None:
+    """They were escaped (shown as text, or not linked) without a word."""
+    bib = (
+        "@misc{tagged, author = {Doe, Jo}, title = {Hi <i>there</i>}, year = {2020}}\n"
+        "@misc{scripted, author = {Roe, Al}, title = {A < B > C}, year = {2020},\n"
+        "  url = {javascript:alert(1)}}\n"
+    )
+    root = make_project(
+        {"references.bib": bib, "chapters/01-a.md": "# A\n\nText [@tagged; @scripted].\n"}
+    )
+    code, err = run_cli(["check", "-q"], root)
+    assert code == 0, err
+    assert err.splitlines() == [
+        "references.bib:1: warning: entry 'tagged': field 'title' holds the HTML tag '<i>', "
+        "which is printed as text (write formatting in LaTeX (\\emph{...}, \\textbf{...}) or "
+        "remove the tag) [bib.markup]",
+        "references.bib:3: warning: entry 'scripted': url 'javascript:alert(1)' is not linked: "
+        "'javascript:' links are not allowed (only http, https and mailto) (give an http or "
+        "https address) [bib.markup]",
+        "0 errors, 2 warnings",
+    ]
