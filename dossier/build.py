@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from .model import Bibliography, Formatted
     from .scan import Chapter
     from .sources import Evidence
+    from .write import WriteFailed
 
 # The stages are imported where they run, so that a no-op build (nothing changed since
 # the last one) costs little more than starting Python: see _unchanged.
@@ -284,7 +285,7 @@ def build(
 ) -> Result:
     from . import cache as caching
     from .render.site import SiteInput, build_site
-    from .write import discard, stage_dir, swap, write_files
+    from .write import WriteFailed, discard, stage_dir, swap, write_files
 
     quick, state, previous = _unchanged(root, html, pdf, strict, output)
     if quick is not None:
@@ -334,7 +335,10 @@ def build(
         analysis.evidence,
     )
     changes = report(analysis.evidence, analysis.collected.citing)
-    stage = stage_dir(out)
+    try:
+        stage = stage_dir(out)
+    except WriteFailed as exc:
+        return Result(finish([*found, _unwritable(exc, out_name)], strict), analysis=analysis)
     outputs: list[str] = []
     made: dict[str, list[str]] = {}  # the new cache's outputs
     rendered: list[str] = []
@@ -456,6 +460,10 @@ def build(
             )
         )
         return Result(finish(found, strict), analysis=analysis)
+    except WriteFailed as exc:
+        discard(stage)
+        found.append(_unwritable(exc, out_name))
+        return Result(finish(found, strict), analysis=analysis)
     except StaleScan:
         discard(stage)
         if not reuse_scans:
@@ -473,6 +481,15 @@ def build(
         discard(stage)
         raise
     return Result(finish(found, strict), tuple(outputs), analysis, tuple(rendered), tuple(inputs))
+
+
+def _unwritable(exc: WriteFailed, out_name: str) -> Diagnostic:
+    what = f"'{out_name}/{exc.what}'" if exc.what else f"the output folder '{out_name}'"
+    return error(
+        "output.unwritable",
+        f"cannot write {what}: {exc.reason}; the previous build is unchanged",
+        hint="free some disk space, or make the output folder writable",
+    )
 
 
 def _media(root: Path, images: Iterable[str], found: list[Diagnostic]) -> dict[str, bytes]:

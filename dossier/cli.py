@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import gc
 import sys
 from collections.abc import Sequence
@@ -12,6 +13,8 @@ from . import __version__
 from .diagnostics import Diagnostic, summary
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+# A disk that is full, over quota or read-only, or a file over `ulimit -f`
+_NO_ROOM = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS})
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -111,8 +114,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("dossier: interrupted; the previous build is unchanged", file=sys.stderr)
         return 130
-    except Exception as exc:  # a bug in dossier, not a problem in the project
-        print(
+    except Exception as exc:
+        if isinstance(exc, OSError) and exc.errno in _NO_ROOM:
+            # the machine's limits, not a bug: anywhere a file is written (the build,
+            # pandoc's private copies, the PDF workers' parts)
+            print(
+                f"dossier: error: cannot write a file: {exc.strerror} (the disk is full, or "
+                "a file size limit or a read-only folder is in the way); the previous build "
+                "is unchanged",
+                file=sys.stderr,
+            )
+            return EXIT_PROBLEMS
+        print(  # a bug in dossier, not a problem in the project
             f"dossier: internal error: {type(exc).__name__}: {exc}\n"
             "dossier: this is a bug in dossier; the previous build is unchanged. "
             "Please report it with the command you ran.",

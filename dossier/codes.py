@@ -749,6 +749,23 @@ GROUPS: tuple[Group, ...] = (
         ),
     ),
     Group(
+        "output",
+        "Writing the build",
+        "Problems of the machine, not of the project: the build could not be written. "
+        "The previous build stays as it was.",
+        (
+            Code(
+                "output.unwritable",
+                (E,),
+                "A file of the build or the output folder itself could not be written: "
+                "the disk is full or over quota, a file size limit (`ulimit -f`) was "
+                "reached, or the folder is read-only.",
+                "Free some disk space, raise the limit, or build into a writable folder "
+                "with `dossier build -o DIR`.",
+            ),
+        ),
+    ),
+    Group(
         "pdf",
         "The PDF",
         "Problems laying out the PDF. An error here stops the whole build, the HTML site "

@@ -80,12 +80,25 @@ def _remove(path: Path) -> None:
         shutil.rmtree(path, ignore_errors=True)
 
 
+class WriteFailed(Exception):
+    """The machine would not let a build be written (a full disk, `ulimit -f`, a
+    read-only folder): a problem to report in words, not a bug. `what` names the file
+    inside the output folder ('' for the folder itself)."""
+
+    def __init__(self, what: str, exc: OSError) -> None:
+        super().__init__(f"{what}: {exc}")
+        self.what, self.reason = what, exc.strerror or str(exc)
+
+
 def stage_dir(out: Path) -> Path:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    recover(out)
-    stage = out.parent / STAGE.format(out.name, os.getpid())
-    _remove(stage)
-    stage.mkdir()
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        recover(out)
+        stage = out.parent / STAGE.format(out.name, os.getpid())
+        _remove(stage)
+        stage.mkdir()
+    except OSError as exc:
+        raise WriteFailed("", exc) from exc
     return stage
 
 
@@ -99,10 +112,13 @@ def write_files(stage: Path, files: Mapping[str, bytes]) -> None:
         if not rel or clean.startswith(("/", "../")) or clean in (".", "..") or os.path.isabs(rel):
             raise ValueError(f"refusing to write outside the output folder: {rel}")
         parent = posixpath.dirname(clean)
-        if parent and parent not in made:
-            (stage / parent).mkdir(parents=True, exist_ok=True)
-            made.add(parent)
-        (stage / clean).write_bytes(data)
+        try:
+            if parent and parent not in made:
+                (stage / parent).mkdir(parents=True, exist_ok=True)
+                made.add(parent)
+            (stage / clean).write_bytes(data)
+        except OSError as exc:
+            raise WriteFailed(clean, exc) from exc
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -128,6 +144,13 @@ def _exchange(a: Path, b: Path) -> bool:
 def swap(stage: Path, out: Path) -> None:
     """Put the stage in place of the output folder. With an atomic exchange the output
     folder exists at every instant, so even a kill here leaves a whole build behind."""
+    try:
+        _swap(stage, out)
+    except OSError as exc:
+        raise WriteFailed("", exc) from exc
+
+
+def _swap(stage: Path, out: Path) -> None:
     if out.is_dir() and not out.is_symlink() and _exchange(stage, out):
         shutil.rmtree(stage, ignore_errors=True)  # now holds the previous build
         return
