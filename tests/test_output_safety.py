@@ -365,7 +365,12 @@ def test_a_failed_swap_puts_the_previous_build_back(run_cli, make_project, monke
     monkeypatch.setattr(Path, "rename", rename)
     code, err = run_cli(["build", "--html", "-q"], root)
     assert code == 1
-    assert "internal error: OSError: [Errno 28] No space left on device" in err
+    assert err.splitlines() == [
+        "error: cannot write the output folder 'build': No space left on device; the previous "
+        "build is unchanged (free some disk space, or make the output folder writable) "
+        "[output.unwritable]",
+        "1 error, 0 warnings",
+    ]
     assert tree(root / "build") == before
     assert leftovers(root) == []
 
