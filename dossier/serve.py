@@ -14,6 +14,7 @@ import mimetypes
 import os
 import queue
 import socket
+import sys
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -202,6 +203,15 @@ class _HTTPServer(ThreadingHTTPServer):
     loopback = True
     output: Path  # the output folder; only its html/ is served
     state: State
+    notice: Log = staticmethod(_quiet)
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A browser that closes or resets a connection mid-answer (a reload, a tab
+        closed) is ordinary; anything else is one line, never a traceback."""
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError | TimeoutError):
+            return
+        self.notice(f"serve: a request failed: {inert(str(error))}")
 
 
 class _IPv6Server(_HTTPServer):
@@ -301,6 +311,7 @@ class Server:
         cls = _IPv6Server if ":" in host else _HTTPServer
         self.httpd = cls((host.strip("[]"), port), Handler)  # OSError if the port is taken
         self.httpd.state, self.httpd.loopback = State(), is_loopback(host)
+        self.httpd.notice = notice
         self._stop = threading.Event()
         self._changes: queue.Queue[set[Path]] = queue.Queue()
         self._threads: list[threading.Thread] = []

@@ -445,6 +445,27 @@ def test_port_in_use_is_an_error_not_a_traceback(make_project: Callable[..., Pat
     assert not (root / "build").exists()
 
 
+def test_clients_that_reset_their_connection_print_no_traceback(
+    make_project: Callable[..., Path], capfd: pytest.CaptureFixture[str]
+) -> None:
+    """A reload or a closed tab resets connections mid-answer; the server printed a
+    traceback for each."""
+    import struct
+
+    root = make_project()
+    with serving(root) as live:
+        for target in ("/", "/01-a.html", EVENTS, "/assets/style.css"):
+            sock = socket.create_connection(("127.0.0.1", live.port), timeout=30)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            sock.sendall(f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+            sock.close()  # with linger 0: a reset, not a polite close
+        time.sleep(0.5)
+        assert request(live.port, "/")[0] == 200  # and it goes on serving
+    captured = capfd.readouterr()
+    assert "Traceback" not in captured.err + captured.out
+    assert "Exception occurred" not in captured.err + captured.out
+
+
 # --- a real browser ---------------------------------------------------------------------
 
 
