@@ -225,7 +225,7 @@ def format_cached(
     """Every citation formatted, reusing the cache `record` of the last build; returns
     the record to keep for the next one."""
     from . import cite
-    from .formatting import Request, format_all
+    from .formatting import MAX_ALIKE, Request, TooManyAlike, format_all
     from .model import Formatted
     from .render.markup import safe_html
 
@@ -245,6 +245,23 @@ def format_cached(
             record,
             clean=safe_html,
         )  # BibTeX is untrusted: nothing active reaches a page
+    except TooManyAlike as exc:
+        entry = analysis.bibliography.by_key()[exc.keys[MAX_ALIKE]]
+        return (
+            None,
+            [
+                error(
+                    "cite.too-many-alike",
+                    f"{len(exc.keys):,} cited entries share the author and year of "
+                    f"'{exc.keys[0]}'; Pandoc tells more than {MAX_ALIKE:,} apart "
+                    "(2020a, 2020b, ...) only in many minutes",
+                    entry.location,
+                    "check for duplicated entries, or give the entries their real authors "
+                    "and years",
+                )
+            ],
+            {},
+        )
     except cite.EngineError as exc:
         return (
             None,

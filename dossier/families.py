@@ -167,10 +167,9 @@ def related(bib: Bibliography, pool: set[str], keys: set[str]) -> list[str]:
     return out
 
 
-def tied(bib: Bibliography, pool: set[str]) -> set[str]:
-    """References that may share author and year with another (Smith 2020a, 2020b). Which
-    gets which letter can come down to the order they are first cited in, so every run
-    cites them first, in the order of the whole document (see _run)."""
+def tie_groups(bib: Bibliography, pool: set[str]) -> list[list[str]]:
+    """The references of `pool` that share author and year with another (Smith 2020a,
+    2020b), group by group, in the bibliography's order."""
     entries = bib.by_key()
     groups: dict[tuple[frozenset[str], str], list[str]] = {}
     for e in bib.entries:
@@ -178,7 +177,14 @@ def tied(bib: Bibliography, pool: set[str]) -> set[str]:
             year = (e.get("year") or e.get("date"))[:4]
             names = frozenset(_family(p) for p in _primary(e, entries))
             groups.setdefault((names, year), []).append(e.key)
-    return {k for keys in groups.values() if len(keys) > 1 for k in keys}
+    return [keys for keys in groups.values() if len(keys) > 1]
+
+
+def tied(bib: Bibliography, pool: set[str]) -> set[str]:
+    """References that may share author and year with another. Which gets which letter
+    can come down to the order they are first cited in, so every run cites them first,
+    in the order of the whole document (see _run)."""
+    return {k for keys in tie_groups(bib, pool) for k in keys}
 
 
 @dataclass(frozen=True, slots=True)

@@ -208,10 +208,10 @@ class _HTTPServer(ThreadingHTTPServer):
     def handle_error(self, request: object, client_address: object) -> None:
         """A browser that closes or resets a connection mid-answer (a reload, a tab
         closed) is ordinary; anything else is one line, never a traceback."""
-        error = sys.exc_info()[1]
-        if isinstance(error, ConnectionError | TimeoutError):
+        problem = sys.exc_info()[1]
+        if isinstance(problem, ConnectionError | TimeoutError):
             return
-        self.notice(f"serve: a request failed: {inert(str(error))}")
+        self.notice(f"serve: a request failed: {inert(str(problem))}")
 
 
 class _IPv6Server(_HTTPServer):

@@ -478,8 +478,10 @@ def test_tied_references_are_found_once_and_again_when_the_bibliography_changes(
     from dossier import formatting
 
     calls: list[int] = []
-    real = formatting.tied
-    monkeypatch.setattr(formatting, "tied", lambda bib, pool: calls.append(1) or real(bib, pool))
+    real = formatting.tie_groups
+    monkeypatch.setattr(
+        formatting, "tie_groups", lambda bib, pool: calls.append(1) or real(bib, pool)
+    )
     chapters = {
         "chapters/01.md": "# One\n\nFirst [@x2].\n",
         "chapters/02.md": "# Two\n\nThen [@x1].\n",

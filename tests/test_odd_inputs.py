@@ -193,3 +193,24 @@ def test_html_and_unlinkable_urls_in_bibtex_fields_are_reported(run_cli, make_pr
         "https address) [bib.markup]",
         "0 errors, 2 warnings",
     ]
+
+
+def test_more_than_1000_entries_alike_are_refused_before_pandoc(run_cli, make_project) -> None:
+    """6,000 entries with the same author and year kept pandoc busy for 554 s."""
+    bib = "".join(
+        f"@book{{k{n}, author = {{Smith, Jane}}, title = {{Title {n}}}, year = {{2020}},\n"
+        "  publisher = {P}}\n"
+        for n in range(1001)
+    )
+    chapter = "# A\n\n" + " ".join(f"[@k{n}]" for n in range(1001)) + "\n"
+    root = make_project({"references.bib": bib, "chapters/01-a.md": chapter})
+    with time_limit(60, lambda: AssertionError("1,001 alike entries hang the build")):
+        code, lines = build(run_cli, root)
+    assert code == 1
+    assert lines == [
+        "references.bib:2001: error: 1,001 cited entries share the author and year of 'k0'; "
+        "Pandoc tells more than 1,000 apart (2020a, 2020b, ...) only in many minutes (check "
+        "for duplicated entries, or give the entries their real authors and years) "
+        "[cite.too-many-alike]",
+        "1 error, 0 warnings",
+    ]
