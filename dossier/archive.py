@@ -10,6 +10,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .diagnostics import Diagnostic, Location, error, warning
 from .model import Entry
@@ -118,6 +119,25 @@ def read_archive(root: Path, key: str, rel: str) -> tuple[Archived | None, list[
     return Archived(key, rel, digest, len(data), pages), []
 
 
+def _content_key(page: Any) -> object:
+    """What a page's text depends on: its content stream(s), by object number, and its
+    resources, by object number or (a small inline dictionary) as written; None when
+    the content is inline in the page (nothing to share)."""
+    contents = page.get("/Contents")
+    refs = contents if isinstance(contents, list) else [contents]
+    numbers = tuple(getattr(r, "idnum", None) for r in refs)
+    if contents is None or None in numbers:
+        return None
+    resources = page.get("/Resources")
+    if resources is None:  # inherited from the page tree: the same parent, the same
+        resources = page.get("/Parent")
+    number = getattr(resources, "idnum", None)
+    if number is not None:
+        return numbers, number
+    written = repr(resources)  # names of fonts and objects, with their object numbers
+    return (numbers, written) if len(written) < 10_000 else None
+
+
 def extract_pages(data: bytes, suffix: str) -> tuple[tuple[str, str], ...]:
     if suffix == ".pdf":
         import io
@@ -126,10 +146,21 @@ def extract_pages(data: bytes, suffix: str) -> tuple[tuple[str, str], ...]:
 
         reader = PdfReader(io.BytesIO(data))
         labels = list(reader.page_labels) if reader.page_labels else []
-        return tuple(
-            (labels[i] if i < len(labels) else str(i + 1), page.extract_text() or "")
-            for i, page in enumerate(reader.pages)
-        )
+        # Pages may share one content stream (a 23 KB file can hold 100 pages that each
+        # draw the same 2 MB of text): its text is extracted once, not once per page.
+        # Two pages with the same stream and resources give the same text.
+        texts: dict[object, str] = {}
+        pages = []
+        for i, page in enumerate(reader.pages):
+            key = _content_key(page)
+            if key is None or key not in texts:
+                text = page.extract_text() or ""
+                if key is not None:
+                    texts[key] = text
+            else:
+                text = texts[key]
+            pages.append((labels[i] if i < len(labels) else str(i + 1), text))
+        return tuple(pages)
     text = data.decode("utf-8", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
     if suffix in (".html", ".htm"):
         text = html_text(text)

@@ -1,5 +1,7 @@
-"""The linear quotation matcher gives the spans of the lazy regular expression it
-replaced, and finishes in time where that expression backtracked for hours."""
+"""Searches and readers over archived sources finish in bounded time: the quotation
+matcher (the spans of the lazy regular expression it replaced, without its hours of
+backtracking), the closest passage to a misquotation, archived HTML full of unclosed
+constructs, and PDFs whose pages share one content stream."""
 
 from __future__ import annotations
 
@@ -80,3 +82,35 @@ def test_archived_html_full_of_unclosed_constructs_is_read_without_hanging(flood
     with time_limit(60, lambda: AssertionError(f"reading {flood!r} x 200,000 hangs")):
         text = html_text(page)
     assert "The quoted words are here." in text
+
+
+@pytest.mark.slow  # one 2 MB page of text is still extracted once (about 4 s)
+def test_an_archived_pdf_whose_pages_share_one_content_stream_is_read_once() -> None:
+    """100 pages drawing the same 2 MB of text (23 KB compressed) took 100 x 3 s."""
+    import io
+
+    import pikepdf
+
+    from dossier.archive import extract_pages
+
+    pdf = pikepdf.new()
+    font = pdf.make_indirect(
+        pikepdf.Dictionary(
+            Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica
+        )
+    )
+    drawn = b"BT /F1 10 Tf 20 800 Td " + b"(Some words of text here) Tj 0 -1 Td " * 60000 + b"ET"
+    stream = pdf.make_stream(drawn)
+    resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font))
+    for _ in range(100):
+        page = pikepdf.Dictionary(
+            Type=pikepdf.Name.Page, MediaBox=[0, 0, 595, 842], Contents=stream, Resources=resources
+        )
+        pdf.pages.append(pikepdf.Page(page))
+    out = io.BytesIO()
+    pdf.save(out)
+    with time_limit(60, lambda: AssertionError("the shared content stream is read per page")):
+        pages = extract_pages(out.getvalue(), ".pdf")
+    assert len(pages) == 100
+    assert pages[0][1] == pages[99][1] and "Some words of text here" in pages[99][1]
+    assert [label for label, _ in pages[:3]] == ["1", "2", "3"]
