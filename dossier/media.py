@@ -32,57 +32,74 @@ def resolve_images(
     data_figures: dict[str, tuple[str, Location]] = {}
     diags: list[Diagnostic] = check_overrides(root)
     base = root.resolve()
+    seen: dict[tuple[str, str], tuple[str, str]] = {}  # 250,000 images of one file: one look
     for scan in scans:
         folder = posixpath.dirname(scan.path)
         for image in scan.images:
             src = image.src
             loc = Location(scan.path, image.line)
-            not_local = _not_a_file(src)
-            if not_local:
-                diags.append(
-                    warning("media.remote", not_local, loc, "save the image in the project")
-                )
-                continue
-            name = unquote(src.split("#")[0])
-            if "\x00" in name:  # `%00`: no file has a NUL in its name
-                diags.append(error("media.missing", f"image '{src}' not found", loc))
-                continue
-            path = _find(root, folder, name)
-            if path is None or base not in path.parents:
-                diags.append(error("media.outside", f"image '{src}' is outside the project", loc))
-                continue
-            try:
-                info = path.stat()
-            except OSError:
-                diags.append(error("media.missing", f"image '{src}' not found", loc))
-                continue
-            if not stat.S_ISREG(info.st_mode):
-                diags.append(error("media.not-a-file", f"image '{src}' is not a regular file", loc))
-            elif path.suffix.lower() == ".toml":
-                data_figures[src] = (path.relative_to(base).as_posix(), loc)
-            elif path.suffix.lower() not in IMAGE_TYPES:
-                diags.append(
-                    error(
-                        "media.type",
-                        f"'{src}' is not an image ({', '.join(sorted(IMAGE_TYPES))})",
-                        loc,
-                    )
-                )
-            elif info.st_size > MAX_IMAGE_BYTES:
-                diags.append(error("media.too-large", f"image '{src}' is larger than 20 MB", loc))
-            elif path.suffix.lower() == ".svg" and (active := _active_svg(base, path)):
-                diags.append(
-                    error(
-                        "media.active",
-                        f"SVG image '{src}' holds active content "
-                        f"({active}); dossier never publishes scripts",
-                        loc,
-                        "remove it from the SVG, or save the image as PNG",
-                    )
-                )
+            if (folder, src) not in seen:
+                seen[folder, src] = _classify(root, base, folder, src)
+            kind, value = seen[folder, src]
+            if kind == "image":
+                images[src] = value
+            elif kind == "data":
+                data_figures[src] = (value, loc)
             else:
-                images[src] = path.relative_to(base).as_posix()
+                diags.append(_problem(kind, value, src, loc))
     return images, data_figures, diags
+
+
+def _classify(root: Path, base: Path, folder: str, src: str) -> tuple[str, str]:
+    """What an image reference names: ("image" | "data", its project path), or a
+    problem's kind with its detail (see _problem)."""
+    not_local = _not_a_file(src)
+    if not_local:
+        return "remote", not_local
+    name = unquote(src.split("#")[0])
+    if "\x00" in name:  # `%00`: no file has a NUL in its name
+        return "missing", ""
+    path = _find(root, folder, name)
+    if path is None or base not in path.parents:
+        return "outside", ""
+    try:
+        info = path.stat()
+    except OSError:
+        return "missing", ""
+    suffix = path.suffix.lower()
+    if not stat.S_ISREG(info.st_mode):
+        return "not-a-file", ""
+    if suffix == ".toml":
+        return "data", path.relative_to(base).as_posix()
+    if suffix not in IMAGE_TYPES:
+        return "type", ""
+    if info.st_size > MAX_IMAGE_BYTES:
+        return "too-large", ""
+    if suffix == ".svg" and (active := _active_svg(base, path)):
+        return "active", active
+    return "image", path.relative_to(base).as_posix()
+
+
+def _problem(kind: str, detail: str, src: str, loc: Location) -> Diagnostic:
+    if kind == "remote":
+        return warning("media.remote", detail, loc, "save the image in the project")
+    if kind == "outside":
+        return error("media.outside", f"image '{src}' is outside the project", loc)
+    if kind == "not-a-file":
+        return error("media.not-a-file", f"image '{src}' is not a regular file", loc)
+    if kind == "type":
+        kinds = ", ".join(sorted(IMAGE_TYPES))
+        return error("media.type", f"'{src}' is not an image ({kinds})", loc)
+    if kind == "too-large":
+        return error("media.too-large", f"image '{src}' is larger than 20 MB", loc)
+    if kind == "active":
+        return error(
+            "media.active",
+            f"SVG image '{src}' holds active content ({detail}); dossier never publishes scripts",
+            loc,
+            "remove it from the SVG, or save the image as PNG",
+        )
+    return error("media.missing", f"image '{src}' not found", loc)
 
 
 # SVG: published only as a file shown through <img> (scripts never run there), but a

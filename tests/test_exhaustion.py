@@ -127,6 +127,16 @@ def test_heading_of_1_mb(make_project):
 
 
 @pytest.mark.slow
+def test_250000_images_of_one_file(make_project, texts):
+    """Each reference was resolved on its own: 26 s for 250,000 of the same image."""
+    chapter = HEAD + "![i](../img/dot.png) " * 250_000 + "\n"
+    root = make_project({"chapters/01-a.md": chapter, "img/dot.png": texts.png()})
+    code, lines = dossier(root, "build", "--html")
+    assert (code, lines) == (0, [])
+    assert page(root).count('src="media/img/dot.png"') == 250_000
+
+
+@pytest.mark.slow
 def test_60000_identical_headings(make_project):
     """Each repeat counted its suffix up from 2 again: minutes for 60,000 headings."""
     root = make_project({"chapters/01-a.md": HEAD + "## Same\n\n" * 60_000})
