@@ -21,9 +21,11 @@ check: $(STAMP)
 test: lint docs
 	$(BIN)/python -m pytest -q -n 2
 
-# The quick run while writing code: no PDFs, no pandoc over whole corpora.
+# The quick run while writing code: no PDFs, no pandoc over whole corpora, and pandoc's
+# answers kept for the session by their inputs (tests/conftest.py; never in `make test`);
+# pytest may keep its rewritten test modules (this machine sets PYTHONDONTWRITEBYTECODE).
 quick: $(STAMP)
-	$(BIN)/python -m pytest -q -n 2 -m "not slow"
+	PYTHONDONTWRITEBYTECODE= DOSSIER_TEST_PANDOC_MEMO=1 $(BIN)/python -m pytest -q -n 2 -m "not slow"
 
 # The manual is a dossier project; warnings fail it.
 docs: $(STAMP)

@@ -3,12 +3,13 @@ messy test project built once, and an HTML reader for checking the built site.""
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 import socket
 import struct
 import zlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -206,6 +207,39 @@ class CliRunner:
 @pytest.fixture
 def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> CliRunner:
     return CliRunner(monkeypatch, capsys)
+
+
+# `make quick` sets DOSSIER_TEST_PANDOC_MEMO=1: pandoc's answers are kept for the session,
+# keyed by everything pandoc reads (its arguments, the document on its stdin, the bytes
+# of the bibliography and style copies it is given), so the many small projects that
+# differ only in their prose run pandoc once. pandoc is deterministic on its inputs, so
+# the answers are the same; the full run (`make test`, CI) never uses this.
+_PANDOC_ANSWERS: dict[tuple[object, ...], tuple[str, str]] = {}
+
+
+@pytest.fixture(autouse=True)
+def _pandoc_memo(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> None:
+    if os.environ.get("DOSSIER_TEST_PANDOC_MEMO") != "1":
+        return
+    if request.node.get_closest_marker("real_pandoc"):  # the test watches pandoc run
+        return
+    from dossier import cite
+
+    real = cite._run
+
+    def remembered(args: Sequence[str], stdin: str, cwd: Path) -> tuple[str, str]:
+        here = str(cwd)
+        files = tuple(
+            (a.replace(here, "<run>"), Path(a).read_bytes())
+            for a in args
+            if a.startswith(here) and Path(a).is_file()
+        )
+        key = (tuple(a.replace(here, "<run>") for a in args), stdin, files)
+        if key not in _PANDOC_ANSWERS:
+            _PANDOC_ANSWERS[key] = real(args, stdin, cwd)
+        return _PANDOC_ANSWERS[key]
+
+    monkeypatch.setattr(cite, "_run", remembered)
 
 
 @pytest.fixture(autouse=True)

@@ -58,6 +58,7 @@ def test_many_pieces_and_a_near_miss_finish() -> None:
         assert list(spans(parts, source)) == []
 
 
+@pytest.mark.slow  # a 2 MB source
 def test_closest_passage_in_a_2_mb_source_is_found_without_hanging() -> None:
     """A misquotation's closest passage: difflib over every window took 10 s for 20
     words in 2 MB, and hours for a few hundred."""

@@ -119,6 +119,7 @@ def test_a_timeline_of_12000_events_builds(run_cli, make_project) -> None:
     assert "e11999" in (root / "build" / "html" / "01-a.html").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow  # a flood: 30,000 missing files reported
 def test_a_config_listing_30000_chapters_is_read_in_linear_time(run_cli, make_project) -> None:
     """Each chapter's line was found by scanning the config again (30 s for 30,000)."""
     listed = ", ".join(f'"chapters/{n}.md"' for n in range(30_000))

@@ -262,6 +262,7 @@ def pdf_facts(path: Path) -> tuple[bool, list[str], list[str]]:
     return embedded, kinds, uris
 
 
+@pytest.mark.slow  # builds a PDF
 def test_the_pdf_embeds_no_file_and_links_no_file_uri(tmp_path: Path) -> None:
     """The worker itself, fed a document no check has seen: nothing a template writes
     can embed a project file or make a file: URI action."""

@@ -223,6 +223,7 @@ def test_a_key_pandoc_cannot_read_is_reported_alike_by_check_and_build(
     assert tempfile.gettempdir() not in "".join(reports[0])
 
 
+@pytest.mark.real_pandoc
 def test_pandoc_runs_sandboxed_on_copies_in_a_private_folder(make_project, monkeypatch) -> None:
     root = make_project()
     calls: list[list[str]] = []
