@@ -225,7 +225,7 @@ def format_cached(
     """Every citation formatted, reusing the cache `record` of the last build; returns
     the record to keep for the next one."""
     from . import cite
-    from .formatting import MAX_ALIKE, Request, TooManyAlike, format_all
+    from .formatting import Request, TooManyAlike, format_all
     from .model import Formatted
     from .render.markup import safe_html
 
@@ -246,22 +246,7 @@ def format_cached(
             clean=safe_html,
         )  # BibTeX is untrusted: nothing active reaches a page
     except TooManyAlike as exc:
-        entry = analysis.bibliography.by_key()[exc.keys[MAX_ALIKE]]
-        return (
-            None,
-            [
-                error(
-                    "cite.too-many-alike",
-                    f"{len(exc.keys):,} cited entries share the author and year of "
-                    f"'{exc.keys[0]}'; Pandoc tells more than {MAX_ALIKE:,} apart "
-                    "(2020a, 2020b, ...) only in many minutes",
-                    entry.location,
-                    "check for duplicated entries, or give the entries their real authors "
-                    "and years",
-                )
-            ],
-            {},
-        )
+        return None, [_too_many_alike(analysis.bibliography, exc.keys)], {}
     except cite.EngineError as exc:
         return (
             None,
@@ -287,7 +272,31 @@ def finish(
 
 def check(root: Path, strict: bool = False, progress: Progress = log.info) -> Result:
     analysis, diags = analyse(root, progress)
+    if analysis is not None:  # what formatting would refuse, without formatting
+        from .families import tie_groups
+        from .formatting import MAX_ALIKE, wanted_keys
+
+        config = analysis.config
+        pool = wanted_keys(
+            analysis.bibliography,
+            set(analysis.collected.citing),
+            (*config.nocite, *analysis.charted),
+        )
+        alike = [g for g in tie_groups(analysis.bibliography, pool) if len(g) > MAX_ALIKE]
+        diags = (*diags, *(_too_many_alike(analysis.bibliography, g) for g in alike))
     return Result(finish(diags, strict), analysis=analysis)
+
+
+def _too_many_alike(bib: Bibliography, keys: list[str]) -> Diagnostic:
+    from .formatting import MAX_ALIKE
+
+    return error(
+        "cite.too-many-alike",
+        f"{len(keys):,} cited entries share the author and year of '{keys[0]}'; Pandoc "
+        f"tells more than {MAX_ALIKE:,} apart (2020a, 2020b, ...) only in many minutes",
+        bib.by_key()[keys[MAX_ALIKE]].location,
+        "check for duplicated entries, or give the entries their real authors and years",
+    )
 
 
 def build(

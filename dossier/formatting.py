@@ -118,6 +118,14 @@ class TooManyAlike(Exception):
         self.keys = keys
 
 
+def wanted_keys(bib: Bibliography, cited: set[str], nocite: Sequence[str]) -> set[str]:
+    """The references a document's bibliography holds: the cited ones and those named
+    by nocite, or every entry with nocite "*"."""
+    if "*" in nocite:
+        return {e.key for e in bib.entries}
+    return cited | {k for k in nocite if k != "*"}
+
+
 def format_all(
     requests: Sequence[Request],
     bib: Bibliography,
@@ -134,7 +142,7 @@ def format_all(
     cite.sweep()  # what killed builds left behind (a cheap scan of one folder)
     wanted = cited | {k for k in nocite if k != "*"}
     bibtex = bib.clean_bibtex if "*" in nocite else bib.subset(wanted)
-    pool_keys = {e.key for e in bib.entries} if "*" in nocite else wanted
+    pool_keys = wanted_keys(bib, cited, nocite)
     # which references tie depends only on the references: kept with the record, as
     # finding out decodes every name (about 10 ms on 500 references)
     tie_key = digest(bibtex, sorted(pool_keys))

@@ -215,3 +215,5 @@ def test_more_than_1000_entries_alike_are_refused_before_pandoc(run_cli, make_pr
         "[cite.too-many-alike]",
         "1 error, 0 warnings",
     ]
+    code, err = run_cli(["check", "-q"], root)  # found without formatting, too
+    assert (code, err.splitlines()) == (1, lines)
