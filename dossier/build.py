@@ -105,6 +105,7 @@ def analyse(
 
     seen: set[str] = set()
     config_text = _config_text(root)
+    found.extend(bidi_controls(config_text, CONFIG_NAME))  # in file names and titles too
     quoted = _quoted_lines(config_text)
     times: dict[str, int] = {}  # how often each chapter was listed before this one
     for n, rel in enumerate(config.chapters):

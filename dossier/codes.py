@@ -232,7 +232,8 @@ GROUPS: tuple[Group, ...] = (
             Code(
                 "md.bidi",
                 (W,),
-                "The chapter holds an invisible bidirectional control (an embedding, "
+                "A chapter or `dossier.toml` (its titles, its file names) holds an "
+                "invisible bidirectional control (an embedding, "
                 "override or isolate, U+202A to U+202E or U+2066 to U+2069). It changes "
                 "the order in which readers see the text without changing the text itself, "
                 "so a quotation or a key can look like something else (the 'Trojan Source' "

@@ -217,3 +217,14 @@ def test_more_than_1000_entries_alike_are_refused_before_pandoc(run_cli, make_pr
     ]
     code, err = run_cli(["check", "-q"], root)  # found without formatting, too
     assert (code, err.splitlines()) == (1, lines)
+
+
+def test_bidirectional_controls_in_a_chapter_file_name_are_warned_about(run_cli, make_project):
+    name = "chapters/01-\u202egpj.md"
+    toml = f'title = "T"\nchapters = ["{name}"]\n'
+    root = make_project({"dossier.toml": toml, name: "# A\n\nText [@smith2020].\n"})
+    code, err = run_cli(["check", "-q"], root)
+    assert code == 0, err
+    assert err.splitlines()[0].startswith(
+        "dossier.toml:2:26: warning: invisible bidirectional control \\u202e"
+    )
