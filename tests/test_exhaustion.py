@@ -9,6 +9,8 @@ import sys
 
 import pytest
 
+from .conftest import time_limit
+
 GUARD = 120  # seconds; generous on purpose: this is a hang detector, not a timing test
 HEAD = "# Alpha\n\nText citing [@smith2020].\n\n"
 
@@ -116,6 +118,35 @@ def test_table_of_5000_columns(make_project):
     code, lines = dossier(root, "build", "--html")
     assert (code, lines) == (0, [])
     assert page(root).count("<td") == 5000
+
+
+@pytest.mark.slow
+def test_table_of_5000_columns_in_the_pdf(make_project):
+    """One process laid the 10,000 cells out twice ("Cited on" needs the pages first):
+    25 s. So dense a document is laid out in parts, like a long one: about 15 s."""
+    from dossier.render import pdf as pdf_step
+
+    row = "|" + "".join(f" c{n} |" for n in range(5000))
+    rule = "|" + "---|" * 5000
+    root = make_project({"chapters/01-a.md": HEAD + "\n".join([row, rule, row]) + "\n"})
+    with time_limit(120, lambda: AssertionError("the wide table's PDF hangs")):
+        code, lines = dossier(root, "build")
+    assert (code, lines) == (0, [])
+    assert (root / "build" / "test-dossier.pdf").read_bytes().startswith(b"%PDF-")
+    assert pdf_step.jobs_for(_config(root), "<td>" * 10_000) >= min(2, _cores())
+
+
+def _config(root):
+    from dossier.config import load_config
+
+    config, _ = load_config(root)
+    return config
+
+
+def _cores() -> int:
+    from dossier import limits
+
+    return limits.cores()
 
 
 def test_heading_of_1_mb(make_project):
