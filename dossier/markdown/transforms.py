@@ -142,12 +142,34 @@ def safe_attributes(state: Any) -> None:
 
 # --- raw HTML: never passed through, but the author should know it is shown as text -----
 
+# One tag at a given `<`; each alternative stops at the next `<` or `>`, so trying it at
+# every `<` of a text reads the text about once. Comments are found apart (_raw_tags):
+# `<!--.*?-->` tried at each of 50,000 unclosed `<!--` reads the rest of the text each time.
 _RAW_TAG = re.compile(
-    r"<(?:/?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?|!--.*?--|![A-Za-z][^<>]*"
-    r"|\?[^<>]*\?)>",
-    re.S,
+    r"<(?:/?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?|![A-Za-z][^<>]*|\?[^<>]*\?)>",
 )
 _HOLE = "\x00"  # stands for code spans, escapes and entities: never raw HTML
+
+
+def raw_tags(text: str) -> list[str]:
+    """The raw HTML tags and comments in `text`, in order, in linear time."""
+    found: list[str] = []
+    closes = True  # False once a comment is known to have no `-->` after it
+    pos = text.find("<")
+    while pos != -1:
+        nxt = pos + 1
+        if text.startswith("<!--", pos):
+            end = text.find("-->", pos + 4) if closes else -1
+            if end == -1:
+                closes = False  # no later comment can close either
+            else:
+                found.append(text[pos : end + 3])
+                nxt = end + 3
+        elif m := _RAW_TAG.match(text, pos):
+            found.append(m.group())
+            nxt = m.end()
+        pos = text.find("<", nxt)
+    return found
 
 
 def raw_html_scan(state: Any) -> None:
@@ -156,7 +178,7 @@ def raw_html_scan(state: Any) -> None:
     for block in state.tokens:
         if block.type != "inline" or not block.children:
             continue
-        found = _RAW_TAG.findall(_plain_text(block.children))
+        found = raw_tags(_plain_text(block.children))
         if found:
             block.meta = {**(block.meta or {}), "raw_html": found}
 
@@ -189,8 +211,10 @@ def check_markup(tokens: Sequence[Token], lines: Sequence[str], path: str) -> li
         start = block.map[0] if block.map else 0
         end = block.map[1] if block.map else start + 1
         warned: set[int] = set()  # one warning per line is enough to find them all
+        cursor = (start, 0)  # tags come in order: each is searched from the one before
         for tag in (block.meta or {}).get("raw_html", []):
-            line, col = _find(lines, start, end, [tag.split("\n")[0]])
+            line, col = _find_next(lines, cursor, end, tag.split("\n")[0])
+            cursor = (line - 1, col)
             if line not in warned:
                 warned.add(line)
                 diags.append(
@@ -258,6 +282,20 @@ def _find(lines: Sequence[str], start: int, end: int, needles: Sequence[str]) ->
             if col >= 0:
                 return n + 1, col + 1
     return start + 1, 1
+
+
+def _find_next(
+    lines: Sequence[str], cursor: tuple[int, int], end: int, needle: str
+) -> tuple[int, int]:
+    """1-based line and column of `needle` at or after the 0-based (line, column) cursor,
+    within lines[:end]; the cursor's line when it is not found (text moved by escapes)."""
+    n, col = cursor
+    while n < min(end, len(lines)):
+        found = lines[n].find(needle, col)
+        if found >= 0:
+            return n + 1, found + 1
+        n, col = n + 1, 0
+    return cursor[0] + 1, cursor[1] + 1
 
 
 def _accept_all(url: str) -> bool:
