@@ -403,11 +403,12 @@ def build(
             },
         )
         if pdf:
-            from .render.pdf import print_html, render_pdf
+            from .render.pdf import contents_note, print_html, render_pdf
             from .render.theme import check_rendered, overrides_html
 
             progress("making the print document")
             document = print_html(si, make_parser())
+            found.extend(contents_note(config, si.collected.chapters))
             if overrides_html(root):
                 check_rendered("print document", document)
             # everything the PDF is made from: the document, every project file it (or

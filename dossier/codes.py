@@ -290,6 +290,15 @@ GROUPS: tuple[Group, ...] = (
                 "a conversion from another format.",
             ),
             Code(
+                "md.too-many-headings",
+                (E,),
+                "The dossier has more than 5,000 headings; the error stands at the first past "
+                "the limit. Each heading is an entry of the PDF's outline and contents: 60,000 "
+                "made a PDF of 3,300 pages that took minutes.",
+                "Make the deeper headings bold paragraphs (`**Term.** text`), or split the "
+                "dossier into several.",
+            ),
+            Code(
                 "md.unclosed-div",
                 (W,),
                 "A fenced div opened with `::: name` is never closed, so it runs to the end "
@@ -569,6 +578,14 @@ GROUPS: tuple[Group, ...] = (
                 "Look at the line and column given: text needs double quotes, lists need "
                 "square brackets and commas.",
             ),
+            Code(
+                "timeline.too-long",
+                (E,),
+                "A timeline has more than 1,000 events. It is drawn with one row per event, "
+                "so 12,000 events made a figure 200,000 pixels tall.",
+                "Split it into several timelines, by period or by theme, each in its own "
+                "data file.",
+            ),
         ),
     ),
     Group(
@@ -782,6 +799,15 @@ GROUPS: tuple[Group, ...] = (
         "Problems laying out the PDF. An error here stops the whole build, the HTML site "
         "included; `dossier build --html` builds the site alone meanwhile.",
         (
+            Code(
+                "pdf.contents-long",
+                (N,),
+                "The dossier has more than 500 sections, so the PDF's contents lists chapters "
+                "only (each line's page number costs WeasyPrint a new layout of the contents "
+                "pages: 2,000 sections added 20 s). The site's contents and the PDF's "
+                "bookmarks still list every section.",
+                "Nothing to do; fewer level-2 headings bring the sections back.",
+            ),
             Code(
                 "pdf.failed",
                 (E,),

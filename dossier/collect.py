@@ -46,6 +46,20 @@ def page_name(number: int, path: str) -> str:
     return f"{number:02d}-{slug(stem)[:80].strip('-') or 'chapter'}.html"  # < 255 bytes
 
 
+# Each heading is a page-outline entry and, from level 2, a line of the PDF's contents:
+# 60,000 of them made a 3,300-page PDF that took minutes. A long book has a few hundred.
+MAX_HEADINGS = 5000
+
+
+def _too_many_headings(loc: Location) -> Diagnostic:
+    return error(
+        "md.too-many-headings",
+        f"more than {MAX_HEADINGS:,} headings in the dossier; this is the first past the limit",
+        loc,
+        "make the deeper ones bold paragraphs, or split the dossier",
+    )
+
+
 def collect(
     scans: Sequence[ChapterScan], keys: Sequence[str]
 ) -> tuple[Collected, list[Diagnostic]]:
@@ -59,6 +73,7 @@ def collect(
     hints: dict[str, str] = {}
 
     suffix: dict[str, int] = {}  # the next number to try after each repeated id
+    heading_count = 0
 
     def claim(ident: str, loc: Location, explicit: bool = True) -> str:
         if ident in used_ids:
@@ -99,6 +114,9 @@ def collect(
                 continue
             loc = Location(scan.path, mark.line)
             if isinstance(mark, HeadingMark):
+                heading_count += 1
+                if heading_count == MAX_HEADINGS + 1:
+                    diags.append(_too_many_headings(loc))
                 level, text = mark.level, mark.text
                 title = title or (text if level == 1 else "")
                 label_no = ""

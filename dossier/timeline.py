@@ -24,6 +24,8 @@ LABEL_X = 150
 ROW = 17
 PER_YEAR = 9.0
 MAX_SPAN_YEARS = 5000  # drawn to scale: 5,000 years are 45,000 px tall already
+# One row per event: 12,000 events drew a 200,000 px figure that took the PDF 28 s.
+MAX_EVENTS = 1000
 
 
 def read_events(
@@ -79,6 +81,16 @@ def read_events(
                 )
         good.append({"year": year, "label": label.strip(), "cite": [k for k in cites if k in keys]})
     good.sort(key=lambda e: int(str(e["year"])))
+    if len(good) > MAX_EVENTS:
+        diags.append(
+            error(
+                "timeline.too-long",
+                f"the timeline has {len(good):,} events; one timeline shows at most {MAX_EVENTS:,}",
+                loc,
+                "split it into several timelines, by period or by theme",
+            )
+        )
+        return [], diags
     if good and int(str(good[-1]["year"])) - int(str(good[0]["year"])) > MAX_SPAN_YEARS:
         first, last = good[0]["year"], good[-1]["year"]
         diags.append(

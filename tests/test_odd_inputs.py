@@ -112,11 +112,75 @@ def test_timeline_years_far_apart_are_refused_not_drawn(run_cli, make_project) -
     )
 
 
-def test_a_timeline_of_12000_events_builds(run_cli, make_project) -> None:
-    data = "".join(f'[[event]]\nyear = {1900 + n % 100}\nlabel = "e{n}"\n' for n in range(12000))
-    root = timeline(make_project, data)
+def events(count: int) -> str:
+    return "".join(f'[[event]]\nyear = {1900 + n % 100}\nlabel = "e{n}"\n' for n in range(count))
+
+
+def test_a_timeline_of_1000_events_builds(run_cli, make_project) -> None:
+    root = timeline(make_project, events(1000))
     assert build(run_cli, root)[0] == 0
-    assert "e11999" in (root / "build" / "html" / "01-a.html").read_text(encoding="utf-8")
+    assert "e999" in (root / "build" / "html" / "01-a.html").read_text(encoding="utf-8")
+
+
+def test_a_timeline_of_12000_events_is_refused_not_drawn(run_cli, make_project) -> None:
+    """One row per event: 12,000 events drew a 200,000 px figure (28 s with the PDF)."""
+    root = timeline(make_project, events(12000))
+    code, lines = build(run_cli, root)
+    assert code == 1
+    assert lines[0] == (
+        "chapters/01-a.md:3: error: the timeline has 12,000 events; one timeline shows at "
+        "most 1,000 (split it into several timelines, by period or by theme) "
+        "[timeline.too-long]"
+    )
+
+
+def test_5000_headings_build(run_cli, make_project) -> None:
+    root = make_project({"chapters/01-a.md": CHAPTER + "\n## Same\n" * 4999})
+    assert build(run_cli, root)[0] == 0
+
+
+def test_60000_identical_headings_are_refused_at_the_first_past_the_limit(
+    run_cli, make_project
+) -> None:
+    """60,000 headings made a 3,300-page PDF with a 60,000-line contents (minutes)."""
+    root = make_project({"chapters/01-a.md": CHAPTER + "\n## Same\n" * 60_000})
+    with time_limit(60, lambda: AssertionError("60,000 headings hang")):
+        code, lines = build(run_cli, root)
+    assert code == 1
+    assert lines[0] == (
+        "chapters/01-a.md:10003: error: more than 5,000 headings in the dossier; this is "
+        "the first past the limit (make the deeper ones bold paragraphs, or split the "
+        "dossier) [md.too-many-headings]"
+    )
+
+
+def test_the_pdf_contents_lists_chapters_only_past_500_sections() -> None:
+    """Each contents line's page number (target-counter) makes WeasyPrint lay the
+    contents out again: 2,000 sections added 20 s."""
+    from dossier.collect import ChapterInfo, Heading
+    from dossier.render.pdf import MAX_CONTENTS_SECTIONS, print_contents
+
+    def chapter(sections: int) -> ChapterInfo:
+        heads = [Heading(1, "a", "1", "", "A")]
+        heads += [Heading(2, f"s{n}", f"1.{n}", "", "S") for n in range(sections)]
+        return ChapterInfo(1, "chapters/01-a.md", "01-a.html", "A", tuple(heads), (), ())
+
+    assert len(print_contents([chapter(MAX_CONTENTS_SECTIONS)])[0]["sections"]) == 500
+    assert print_contents([chapter(MAX_CONTENTS_SECTIONS + 1)])[0]["sections"] == []
+
+
+def test_a_long_contents_is_noted_in_a_pdf_build(run_cli, make_project, monkeypatch) -> None:
+    import dossier.render.pdf as pdf_step
+
+    monkeypatch.setattr(pdf_step, "MAX_CONTENTS_SECTIONS", 3)
+    monkeypatch.setattr(pdf_step, "render_pdf", lambda *args: [])  # the note, not the PDF
+    root = make_project({"chapters/01-a.md": CHAPTER + "\n## S\n" * 4})
+    code, err = run_cli(["build", "--pdf", "-q"], root)
+    assert code == 0, err
+    assert (
+        "test-dossier.pdf: note: the PDF's contents lists chapters only: the dossier has "
+        "more than 3 sections (the site's contents lists them all) [pdf.contents-long]"
+    ) in err.splitlines()
 
 
 @pytest.mark.slow  # a flood: 30,000 missing files reported

@@ -11,16 +11,17 @@ from __future__ import annotations
 import hashlib
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from .. import limits
-from ..collect import rendering
+from ..collect import ChapterInfo, rendering
 from ..config import Config
-from ..diagnostics import Diagnostic, Location, error, warning
+from ..diagnostics import Diagnostic, Location, Severity, error, warning
 from .markup import RenderContext, configure, render_chapter
 from .pdfparallel import Settings, deadline_after, plan, render_parts
 from .pdfprocess import Child, Failed, Relayout, TimedOut
@@ -68,11 +69,44 @@ def print_html(si: SiteInput, md: MarkdownIt) -> str:
     env = environment(si.config.root)
     return env.get_template("print.html").render(
         site=site_context(si.config),
-        contents=contents(si.collected.chapters),
+        contents=print_contents(si.collected.chapters),
         chapters=chapters,
         entries=entries,
         css=Markup(css.replace("</", "<\\/")),
     )
+
+
+# Each line of the PDF's contents takes its page number from the layout (CSS
+# target-counter), which WeasyPrint resolves by laying contents pages out again: 500
+# sections add about a second, 2,000 add 20 s. Past this, the contents lists chapters.
+MAX_CONTENTS_SECTIONS = 500
+
+
+def print_contents(chapters: Sequence[ChapterInfo]) -> list[dict[str, Any]]:
+    listed = contents(chapters)
+    if contents_too_long(chapters):
+        for chapter in listed:
+            chapter["sections"] = []
+    return listed
+
+
+def contents_too_long(chapters: Sequence[ChapterInfo]) -> bool:
+    sections = sum(1 for c in chapters for h in c.headings if h.level == 2)
+    return sections > MAX_CONTENTS_SECTIONS
+
+
+def contents_note(config: Config, chapters: Sequence[ChapterInfo]) -> list[Diagnostic]:
+    if not contents_too_long(chapters):
+        return []
+    return [
+        Diagnostic(
+            Severity.NOTE,
+            "pdf.contents-long",
+            f"the PDF's contents lists chapters only: the dossier has more than "
+            f"{MAX_CONTENTS_SECTIONS} sections (the site's contents lists them all)",
+            Location(config.pdf_name),
+        )
+    ]
 
 
 # Below this much print HTML (about 40 pages) one process is quicker than several.
