@@ -290,6 +290,9 @@ def _sources(root: Path, args: argparse.Namespace, progress: object) -> int:
             detail += f"  sha256 {status.new_sha256[:12]}"
         if status.locked:
             detail += f"  locked {status.locked}"
+        live = evidence.records.get(status.key, {}).get("live")
+        if isinstance(live, dict) and live.get("state"):  # the last `check --live`
+            detail += f"  live: {live['state']} ({live.get('checked', '')})"
         print(f"{status.key:<{width}}  {status.state:<13}  {detail}")
     quotes = evidence.checks
     found = sum(c.status == "found" for c in quotes)

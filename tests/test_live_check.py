@@ -208,3 +208,12 @@ def test_build_and_check_open_no_socket(fetched, run_cli, server, monkeypatch):
     assert result.ok, [d.format() for d in result.diagnostics]
     code, err = run_cli(["check"], cwd=fetched)
     assert code == 0, err
+
+
+def test_sources_list_shows_the_last_live_check(fetched, run_cli, server):
+    server.routes["/story"] = Route(410, b"")
+    check(run_cli, fetched)
+    code, _ = run_cli(["sources"], cwd=fetched)
+    assert code == 0
+    line = next(x for x in run_cli.out.splitlines() if x.startswith("story"))
+    assert line.endswith("live: gone (2023-11-14)")

@@ -306,3 +306,17 @@ def test_numeric_spellings_of_loopback_are_refused() -> None:
 )
 def test_safe_keys(key: str, ok: bool) -> None:
     assert safe_key(key) is ok
+
+
+def test_a_damaged_lock_is_not_overwritten(run_cli, make_project, server):
+    root = project(make_project, {"page": server.page("/page", HTML)})
+    (root / "sources.lock").write_text("{not json")
+    code, err = run_cli(["sources", "fetch", "--allow-private"], cwd=root)
+    assert code == 1 and "[source.lock]" in err
+    assert (root / "sources.lock").read_text() == "{not json"
+
+
+def test_nothing_to_fetch(run_cli, make_project):
+    root = make_project()
+    code, err = run_cli(["sources", "fetch"], cwd=root)
+    assert code == 0 and "nothing to fetch" in err

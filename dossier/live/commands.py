@@ -54,6 +54,8 @@ def fetch(root: Path, analysis: object, options: Options, report: Report, say: S
     )
     if skipped:
         say(f"already archived (fetch again with --refresh): {', '.join(skipped)}")
+    if not jobs and not problems:
+        say("nothing to fetch: no entry without an archived copy has a url field")
     entries = bib.by_key()
     stored: dict[str, tuple[str, Fetched]] = {}
 

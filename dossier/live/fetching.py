@@ -135,6 +135,8 @@ def lock_captures(
 ) -> list[Diagnostic]:
     """Each stored page locked, with the capture's URLs and date in its record."""
     lock, diags = read_lock(root)
+    if diags:  # a damaged lock is the author's to restore, never overwritten here
+        return diags
     entries = bib.by_key()
     stamp = today()
     for key, (rel, got) in sorted(captured.items()):
