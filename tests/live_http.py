@@ -4,10 +4,13 @@ may change between requests; nothing leaves this machine."""
 from __future__ import annotations
 
 import http.server
+import ssl
+import subprocess
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 Body = bytes | Callable[[], Iterable[bytes]]
 
@@ -26,10 +29,15 @@ class Server:
         self.seen: list[tuple[str, dict[str, str]]] = []  # (path, headers) asked
         self.release = threading.Event()
         self.port = 0
+        self.wrap: ssl.SSLContext | None = None  # set by serving_tls
+
+    @property
+    def scheme(self) -> str:
+        return "https" if self.wrap else "http"
 
     @property
     def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{self.scheme}://127.0.0.1:{self.port}"
 
     def url(self, path: str) -> str:
         return self.base + path
@@ -81,10 +89,23 @@ def _handler(server: Server) -> type[http.server.BaseHTTPRequestHandler]:
     return Handler
 
 
+class _HTTPServer(http.server.ThreadingHTTPServer):
+    owner: Server
+
+    def get_request(self):  # type: ignore[no-untyped-def]
+        conn, address = super().get_request()
+        if self.owner.wrap is not None:  # the handshake happens in the handler's thread
+            conn = self.owner.wrap.wrap_socket(
+                conn, server_side=True, do_handshake_on_connect=False
+            )
+        return conn, address
+
+
 @contextmanager
 def serving() -> Iterator[Server]:
     server = Server()
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _handler(server))
+    httpd = _HTTPServer(("127.0.0.1", 0), _handler(server))
+    httpd.owner = server
     httpd.daemon_threads = True
     server.port = httpd.server_address[1]
     thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
@@ -122,3 +143,20 @@ def text_pdf(text: str) -> bytes:
         xref,
     )
     return bytes(out)
+
+
+@contextmanager
+def serving_tls(certs: Path) -> Iterator[Server]:
+    """The server behind TLS, with a self-signed certificate that no client trusts
+    (made with the openssl command; the test is skipped without it)."""
+    key, cert = certs / "key.pem", certs / "cert.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=localhost", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    with serving() as server:
+        server.wrap = context
+        yield server

@@ -217,3 +217,44 @@ def test_sources_list_shows_the_last_live_check(fetched, run_cli, server):
     assert code == 0
     line = next(x for x in run_cli.out.splitlines() if x.startswith("story"))
     assert line.endswith("live: gone (2023-11-14)")
+
+
+@pytest.mark.parametrize(
+    ("failure", "status", "state"),
+    [
+        ("dns", 0, "gone"),
+        ("tls", 0, "gone"),
+        ("timeout", 0, "unreachable"),
+        ("connect", 0, "unreachable"),
+        ("blocked", 0, "unreachable"),
+        ("too-large", 200, "unreachable"),
+        ("", 404, "gone"),
+        ("", 410, "gone"),
+        ("", 500, "unreachable"),
+        ("", 429, "unreachable"),
+    ],
+)
+def test_states_of_failures(failure: str, status: int, state: str) -> None:
+    from dossier.live.checking import judge
+    from dossier.live.fetcher import Fetched
+
+    got = Fetched("https://e.org/a", "https://e.org/a", status, "", b"", "", failure, "why")
+    assert judge("k", got, None, "https://e.org/a", None, "2026-01-01").state == state
+
+
+@pytest.mark.parametrize(
+    ("final", "state"),
+    [
+        ("https://e.org/a", "not-archived"),
+        ("http://E.org/a/", "not-archived"),  # https -> http, case, a trailing slash
+        ("https://e.org/a#part", "not-archived"),
+        ("https://e.org/b", "moved"),
+        ("https://other.org/a", "moved"),
+    ],
+)
+def test_moved_or_not(final: str, state: str) -> None:
+    from dossier.live.checking import judge
+    from dossier.live.fetcher import Fetched
+
+    got = Fetched("https://e.org/a", final, 200, "text/plain", b"x", "")
+    assert judge("k", got, "x", "https://e.org/a", None, "2026-01-01").state == state

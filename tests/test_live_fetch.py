@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import shutil
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -18,7 +20,7 @@ from dossier.live.bibedit import set_urldate
 from dossier.live.fetcher import Fetcher, Limits
 from dossier.live.store import safe_key, sniff
 
-from .live_http import Server, serving, text_pdf
+from .live_http import Server, serving, serving_tls, text_pdf
 
 MB = 1024 * 1024
 HTML = b"<!doctype html><html><body><nav>menu</nav><p>The quick brown fox.</p></body></html>"
@@ -320,3 +322,56 @@ def test_nothing_to_fetch(run_cli, make_project):
     root = make_project()
     code, err = run_cli(["sources", "fetch"], cwd=root)
     assert code == 0 and "nothing to fetch" in err
+
+
+def test_the_connection_goes_to_the_address_checked(server, monkeypatch):
+    """DNS rebinding: the name is resolved once per hop, checked, and the connection
+    made to that address; a second answer (here the metadata address) is never asked
+    for, and the server still sees the name in Host."""
+    real = policy.is_private
+    loopback = ipaddress.ip_address("127.0.0.1")
+    monkeypatch.setattr(policy, "is_private", lambda a: a != loopback and real(a))
+    asked: list[str] = []
+    real_lookup = socket.getaddrinfo
+
+    def lookup(host, port, *args, **kwargs):
+        if host == "rebind.test":
+            asked.append(host)
+            address = "127.0.0.1" if len(asked) == 1 else "169.254.169.254"
+            return real_lookup(address, port, *args, **kwargs)
+        return real_lookup(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", lookup)
+    server.page("/page", HTML)
+    got = Fetcher().fetch(f"http://rebind.test:{server.port}/page")
+    assert got.status == 200 and got.body == HTML
+    assert asked == ["rebind.test"]
+    assert server.seen[0][1]["host"] == f"rebind.test:{server.port}"
+
+
+def test_a_certificate_that_fails_is_a_tls_failure(tmp_path):
+    if shutil.which("openssl") is None:
+        pytest.skip("no openssl command to make a certificate")
+    with serving_tls(tmp_path) as tls:
+        url = tls.page("/page", HTML)
+        got = Fetcher(Limits(read=5, connect=5, total=20), allow_private=True).fetch(url)
+    assert got.failure == "tls", got.problem
+    assert got.problem.startswith("TLS failure: ") and "\n" not in got.problem
+
+
+def test_refresh_archives_again_and_relocks(run_cli, make_project, server):
+    url = server.page("/page", HTML)
+    root = project(make_project, {"page": url})
+    assert run_cli(["sources", "fetch", "--allow-private"], cwd=root)[0] == 0
+    first = lock_of(root)["page"]["sha256"]
+    server.page("/page", HTML.replace(b"quick", b"slow"))
+    code, err = run_cli(["sources", "fetch", "--allow-private", "--refresh", "page"], cwd=root)
+    assert code == 0, err
+    record = lock_of(root)["page"]
+    assert record["sha256"] != first
+    assert b"slow" in (root / "sources" / "page.html").read_bytes()
+    # a page that is now of another type never hides behind the old copy
+    server.page("/page", b"plain words now", "text/plain")
+    code, err = run_cli(["sources", "fetch", "--allow-private", "--refresh"], cwd=root)
+    assert code == 1 and "the page is now TXT, but the archive is sources/page.html" in err
+    assert not (root / "sources" / "page.txt").exists()
