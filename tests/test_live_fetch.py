@@ -11,6 +11,7 @@ import shutil
 import socket
 import threading
 import time
+import zlib
 from collections.abc import Iterator
 
 import pytest
@@ -375,3 +376,14 @@ def test_refresh_archives_again_and_relocks(run_cli, make_project, server):
     code, err = run_cli(["sources", "fetch", "--allow-private", "--refresh"], cwd=root)
     assert code == 1 and "the page is now TXT, but the archive is sources/page.html" in err
     assert not (root / "sources" / "page.txt").exists()
+
+
+def test_a_compressed_bomb_is_abandoned_past_the_limit(server):
+    """60 MB of zeros in about 60 KB of gzip: the limit counts what is decompressed."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)  # 31: the gzip format
+    zeros = bytes(MB)
+    packed = b"".join(packer.compress(zeros) for _ in range(60)) + packer.flush()
+    assert len(packed) < MB
+    url = server.page("/bomb", packed, "text/plain", headers={"Content-Encoding": "gzip"})
+    got = Fetcher(allow_private=True).fetch(url)
+    assert got.failure == "too-large" and got.problem == "the page is larger than 50 MB"

@@ -181,7 +181,7 @@ class Fetcher:
             "Host": where.host_header,
             "User-Agent": user_agent(self.contact),
             "Accept": "text/html,application/xhtml+xml,application/pdf,text/plain;q=0.9,*/*;q=0.5",
-            "Accept-Encoding": "gzip, deflate",
+            "Accept-Encoding": "gzip, deflate",  # not br: urllib3's Brotli path had bombs
         }
         if time.monotonic() > deadline:
             raise _Failed("timeout", f"took longer than {self.limits.total:g} s in all")
@@ -204,8 +204,9 @@ class Fetcher:
                 body = self._body(response, got, deadline)
                 return response.status, got, body
             finally:
-                response.release_conn()
+                # closed, not drained: what is left of a refused body is never read
                 response.close()
+                response.release_conn()
         except _Failed:
             raise
         except Exception as exc:  # every way a connection fails becomes one line
