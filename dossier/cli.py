@@ -8,9 +8,13 @@ import gc
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
 from .diagnostics import Diagnostic, summary
+
+if TYPE_CHECKING:
+    from .build import Analysis
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 # A disk that is full, over quota or read-only, or a file over `ulimit -f`
@@ -309,7 +313,7 @@ def _sources(root: Path, args: argparse.Namespace, progress: object) -> int:
     return EXIT_OK
 
 
-def _online(root: Path, args: argparse.Namespace, analysis: object) -> int:
+def _online(root: Path, args: argparse.Namespace, analysis: Analysis) -> int:
     """`sources fetch` and `sources check --live`: the only commands that go online."""
     from .live.commands import Options, check_live, fetch
     from .urls import web_url

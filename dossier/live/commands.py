@@ -6,6 +6,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..archive import read_lock, today
 from ..diagnostics import Diagnostic, has_errors
@@ -15,6 +16,9 @@ from .compare import live_text
 from .fetcher import Fetched, Fetcher, Limits
 from .fetching import lock_captures, plan, store, write_urldates
 from .report import as_json, diagnostics, summary, text
+
+if TYPE_CHECKING:
+    from ..build import Analysis
 
 Report = Callable[[Sequence[Diagnostic]], None]
 Say = Callable[[str], None]
@@ -40,10 +44,9 @@ def _fetcher(options: Options) -> Fetcher:
     return Fetcher(limits, options.allow_private, options.contact)
 
 
-def fetch(root: Path, analysis: object, options: Options, report: Report, say: Say) -> int:
-    from ..build import Analysis, analyse
+def fetch(root: Path, analysis: Analysis, options: Options, report: Report, say: Say) -> int:
+    from ..build import analyse  # the entries read again once their urldate is written
 
-    assert isinstance(analysis, Analysis)
     bib, config = analysis.bibliography, analysis.config
     problems = unknown_keys(options.keys, bib)
     if problems:
@@ -84,7 +87,7 @@ def fetch(root: Path, analysis: object, options: Options, report: Report, say: S
         else:
             say(f"urldate set in {config.bibliography} for {len(stored)} entr(y/ies)")
     if stored:
-        again, more = analyse(root, progress=lambda _: None)  # the entries as now written
+        again, more = analyse(root, progress=lambda _: None)
         lock_bib = again.bibliography if again is not None else bib
         problems.extend(d for d in more if d.code.startswith("bib.") and has_errors([d]))
         problems.extend(lock_captures(root, lock_bib, stored))
@@ -93,10 +96,7 @@ def fetch(root: Path, analysis: object, options: Options, report: Report, say: S
     return 1 if has_errors(problems) else 0
 
 
-def check_live(root: Path, analysis: object, options: Options, report: Report, say: Say) -> int:
-    from ..build import Analysis
-
-    assert isinstance(analysis, Analysis)
+def check_live(root: Path, analysis: Analysis, options: Options, report: Report, say: Say) -> int:
     bib, evidence = analysis.bibliography, analysis.evidence
     problems = unknown_keys(options.keys, bib)
     if problems:
