@@ -106,6 +106,10 @@ def test_write_bib_sets_urldate_only(run_cli, make_project, server, monkeypatch)
             "@misc{a, url = {u}, urldate = {D}, note = {urldate = {x}}}\n",
         ),
         ('@misc{a,\n  URLDATE = "2001",\n}\n', "@misc{a,\n  URLDATE = {D},\n}\n"),
+        (
+            "@misc{a,\r\n  url = {u}\r\n}\r\n",
+            "@misc{a,\r\n  url = {u},\r\n  urldate = {D}\r\n}\r\n",
+        ),
     ],
 )
 def test_urldate_edit_is_minimal(before: str, after: str) -> None:

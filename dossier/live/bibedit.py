@@ -75,4 +75,5 @@ def set_urldate(text: str, line: int, date: str) -> str | None:
     indent = url.group(1) if url else "  "
     head = text[:closing].rstrip()
     comma = "" if head.endswith(",") or head.endswith(("{", "(")) else ","
-    return head + comma + f"\n{indent}urldate = {{{date}}}\n" + text[closing:]
+    eol = "\r\n" if "\r\n" in body else "\n"  # the file's own line ends
+    return head + comma + f"{eol}{indent}urldate = {{{date}}}{eol}" + text[closing:]
