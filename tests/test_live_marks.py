@@ -182,3 +182,36 @@ def test_dead_link_note_in_the_pdf(marked, build_project):
     text = " ".join(page.extract_text() for page in pypdf.PdfReader(pdf).pages)
     text = " ".join(text.split())
     assert "link dead as of 2026-12-01: read the archived copy (sources/gone1.html)" in text
+
+
+def test_hostile_addresses_stay_inert(make_project, run_cli, build_project):
+    hostile = 'https://example.org/a"onmouseover="alert(1)"<b>'
+    bib = BIB.replace("https://example.org/ok", hostile).replace(
+        "https://web.archive.org/web/2022/https://example.org/pub", "javascript:alert(2)"
+    )
+    root = make_project(
+        {
+            "references.bib": bib,
+            "chapters/01-a.md": CHAPTER,
+            "sources/ok1.txt": "The fine page.",
+        }
+    )
+    assert run_cli(["sources", "accept"], cwd=root)[0] == 0
+    lock(root, "ok1", live={"state": "moved", "since": "2026-12-01"})
+    built = build_project(root)
+    assert built.result.ok
+    text = (built.html / "bibliography.html").read_text(encoding="utf-8")
+    names: list[str] = []
+
+    class Attributes(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            names.extend([tag] + [k for k, _ in attrs])
+
+    Attributes().feed(text)  # the address shows as text and data, never as markup
+    assert not [n for n in names if n.startswith("on") or n == "b"]
+    assert "javascript:" not in text
+    page = parse(built.html / "bibliography.html")
+    assert all(not k.startswith("on") for a in page.links for k in a)
+    copy = next(a for a in page.links if a.get("class") == "archived-link" and "ok1" in a["href"])
+    assert copy["data-originalurl"] == hostile  # the address, as data, escaped
+    assert page.notes == ["link moved as of 2026-12-01: read the archived copy"]
