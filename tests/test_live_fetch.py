@@ -391,3 +391,21 @@ def test_a_compressed_bomb_is_abandoned_past_the_limit(server):
     url = server.page("/bomb", packed, "text/plain", headers={"Content-Encoding": "gzip"})
     got = Fetcher(allow_private=True).fetch(url)
     assert got.failure == "too-large" and got.problem == "the page is larger than 50 MB"
+
+
+def test_two_hosts_are_fetched_at_the_same_time(server):
+    """127.0.0.1 and localhost are two hosts: their pages meet at a barrier, which
+    only both requests in flight at once can pass."""
+    meeting = threading.Barrier(2, timeout=10)
+
+    def page() -> Iterator[bytes]:
+        try:
+            meeting.wait()
+            yield b"together"
+        except threading.BrokenBarrierError:
+            yield b"alone"
+
+    server.page("/meet", page, "text/plain")
+    urls = [server.url("/meet"), f"http://localhost:{server.port}/meet"]
+    results = Fetcher(allow_private=True).fetch_all(urls)
+    assert [results[u].body for u in urls] == [b"together", b"together"]

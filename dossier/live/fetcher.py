@@ -85,13 +85,26 @@ class Fetcher:
     def fetch_all(
         self, urls: Iterable[str], done: Callable[[Fetched], None] | None = None
     ) -> dict[str, Fetched]:
-        wanted = list(dict.fromkeys(urls))
+        # one queue per host, worked through in order: hosts in parallel (at most
+        # `workers` at once), never two requests to one host at the same time
+        queues: dict[str, list[str]] = {}
+        for url in dict.fromkeys(urls):
+            try:
+                host = split(url)[1]
+            except Blocked:
+                host = ""
+            queues.setdefault(host, []).append(url)
         out: dict[str, Fetched] = {}
-        with ThreadPoolExecutor(max_workers=max(1, self.limits.workers)) as pool:
-            for result in pool.map(self.fetch, wanted):
-                out[result.url] = result
+
+        def work(queue: list[str]) -> None:
+            for url in queue:
+                result = self.fetch(url)
+                out[url] = result  # each url is one queue's alone
                 if done is not None:
                     done(result)
+
+        with ThreadPoolExecutor(max_workers=max(1, self.limits.workers)) as pool:
+            list(pool.map(work, queues.values()))
         return out
 
     def fetch(self, url: str) -> Fetched:
