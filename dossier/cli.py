@@ -8,9 +8,13 @@ import gc
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
 from .diagnostics import Diagnostic, summary
+
+if TYPE_CHECKING:
+    from .build import Analysis
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 # A disk that is full, over quota or read-only, or a file over `ulimit -f`
@@ -48,11 +52,16 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser(
         "sources",
         help="list archived sources and their state; "
-        "'sources accept [KEY...]' re-locks them after review",
+        "'sources accept [KEY...]' re-locks them after review; "
+        "'sources fetch [KEY...]' archives the entries' web pages; "
+        "'sources check --live [KEY...]' compares the cited pages with their archives",
     )
     common(s)
-    s.add_argument("action", nargs="?", choices=["list", "accept"], default="list")
+    s.add_argument(
+        "action", nargs="?", choices=["list", "accept", "fetch", "check"], default="list"
+    )
     s.add_argument("keys", nargs="*", metavar="KEY")
+    _online_options(s)
     v = sub.add_parser(
         "serve",
         help="build, serve the site on 127.0.0.1 and rebuild and reload open pages on every change",
@@ -72,6 +81,41 @@ def _parser() -> argparse.ArgumentParser:
     n = sub.add_parser("new", help="start a new dossier project in DIR")
     n.add_argument("directory", type=Path, metavar="DIR")
     return parser
+
+
+def _online_options(s: argparse.ArgumentParser) -> None:
+    """Options of the two sources actions that go online (fetch, check --live)."""
+    s.add_argument(
+        "--refresh", action="store_true", help="fetch: archive again pages already archived"
+    )
+    s.add_argument(
+        "--write-bib", action="store_true", help="fetch: set each entry's urldate in the .bib"
+    )
+    s.add_argument(
+        "--allow-private",
+        action="store_true",
+        help="fetch from this computer and local networks too (refused by default)",
+    )
+    s.add_argument("--live", action="store_true", help="check: fetch every cited URL again")
+    s.add_argument("--json", action="store_true", help="check --live: the report as JSON")
+    s.add_argument(
+        "--timeout", type=_seconds, default=30.0, metavar="S",
+        help="seconds a server may stay silent (default: 30)",
+    )  # fmt: skip
+    s.add_argument(
+        "--contact", default="", metavar="URL",
+        help="a page about your project, named in the User-Agent of each request",
+    )  # fmt: skip
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 600:
+        raise argparse.ArgumentTypeError(f"invalid time '{text}' (more than 0, at most 600 s)")
+    return value
 
 
 def _port(text: str) -> int:
@@ -98,7 +142,13 @@ def _report(diags: Sequence[Diagnostic], quiet: bool) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     try:
-        args = parser.parse_args(argv)
+        args, extra = parser.parse_known_args(argv)
+        # `sources check --live KEY`: argparse takes the positionals of a run at once, so
+        # keys after an option come back unparsed; they are keys all the same
+        if extra and args.command == "sources" and not any(e.startswith("-") for e in extra):
+            args.keys = [*args.keys, *extra]
+        elif extra:
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
     except SystemExit as exc:
         return int(exc.code or 0) if exc.code in (0, None) else EXIT_USAGE
     if args.command is None:
@@ -222,6 +272,8 @@ def _sources(root: Path, args: argparse.Namespace, progress: object) -> int:
         _report(diags, args.quiet)
         return EXIT_PROBLEMS
     evidence = analysis.evidence
+    if args.action in ("fetch", "check"):
+        return _online(root, args, analysis)
     if args.action == "accept":
         bad = unknown_keys(args.keys, analysis.bibliography)
         if bad:
@@ -242,6 +294,9 @@ def _sources(root: Path, args: argparse.Namespace, progress: object) -> int:
             detail += f"  sha256 {status.new_sha256[:12]}"
         if status.locked:
             detail += f"  locked {status.locked}"
+        live = evidence.records.get(status.key, {}).get("live")
+        if isinstance(live, dict) and live.get("state"):  # the last `check --live`
+            detail += f"  live: {live['state']} ({live.get('checked', '')})"
         print(f"{status.key:<{width}}  {status.state:<13}  {detail}")
     quotes = evidence.checks
     found = sum(c.status == "found" for c in quotes)
@@ -256,6 +311,41 @@ def _sources(root: Path, args: argparse.Namespace, progress: object) -> int:
     if changed and args.strict:
         return EXIT_PROBLEMS
     return EXIT_OK
+
+
+def _online(root: Path, args: argparse.Namespace, analysis: Analysis) -> int:
+    """`sources fetch` and `sources check --live`: the only commands that go online."""
+    from .live.commands import Options, check_live, fetch
+    from .urls import web_url
+
+    if args.action == "check" and not args.live:
+        print(
+            "error: 'dossier sources check' needs --live (the offline checks are 'dossier check')",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    if args.contact and not web_url(args.contact):
+        print(f"error: --contact must be a public http(s) address: {args.contact}", file=sys.stderr)
+        return EXIT_USAGE
+    options = Options(
+        tuple(args.keys),
+        args.refresh,
+        args.write_bib,
+        args.allow_private,
+        args.json,
+        args.timeout,
+        args.contact,
+    )
+
+    def say(message: str) -> None:
+        if not args.quiet:
+            print(message, file=sys.stderr, flush=True)
+
+    def report(diags: Sequence[Diagnostic]) -> None:
+        _report(diags, args.quiet)
+
+    run = fetch if args.action == "fetch" else check_live
+    return run(root, analysis, options, report, say)
 
 
 if __name__ == "__main__":

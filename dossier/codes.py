@@ -707,6 +707,94 @@ GROUPS: tuple[Group, ...] = (
         ),
     ),
     Group(
+        "live",
+        "Sources on the live web",
+        "Reported by the two commands that go online: `dossier sources fetch`, which "
+        "archives the pages that bibliography entries name in their `url` field, and "
+        "`dossier sources check --live`, which fetches every cited URL again and compares "
+        "it with its archived copy. `dossier build` and `dossier check` never go online: "
+        "they show what the last check recorded in `sources.lock`.",
+        (
+            Code(
+                "live.changed",
+                (W,),
+                "The live page's text differs from its archived copy (compared as "
+                "quotations are, so spacing and typography do not count); the message lists "
+                "the citations it affects and the quotations no longer on the page.",
+                "Read the change (`dossier sources check --live KEY` shows a short word "
+                "diff). If your text still holds, nothing to do: the archived copy is what "
+                "you cited. To cite the new text, `dossier sources fetch --refresh KEY`.",
+            ),
+            Code(
+                "live.fetch-failed",
+                (E,),
+                "`dossier sources fetch` could not archive a page: the address is refused "
+                "(not http or https, or on this computer or a local network), the name does "
+                "not resolve, the connection or TLS failed, it took too long, it is larger "
+                "than 50 MB, it redirects more than 5 times, or the server answered with an "
+                "error status. The message gives the reason in one line.",
+                "Check the `url` field. For a page on your own network, add `--allow-private`; "
+                "for a slow server, `--timeout`. A page that is gone may be in a public web "
+                "archive: save that copy by hand as `sources/KEY.html`.",
+            ),
+            Code(
+                "live.gone",
+                (W,),
+                "The cited page is gone: HTTP 404 or 410, its host name no longer resolves, "
+                'or its TLS certificate fails. Readers are shown "link dead" with the date '
+                "and sent to the archived copy.",
+                "Nothing is required: the archived copy stands in. Point the `url` field at "
+                "the page's new address if it has one, or add a public archive's copy as "
+                "`urlarchive`.",
+            ),
+            Code(
+                "live.moved",
+                (W,),
+                "The cited URL now redirects somewhere else than when the page was archived. "
+                "Readers are shown the link as moved, with the date.",
+                "Check the new address; if it is the same work, put it in the `url` field "
+                "and run `dossier sources fetch --refresh KEY`.",
+            ),
+            Code(
+                "live.no-url",
+                (E,),
+                "`dossier sources fetch` was given the key of an entry without a `url` field.",
+                "Add the page's address as `url`, or save the source by hand.",
+            ),
+            Code(
+                "live.not-archivable",
+                (E,),
+                "The page is not HTML, PDF or text (an image, a program, an archive), so it "
+                "cannot serve as an archived source.",
+                "Cite the page that presents it, or save a text or PDF version by hand.",
+            ),
+            Code(
+                "live.not-replaced",
+                (E, W),
+                "The page was not stored because another file already is the entry's "
+                "archive: its `file` field names one (a warning, nothing is fetched), or "
+                "the page is now of another type than the archived copy (an error: "
+                "`sources/KEY.txt` would hide a new `sources/KEY.html`).",
+                "Remove or rename the old copy (keep it in version control), then fetch again.",
+            ),
+            Code(
+                "live.unreachable",
+                (W,),
+                "The cited page could not be checked this time: a timeout, a server error "
+                "(HTTP 5xx), another error status, or an address refused by policy. Nothing "
+                "is shown to readers.",
+                "Try again later; a scheduled check does so by itself.",
+            ),
+            Code(
+                "live.unsafe-key",
+                (E,),
+                "The entry's key cannot be used as a file name in the sources folder "
+                "(characters other than letters, digits and `_.:+-`).",
+                "Save the page by hand under another name and give it in the entry's `file` field.",
+            ),
+        ),
+    ),
+    Group(
         "theme",
         "Templates and stylesheets",
         "Problems in the project's `templates/` folder, whose files replace those of "

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .archive import (
@@ -41,6 +41,9 @@ class Evidence:
     archives: dict[str, Archived]
     statuses: tuple[SourceStatus, ...]
     checks: tuple[QuoteCheck, ...]
+    # sources.lock as read: what `sources fetch` and `sources check --live` recorded
+    # there (capture date, live state) is what the reader is shown (dossier.live.marks)
+    records: dict[str, dict[str, object]] = field(default_factory=dict)
 
 
 def gather(
@@ -212,7 +215,7 @@ def evaluate(
                 status, entries.get(status.key), citing, quoting.get(status.key, [])
             )
         )
-    return Evidence(archives, tuple(found), checks), diags
+    return Evidence(archives, tuple(found), checks, lock), diags
 
 
 def quoting_by_key(checks: Sequence[QuoteCheck]) -> dict[str, list[QuoteCheck]]:
@@ -323,6 +326,12 @@ def _status_diagnostics(
     ]
 
 
+# What `sources fetch` and `sources check --live` add to a record: kept by `accept`
+# while the archived copy is the same (a capture's date and the last live check belong
+# to that copy, not to a new one)
+CARRIED = ("url", "final_url", "captured", "live")
+
+
 def accept(
     root: Path, bib: Bibliography, archives: dict[str, Archived], keys: Sequence[str]
 ) -> list[str]:
@@ -334,7 +343,11 @@ def accept(
     done = []
     for key in chosen:
         if key in archives and key in entries:
-            lock[key] = lock_record(archives[key], entries[key], stamp)
+            old = lock.get(key) or {}
+            record = lock_record(archives[key], entries[key], stamp)
+            if old.get("sha256") == record["sha256"]:
+                record.update({k: old[k] for k in CARRIED if k in old})
+            lock[key] = record
             done.append(key)
         elif key not in entries:
             lock.pop(key, None)

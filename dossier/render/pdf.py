@@ -12,6 +12,7 @@ import hashlib
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from .. import limits
 from ..collect import ChapterInfo, rendering
 from ..config import Config
 from ..diagnostics import Diagnostic, Location, Severity, error, warning
+from ..live.marks import decorate, link_marks
 from .markup import RenderContext, configure, render_chapter
 from .pdfparallel import Settings, deadline_after, plan, render_parts
 from .pdfprocess import Child, Failed, Relayout, TimedOut
@@ -32,6 +34,11 @@ from .theme import THEME_DIR, environment, theme_file
 
 def print_html(si: SiteInput, md: MarkdownIt) -> str:
     configure(md, "print")
+    if si.evidence is not None and si.bibliography is not None:
+        # a dead or moved link noted in the references, as text (dossier.live.marks)
+        marks = link_marks(si.bibliography, si.evidence.records)
+        kept = {k: a.path for k, a in si.evidence.archives.items()}
+        si = replace(si, formatted=decorate(si.formatted, marks, {}, kept))
     chapters = []
     page_of = {c.path: c.page for c in si.collected.chapters}
     for info, chapter in zip(si.collected.chapters, si.chapters, strict=True):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ from .. import __version__
 from ..cache import digest
 from ..collect import ChapterInfo, Collected, rendering
 from ..config import Config
+from ..live.marks import LinkMark, decorate, link_marks
 from ..model import Bibliography, Formatted
 from ..projectfs import Refused
 from ..scan import Chapter
@@ -87,6 +88,25 @@ def backlinks(si: SiteInput, page_of: dict[str, str], mode: str) -> dict[str, li
             links.append({"href": href, "label": label, "where": str(cluster.location)})
         out[key] = links
     return out
+
+
+def _archived_link(mark: LinkMark | None, local: str) -> dict[str, str] | None:
+    """The "archived copy" link of a bibliography entry with a web address: to the
+    site's page of the copy or the entry's public archive, with Robust Links data."""
+    if mark is None or not mark.version_url(local):
+        return None
+    return {"href": mark.version_url(local), "original": mark.original, "date": mark.date}
+
+
+def _source_live(mark: LinkMark | None, page: str) -> dict[str, str] | None:
+    """The original address on a source's page: Robust Links data, and the note."""
+    if mark is None:
+        return None
+    return {
+        "version": mark.version_url(page),
+        "date": mark.date,
+        "note": f"{mark.note()}: this page keeps the archived copy" if mark.dead else "",
+    }
 
 
 # (page name, fingerprint of everything the page is made from) -> the previous bytes
@@ -162,6 +182,14 @@ def build_site(
         else []
     )
     source_of = {p.key: p.name for p in sources}
+    # the live web (dossier.live.marks): Robust Links attributes and dead-link notes on
+    # the references, from what sources.lock recorded; every page showing one has them
+    marks = (
+        link_marks(si.bibliography, si.evidence.records)
+        if si.evidence is not None and si.bibliography is not None
+        else {}
+    )
+    si = replace(si, formatted=decorate(si.formatted, marks, source_of))
     found = quotes_found(si.evidence.checks if si.evidence is not None else ())
     pages = 1 + len(chapters) + bool(si.formatted.order) + len(sources) + (changes is not None)
 
@@ -262,6 +290,7 @@ def build_site(
                 "html": Markup(si.formatted.bibliography[k]),
                 "backlinks": links.get(k, []),
                 "source": source_of.get(k, ""),
+                "archived": _archived_link(marks.get(k), source_of.get(k, "")),
             }
             for k in si.formatted.order
         ]
@@ -277,7 +306,11 @@ def build_site(
         emit(
             page.name,
             "source.html",
-            source={**page.context, "reference": Markup(page.context["reference"])},
+            source={
+                **page.context,
+                "reference": Markup(si.formatted.bibliography.get(page.key, "")),
+                "live": _source_live(marks.get(page.key), page.name),
+            },
             prev={"page": "changes.html", "title": "Sources and changes"},
             next=None,
         )
