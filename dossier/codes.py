@@ -273,6 +273,16 @@ GROUPS: tuple[Group, ...] = (
                 "Start the chapter with a heading such as `# Origins {#sec-origins}`.",
             ),
             Code(
+                "md.raw-format",
+                (N,),
+                "A fenced block marked for another format (```` ```{=latex} ````, "
+                "`{=html}`, `{=typst}`) is left out of the site and the PDF. Pandoc leaves "
+                "out formats other than the one it writes; dossier leaves out raw HTML too, "
+                "since it never passes raw HTML through.",
+                "Nothing to do if the block is meant for another tool; otherwise write its "
+                "content in Markdown.",
+            ),
+            Code(
                 "md.raw-html",
                 (W,),
                 "The chapter holds raw HTML (`<br>`, `<span>`, `<script>` ...); it is shown "

@@ -14,9 +14,11 @@ from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
-from ..diagnostics import Diagnostic, Location, error, warning
+from ..diagnostics import Diagnostic, Location, Severity, error, warning
 from .citations import citations_plugin
+from .comments import comments_plugin
 from .divs import divs_plugin
+from .spans import spans_plugin
 from .transforms import check_markup, transforms_plugin
 
 __all__ = ["ParsedChapter", "make_parser", "parse_chapter"]
@@ -26,9 +28,11 @@ def make_parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"typographer": True, "html": False})
     md.enable(["table", "strikethrough", "replacements", "smartquotes"])
     md.use(front_matter_plugin)
+    md.use(comments_plugin)
     md.use(footnote_plugin)
     md.use(deflist_plugin)
-    md.use(attrs_plugin, allowed=["id", "class", "width", "height"])
+    md.use(attrs_plugin, spans=True, allowed=["id", "class", "width", "height", "lang", "dir"])
+    md.use(spans_plugin)
     md.use(divs_plugin)
     md.use(citations_plugin)
     md.use(transforms_plugin)
@@ -87,6 +91,17 @@ def parse_chapter(md: MarkdownIt, text: str, path: str) -> ParsedChapter:
         if tok.type == "front_matter":
             front, more = _front_matter(tok, path)
             diags.extend(more)
+        elif tok.type == "raw_block":
+            line = (tok.map[0] + 1) if tok.map else 0
+            diags.append(
+                Diagnostic(
+                    Severity.NOTE,
+                    "md.raw-format",
+                    f"a raw '{tok.meta['format']}' block is left out of the site and "
+                    "the PDF, as Pandoc leaves out formats other than its output's",
+                    Location(path, line, 1),
+                )
+            )
         elif tok.type == "div_open" and tok.meta.get("unclosed"):
             line = (tok.map[0] + 1) if tok.map else 0
             diags.append(

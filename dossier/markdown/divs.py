@@ -51,7 +51,7 @@ def fenced_div(state: StateBlock, start: int, end: int, silent: bool) -> bool:
                 closed = True
                 break
         line += 1
-    ident, classes, _ = parse_attrs(m.group("attrs") or "")
+    ident, classes, kv = parse_attrs(m.group("attrs") or "")
     if m.group("name"):
         classes.insert(0, m.group("name"))
     old_parent, old_limit = state.parentType, state.lineMax
@@ -64,6 +64,9 @@ def fenced_div(state: StateBlock, start: int, end: int, silent: bool) -> bool:
         token.attrSet("id", ident)
     if classes:
         token.attrSet("class", " ".join(classes))
+    for name in ("lang", "dir"):  # checked with every other attribute (safe_attributes)
+        if name in kv:
+            token.attrSet(name, kv[name])
     state.md.block.tokenize(state, start + 1, line)
     state.push("div_close", "div", -1)
     state.parentType, state.lineMax = old_parent, old_limit

@@ -22,11 +22,26 @@ from ..urls import LINK_SCHEMES as LINK_SCHEMES
 from ..urls import plain_url as plain_url
 from ..urls import url_problem
 from .divs import parse_attrs
+from .spans import good_dir, good_lang
 
 _TRAILING_ATTRS = re.compile(r"\s*\{(?P<attrs>[^{}]*)\}\s*$")
 _CAPTION = re.compile(r"^(?:Table:|:)\s+")
 SAFE_ATTRS = frozenset(
-    {"id", "class", "width", "height", "src", "href", "alt", "title", "start", "type", "style"}
+    {
+        "id",
+        "class",
+        "width",
+        "height",
+        "src",
+        "href",
+        "alt",
+        "title",
+        "start",
+        "type",
+        "style",
+        "lang",
+        "dir",
+    }
 )
 
 
@@ -40,10 +55,13 @@ def heading_attrs(state: Any) -> None:
         m = _TRAILING_ATTRS.search(inline.content)
         if not m:
             continue
-        ident, classes, _ = parse_attrs(m.group("attrs"))
+        ident, classes, kv = parse_attrs(m.group("attrs"))
         inline.content = inline.content[: m.start()]
         if ident:
             tok.attrSet("id", ident)
+        for name in ("lang", "dir"):
+            if name in kv:
+                tok.attrSet(name, kv[name])
         if classes:
             tok.attrSet("class", " ".join(classes))
 
@@ -131,6 +149,10 @@ def safe_attributes(state: Any) -> None:
         if tok.attrs:
             for name in [n for n in tok.attrs if n not in SAFE_ATTRS]:
                 del tok.attrs[name]
+            if "lang" in tok.attrs and not good_lang(str(tok.attrs["lang"])):
+                del tok.attrs["lang"]
+            if "dir" in tok.attrs and not good_dir(str(tok.attrs["dir"])):
+                del tok.attrs["dir"]
             style = tok.attrs.get("style")
             if style is not None and not re.fullmatch(r"[\w\s:;%.#-]*", str(style)):
                 del tok.attrs["style"]
