@@ -81,7 +81,7 @@ def collect(
                 diags.append(error("xref.duplicate-id", f"identifier '{ident}' is used twice", loc))
             # counting on from where the last repeat stopped: 60,000 identical headings
             # took minutes when each one counted up from 2 again
-            n = suffix.get(ident, 2)
+            n = suffix.get(ident, 1)  # Pandoc's repeats: same, same-1, same-2
             while f"{ident}-{n}" in used_ids:
                 n += 1
             suffix[ident] = n + 1
@@ -127,9 +127,7 @@ def collect(
                     label_no = ".".join(str(n) for n in section[:level])
                 elif level == 1 and mark.numbered:
                     label_no = str(number)
-                ident = claim(
-                    mark.given or slug(text) or f"s{number}-{mark.index}", loc, bool(mark.given)
-                )
+                ident = claim(mark.given or mark.auto, loc, bool(mark.given))
                 headings.append(Heading(level, ident, label_no, "", text))
                 label = (
                     (f"Chapter {label_no}" if level == 1 else f"Section {label_no}")

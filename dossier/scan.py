@@ -19,6 +19,7 @@ from markdown_it import MarkdownIt
 from .diagnostics import Diagnostic, Location
 from .markdown import ParsedChapter, parse_chapter
 from .markdown.divs import MAX_NESTING
+from .markdown.ids import EMPTY, pandoc_id, plain_text
 from .markdown.walk import column, numbered_block, walk
 from .model import CiteItem
 from .quotes import QuoteMark, scan_quotes
@@ -31,7 +32,8 @@ class HeadingMark:
     given: str  # an {#id} written in the chapter
     numbered: bool
     line: int
-    index: int  # its place in the walk: names a heading that has neither text nor id
+    index: int  # its place in the walk
+    auto: str  # the identifier Pandoc would give it (markdown.ids)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +136,7 @@ def scan_chapter(chapter: ParsedChapter) -> ChapterScan:
                     "unnumbered" not in classes,
                     line,
                     i,
+                    pandoc_id(plain_text(inline.children or [])) if inline else EMPTY,
                 )
             )
         elif kind := numbered_block(tok):
@@ -192,7 +195,7 @@ def to_json(scan: ChapterScan) -> dict[str, Any]:
 
     def mark(m: Mark) -> list[Any]:
         if isinstance(m, HeadingMark):
-            return ["h", m.level, m.text, m.given, m.numbered, m.line, m.index]
+            return ["h", m.level, m.text, m.given, m.numbered, m.line, m.index, m.auto]
         if isinstance(m, BlockMark):
             return ["b", m.kind, m.given, m.line]
         return [
@@ -226,7 +229,13 @@ def from_json(data: Any, path: str) -> ChapterScan | None:
             if row[1] not in range(1, 7):
                 raise ValueError(row[1])
             return HeadingMark(
-                int(row[1]), str(row[2]), str(row[3]), bool(row[4]), int(row[5]), int(row[6])
+                int(row[1]),
+                str(row[2]),
+                str(row[3]),
+                bool(row[4]),
+                int(row[5]),
+                int(row[6]),
+                str(row[7]),
             )
         if row[0] == "b":
             if row[1] not in ("fig", "tbl"):

@@ -139,3 +139,16 @@ def test_span_and_div_attributes_stay_inert(run_cli, make_project, attrs: str) -
         assert not [a for a in el.attrib if a.startswith("on") or a == "style"], el.attrib
         assert el.get("dir") in (None, "ltr", "rtl", "auto")
         assert re.fullmatch(r"[A-Za-z0-9-]*", el.get("lang") or "")
+
+
+def heading_ids(root: lxml.html.HtmlElement) -> list[str]:
+    return [h.get("id") for h in root.iter("h1", "h2", "h3", "h4", "h5", "h6")]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_headings_get_pandocs_identifiers(built: Path, name: str) -> None:
+    """Pandoc's auto_identifiers, repeats numbered -1, -2: hand-written `#id` links
+    made for Pandoc land."""
+    pandoc_html = (FIXTURES / f"{name}.pandoc.html").read_text(encoding="utf-8")
+    theirs = heading_ids(lxml.html.fromstring(f"<article>{pandoc_html}</article>"))
+    assert heading_ids(chapter_page(built, name)) == theirs
