@@ -325,6 +325,16 @@ GROUPS: tuple[Group, ...] = (
         "Identifiers are shared by all the chapters of a dossier.",
         (
             Code(
+                "xref.dead-link",
+                (W,),
+                "A link `[text](#id)` names an identifier that no heading, figure, table, "
+                "fenced div, bracketed span or `<a name>` anchor in the dossier has, so it "
+                "would lead nowhere. Links to `#ref-KEY` lead to the bibliography entry.",
+                "Check the spelling against the target (the hint suggests close ones); a "
+                "heading's identifier is Pandoc's, made from its text (`## Maître d'hôtel` "
+                "is `#maître-dhôtel`), unless it is given as `{#id}`.",
+            ),
+            Code(
                 "xref.duplicate-id",
                 (E,),
                 "Two headings, figures or tables are given the same identifier, in the same "

@@ -17,7 +17,7 @@ from .markdown import ParsedChapter
 from .markdown.divs import MAX_NESTING
 from .markdown.walk import numbered_block, walk
 from .model import Cluster, Heading, Target
-from .scan import BlockMark, Chapter, ChapterScan, CiteMark, HeadingMark
+from .scan import AnchorMark, BlockMark, Chapter, ChapterScan, CiteMark, HeadingMark
 
 KIND_LABEL = {"sec": "Section", "fig": "Figure", "tbl": "Table"}
 
@@ -135,6 +135,9 @@ def collect(
                     else text
                 )
                 targets[ident] = Target(ident, "sec", label, page, text)
+            elif isinstance(mark, AnchorMark):
+                ident = claim(mark.ident, loc)
+                targets[ident] = Target(ident, "id", ident, page)
             elif isinstance(mark, BlockMark):
                 counters[mark.kind] += 1
                 ident = claim(
@@ -179,7 +182,10 @@ def collect(
     for scan in scans:
         for xref in scan.xrefs:
             for key in xref.keys:
-                if key not in targets:
+                if xref.link:
+                    if key not in targets and key.removeprefix("ref-") not in known:
+                        diags.append(_unknown_link(key, targets, xref.location))
+                elif key not in targets:
                     kind = key.split("-", 1)[0]
                     same_kind = [t for t in targets if t.startswith(kind + "-")]
                     diags.append(
@@ -238,6 +244,17 @@ def annotate(tokens: Sequence[Token], info: ChapterInfo) -> None:
             tok.meta["in_note"] = in_note
     if any(next(it, None) is not None for it in (headings, blocks, clusters)):
         raise StaleScan(info.path)
+
+
+def _unknown_link(key: str, targets: dict[str, Target], loc: Location) -> Diagnostic:
+    # A warning, not an error: Pandoc builds such a book (the link is dead there too),
+    # and real books have a few; --strict makes it an error.
+    return warning(
+        "xref.dead-link",
+        f"link to '#{visible(key)}': no heading, figure, table, div or span has this identifier",
+        loc,
+        did_you_mean(key, targets),
+    )
 
 
 def _unknown_key(key: str, known: set[str], loc: Location, hints: dict[str, str]) -> Diagnostic:

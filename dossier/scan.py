@@ -13,6 +13,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
 
@@ -58,6 +59,15 @@ class CiteMark:
 class XrefMark:
     keys: tuple[str, ...]
     location: Location
+    link: bool = False  # a link `[text](#id)` rather than `@sec-x`
+
+
+@dataclass(frozen=True, slots=True)
+class AnchorMark:
+    """An identifier given to a fenced div or a bracketed span: a link target."""
+
+    ident: str
+    line: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +76,7 @@ class ImageMark:
     line: int
 
 
-Mark = HeadingMark | BlockMark | CiteMark
+Mark = HeadingMark | BlockMark | CiteMark | AnchorMark
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,8 +132,10 @@ def scan_chapter(chapter: ParsedChapter) -> ChapterScan:
     xrefs: list[XrefMark] = []
     images: list[ImageMark] = []
     ordinal = 0
+    block_line = 0  # the line of the block the inline tokens stand in
     for i, (tok, in_note) in enumerate(walk(tokens)):
         line = (tok.map[0] + 1) if tok.map else 0
+        block_line = line or block_line
         if tok.type == "heading_open":
             j = index.get(id(tok), -1) + 1
             inline = tokens[j] if 0 < j < len(tokens) and tokens[j].type == "inline" else None
@@ -156,6 +168,11 @@ def scan_chapter(chapter: ParsedChapter) -> ChapterScan:
                     in_note,
                 )
             )
+        elif tok.type == "link_open" and str(tok.attrs.get("href", "")).startswith("#"):
+            frag = unquote(str(tok.attrs["href"])[1:])
+            xrefs.append(XrefMark((frag,), _link_where(chapter, block_line, frag), link=True))
+        elif tok.type in ("div_open", "span_open", "raw_anchor") and tok.attrs.get("id"):
+            marks.append(AnchorMark(str(tok.attrs["id"]), block_line or line))
         elif tok.type == "xref":
             xrefs.append(
                 XrefMark(tuple(it["key"] for it in tok.meta["items"]), _where(chapter, tok))
@@ -182,6 +199,15 @@ def scan_chapter(chapter: ParsedChapter) -> ChapterScan:
     )
 
 
+def _link_where(chapter: ParsedChapter, line: int, frag: str) -> Location:
+    """Where `](#frag` stands, from the line of its block on (links carry no position)."""
+    for n in range(max(line, 1) - 1, min(len(chapter.lines), max(line, 1) + 200)):
+        col = chapter.lines[n].find("#" + frag)
+        if col >= 0:
+            return Location(chapter.path, n + 1, col + 1)
+    return Location(chapter.path, line, 1)
+
+
 def _where(chapter: ParsedChapter, tok: Any) -> Location:
     line0 = tok.meta["line0"]
     return Location(chapter.path, line0 + 1, column(chapter.lines, line0, tok.content, tok.meta))
@@ -198,6 +224,8 @@ def to_json(scan: ChapterScan) -> dict[str, Any]:
             return ["h", m.level, m.text, m.given, m.numbered, m.line, m.index, m.auto]
         if isinstance(m, BlockMark):
             return ["b", m.kind, m.given, m.line]
+        if isinstance(m, AnchorMark):
+            return ["a", m.ident, m.line]
         return [
             "c",
             m.source,
@@ -211,7 +239,7 @@ def to_json(scan: ChapterScan) -> dict[str, Any]:
     return {
         "title": scan.title,
         "marks": [mark(m) for m in scan.marks],
-        "xrefs": [[list(x.keys), x.location.line, x.location.col] for x in scan.xrefs],
+        "xrefs": [[list(x.keys), x.location.line, x.location.col, x.link] for x in scan.xrefs],
         "quotes": [[q.cite, q.text, q.location.line, q.location.col, q.block] for q in scan.quotes],
         "images": [[i.src, i.line] for i in scan.images],
         "too_deep": scan.too_deep,
@@ -241,6 +269,8 @@ def from_json(data: Any, path: str) -> ChapterScan | None:
             if row[1] not in ("fig", "tbl"):
                 raise ValueError(row[1])
             return BlockMark(str(row[1]), str(row[2]), int(row[3]))
+        if row[0] == "a":
+            return AnchorMark(str(row[1]), int(row[2]))
         if row[0] != "c":
             raise ValueError(row[0])
         return CiteMark(
@@ -261,8 +291,10 @@ def from_json(data: Any, path: str) -> ChapterScan | None:
             str(data["title"]),
             tuple(mark(m) for m in data["marks"]),
             tuple(
-                XrefMark(tuple(str(k) for k in keys), Location(path, int(line), int(col)))
-                for keys, line, col in data["xrefs"]
+                XrefMark(
+                    tuple(str(k) for k in keys), Location(path, int(line), int(col)), bool(link)
+                )
+                for keys, line, col, link in data["xrefs"]
             ),
             tuple(
                 QuoteMark(int(c), str(t), Location(path, int(line), int(col)), bool(b))

@@ -18,6 +18,7 @@ from ..diagnostics import Diagnostic, Location, Severity, error, warning
 from .citations import citations_plugin
 from .comments import comments_plugin
 from .divs import divs_plugin
+from .rawinline import raw_inline_plugin
 from .spans import spans_plugin
 from .transforms import check_markup, transforms_plugin
 
@@ -36,6 +37,7 @@ def make_parser() -> MarkdownIt:
     md.use(divs_plugin)
     md.use(citations_plugin)
     md.use(transforms_plugin)
+    md.use(raw_inline_plugin)  # after transforms: its balance runs before raw_html_scan
     # Pandoc's smart extension turns `--`/`---`/`...` into dashes and an ellipsis, and
     # nothing else: markdown-it's (c), (tm), +- replacements would surprise a Pandoc user.
     md.core.ruler.at("replacements", _pandoc_replacements)

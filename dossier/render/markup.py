@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
+from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -197,6 +198,13 @@ def link_open(
     tok.attrs = dict(tok.attrs)
     href = str(tok.attrs.get("href", ""))
     path, _, frag = href.partition("#")
+    if not path and frag:  # `[text](#id)`: to whichever page holds the id
+        target = ctx.targets.get(unquote(frag))
+        if target is not None:
+            tok.attrSet("href", ctx.href(target))
+        elif unquote(frag).startswith("ref-"):  # a bibliography entry
+            tok.attrSet("href", ctx.ref_links(f'href="#{frag}"')[6:-1])
+        return str(self.renderToken([tok], 0, options, env))
     for chapter, page in ctx.chapter_pages.items():
         if path and chapter.endswith(path.lstrip("./")):
             tok.attrSet(
