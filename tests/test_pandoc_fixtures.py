@@ -26,7 +26,7 @@ BLOCKS = {"p", "h1", "h2", "h3", "h4", "ul", "ol", "li", "blockquote", "pre", "d
 INLINES = {"sub", "sup", "u", "mark", "del", "span"}
 KEPT_ATTRS = ("lang", "dir", "class")
 # dossier's own markup inside headings and text, not part of the author's content
-OURS = {"secno", "heading-anchor", "anchor"}
+OURS = {"secno", "heading-anchor", "anchor", "table-wrap"}
 # Pandoc passes raw HTML blocks through; dossier never does (raw_blocks: a note instead)
 SAME_CLASSES = {"smallcaps", "note"}
 
@@ -56,7 +56,7 @@ def structure(root: lxml.html.HtmlElement) -> list[tuple[str, str, tuple[str, ..
 
 
 def text_of(el: lxml.html.HtmlElement) -> str:
-    copy = lxml.html.fromstring(lxml.html.tostring(el, encoding="unicode"))
+    copy = lxml.html.fromstring(lxml.html.tostring(el, encoding="unicode", with_tail=False))
     for ours in copy.xpath(".//*[contains(@class, 'secno')]"):
         ours.drop_tree()
     return re.sub(r"\s+", " ", copy.text_content()).strip()
@@ -69,6 +69,7 @@ def built(tmp_path_factory) -> Path:
     chapters.mkdir()
     for name in NAMES:
         shutil.copy(FIXTURES / f"{name}.md", chapters / f"{name}.md")
+    shutil.copy(FIXTURES / "map.png", chapters / "map.png")
     listed = ", ".join(f'"chapters/{n}.md"' for n in NAMES)
     (root / "dossier.toml").write_text(
         f'title = "Fixtures"\nchapters = [{listed}]\n', encoding="utf-8"
@@ -152,3 +153,20 @@ def test_headings_get_pandocs_identifiers(built: Path, name: str) -> None:
     pandoc_html = (FIXTURES / f"{name}.pandoc.html").read_text(encoding="utf-8")
     theirs = heading_ids(lxml.html.fromstring(f"<article>{pandoc_html}</article>"))
     assert heading_ids(chapter_page(built, name)) == theirs
+
+
+def test_unquoted_attribute_values_and_captions_under_tables(run_cli, make_project) -> None:
+    """`{#fig-a width=100%}` lost its id (and @fig-a failed); `Table:` on the line under
+    a pipe table was read as a row (and @tbl-b failed)."""
+    chapter = (
+        "# A\n\n![Map](map.png){#fig-a width=100%}\n\n| a |\n|---|\n| 1 |\n"
+        "Table: Counts {#tbl-b}\n\nSee @fig-a and @tbl-b [@smith2020].\n"
+    )
+    png = (FIXTURES / "map.png").read_bytes()
+    root = make_project({"chapters/01-a.md": chapter, "chapters/map.png": png})
+    code, err = run_cli(["build", "--html", "-q", "--strict"], root)
+    assert code == 0, err
+    article = chapter_page(root / "build" / "html", "a")
+    assert article.xpath("//figure[@id='fig-a']//img[@width='100%']")
+    assert "Counts" in article.xpath("string(//table[@id='tbl-b']/caption)")
+    assert len(article.xpath("//table[@id='tbl-b']//tr")) == 2

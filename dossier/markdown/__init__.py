@@ -9,12 +9,12 @@ from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
-from mdit_py_plugins.attrs import attrs_plugin
 from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
 from ..diagnostics import Diagnostic, Location, Severity, error, warning
+from .attributes import attributes_plugin
 from .citations import citations_plugin
 from .comments import comments_plugin
 from .divs import divs_plugin
@@ -32,7 +32,7 @@ def make_parser() -> MarkdownIt:
     md.use(comments_plugin)
     md.use(footnote_plugin)
     md.use(deflist_plugin)
-    md.use(attrs_plugin, spans=True, allowed=["id", "class", "width", "height", "lang", "dir"])
+    md.use(attributes_plugin)
     md.use(spans_plugin)
     md.use(divs_plugin)
     md.use(citations_plugin)

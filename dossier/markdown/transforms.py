@@ -73,6 +73,7 @@ def table_captions(state: Any) -> None:
     while i < len(tokens):
         tok = tokens[i]
         if tok.type == "table_open":
+            _caption_row_to_paragraph(tokens, i, state.src)
             after = _table_end(tokens, i) + 1
             if _is_caption(tokens, after):
                 caption = tokens[after : after + 3]
@@ -86,6 +87,35 @@ def table_captions(state: Any) -> None:
                 _attach(tok, caption)
                 tokens[i + 1 : i + 1] = caption
         i += 1
+
+
+def _caption_row_to_paragraph(tokens: list[Token], start: int, src: str) -> None:
+    """`Table: ...` on the line right under a pipe table is read by markdown-it as the
+    table's last row (a row needs no pipe); Pandoc reads it as the caption. That row
+    becomes the paragraph after the table, which table_captions then attaches."""
+    end = _table_end(tokens, start)
+    if end < 2 or tokens[end - 1].type != "tbody_close" or tokens[end - 2].type != "tr_close":
+        return
+    row = end - 2
+    while row > start and tokens[row].type != "tr_open":
+        row -= 1
+    cells = [t for t in tokens[row:end] if t.type == "inline"]
+    if not cells or not _CAPTION.match(cells[0].content) or any(c.content for c in cells[1:]):
+        return
+    where = tokens[row].map
+    if where is None or "|" in src.split("\n", where[0] + 1)[where[0]]:
+        return  # `| : x |` is a row that starts with a colon
+    level = tokens[start].level
+    para = [Token("paragraph_open", "p", 1), cells[0], Token("paragraph_close", "p", -1)]
+    for tok in para:
+        tok.level, tok.block, tok.map = level, True, tokens[row].map
+    cells[0].level = level + 1
+    del tokens[row : end - 1]  # the row, up to tbody_close
+    end = row + 1  # table_close
+    if tokens[row - 1].type == "tbody_open":  # it was the only row: no body is left
+        del tokens[row - 1 : row + 1]
+        end = row - 1
+    tokens[end + 1 : end + 1] = para
 
 
 def _table_end(tokens: list[Token], start: int) -> int:
