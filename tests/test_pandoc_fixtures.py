@@ -170,3 +170,27 @@ def test_unquoted_attribute_values_and_captions_under_tables(run_cli, make_proje
     assert article.xpath("//figure[@id='fig-a']//img[@width='100%']")
     assert "Counts" in article.xpath("string(//table[@id='tbl-b']/caption)")
     assert len(article.xpath("//table[@id='tbl-b']//tr")) == 2
+
+
+def test_a_metadata_block_later_in_a_chapter_is_read_not_printed(run_cli, make_project):
+    chapter = "Intro [@smith2020].\n\n---\ntitle: From the block\nauthor: X\n...\n\nText.\n"
+    root = make_project({"chapters/01-a.md": chapter})
+    code, err = run_cli(["build", "--html", "-q"], root)
+    assert code == 0, err
+    assert (
+        "chapters/01-a.md:4: warning: unknown metadata block key 'author' is ignored "
+        "[md.front-matter]"
+    ) in err.splitlines()
+    page = (root / "build" / "html" / "01-a.html").read_text(encoding="utf-8")
+    assert "<title>From the block" in page and "author: X" not in page
+
+
+def test_many_unclosed_dashes_are_read_in_linear_time() -> None:
+    from dossier.markdown import make_parser, parse_chapter
+
+    from .conftest import time_limit
+
+    text = "# A\n\n" + "---\nword: a\n- b\n\n" * 10_000
+    with time_limit(60, lambda: AssertionError("10,000 unclosed blocks hang")):
+        parsed = parse_chapter(make_parser(), text, "chapters/01-a.md")
+    assert sum(t.type == "hr" for t in parsed.tokens) == 10_000

@@ -18,6 +18,7 @@ from .attributes import attributes_plugin
 from .citations import citations_plugin
 from .comments import comments_plugin
 from .divs import divs_plugin
+from .metadata import metadata_plugin
 from .rawinline import raw_inline_plugin
 from .spans import spans_plugin
 from .transforms import check_markup, transforms_plugin
@@ -29,6 +30,7 @@ def make_parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"typographer": True, "html": False})
     md.enable(["table", "strikethrough", "replacements", "smartquotes"])
     md.use(front_matter_plugin)
+    md.use(metadata_plugin)
     md.use(comments_plugin)
     md.use(footnote_plugin)
     md.use(deflist_plugin)
@@ -91,7 +93,13 @@ def parse_chapter(md: MarkdownIt, text: str, path: str) -> ParsedChapter:
     front: dict[str, Any] = {}
     for tok in tokens:
         if tok.type == "front_matter":
-            front, more = _front_matter(tok, path)
+            more_front, more = _front_matter(tok, path)
+            front.update(more_front)
+            diags.extend(more)
+        elif tok.type == "metadata_block":  # later blocks win, as in Pandoc
+            line = (tok.map[0] + 2) if tok.map else 1
+            more_front, more = _metadata(tok.meta["data"], path, line, "metadata block")
+            front.update(more_front)
             diags.extend(more)
         elif tok.type == "raw_block":
             line = (tok.map[0] + 1) if tok.map else 0
@@ -136,6 +144,14 @@ def _front_matter(tok: Token, path: str) -> tuple[dict[str, Any], list[Diagnosti
                 "md.front-matter", "front matter must be a mapping (key: value)", Location(path, 1)
             )
         ]
+    return _metadata(data, path, 2)
+
+
+def _metadata(
+    data: dict[Any, Any], path: str, line: int, what: str = "front matter"
+) -> tuple[dict[str, Any], list[Diagnostic]]:
+    """The keys dossier reads from front matter or a metadata block (title), and a
+    warning for each other key."""
     out: dict[str, Any] = {}
     diags = []
     for key, value in data.items():
@@ -144,8 +160,8 @@ def _front_matter(tok: Token, path: str) -> tuple[dict[str, Any], list[Diagnosti
                 diags.append(
                     error(
                         "md.front-matter",
-                        "front matter 'title' must be a string",
-                        Location(path, 2),
+                        f"{what} 'title' must be a string",
+                        Location(path, line),
                     )
                 )
             else:
@@ -154,8 +170,8 @@ def _front_matter(tok: Token, path: str) -> tuple[dict[str, Any], list[Diagnosti
             diags.append(
                 warning(
                     "md.front-matter",
-                    f"unknown front matter key '{key}' is ignored",
-                    Location(path, 2),
+                    f"unknown {what} key '{key}' is ignored",
+                    Location(path, line),
                 )
             )
     return out, diags
