@@ -5,6 +5,7 @@ so the site works from file:// and from any sub-path of a static host."""
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -34,7 +35,7 @@ from .theme import (
     theme_files,
 )
 
-STATIC = ("style.css", "site.js")
+STATIC = ("style.css", "site.js", "favicon.svg")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,13 +50,26 @@ class SiteInput:
     evidence: Evidence | None = None
 
 
+# Languages written right to left (the primary subtag of a BCP 47 tag).
+RTL_LANGUAGES = frozenset(
+    {"ar", "arc", "ckb", "dv", "fa", "he", "ks", "ku", "ps", "sd", "ug", "ur", "yi"}
+)
+
+
+def text_direction(language: str) -> str:
+    return "rtl" if language.split("-", 1)[0].lower() in RTL_LANGUAGES else "ltr"
+
+
 def site_context(config: Config) -> dict[str, Any]:
+    by = f" by {', '.join(config.authors)}" if config.authors else ""
     return {
         "title": config.title,
         "subtitle": config.subtitle,
         "authors": config.authors,
         "date": config.date,
         "language": config.language,
+        "dir": text_direction(config.language),
+        "description": (config.subtitle or config.title) + by,
     }
 
 
@@ -86,6 +100,44 @@ def backlinks(si: SiteInput, page_of: dict[str, str], mode: str) -> dict[str, li
             href = f"#cite-{cluster.id}" if mode == "print" else f"{page}#cite-{cluster.id}"
             links.append({"href": href, "label": label, "where": str(cluster.location)})
         out[key] = links
+    return out
+
+
+# More citations than this and an entry's back-links fold into a <details>.
+BACKLINKS_SHOWN = 6
+
+
+def site_backlinks(si: SiteInput, page_of: dict[str, str]) -> dict[str, dict[str, Any]]:
+    """key -> its citations grouped by chapter, for the site's bibliography. Each link is
+    named for a listener ("citation 3 in chapter 2, Names and aliases"); the build path
+    of a citation is never shown to readers."""
+    info = {c.path: c for c in si.collected.chapters}
+    out: dict[str, dict[str, Any]] = {}
+    for key, clusters in si.collected.citing.items():
+        groups: dict[str, dict[str, Any]] = {}
+        for cluster in clusters:
+            path = cluster.location.path
+            chapter = info.get(path)
+            if chapter is None:
+                continue
+            group = groups.setdefault(
+                path,
+                {"number": chapter.number, "title": chapter.title_text, "links": []},
+            )
+            n = len(group["links"]) + 1
+            group["links"].append(
+                {
+                    "href": f"{page_of.get(path, '')}#cite-{cluster.id}",
+                    "label": str(n),
+                    "name": f"citation {n} in chapter {chapter.number}, {chapter.title_text}",
+                }
+            )
+        total = sum(len(g["links"]) for g in groups.values())
+        out[key] = {
+            "total": total,
+            "chapters": list(groups.values()),
+            "folded": total > BACKLINKS_SHOWN,
+        }
     return out
 
 
@@ -121,15 +173,54 @@ def render_site(
     return build_site(si, md, changes).files
 
 
+@dataclass(frozen=True, slots=True)
+class PdfLink:
+    """The PDF of the same build, copied into the site under `name`."""
+
+    name: str
+    size: int
+
+
+def human_size(n: int) -> str:
+    if n < 1000:
+        return f"{n} bytes"
+    if n < 1_000_000:
+        return f"{n / 1000:.0f} KB"
+    return f"{n / 1_000_000:.1f} MB"
+
+
+def cite_this(config: Config) -> str:
+    """A BibTeX record of the dossier itself, for the title page's "Cite this dossier"."""
+
+    def field(text: str) -> str:  # braces would unbalance the record
+        return text.replace("{", "(").replace("}", ")")
+
+    year = re.search(r"\b(\d{4})\b", config.date)
+    first = config.authors[0].split()[-1] if config.authors else "dossier"
+    key = re.sub(r"[^a-z0-9]", "", first.lower()) + (year.group(1) if year else "")
+    lines = [f"@book{{{key or 'dossier'},", f"  title = {{{field(config.title)}}},"]
+    if config.subtitle:
+        lines.append(f"  subtitle = {{{field(config.subtitle)}}},")
+    if config.authors:
+        lines.append(f"  author = {{{field(' and '.join(config.authors))}}},")
+    if year:
+        lines.append(f"  year = {{{year.group(1)}}},")
+    lines.append(f"  langid = {{{field(config.language)}}},")
+    lines.append("}")
+    return "\n".join(lines)
+
+
 def build_site(
     si: SiteInput,
     md: MarkdownIt,
     changes: dict[str, Any] | None = None,
     reuse: Reuse | None = None,
     progress: Callable[[str], None] | None = None,
+    pdf: PdfLink | None = None,
 ) -> Site:
     """The site's files. With `reuse`, a page whose inputs are unchanged since the last
-    build is taken from it instead of being rendered again."""
+    build is taken from it instead of being rendered again. With `pdf`, every page links
+    the PDF (its size only on the title page: the other pages stay reusable)."""
     configure(md, "site")
     # si.formatted went through markup.safe_html when it was formatted (build.format_cached)
     env = environment(si.config.root)
@@ -140,6 +231,8 @@ def build_site(
         "contents": contents(chapters),
         "has_bibliography": bool(si.formatted.order),
         "has_changes": changes is not None,
+        "pdf": {"href": pdf.name} if pdf else None,
+        "assets": {name: f"assets/{name}" for name in STATIC},
     }
     files: dict[str, bytes] = {}
     fingerprints: dict[str, str] = {}
@@ -192,6 +285,8 @@ def build_site(
     emit(
         "index.html",
         "index.html",
+        pdf_size=human_size(pdf.size) if pdf else "",
+        cite_this=cite_this(si.config),
         prev=None,
         next={"page": chapters[0].page, "title": chapters[0].title_text} if chapters else None,
     )
@@ -255,12 +350,12 @@ def build_site(
             ),
         )
     if si.formatted.order:
-        links = backlinks(si, page_of, "site")
+        links = site_backlinks(si, page_of)
         entries = [
             {
                 "key": k,
                 "html": Markup(si.formatted.bibliography[k]),
-                "backlinks": links.get(k, []),
+                "cited": links.get(k),
                 "source": source_of.get(k, ""),
             }
             for k in si.formatted.order
