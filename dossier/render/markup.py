@@ -243,6 +243,25 @@ def table_close(
     return str(self.renderToken(tokens, idx, options, env)) + "</div>\n"
 
 
+_ALIGN = re.compile(r"text-align:(left|right|center)")
+
+
+def cell_open(
+    self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]
+) -> str:
+    """A table cell; on the site its alignment is a class, since the site's policy lets
+    no inline style apply (markdown-it writes style="text-align:...")."""
+    tok = tokens[idx]
+    style = str(tok.attrs.get("style", ""))
+    m = _ALIGN.fullmatch(style)
+    if _ctx(env).mode != "site" or not m:
+        return str(self.renderToken(tokens, idx, options, env))
+    tok = copy.copy(tok)  # the same tokens are rendered for print too
+    tok.attrs = {k: v for k, v in tok.attrs.items() if k != "style"}
+    tok.attrSet("class", f"align-{m.group(1)}")
+    return str(self.renderToken([tok], 0, options, env))
+
+
 def caption_open(
     self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]
 ) -> str:
@@ -341,6 +360,8 @@ def configure(md: MarkdownIt, mode: str) -> MarkdownIt:
         "table_open": table_open,
         "table_close": table_close,
         "caption_open": caption_open,
+        "th_open": cell_open,
+        "td_open": cell_open,
     }
     if mode == "site":
         rules.update(
