@@ -207,8 +207,9 @@
     '.citation a[href*="#ref-"], a.footnote-ref, .note-ref a, a.xref[href^="#"]'
   );
   triggers.forEach(function (a) {
-    a.addEventListener("mouseenter", function () { show(a, false); });
-    a.addEventListener("mouseleave", later);
+    // a mouse only: a tap also sends mouse events, and opens the toggle-tip on click
+    a.addEventListener("pointerenter", function (e) { if (e.pointerType === "mouse") { show(a, false); } });
+    a.addEventListener("pointerleave", function (e) { if (e.pointerType === "mouse") { later(); } });
     a.addEventListener("focus", function () { if (lastPointer !== "touch") { show(a, false); } });
     a.addEventListener("blur", function (e) {
       if (!e.relatedTarget || !tip.contains(e.relatedTarget)) { later(); }
