@@ -100,3 +100,23 @@ def test_human_sizes() -> None:
     assert human_size(999) == "999 bytes"
     assert human_size(205_607) == "206 KB"
     assert human_size(3_400_000) == "3.4 MB"
+
+
+def test_sources_and_changes_put_problems_first() -> None:
+    from dossier.render.evidence import changes_context
+
+    report = {
+        "changes": [
+            {"key": "b", "state": "no-archive", "path": "", "citations": []},
+            {"key": "a", "state": "changed", "path": "sources/a.txt", "old": "1" * 64},
+            {"key": "gone", "state": "no-archive"},
+        ]
+    }
+    out = changes_context(report, None, ["a", "b"], {}, {"a": "source-a.html"})
+    assert [r["key"] for r in out["problems"]] == ["a"]
+    assert out["problems"][0]["meaning"] == "changed since it was locked"
+    assert out["problems"][0]["source"] == "source-a.html"
+    assert [(r["key"], r["entry"]) for r in out["unarchived"]] == [
+        ("b", "bibliography.html#ref-b"),
+        ("gone", ""),  # not in the bibliography: no link to an anchor that does not exist
+    ]

@@ -22,7 +22,7 @@ from ..model import Bibliography, Formatted
 from ..projectfs import Refused
 from ..scan import Chapter
 from ..sources import Evidence
-from .evidence import popover_data, publishable, quotes_found, source_pages
+from .evidence import changes_context, popover_data, publishable, quotes_found, source_pages
 from .markup import RenderContext, configure, render_chapter
 from .sanitize import with_csp
 from .theme import (
@@ -232,7 +232,6 @@ def build_site(
         "has_bibliography": bool(si.formatted.order),
         "has_changes": changes is not None,
         "pdf": {"href": pdf.name} if pdf else None,
-        "assets": {name: f"assets/{name}" for name in STATIC},
     }
     files: dict[str, bytes] = {}
     fingerprints: dict[str, str] = {}
@@ -349,8 +348,8 @@ def build_site(
                 else None
             ),
         )
+    links = site_backlinks(si, page_of)
     if si.formatted.order:
-        links = site_backlinks(si, page_of)
         entries = [
             {
                 "key": k,
@@ -380,6 +379,7 @@ def build_site(
         listing = [
             {
                 "key": p.key,
+                "title": p.context["title"],
                 "page": p.name,
                 "path": p.context["path"],
                 "state": p.context["state"],
@@ -394,7 +394,21 @@ def build_site(
             **changes,
             "changes": [c for c in changes.get("changes", []) if publishable(str(c.get("path")))],
         }
-        emit("changes.html", "changes.html", report=report, sources=listing, prev=None, next=None)
+        emit(
+            "changes.html",
+            "changes.html",
+            report=report,
+            sources=listing,
+            readers=changes_context(
+                report,
+                si.bibliography,
+                si.formatted.order,
+                links,
+                source_of,
+            ),
+            prev=None,
+            next=None,
+        )
     for name in STATIC:
         files[f"assets/{name}"] = static_asset(si.config.root, name)
     return Site(files, fingerprints, tuple(rendered))
