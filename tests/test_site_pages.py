@@ -120,3 +120,20 @@ def test_sources_and_changes_put_problems_first() -> None:
         ("b", "bibliography.html#ref-b"),
         ("gone", ""),  # not in the bibliography: no link to an anchor that does not exist
     ]
+
+
+def test_search_index_has_a_record_per_section() -> None:
+    from dossier.render.search import search_index, sections
+
+    page = (
+        '<nav><a>Contents</a></nav><article><h1 id="sec-a"><span class="secno">1</span> '
+        'Alpha</h1><p>First words.</p><h2 id="sec-b">Beta</h2><p>More <em>words</em>.'
+        "</p><svg><text>not prose</text></svg></article>"
+    )
+    assert sections(page) == [
+        {"anchor": "sec-a", "title": "Alpha", "text": "First words."},
+        {"anchor": "sec-b", "title": "Beta", "text": "More words."},
+    ]
+    script = search_index([("01-a.html", "1 Alpha", page)]).decode()
+    assert script.startswith("self.dossierSearchDocs = [")
+    assert '"href":"01-a.html#sec-b"' in script

@@ -25,6 +25,7 @@ from ..sources import Evidence
 from .evidence import changes_context, popover_data, publishable, quotes_found, source_pages
 from .markup import RenderContext, configure, render_chapter
 from .sanitize import with_csp
+from .search import search_index
 from .theme import (
     THEME_DIR,
     check_rendered,
@@ -35,7 +36,7 @@ from .theme import (
     theme_files,
 )
 
-STATIC = ("style.css", "site.js", "favicon.svg")
+STATIC = ("style.css", "site.js", "favicon.svg", "minisearch.js", "minisearch.LICENSE.txt")
 
 
 @dataclass(frozen=True, slots=True)
@@ -411,4 +412,7 @@ def build_site(
         )
     for name in STATIC:
         files[f"assets/{name}"] = static_asset(si.config.root, name)
+    files["assets/search-index.js"] = search_index(
+        (c.page, f"{c.number} {c.title_text}", files[c.page].decode("utf-8")) for c in chapters
+    )
     return Site(files, fingerprints, tuple(rendered))

@@ -68,6 +68,78 @@
     h.appendChild(a);
   });
 
+  // --- search ----------------------------------------------------------------------------
+  // The index is a script of this site (assets/search-index.js), loaded with MiniSearch
+  // the first time the box is used: a script, not fetched JSON, so that search also works
+  // from file://. Results are built with text nodes; their links are this site's pages.
+  var box = document.getElementById("search-box");
+  var results = document.getElementById("search-results");
+  var engine = null, loading = null;
+  function load(src) {
+    return new Promise(function (resolve, reject) {
+      var s = document.createElement("script");
+      s.src = src;
+      s.onload = resolve;
+      s.onerror = reject;
+      document.head.appendChild(s);
+    });
+  }
+  function ready() {
+    if (!loading) {
+      loading = load("assets/minisearch.js").then(function () { return load("assets/search-index.js"); }).then(function () {
+        engine = new window.MiniSearch({
+          fields: ["title", "text"],
+          storeFields: ["title", "chapter", "href", "text"],
+          searchOptions: { prefix: true, fuzzy: 0.15, boost: { title: 2 }, combineWith: "AND" }
+        });
+        engine.addAll(window.dossierSearchDocs || []);
+      });
+    }
+    return loading;
+  }
+  function snippet(text, words) {
+    var lower = text.toLowerCase(), at = -1;
+    words.forEach(function (w) { var i = lower.indexOf(w.toLowerCase()); if (i >= 0 && (at < 0 || i < at)) { at = i; } });
+    var start = Math.max(0, at - 60);
+    return (start > 0 ? "… " : "") + text.slice(start, start + 180) + (text.length > start + 180 ? " …" : "");
+  }
+  function render(query) {
+    var found = query.trim().length > 1 ? engine.search(query).slice(0, 20) : [];
+    var list = document.createElement("ol");
+    found.forEach(function (r) {
+      if (!/^[0-9]{2,}-[A-Za-z0-9_-]+\.html(#[^\s"<>]*)?$/.test(String(r.href))) { return; }
+      var li = document.createElement("li"), a = text("a", r.title || r.chapter);
+      a.setAttribute("href", r.href);
+      li.appendChild(a);
+      li.appendChild(text("p", r.chapter, "where"));
+      li.appendChild(text("p", snippet(String(r.text), r.terms || []), "snippet"));
+      list.appendChild(li);
+    });
+    var status = text("p", query.trim().length > 1 ? found.length + (found.length === 1 ? " result" : " results") : "Type at least two letters", "status");
+    status.setAttribute("role", "status");
+    results.replaceChildren(status, list);
+    results.hidden = false;
+  }
+  if (box && results) {
+    box.closest(".site-search").hidden = false;
+    box.addEventListener("focus", function () { ready(); });
+    box.addEventListener("input", function () {
+      var q = box.value;
+      // Escape in a search box empties it (an input event): nothing to show then
+      if (!q.trim()) { results.hidden = true; return; }
+      ready().then(function () { if (box.value === q) { render(q); } }, function () {
+        results.replaceChildren(text("p", "The search index could not be loaded.", "status"));
+        results.hidden = false;
+      });
+    });
+    document.addEventListener("keydown", function (e) {
+      if (e.key === "Escape" && !results.hidden) { results.hidden = true; box.focus(); }
+    });
+    document.addEventListener("pointerdown", function (e) {
+      if (!results.hidden && !box.closest(".site-search").contains(e.target)) { results.hidden = true; }
+    });
+  }
+
   // --- pop-overs -----------------------------------------------------------------------
   var refs = new Map(), quotes = new Map();
   var el = document.getElementById("cite-data");
