@@ -191,3 +191,12 @@ def test_search_finds_a_phrase_of_the_last_chapter_from_a_file(site: Path, brows
     page.keyboard.press("Escape")
     results.wait_for(state="hidden")
     page.context.close()
+
+
+def test_printing_a_page_leaves_out_the_chrome(site: Path, browser: Any) -> None:
+    page = _page(browser, (site / "01-summary.html").as_uri(), color_scheme="dark")
+    page.emulate_media(media="print")
+    assert not page.locator(".site-header").is_visible()
+    assert not page.locator(".sidebar").is_visible()
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(255, 255, 255)"
+    page.context.close()
