@@ -200,3 +200,16 @@ def test_printing_a_page_leaves_out_the_chrome(site: Path, browser: Any) -> None
     assert not page.locator(".sidebar").is_visible()
     assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(255, 255, 255)"
     page.context.close()
+
+
+def test_the_sidebar_shows_the_current_chapter(site: Path, browser: Any) -> None:
+    # a short window: without scrolling the sidebar, chapter 9 would be below its foot
+    page = _page(
+        browser, (site / "09-assessment.html").as_uri(), viewport={"width": 1280, "height": 360}
+    )
+    top = page.evaluate(
+        "document.querySelector('.sidebar .current > a').getBoundingClientRect().top"
+    )
+    assert 0 <= top < 360
+    assert page.evaluate("document.querySelector('.sidebar').scrollTop") > 0
+    page.context.close()
