@@ -8,69 +8,52 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from html.parser import HTMLParser
 
 # elements whose text is not part of the prose a reader searches
 _SKIPPED = frozenset({"script", "style", "svg", "nav", "header", "footer"})
 _HEADINGS = frozenset({"h1", "h2", "h3"})
 
 
-class _Sections(HTMLParser):
-    """Splits a chapter page's <article> at its h1-h3 headings that carry an id."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.sections: list[dict[str, str]] = []
-        self._article = 0
-        self._skip = 0
-        self._heading: str | None = None  # the id of the heading being read
-        self._title: list[str] = []
-        self._text: list[str] = []
-        self._anchor = ""
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "article":
-            self._article += 1
-        if not self._article:
-            return
-        if tag in _SKIPPED or ("class", "secno") in attrs:
-            self._skip += 1
-        elif tag in _HEADINGS:
-            self._flush()
-            self._heading = dict(attrs).get("id") or ""
-            self._title = []
-
-    def handle_endtag(self, tag: str) -> None:
-        if not self._article:
-            return
-        if tag == "article":
-            self._article -= 1
-            if not self._article:
-                self._flush()
-        elif tag in _SKIPPED or (tag == "span" and self._skip):
-            self._skip = max(0, self._skip - 1)
-        elif tag in _HEADINGS and self._heading is not None:
-            self._anchor = self._heading or self._anchor
-            self._heading = None
-
-    def handle_data(self, data: str) -> None:
-        if not self._article or self._skip:
-            return
-        (self._title if self._heading is not None else self._text).append(data)
-
-    def _flush(self) -> None:
-        text = " ".join("".join(self._text).split())
-        title = " ".join("".join(self._title).split())
-        if text or title:
-            self.sections.append({"anchor": self._anchor, "title": title, "text": text})
-        self._text, self._title = [], []
-
-
 def sections(page: str) -> list[dict[str, str]]:
-    parser = _Sections()
-    parser.feed(page)
-    parser.close()
-    return parser.sections
+    """A chapter page's <article> split at its h1-h3 headings: (anchor, title, text) of
+    each part. Parsed with libxml2 (through lxml): a 200-chapter site in a fraction of
+    a second, which matters since the index is remade on every build."""
+    from lxml import etree, html
+
+    # only the article is parsed: on a long dossier the rest of a page is mostly the
+    # contents (twice) and the pop-overs' data
+    start, end = page.find("<article"), page.rfind("</article>")
+    if start < 0 or end < start:
+        return []
+    article = html.fragment_fromstring(page[start : end + len("</article>")])
+    out: list[dict[str, str]] = []
+    anchor, title, text = "", [], []  # type: ignore[var-annotated]
+    heading = False
+
+    def flush() -> None:
+        words, name = " ".join("".join(text).split()), " ".join("".join(title).split())
+        if words or name:
+            out.append({"anchor": anchor, "title": name, "text": words})
+
+    walker = etree.iterwalk(article, events=("start", "end"))
+    for event, el in walker:
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if event == "start":
+            if tag in _SKIPPED or "secno" in (el.get("class") or "").split():
+                walker.skip_subtree()  # its "end" event still comes, with its tail
+                continue
+            if tag in _HEADINGS:
+                flush()
+                anchor = el.get("id") or anchor
+                title, text, heading = [], [], True
+            (title if heading else text).append(el.text or "")
+        else:
+            if tag in _HEADINGS:
+                heading = False
+            if el is not article:
+                (title if heading else text).append(el.tail or "")
+    flush()
+    return out
 
 
 def search_index(pages: Iterable[tuple[str, str, str]]) -> bytes:
