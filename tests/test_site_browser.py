@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import http.server
 import json
+import re
 import shutil
 import subprocess
 import threading
@@ -167,6 +168,9 @@ def test_every_page_is_accessible_and_fits_the_window(sites: dict[str, Path], na
 # then warns that the site's own stylesheet and script would be blocked (in a browser,
 # from file: and over HTTP, they are not; test_every_page_is_accessible... sees them run).
 _FILE_ONLY = "Resource violates Content Security Policy (meta tag): external "
+# The synthetic corpus's chapters go from # to ### (the generator writes them so): the
+# outline is the author's, which a theme must keep as written.
+_AUTHORS_OUTLINE = re.compile(r"The heading .h\d. .* skipping \d heading levels?\.")
 
 
 @pytest.mark.skipif(shutil.which("java") is None, reason="needs Java for the Nu HTML checker")
@@ -185,5 +189,6 @@ def test_every_page_is_valid_html(sites: dict[str, Path]) -> None:
         for m in messages
         if (m["type"] != "info" or m.get("subType") == "warning")
         and not m["message"].startswith(_FILE_ONLY)
+        and not ("/small/" in m.get("url", "") and _AUTHORS_OUTLINE.match(m["message"]))
     ]
     assert shown == []
