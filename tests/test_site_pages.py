@@ -137,3 +137,18 @@ def test_search_index_has_a_record_per_section() -> None:
     script = search_index([("01-a.html", "1 Alpha", page)]).decode()
     assert script.startswith("self.dossierSearchDocs = [")
     assert '"href":"01-a.html#sec-b"' in script
+
+
+def test_the_timeline_is_a_list_of_linked_events() -> None:
+    from dossier.timeline import draw
+
+    svg = draw(
+        [
+            {"year": 1965, "label": "Founded", "cite": ["smith2020"]},
+            {"year": 1981, "label": "Exile", "cite": []},
+        ]
+    )
+    assert 'role="img"' not in svg  # it would hide the links inside from assistive technology
+    assert svg.count('<g role="listitem">') == 2 and 'role="list"' in svg
+    assert '<a href="#ref-smith2020"><text class="tl-label"' in svg
+    assert '<g aria-hidden="true">' in svg  # the axis and its years are decoration
