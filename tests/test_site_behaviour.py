@@ -213,3 +213,29 @@ def test_the_sidebar_shows_the_current_chapter(site: Path, browser: Any) -> None
     assert 0 <= top < 360
     assert page.evaluate("document.querySelector('.sidebar').scrollTop") > 0
     page.context.close()
+
+
+NOTE_STYLE = {
+    "dossier.toml": (
+        'title = "T"\ncsl = "chicago-note-bibliography"\nchapters = ["chapters/01-a.md"]\n'
+    ),
+    "chapters/01-a.md": (
+        "# Alpha\n\nText citing [@smith2020] and a note.[^1]\n\n[^1]: The footnote.\n"
+    ),
+}
+
+
+def test_note_style_citations_and_footnotes_preview(
+    make_project: Any, browser: Any, tmp_path: Path
+) -> None:
+    site = _built(make_project(NOTE_STYLE), tmp_path / "notes", pdf=False)
+    page = _page(browser, (site / "01-a.html").as_uri())
+    tip = page.locator(".cite-popover")
+    page.locator(".note-ref a").hover()
+    tip.wait_for(state="visible")
+    assert "A Book about Things" in tip.inner_text()
+    assert tip.locator(".back").count() == 0  # the note's own back-link is left out
+    page.locator("a.footnote-ref").focus()
+    page.get_by_text("The footnote.").last.wait_for()
+    assert "The footnote." in tip.inner_text()
+    page.context.close()

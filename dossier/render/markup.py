@@ -102,7 +102,11 @@ def citation(
         return anchor + text + f'<span class="footnote">{note}</span>'
     number = len(ctx.notes) + 1
     ctx.notes.append((cid, note))
-    return anchor + text + f'<sup class="note-ref"><a href="#note-{cid}">{number}</a></sup>'
+    return (
+        anchor
+        + text
+        + f'<sup class="note-ref"><a href="#note-{cid}" role="doc-noteref">{number}</a></sup>'
+    )
 
 
 def xref(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
