@@ -234,6 +234,13 @@ def build_site(
         "has_changes": changes is not None,
         "pdf": {"href": pdf.name} if pdf else None,
     }
+    assets = {name: static_asset(si.config.root, name) for name in STATIC}
+    # the stylesheet and icon are linked with their content's hash, so that a browser's
+    # cached copy never pairs with new pages (the script's URL is pinned by the site's
+    # policy check, sanitize.SITE_SCRIPT)
+    base["version"] = {
+        name: hashlib.sha256(assets[name]).hexdigest()[:10] for name in ("style.css", "favicon.svg")
+    }
     files: dict[str, bytes] = {}
     fingerprints: dict[str, str] = {}
     rendered: list[str] = []
@@ -410,8 +417,8 @@ def build_site(
             prev=None,
             next=None,
         )
-    for name in STATIC:
-        files[f"assets/{name}"] = static_asset(si.config.root, name)
+    for name, data in assets.items():
+        files[f"assets/{name}"] = data
     files["assets/search-index.js"] = search_index(
         (c.page, f"{c.number} {c.title_text}", files[c.page].decode("utf-8")) for c in chapters
     )
