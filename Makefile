@@ -7,7 +7,13 @@ STAMP  := $(VENV)/.installed
 # Fonts (Latin + Persian/Arabic script), PDF tools for tests, a browser for browser tests.
 DEB_PACKAGES := fonts-noto-core fonts-dejavu-core poppler-utils chromium
 
-.PHONY: build test quick docs check lint system clean
+# Checkers the browser tests run over the built sites (tests/test_site_*.py): axe-core in
+# Chromium and the Nu HTML checker (a Java program), from the npm registry, pinned.
+NODE_DIR      := .node
+NODE_PACKAGES := axe-core@4.14.1 vnu-jar@26.9.27
+NODE_STAMP    := $(NODE_DIR)/.installed
+
+.PHONY: build test quick docs check lint system clean checkers
 
 build: $(STAMP)
 	$(BIN)/dossier build
@@ -18,7 +24,7 @@ check: $(STAMP)
 # Every check CI runs (.ci/run is `make test`): lint, formatting and types first (they
 # fail fastest), then the manual's strict build, then the whole suite, slow tests too
 # (among them the wheel installed into a new virtual environment outside the repository).
-test: lint docs
+test: lint docs checkers
 	$(BIN)/python -m pytest -q -n 2
 
 # The quick run while writing code: no PDFs, no pandoc over whole corpora, and pandoc's
@@ -55,5 +61,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m compileall -q dossier
 	touch $(STAMP)
 
+checkers: $(NODE_STAMP)
+
+$(NODE_STAMP): Makefile
+	npm install --silent --no-save --no-package-lock --no-audit --no-fund --ignore-scripts \
+	  --prefix $(NODE_DIR) $(NODE_PACKAGES)
+	touch $(NODE_STAMP)
+
 clean:
-	rm -rf build $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf build $(VENV) $(NODE_DIR) .pytest_cache .mypy_cache .ruff_cache

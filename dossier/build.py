@@ -370,29 +370,6 @@ def build(
     made: dict[str, list[str]] = {}  # the new cache's outputs
     rendered: list[str] = []
     try:
-        if html:
-            site = build_site(
-                si,
-                make_parser(),
-                changes,
-                reuse=lambda name, fp: caching.reuse(cache, out, f"html/{name}", fp),
-                progress=progress,
-            )
-            files = {f"html/{name}": data for name, data in site.files.items()}
-            made.update(
-                {
-                    f"html/{name}": [fp, caching.sha256(site.files[name])]
-                    for name, fp in site.fingerprints.items()
-                }
-            )
-            files.update(_media(root, analysis.images.values(), found))
-            write_files(stage, files)
-            rendered += [f"html/{name}" for name in site.rendered]
-            progress(
-                f"making the site ({len(site.fingerprints)}/{len(site.fingerprints)} pages, "
-                f"{len(site.rendered)} rendered, the others unchanged)"
-            )
-            outputs.append(f"{out_name}/html/index.html")
         write_files(stage, {BUILD_MARKER: b"made by dossier; replaced on every build\n"})
         write_files(
             stage,
@@ -431,6 +408,33 @@ def build(
                     caching.sha256((stage / config.pdf_name).read_bytes()),
                 ]
             outputs.append(f"{out_name}/{config.pdf_name}")
+        if html:
+            site = build_site(
+                si,
+                make_parser(),
+                changes,
+                reuse=lambda name, fp: caching.reuse(cache, out, f"html/{name}", fp),
+                progress=progress,
+                pdf=_pdf_link(stage, config.pdf_name) if pdf else None,
+            )
+            files = {f"html/{name}": data for name, data in site.files.items()}
+            made.update(
+                {
+                    f"html/{name}": [fp, caching.sha256(site.files[name])]
+                    for name, fp in site.fingerprints.items()
+                }
+            )
+            files.update(_media(root, analysis.images.values(), found))
+            if pdf and (stage / config.pdf_name).is_file():
+                # published with the site: whoever copies html/ has the PDF too
+                files[f"html/{config.pdf_name}"] = (stage / config.pdf_name).read_bytes()
+            write_files(stage, files)
+            rendered += [f"html/{name}" for name in site.rendered]
+            progress(
+                f"making the site ({len(site.fingerprints)}/{len(site.fingerprints)} pages, "
+                f"{len(site.rendered)} rendered, the others unchanged)"
+            )
+            outputs.append(f"{out_name}/html/index.html")
         final = finish(found, strict)
         if has_errors(final):
             discard(stage)
@@ -622,6 +626,13 @@ def _unchanged(
     )
 
 
+def _pdf_link(stage: Path, name: str) -> Any:
+    from .render.site import PdfLink
+
+    path = stage / name
+    return PdfLink(name, path.stat().st_size) if path.is_file() else None
+
+
 def _keep_other_outputs(out: Path, stage: Path, html: bool, pdf: bool, pdf_name: str) -> None:
     """`build --html` keeps the last PDF and `--pdf` the last site, as a user expects."""
     import shutil
@@ -630,5 +641,7 @@ def _keep_other_outputs(out: Path, stage: Path, html: bool, pdf: bool, pdf_name:
         return
     if not html and (out / "html").is_dir():
         shutil.copytree(out / "html", stage / "html")
+        if pdf and (stage / "html" / pdf_name).is_file() and (stage / pdf_name).is_file():
+            shutil.copy2(stage / pdf_name, stage / "html" / pdf_name)  # the site's copy too
     if not pdf and (out / pdf_name).is_file():
         shutil.copy2(out / pdf_name, stage / pdf_name)

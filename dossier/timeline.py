@@ -126,36 +126,43 @@ def draw(events: list[dict[str, object]], title: str = "Timeline") -> str:
         label_y.append(y)
     height = int(max(TOP + axis_h, label_y[-1]) + BOTTOM)
     out = [
-        f'<svg class="timeline" xmlns="http://www.w3.org/2000/svg" role="img" '
+        # a list of events, not an image: its links stay reachable (role="img" would hide them)
+        f'<svg class="timeline" xmlns="http://www.w3.org/2000/svg" role="list" '
         f'viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" '
         f'font-family="Noto Sans, DejaVu Sans, sans-serif" font-size="11">',
         f"<title>{html.escape(title)}</title>",
-        f'<line x1="{AXIS_X}" y1="{TOP}" x2="{AXIS_X}" y2="{TOP + axis_h}" '
+        '<g aria-hidden="true">',
+        f'<line class="tl-axis" x1="{AXIS_X}" y1="{TOP}" x2="{AXIS_X}" y2="{TOP + axis_h}" '
         'stroke="#444" stroke-width="1.5"/>',
     ]
     for year in range(first, last + 1, 5):
         y = TOP + (year - first) * PER_YEAR
         out.append(
-            f'<line x1="{AXIS_X - 5}" y1="{y:.1f}" x2="{AXIS_X}" y2="{y:.1f}" stroke="#444"/>'
+            f'<line class="tl-axis" x1="{AXIS_X - 5}" y1="{y:.1f}" x2="{AXIS_X}" y2="{y:.1f}" '
+            'stroke="#444"/>'
         )
         out.append(
-            f'<text x="{AXIS_X - 9}" y="{y + 4:.1f}" text-anchor="end" fill="#555">{year}</text>'
+            f'<text class="tl-year" x="{AXIS_X - 9}" y="{y + 4:.1f}" text-anchor="end" '
+            f'fill="#555">{year}</text>'
         )
+    out.append("</g>")
     for e, ly in zip(events, label_y, strict=True):
         year = int(str(e["year"]))
         y = TOP + (year - first) * PER_YEAR
         label = html.escape(f"{year}  {e['label']}")
-        out.append(f'<circle cx="{AXIS_X}" cy="{y:.1f}" r="3.5" fill="#7a1f2b"/>')
+        out.append('<g role="listitem">')
         out.append(
-            f'<polyline points="{AXIS_X + 4},{y:.1f} {LABEL_X - 14},{y:.1f} '
+            f'<circle class="tl-dot" cx="{AXIS_X}" cy="{y:.1f}" r="3.5" fill="#7a1f2b"/>'
+            f'<polyline class="tl-leader" points="{AXIS_X + 4},{y:.1f} {LABEL_X - 14},{y:.1f} '
             f'{LABEL_X - 6},{ly - 4:.1f}" fill="none" stroke="#bbb"/>'
         )
         cites = list(e["cite"]) if isinstance(e["cite"], list) else []
-        text = f'<text x="{LABEL_X}" y="{ly:.1f}" fill="#111">{label}</text>'
+        text = f'<text class="tl-label" x="{LABEL_X}" y="{ly:.1f}" fill="#111">{label}</text>'
         if cites:
             key = html.escape(str(cites[0]), quote=True)
             text = f'<a href="#ref-{key}">{text}</a>'
         out.append(text)
+        out.append("</g>")
     out.append("</svg>")
     return "\n".join(out)
 

@@ -73,7 +73,7 @@ class _Spans(HTMLParser):
 def extract(html_text: str) -> tuple[list[tuple[str, str]], dict[str, str]]:
     # Our bibliography page appends back-links after the formatted entry.
     html_text = re.sub(
-        r'<span class="backlinks".*?</span>\s*(?=</div>)', "", html_text, flags=re.DOTALL
+        r'<(p|details) class="backlinks".*?</\1>\s*(?=</div>)', "", html_text, flags=re.DOTALL
     )
     parser = _Spans()
     parser.feed(html_text)

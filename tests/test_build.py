@@ -130,6 +130,10 @@ def test_site_files(site, texts):
     assert sorted(set(files) - EXTRA_PAGES) == [
         "01-first.html",
         "02-second.html",
+        "assets/favicon.svg",
+        "assets/minisearch.LICENSE.txt",
+        "assets/minisearch.js",
+        "assets/search-index.js",
         "assets/site.js",
         "assets/style.css",
         "bibliography.html",
@@ -207,14 +211,18 @@ def test_figure_and_table(site):
 def test_footnotes(site):
     _, pages = site
     first = main_text(pages["01-first.html"])
-    assert '<sup class="footnote-ref"><a href="#fn1" id="fnref1">[1]</a></sup>' in first
+    # as Pandoc writes them: a superscript number, DPUB-ARIA roles, a Notes heading
+    assert (
+        '<a href="#fn1" class="footnote-ref" id="fnref1" role="doc-noteref"><sup>1</sup></a>'
+    ) in first
+    assert '<h2 class="footnotes-title">Notes</h2>' in first
     assert re.search(
         r'<li id="fn1" class="footnote-item"><p>The footnote text with .*'
         r'Jones \(<a href="bibliography.html#ref-jones2019" '
         r'role="doc-biblioref">2019</a>\)',
         first,
     )
-    assert '<a href="#fnref1" class="footnote-backref">' in first
+    assert '<a href="#fnref1" class="footnote-back" role="doc-backlink"' in first
 
 
 def test_citations_are_formatted_and_linked(site):
@@ -239,10 +247,12 @@ def _entries(bibliography_html: str) -> dict[str, list[str]]:
     """ref-KEY -> the back-link hrefs of that entry."""
     out = {}
     for key, body in re.findall(
-        r'<div class="csl-entry" id="ref-([^"]+)"[^>]*>(.*?)</div>', bibliography_html, re.DOTALL
+        r'<div class="csl-entry" id="ref-([^"]+)"[^>]*>(.*?)(?=<div class="csl-entry"|</article>)',
+        bibliography_html,
+        re.DOTALL,
     ):
-        backlinks = re.search(r'<span class="backlinks"[^>]*>(.*?)</span>', body, re.DOTALL)
-        out[key] = re.findall(r'href="([^"]+)"', backlinks.group(1)) if backlinks else []
+        backlinks = re.search(r'<(p|details) class="backlinks"[^>]*>(.*?)</\1>', body, re.DOTALL)
+        out[key] = re.findall(r'href="([^"]+)"', backlinks.group(2)) if backlinks else []
     return out
 
 
@@ -286,7 +296,11 @@ def test_only_relative_links_and_no_external_requests(site):
         for tag, _, value in page.refs:
             if tag in ("link", "script", "img", "iframe", "source", "video", "audio"):
                 assert not urlsplit(value).scheme, (page.name, tag, value)
-        assert re.findall(r'<link [^>]*href="([^"]+)"', page.text) == ["assets/style.css"]
+        # versioned by a hash of their content, so a cached copy never meets new pages
+        assert [
+            re.sub(r"\?v=[0-9a-f]{10}$", "?v=#", h)
+            for h in re.findall(r'<link [^>]*href="([^"]+)"', page.text)
+        ] == ["assets/style.css?v=#", "assets/favicon.svg?v=#"]
         assert re.findall(r'<script [^>]*src="([^"]+)"', page.text) == ["assets/site.js"]
     assert internal_link_problems(pages) == []
 

@@ -225,8 +225,10 @@ def test_unclosed_fenced_div_is_a_warning():
 
 
 TABLE = "| a | b |\n|---|---|\n| 1 | 2 |\n"
+# on the site a table scrolls sideways in a region a keyboard can reach
 CAPTIONED = (
-    '<div class="table-wrap"><table id="{id}">\n<caption>{caption}</caption>\n'
+    '<div class="table-wrap" tabindex="0" role="region" aria-label="Table">'
+    '<table id="{id}">\n<caption>{caption}</caption>\n'
     "<thead>\n<tr>\n<th>a</th>\n<th>b</th>\n</tr>\n</thead>\n<tbody>\n<tr>\n"
     "<td>1</td>\n<td>2</td>\n</tr>\n</tbody>\n</table>\n</div>\n"
 )

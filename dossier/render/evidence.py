@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..config import Config, slug
-from ..model import Bibliography, Cluster, Formatted
+from ..model import Bibliography, Cluster, Entry, Formatted
 from ..quotes import QuoteCheck
 from ..sources import Evidence, SourceStatus
 from ..urls import web_url
@@ -124,6 +124,7 @@ def source_pages(
         clusters = citing.get(key, ())
         context = {
             "key": key,
+            "title": source_title(entry, key),
             "reference": formatted.bibliography.get(key, ""),
             "url": web_url(entry.get("url")) if entry else "",
             "path": archived.path,
@@ -183,3 +184,61 @@ def quotes_found(checks: Iterable[QuoteCheck]) -> dict[str, list[QuoteCheck]]:
         if c.status == "found":
             found.setdefault(c.quotation.cluster.id, []).append(c)
     return found
+
+
+# What each state of a source means to a reader, most serious first.
+STATES = {
+    "changed": "changed since it was locked",
+    "missing": "the archived copy is missing",
+    "entry-changed": "its bibliography entry changed since it was locked",
+    "new": "archived but not yet locked",
+    "unused": "archived but not cited",
+    "no-archive": "no archived copy",
+}
+
+
+def source_title(entry: Entry | None, key: str) -> str:
+    """The title of a source as a reader knows it (BibTeX's protective braces dropped)."""
+    title = re.sub(r"[{}]", "", entry.get("title")) if entry else ""
+    return " ".join(title.split()) or key
+
+
+def changes_context(
+    report: Mapping[str, Any],
+    bib: Bibliography | None,
+    listed: Iterable[str],
+    cited: Mapping[str, Any],
+    source_of: Mapping[str, str],
+) -> dict[str, Any]:
+    """The "Sources and changes" page for readers: problems first, each source by its
+    title with its citations linked to the text; the sources without an archived copy
+    folded into one list; build paths and fingerprints tucked into <details>.
+    `listed`: the keys the bibliography page has an entry for; `cited`: site_backlinks."""
+    entries = bib.by_key() if bib is not None else {}
+    in_bibliography = set(listed)
+    rows = []
+    for c in report.get("changes", []):
+        key = str(c.get("key"))
+        rows.append(
+            {
+                "key": key,
+                "title": source_title(entries.get(key), key),
+                "state": str(c.get("state")),
+                "meaning": STATES.get(str(c.get("state")), str(c.get("state"))),
+                "entry": f"bibliography.html#ref-{key}" if key in in_bibliography else "",
+                "source": source_of.get(key, ""),
+                "cited": cited.get(key),
+                "path": c.get("path") or "",
+                "locked": c.get("locked") or "",
+                "old": str(c.get("old") or "")[:12],
+                "new": str(c.get("new") or "")[:12] if c.get("new") != c.get("old") else "",
+                "quotations": [str(q.get("status")) for q in c.get("quotations", [])],
+            }
+        )
+    order = list(STATES)
+    rows.sort(key=lambda r: (order.index(r["state"]) if r["state"] in order else 0, r["title"]))
+    return {
+        "problems": [r for r in rows if r["state"] not in ("no-archive", "unused")],
+        "unused": [r for r in rows if r["state"] == "unused"],
+        "unarchived": [r for r in rows if r["state"] == "no-archive"],
+    }

@@ -103,7 +103,11 @@ def citation(
         return anchor + text + f'<span class="footnote">{note}</span>'
     number = len(ctx.notes) + 1
     ctx.notes.append((cid, note))
-    return anchor + text + f'<sup class="note-ref"><a href="#note-{cid}">{number}</a></sup>'
+    return (
+        anchor
+        + text
+        + f'<sup class="note-ref"><a href="#note-{cid}" role="doc-noteref">{number}</a></sup>'
+    )
 
 
 def xref(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
@@ -237,7 +241,12 @@ def _kept(href: str, mode: str, chapter: bool) -> bool:
 def table_open(
     self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]
 ) -> str:
-    return '<div class="table-wrap">' + str(self.renderToken(tokens, idx, options, env))
+    opening = '<div class="table-wrap">'
+    if _ctx(env).mode == "site":
+        # a region that may scroll sideways on a phone: reachable and named for keyboards
+        label = html.escape((tokens[idx].meta or {}).get("label", "") or "Table")
+        opening = f'<div class="table-wrap" tabindex="0" role="region" aria-label="{label}">'
+    return opening + str(self.renderToken(tokens, idx, options, env))
 
 
 def table_close(
@@ -246,12 +255,68 @@ def table_close(
     return str(self.renderToken(tokens, idx, options, env)) + "</div>\n"
 
 
+_ALIGN = re.compile(r"text-align:(left|right|center)")
+
+
+def cell_open(
+    self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]
+) -> str:
+    """A table cell; on the site its alignment is a class, since the site's policy lets
+    no inline style apply (markdown-it writes style="text-align:...")."""
+    tok = tokens[idx]
+    style = str(tok.attrs.get("style", ""))
+    m = _ALIGN.fullmatch(style)
+    if _ctx(env).mode != "site" or not m:
+        return str(self.renderToken(tokens, idx, options, env))
+    tok = copy.copy(tok)  # the same tokens are rendered for print too
+    tok.attrs = {k: v for k, v in tok.attrs.items() if k != "style"}
+    tok.attrSet("class", f"align-{m.group(1)}")
+    return str(self.renderToken([tok], 0, options, env))
+
+
 def caption_open(
     self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]
 ) -> str:
     table = next(t for t in reversed(tokens[:idx]) if t.type == "table_open")
     label = html.escape((table.meta or {}).get("label", ""))
     return f'<caption><span class="label">{label}:</span> ' if label else "<caption>"
+
+
+# --- site footnotes as Pandoc writes them: a superscript number, ARIA roles, a heading --
+
+
+def _note_ids(tokens: Sequence[Token], idx: int) -> tuple[str, str]:
+    """(the note's number, the id of this reference to it) as markdown-it names them."""
+    meta = tokens[idx].meta
+    n = str(meta["id"] + 1)
+    sub = meta.get("subId", -1)
+    return n, n + (f":{sub}" if isinstance(sub, int) and sub > 0 else "")
+
+
+def footnote_ref_site(
+    self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]
+) -> str:
+    n, ref = _note_ids(tokens, idx)
+    return (
+        f'<a href="#fn{n}" class="footnote-ref" id="fnref{ref}" role="doc-noteref">'
+        f"<sup>{n}</sup></a>"
+    )
+
+
+def footnote_block_open_site(
+    self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]
+) -> str:
+    return '<section class="footnotes">\n<h2 class="footnotes-title">Notes</h2>\n<ol>\n'
+
+
+def footnote_anchor_site(
+    self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]
+) -> str:
+    _, ref = _note_ids(tokens, idx)
+    return (
+        f' <a href="#fnref{ref}" class="footnote-back" role="doc-backlink" '
+        f'aria-label="Back to the text">\u21a9\ufe0e</a>'
+    )
 
 
 # --- print-mode footnotes: the note's text goes where it is referenced ----------------
@@ -307,7 +372,17 @@ def configure(md: MarkdownIt, mode: str) -> MarkdownIt:
         "table_open": table_open,
         "table_close": table_close,
         "caption_open": caption_open,
+        "th_open": cell_open,
+        "td_open": cell_open,
     }
+    if mode == "site":
+        rules.update(
+            {
+                "footnote_ref": footnote_ref_site,
+                "footnote_block_open": footnote_block_open_site,
+                "footnote_anchor": footnote_anchor_site,
+            }
+        )
     if mode == "print":
         rules.update(
             {

@@ -5,6 +5,7 @@ so the site works from file:// and from any sub-path of a static host."""
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -22,9 +23,10 @@ from ..model import Bibliography, Formatted
 from ..projectfs import Refused
 from ..scan import Chapter
 from ..sources import Evidence
-from .evidence import popover_data, publishable, quotes_found, source_pages
+from .evidence import changes_context, popover_data, publishable, quotes_found, source_pages
 from .markup import RenderContext, configure, render_chapter
 from .sanitize import with_csp
+from .search import search_index
 from .theme import (
     THEME_DIR,
     check_rendered,
@@ -35,7 +37,7 @@ from .theme import (
     theme_files,
 )
 
-STATIC = ("style.css", "site.js")
+STATIC = ("style.css", "site.js", "favicon.svg", "minisearch.js", "minisearch.LICENSE.txt")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,13 +52,26 @@ class SiteInput:
     evidence: Evidence | None = None
 
 
+# Languages written right to left (the primary subtag of a BCP 47 tag).
+RTL_LANGUAGES = frozenset(
+    {"ar", "arc", "ckb", "dv", "fa", "he", "ks", "ku", "ps", "sd", "ug", "ur", "yi"}
+)
+
+
+def text_direction(language: str) -> str:
+    return "rtl" if language.split("-", 1)[0].lower() in RTL_LANGUAGES else "ltr"
+
+
 def site_context(config: Config) -> dict[str, Any]:
+    by = f" by {', '.join(config.authors)}" if config.authors else ""
     return {
         "title": config.title,
         "subtitle": config.subtitle,
         "authors": config.authors,
         "date": config.date,
         "language": config.language,
+        "dir": text_direction(config.language),
+        "description": (config.subtitle or config.title) + by,
     }
 
 
@@ -109,6 +124,44 @@ def _source_live(mark: LinkMark | None, page: str) -> dict[str, str] | None:
     }
 
 
+# More citations than this and an entry's back-links fold into a <details>.
+BACKLINKS_SHOWN = 6
+
+
+def site_backlinks(si: SiteInput, page_of: dict[str, str]) -> dict[str, dict[str, Any]]:
+    """key -> its citations grouped by chapter, for the site's bibliography. Each link is
+    named for a listener ("citation 3 in chapter 2, Names and aliases"); the build path
+    of a citation is never shown to readers."""
+    info = {c.path: c for c in si.collected.chapters}
+    out: dict[str, dict[str, Any]] = {}
+    for key, clusters in si.collected.citing.items():
+        groups: dict[str, dict[str, Any]] = {}
+        for cluster in clusters:
+            path = cluster.location.path
+            chapter = info.get(path)
+            if chapter is None:
+                continue
+            group = groups.setdefault(
+                path,
+                {"number": chapter.number, "title": chapter.title_text, "links": []},
+            )
+            n = len(group["links"]) + 1
+            group["links"].append(
+                {
+                    "href": f"{page_of.get(path, '')}#cite-{cluster.id}",
+                    "label": str(n),
+                    "name": f"citation {n} in chapter {chapter.number}, {chapter.title_text}",
+                }
+            )
+        total = sum(len(g["links"]) for g in groups.values())
+        out[key] = {
+            "total": total,
+            "chapters": list(groups.values()),
+            "folded": total > BACKLINKS_SHOWN,
+        }
+    return out
+
+
 # (page name, fingerprint of everything the page is made from) -> the previous bytes
 Reuse = Callable[[str, str], bytes | None]
 
@@ -141,15 +194,54 @@ def render_site(
     return build_site(si, md, changes).files
 
 
+@dataclass(frozen=True, slots=True)
+class PdfLink:
+    """The PDF of the same build, copied into the site under `name`."""
+
+    name: str
+    size: int
+
+
+def human_size(n: int) -> str:
+    if n < 1000:
+        return f"{n} bytes"
+    if n < 1_000_000:
+        return f"{n / 1000:.0f} KB"
+    return f"{n / 1_000_000:.1f} MB"
+
+
+def cite_this(config: Config) -> str:
+    """A BibTeX record of the dossier itself, for the title page's "Cite this dossier"."""
+
+    def field(text: str) -> str:  # braces would unbalance the record
+        return text.replace("{", "(").replace("}", ")")
+
+    year = re.search(r"\b(\d{4})\b", config.date)
+    first = config.authors[0].split()[-1] if config.authors else "dossier"
+    key = re.sub(r"[^a-z0-9]", "", first.lower()) + (year.group(1) if year else "")
+    lines = [f"@book{{{key or 'dossier'},", f"  title = {{{field(config.title)}}},"]
+    if config.subtitle:
+        lines.append(f"  subtitle = {{{field(config.subtitle)}}},")
+    if config.authors:
+        lines.append(f"  author = {{{field(' and '.join(config.authors))}}},")
+    if year:
+        lines.append(f"  year = {{{year.group(1)}}},")
+    lines.append(f"  langid = {{{field(config.language)}}},")
+    lines.append("}")
+    return "\n".join(lines)
+
+
 def build_site(
     si: SiteInput,
     md: MarkdownIt,
     changes: dict[str, Any] | None = None,
     reuse: Reuse | None = None,
     progress: Callable[[str], None] | None = None,
+    pdf: PdfLink | None = None,
 ) -> Site:
     """The site's files. With `reuse`, a page whose inputs are unchanged since the last
-    build is taken from it instead of being rendered again."""
+    build is taken from it instead of being rendered again. With `pdf`, every page links
+    the PDF (its size only on the title page: the other pages stay reusable)."""
     configure(md, "site")
     # si.formatted went through markup.safe_html when it was formatted (build.format_cached)
     env = environment(si.config.root)
@@ -160,6 +252,14 @@ def build_site(
         "contents": contents(chapters),
         "has_bibliography": bool(si.formatted.order),
         "has_changes": changes is not None,
+        "pdf": {"href": pdf.name} if pdf else None,
+    }
+    assets = {name: static_asset(si.config.root, name) for name in STATIC}
+    # the stylesheet and icon are linked with their content's hash, so that a browser's
+    # cached copy never pairs with new pages (the script's URL is pinned by the site's
+    # policy check, sanitize.SITE_SCRIPT)
+    base["version"] = {
+        name: hashlib.sha256(assets[name]).hexdigest()[:10] for name in ("style.css", "favicon.svg")
     }
     files: dict[str, bytes] = {}
     fingerprints: dict[str, str] = {}
@@ -220,6 +320,8 @@ def build_site(
     emit(
         "index.html",
         "index.html",
+        pdf_size=human_size(pdf.size) if pdf else "",
+        cite_this=cite_this(si.config),
         prev=None,
         next={"page": chapters[0].page, "title": chapters[0].title_text} if chapters else None,
     )
@@ -282,13 +384,13 @@ def build_site(
                 else None
             ),
         )
+    links = site_backlinks(si, page_of)
     if si.formatted.order:
-        links = backlinks(si, page_of, "site")
         entries = [
             {
                 "key": k,
                 "html": Markup(si.formatted.bibliography[k]),
-                "backlinks": links.get(k, []),
+                "cited": links.get(k),
                 "source": source_of.get(k, ""),
                 "archived": _archived_link(marks.get(k), source_of.get(k, "")),
             }
@@ -318,6 +420,7 @@ def build_site(
         listing = [
             {
                 "key": p.key,
+                "title": p.context["title"],
                 "page": p.name,
                 "path": p.context["path"],
                 "state": p.context["state"],
@@ -332,7 +435,24 @@ def build_site(
             **changes,
             "changes": [c for c in changes.get("changes", []) if publishable(str(c.get("path")))],
         }
-        emit("changes.html", "changes.html", report=report, sources=listing, prev=None, next=None)
-    for name in STATIC:
-        files[f"assets/{name}"] = static_asset(si.config.root, name)
+        emit(
+            "changes.html",
+            "changes.html",
+            report=report,
+            sources=listing,
+            readers=changes_context(
+                report,
+                si.bibliography,
+                si.formatted.order,
+                links,
+                source_of,
+            ),
+            prev=None,
+            next=None,
+        )
+    for name, data in assets.items():
+        files[f"assets/{name}"] = data
+    files["assets/search-index.js"] = search_index(
+        (c.page, f"{c.number} {c.title_text}", files[c.page].decode("utf-8")) for c in chapters
+    )
     return Site(files, fingerprints, tuple(rendered))

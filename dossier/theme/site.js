@@ -1,12 +1,146 @@
 // Progressive enhancement only: the site reads fine without it.
-// Shows the formatted reference of a citation on hover or keyboard focus, and for a
-// quotation the passage of the archived source it matches. Everything shown comes
-// from the JSON that dossier wrote into this page (the data-popovers attribute of
-// <div id="cite-data">) and is built with DOM text nodes: this script never fetches a page,
-// never reads another document and never assigns HTML (a link in a citation may point
-// anywhere, and a reference is made from untrusted BibTeX).
+// - Pop-overs: the formatted reference of a citation (and, for a quotation, the passage
+//   of the archived source it matches), the text of a footnote or of a note, the target
+//   of a cross-reference on the same page. They open on hover, keyboard focus and tap
+//   (a toggle-tip on touch, with a link to go on), stay open while the pointer is over
+//   the link or the pop-over (WCAG 1.4.13), flip above the link near the bottom of the
+//   window, are announced through aria-describedby and close on Escape.
+// - The theme toggle (remembered in localStorage), the Contents menu on phones (closed
+//   by Escape and by a tap outside), the current chapter scrolled into view in the
+//   sidebar, and an anchor link on every section heading.
+// Everything shown comes from the JSON that dossier wrote into this page (the
+// data-popovers attribute of <div id="cite-data">) or from this page's own elements, and
+// is built with DOM text nodes and clones: this script never fetches a page, never reads
+// another document and never assigns HTML (a reference is made from untrusted BibTeX).
 (function () {
   "use strict";
+  var root = document.documentElement;
+
+  // --- theme ---------------------------------------------------------------------------
+  var STORE = "dossier-theme";
+  function stored() { try { return localStorage.getItem(STORE); } catch (e) { return null; } }
+  function dark() {
+    var t = root.getAttribute("data-theme");
+    if (t) { return t === "dark"; }
+    return window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches;
+  }
+  var saved = stored();
+  if (saved === "dark" || saved === "light") { root.setAttribute("data-theme", saved); }
+  var toggle = document.querySelector(".theme-toggle");
+  if (toggle) {
+    var sync = function () { toggle.setAttribute("aria-pressed", dark() ? "true" : "false"); };
+    sync();
+    toggle.hidden = false;
+    toggle.addEventListener("click", function () {
+      var next = dark() ? "light" : "dark";
+      root.setAttribute("data-theme", next);
+      try { localStorage.setItem(STORE, next); } catch (e) { /* private mode: not kept */ }
+      sync();
+    });
+  }
+
+  // --- the Contents menu on phones -----------------------------------------------------
+  var menu = document.querySelector(".toc-toggle");
+  if (menu) {
+    document.addEventListener("keydown", function (e) {
+      if (e.key === "Escape" && menu.open) {
+        menu.open = false;
+        menu.querySelector("summary").focus();
+      }
+    });
+    document.addEventListener("pointerdown", function (e) {
+      if (menu.open && !menu.contains(e.target)) { menu.open = false; }
+    });
+  }
+  var current = document.querySelector(".sidebar .current > a");
+  var sidebar = document.querySelector(".sidebar");
+  if (current && sidebar && sidebar.scrollHeight > sidebar.clientHeight) {
+    sidebar.scrollTop = Math.max(0, current.offsetTop - sidebar.clientHeight / 3);
+  }
+
+  // --- heading anchors -----------------------------------------------------------------
+  document.querySelectorAll("main h2[id], main h3[id], main h4[id]").forEach(function (h) {
+    var a = document.createElement("a");
+    a.className = "heading-anchor";
+    a.href = "#" + h.id;
+    a.setAttribute("aria-label", "Link to this section");
+    a.textContent = "#";
+    h.appendChild(a);
+  });
+
+  // --- search ----------------------------------------------------------------------------
+  // The index is a script of this site (assets/search-index.js), loaded with MiniSearch
+  // the first time the box is used: a script, not fetched JSON, so that search also works
+  // from file://. Results are built with text nodes; their links are this site's pages.
+  var box = document.getElementById("search-box");
+  var results = document.getElementById("search-results");
+  var engine = null, loading = null;
+  function load(src) {
+    return new Promise(function (resolve, reject) {
+      var s = document.createElement("script");
+      s.src = src;
+      s.onload = resolve;
+      s.onerror = reject;
+      document.head.appendChild(s);
+    });
+  }
+  function ready() {
+    if (!loading) {
+      loading = load("assets/minisearch.js").then(function () { return load("assets/search-index.js"); }).then(function () {
+        engine = new window.MiniSearch({
+          fields: ["title", "text"],
+          storeFields: ["title", "chapter", "href", "text"],
+          searchOptions: { prefix: true, fuzzy: 0.15, boost: { title: 2 }, combineWith: "AND" }
+        });
+        engine.addAll(window.dossierSearchDocs || []);
+      });
+    }
+    return loading;
+  }
+  function snippet(text, words) {
+    var lower = text.toLowerCase(), at = -1;
+    words.forEach(function (w) { var i = lower.indexOf(w.toLowerCase()); if (i >= 0 && (at < 0 || i < at)) { at = i; } });
+    var start = Math.max(0, at - 60);
+    return (start > 0 ? "… " : "") + text.slice(start, start + 180) + (text.length > start + 180 ? " …" : "");
+  }
+  function render(query) {
+    var found = query.trim().length > 1 ? engine.search(query).slice(0, 20) : [];
+    var list = document.createElement("ol");
+    found.forEach(function (r) {
+      if (!/^[0-9]{2,}-[A-Za-z0-9_-]+\.html(#[^\s"<>]*)?$/.test(String(r.href))) { return; }
+      var li = document.createElement("li"), a = text("a", r.title || r.chapter);
+      a.setAttribute("href", r.href);
+      li.appendChild(a);
+      li.appendChild(text("p", r.chapter, "where"));
+      li.appendChild(text("p", snippet(String(r.text), r.terms || []), "snippet"));
+      list.appendChild(li);
+    });
+    var status = text("p", query.trim().length > 1 ? found.length + (found.length === 1 ? " result" : " results") : "Type at least two letters", "status");
+    status.setAttribute("role", "status");
+    results.replaceChildren(status, list);
+    results.hidden = false;
+  }
+  if (box && results) {
+    box.closest(".site-search").hidden = false;
+    box.addEventListener("focus", function () { ready(); });
+    box.addEventListener("input", function () {
+      var q = box.value;
+      // Escape in a search box empties it (an input event): nothing to show then
+      if (!q.trim()) { results.hidden = true; return; }
+      ready().then(function () { if (box.value === q) { render(q); } }, function () {
+        results.replaceChildren(text("p", "The search index could not be loaded.", "status"));
+        results.hidden = false;
+      });
+    });
+    document.addEventListener("keydown", function (e) {
+      if (e.key === "Escape" && !results.hidden) { results.hidden = true; box.focus(); }
+    });
+    document.addEventListener("pointerdown", function (e) {
+      if (!results.hidden && !box.closest(".site-search").contains(e.target)) { results.hidden = true; }
+    });
+  }
+
+  // --- pop-overs -----------------------------------------------------------------------
   var refs = new Map(), quotes = new Map();
   var el = document.getElementById("cite-data");
   if (el && el.hasAttribute("data-popovers")) {
@@ -18,7 +152,7 @@
         list.push(q);
         quotes.set(String(q.cite), list);
       });
-    } catch (e) { return; }
+    } catch (e) { refs = new Map(); quotes = new Map(); }
   }
   // the only elements a tree may make; anything else becomes a span
   var TAGS = { b: 1, cite: 1, code: 1, em: 1, i: 1, q: 1, small: 1, span: 1, strong: 1, sub: 1, sup: 1 };
@@ -59,33 +193,118 @@
     if (!m) { return null; }
     try { return decodeURIComponent(m[1]); } catch (e) { return null; }
   }
+  // an element of this page as a pop-over's content: a clone without ids or back-links
+  function cloneOf(id) {
+    var target = id ? document.getElementById(id) : null;
+    if (!target) { return null; }
+    var copy = target.cloneNode(true);
+    copy.removeAttribute("id");
+    copy.querySelectorAll("[id]").forEach(function (n) { n.removeAttribute("id"); });
+    copy.querySelectorAll(".footnote-back, .back, .heading-anchor").forEach(function (n) { n.remove(); });
+    var box = document.createElement("div");
+    box.className = "popover-clone";
+    box.appendChild(copy);
+    return box;
+  }
+  function contentFor(a) {
+    var href = a.getAttribute("href") || "";
+    var parts = [];
+    if (a.closest(".citation")) {
+      var cite = a.closest(".citation"), citeId = cite.id || "";
+      if (!citeId && cite.previousElementSibling && cite.previousElementSibling.classList.contains("cite-anchor")) {
+        citeId = cite.previousElementSibling.id;
+      }
+      var key = keyOf(href);
+      if (key !== null && refs.has(key)) { parts.push(build(refs.get(key), 0)); }
+      (quotes.get(citeId) || []).forEach(function (q) { parts.push(quoteBox(q)); });
+      return { parts: parts, go: "Go to the entry in the bibliography" };
+    }
+    if (href.charAt(0) === "#") {
+      var c = cloneOf(decodeURIComponent(href.slice(1)));
+      if (c) { parts.push(c); }
+    }
+    var go = a.classList.contains("xref") ? "Go to " + a.textContent : "Go to the note";
+    return { parts: parts, go: go };
+  }
+
   var tip = document.createElement("div");
   tip.className = "cite-popover";
+  tip.id = "dossier-popover";
   tip.setAttribute("role", "tooltip");
   tip.hidden = true;
-  document.body.appendChild(tip);
-  function show(a) {
-    var cite = a.closest(".citation"), citeId = cite ? cite.id : "";
-    if (!citeId && cite && cite.previousElementSibling && cite.previousElementSibling.classList.contains("cite-anchor")) {
-      citeId = cite.previousElementSibling.id;
-    }
-    var key = keyOf(a.getAttribute("href"));
-    var parts = [];
-    if (key !== null && refs.has(key)) { parts.push(build(refs.get(key), 0)); }
-    (quotes.get(citeId) || []).forEach(function (q) { parts.push(quoteBox(q)); });
-    if (!parts.length) { return; }
-    tip.replaceChildren.apply(tip, parts);
-    tip.hidden = false;
+  var owner = null, closing = 0, lastPointer = "mouse";
+
+  function place(a) {
     var r = a.getBoundingClientRect();
-    tip.style.left = Math.max(8, Math.min(window.scrollX + r.left, window.scrollX + document.documentElement.clientWidth - tip.offsetWidth - 8)) + "px";
-    tip.style.top = (window.scrollY + r.bottom + 6) + "px";
+    var width = document.documentElement.clientWidth;
+    tip.style.left = "0px";
+    tip.style.top = "0px";
+    var base = tip.getBoundingClientRect(); // where (0, 0) lands, whatever the offset parent
+    var left = Math.max(8, Math.min(r.left, width - tip.offsetWidth - 8));
+    var below = r.bottom + 6, above = r.top - 6 - tip.offsetHeight;
+    var top = below + tip.offsetHeight > window.innerHeight - 8 && above >= 8 ? above : below;
+    tip.classList.toggle("above", top === above);
+    tip.style.left = (left - base.left) + "px";
+    tip.style.top = (top - base.top) + "px";
   }
-  function hide() { tip.hidden = true; }
-  document.querySelectorAll('.citation a[href*="#ref-"]').forEach(function (a) {
-    a.addEventListener("mouseenter", function () { show(a); });
-    a.addEventListener("focus", function () { show(a); });
-    a.addEventListener("mouseleave", hide);
-    a.addEventListener("blur", hide);
+  function show(a, tapped) {
+    var found = contentFor(a);
+    if (!found.parts.length) { return false; }
+    clearTimeout(closing);
+    if (owner && owner !== a) { hide(); }
+    if (tapped) {
+      var p = text("p", "", "popover-go"), go = text("a", found.go);
+      go.setAttribute("href", a.getAttribute("href"));
+      p.appendChild(go);
+      found.parts.push(p);
+    }
+    tip.replaceChildren.apply(tip, found.parts);
+    // right after the link, so that Tab moves from the link into the pop-over
+    a.insertAdjacentElement("afterend", tip);
+    tip.hidden = false;
+    owner = a;
+    a.setAttribute("aria-describedby", tip.id);
+    place(a);
+    return true;
+  }
+  function hide() {
+    clearTimeout(closing);
+    if (owner) { owner.removeAttribute("aria-describedby"); }
+    tip.hidden = true;
+    owner = null;
+  }
+  function later() { clearTimeout(closing); closing = setTimeout(hide, 300); }
+
+  var triggers = document.querySelectorAll(
+    '.citation a[href*="#ref-"], a.footnote-ref, .note-ref a, a.xref[href^="#"]'
+  );
+  triggers.forEach(function (a) {
+    // a mouse only: a tap also sends mouse events, and opens the toggle-tip on click
+    a.addEventListener("pointerenter", function (e) { if (e.pointerType === "mouse") { show(a, false); } });
+    a.addEventListener("pointerleave", function (e) { if (e.pointerType === "mouse") { later(); } });
+    a.addEventListener("focus", function () { if (lastPointer !== "touch") { show(a, false); } });
+    a.addEventListener("blur", function (e) {
+      if (!e.relatedTarget || !tip.contains(e.relatedTarget)) { later(); }
+    });
+    a.addEventListener("click", function (e) {
+      // a tap opens the toggle-tip; a second tap on the same link follows it
+      if (lastPointer === "touch" && owner !== a && show(a, true)) { e.preventDefault(); }
+    });
   });
-  document.addEventListener("keydown", function (e) { if (e.key === "Escape") { hide(); } });
+  document.addEventListener("pointerdown", function (e) {
+    lastPointer = e.pointerType || "mouse";
+    if (owner && !tip.contains(e.target) && e.target !== owner && !owner.contains(e.target)) { hide(); }
+  }, true);
+  tip.addEventListener("mouseenter", function () { clearTimeout(closing); });
+  tip.addEventListener("mouseleave", later);
+  tip.addEventListener("focusout", function (e) {
+    if (!e.relatedTarget || (e.relatedTarget !== owner && !tip.contains(e.relatedTarget))) { later(); }
+  });
+  document.addEventListener("keydown", function (e) {
+    if (e.key === "Escape" && owner) {
+      var back = tip.contains(document.activeElement) ? owner : null;
+      hide();
+      if (back) { back.focus(); }
+    }
+  });
 })();

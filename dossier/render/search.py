@@ -1,0 +1,78 @@
+"""The site's full-text search index: one record per section of every chapter (its
+heading, the chapter, the link to it and its words), written as a script file,
+assets/search-index.js, that the site's script loads when the search box is first
+used. A script and not fetched JSON, so that search works from file:// too, where
+browsers refuse fetch(). Made from the pages as written, reused or not."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+# elements whose text is not part of the prose a reader searches
+_SKIPPED = frozenset({"script", "style", "svg", "nav", "header", "footer"})
+_HEADINGS = frozenset({"h1", "h2", "h3"})
+
+
+def sections(page: str) -> list[dict[str, str]]:
+    """A chapter page's <article> split at its h1-h3 headings: (anchor, title, text) of
+    each part. Parsed with libxml2 (through lxml): a 200-chapter site in a fraction of
+    a second, which matters since the index is remade on every build."""
+    from lxml import etree, html
+
+    # only the article is parsed: on a long dossier the rest of a page is mostly the
+    # contents (twice) and the pop-overs' data
+    start, end = page.find("<article"), page.rfind("</article>")
+    if start < 0 or end < start:
+        return []
+    article = html.fragment_fromstring(page[start : end + len("</article>")])
+    out: list[dict[str, str]] = []
+    anchor, title, text = "", [], []  # type: ignore[var-annotated]
+    heading = False
+
+    def flush() -> None:
+        words, name = " ".join("".join(text).split()), " ".join("".join(title).split())
+        if words or name:
+            out.append({"anchor": anchor, "title": name, "text": words})
+
+    walker = etree.iterwalk(article, events=("start", "end"))
+    for event, el in walker:
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if event == "start":
+            if tag in _SKIPPED or "secno" in (el.get("class") or "").split():
+                walker.skip_subtree()  # its "end" event still comes, with its tail
+                continue
+            if tag in _HEADINGS:
+                flush()
+                anchor = el.get("id") or anchor
+                title, text, heading = [], [], True
+            (title if heading else text).append(el.text or "")
+        else:
+            if tag in _HEADINGS:
+                heading = False
+            if el is not article:
+                (title if heading else text).append(el.tail or "")
+    flush()
+    return out
+
+
+def search_index(pages: Iterable[tuple[str, str, str]]) -> bytes:
+    """(page name, chapter label, HTML) of each chapter -> the assets/search-index.js."""
+    docs = []
+    heading = ""
+    for name, chapter, html in pages:
+        for n, s in enumerate(sections(html)):
+            heading = s["title"] or heading
+            docs.append(
+                {
+                    "id": f"{name}#{n}",
+                    "href": f"{name}#{s['anchor']}" if s["anchor"] else name,
+                    "title": heading,
+                    "chapter": chapter,
+                    "text": s["text"],
+                }
+            )
+    data = json.dumps(docs, ensure_ascii=False, separators=(",", ":"))
+    # JSON is a JavaScript expression; U+2028/9 are escaped for older parsers
+    data = data.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return f"self.dossierSearchDocs = {data};\n".encode()
