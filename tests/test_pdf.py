@@ -179,7 +179,7 @@ def in_parts(project_factory, build_project, texts):
     chapter, bibliography), built twice with SOURCE_DATE_EPOCH set."""
     root = project_factory(
         {
-            "dossier.toml": TOML + "\n[pdf]\njobs = 2\n",
+            "dossier.toml": TOML + "\n[pdf]\njobs = 2\nstandard = \"a-3b\"\n",
             "chapters/01-a.md": None,
             "chapters/01-first.md": FIRST,
             "chapters/02-second.md": SECOND,
@@ -258,7 +258,7 @@ def test_a_part_out_of_memory_is_one_clear_error(run_cli, make_project, monkeypa
     monkeypatch.setattr(limits, "MIN_MEMORY_MB", 0)  # a project may not ask for < 512 MB
     root = make_project(
         {
-            "dossier.toml": TOML + "\n[pdf]\njobs = 2\nmemory_mb = 80\n",
+            "dossier.toml": TOML + "\n[pdf]\njobs = 2\nmemory_mb = 80\nstandard = \"none\"\n",
             "chapters/01-first.md": "# One\n\nText.\n",
             "chapters/02-second.md": "# Two\n\nMore [@smith2020].\n",
         }

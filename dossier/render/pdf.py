@@ -9,6 +9,7 @@ parts at the same time, one process per core (see pdfparallel), then merged."""
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -19,7 +20,7 @@ from markupsafe import Markup
 
 from .. import limits
 from ..collect import rendering
-from ..config import Config
+from ..config import PDF_STANDARDS, Config
 from ..diagnostics import Diagnostic, Location, error, warning
 from .markup import RenderContext, configure, render_chapter
 from .pdfparallel import Settings, deadline_after, plan, render_parts
@@ -27,6 +28,31 @@ from .pdfprocess import Child, Failed, Relayout, TimedOut
 from .pdfsplit import split_document
 from .site import SiteInput, backlinks, contents, site_context
 from .theme import THEME_DIR, environment, theme_file
+
+_ARABIC = "\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff"
+_RTL_RUN = re.compile(f"[{_ARABIC}]+(?:[\\s\u200c]+[{_ARABIC}]+)*")
+_PERSIAN_LETTERS = set("\u067e\u0686\u0698\u06af\u06a9\u06cc")  # پ چ ژ گ ک ی
+_TAG = re.compile(r"(<[^>]*>)")
+
+
+def mark_rtl_runs(html_text: str, language: str) -> str:
+    """Runs of Arabic script in the body's text as `<span lang dir="rtl">`: Persian when
+    they hold letters Arabic does not use, else Arabic. The tagged PDF then says which
+    language a screen reader speaks, and print.css sets them in their own face."""
+    if language.split("-")[0].lower() in ("fa", "ar"):
+        return html_text
+    head, sep, body = html_text.partition("<body")
+    if not sep:
+        return html_text
+
+    def span(m: re.Match[str]) -> str:
+        lang = "fa" if _PERSIAN_LETTERS & set(m.group(0)) else "ar"
+        return f'<span lang="{lang}" dir="rtl">{m.group(0)}</span>'
+
+    pieces = _TAG.split(body)
+    for i in range(2, len(pieces), 2):  # pieces[0] is the rest of the <body> tag
+        pieces[i] = _RTL_RUN.sub(span, pieces[i])
+    return head + sep + "".join(pieces)
 
 
 def print_html(si: SiteInput, md: MarkdownIt) -> str:
@@ -66,13 +92,16 @@ def print_html(si: SiteInput, md: MarkdownIt) -> str:
     ]
     css = theme_file(si.config.root, "print.css").read_text(encoding="utf-8")
     env = environment(si.config.root)
-    return env.get_template("print.html").render(
+    text = env.get_template("print.html").render(
         site=site_context(si.config),
         contents=contents(si.collected.chapters),
         chapters=chapters,
         entries=entries,
         css=Markup(css.replace("</", "<\\/")),
+        # in the document, so that the build's fingerprint of the PDF changes with it
+        pdf_standard=si.config.pdf.standard,
     )
+    return mark_rtl_runs(text, si.config.language)
 
 
 # Below this much print HTML (about 40 pages) one process is quicker than several.
@@ -85,7 +114,13 @@ PARALLEL_MIN_TAGS = 10_000
 
 def jobs_for(config: Config, html_text: str) -> int:
     """How many chapter parts to lay out at the same time (1: the whole document in one
-    process). `[pdf] jobs`: 0 (the default) chooses from the cores and the length."""
+    process). `[pdf] jobs`: 0 (the default) chooses from the cores and the length.
+
+    A tagged PDF is made in one process: its structure tree, parent tree and marked
+    content are numbered through the whole document, and pdfmerge joins pages, not
+    trees (see the manual, "Standards")."""
+    if PDF_STANDARDS[config.pdf.standard][1]:
+        return 1
     if config.pdf.jobs > 0:
         return config.pdf.jobs
     cores = limits.cores()
@@ -113,7 +148,9 @@ def render_pdf(
         layout = plan(split, jobs) if split is not None else None
         parts: list[Path] = []
         if split is not None and layout is not None:
-            settings = Settings(work, allowed, config.pdf.memory_mb, deadline, progress)
+            settings = Settings(
+                work, allowed, config.pdf.memory_mb, deadline, progress, config.pdf.standard
+            )
             try:
                 parts, warnings = render_parts(split, layout, settings)
             except Relayout:
@@ -133,7 +170,12 @@ def render_pdf(
             children.append(
                 Child(
                     "dossier.render.pdfworker",
-                    [str(html_path), str(stage / name), *allowed],
+                    [
+                        f"--standard={config.pdf.standard}",
+                        str(html_path),
+                        str(stage / name),
+                        *allowed,
+                    ],
                     config.pdf.memory_mb,
                     deadline,
                 )
