@@ -80,8 +80,9 @@ def test_the_example_dossier_is_pdf_ua(tmp_path: Path) -> None:
         assert pdf.Root.PageMode == "/UseOutlines"
         document = pdf.Root.StructTreeRoot.K[0]
         kinds = [str(k.S) for k in document.K]
-        # one Sect per chapter (9), not one per page; the title page is a Sect too
-        assert kinds.count("/Sect") == 11
+        # one Sect per chapter (9), not one per page; so are the title page, the
+        # imprint, the lists of figures and tables and the bibliography
+        assert kinds.count("/Sect") == 13
         tables = [e for e in _walk(document) if e.S == "/Table"]
         assert len(tables) == 4  # one per table, whatever the page breaks
         assert all(str(t.K[0].S) == "/Caption" for t in tables)

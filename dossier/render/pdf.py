@@ -9,7 +9,7 @@ parts at the same time, one process per core (see pdfparallel), then merged."""
 from __future__ import annotations
 
 import hashlib
-import re
+import os
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -23,36 +23,13 @@ from ..collect import rendering
 from ..config import PDF_STANDARDS, Config
 from ..diagnostics import Diagnostic, Location, error, warning
 from .markup import RenderContext, configure, render_chapter
+from .pdfdates import long_date
+from .pdfhtml import captions, imprint, mark_rtl_runs, protect_words
 from .pdfparallel import Settings, deadline_after, plan, render_parts
 from .pdfprocess import Child, Failed, Relayout, TimedOut
 from .pdfsplit import split_document
 from .site import SiteInput, backlinks, contents, site_context
 from .theme import THEME_DIR, environment, theme_file
-
-_ARABIC = "\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff"
-_RTL_RUN = re.compile(f"[{_ARABIC}]+(?:[\\s\u200c]+[{_ARABIC}]+)*")
-_PERSIAN_LETTERS = set("\u067e\u0686\u0698\u06af\u06a9\u06cc")  # پ چ ژ گ ک ی
-_TAG = re.compile(r"(<[^>]*>)")
-
-
-def mark_rtl_runs(html_text: str, language: str) -> str:
-    """Runs of Arabic script in the body's text as `<span lang dir="rtl">`: Persian when
-    they hold letters Arabic does not use, else Arabic. The tagged PDF then says which
-    language a screen reader speaks, and print.css sets them in their own face."""
-    if language.split("-")[0].lower() in ("fa", "ar"):
-        return html_text
-    head, sep, body = html_text.partition("<body")
-    if not sep:
-        return html_text
-
-    def span(m: re.Match[str]) -> str:
-        lang = "fa" if _PERSIAN_LETTERS & set(m.group(0)) else "ar"
-        return f'<span lang="{lang}" dir="rtl">{m.group(0)}</span>'
-
-    pieces = _TAG.split(body)
-    for i in range(2, len(pieces), 2):  # pieces[0] is the rest of the <body> tag
-        pieces[i] = _RTL_RUN.sub(span, pieces[i])
-    return head + sep + "".join(pieces)
 
 
 def print_html(si: SiteInput, md: MarkdownIt) -> str:
@@ -90,10 +67,19 @@ def print_html(si: SiteInput, md: MarkdownIt) -> str:
         }
         for k in si.formatted.order
     ]
-    css = theme_file(si.config.root, "print.css").read_text(encoding="utf-8")
+    # the bundled faces first, so that a project's own print.css has them too
+    css = (THEME_DIR / "fonts" / "fonts.css").read_text(encoding="utf-8") + theme_file(
+        si.config.root, "print.css"
+    ).read_text(encoding="utf-8")
     env = environment(si.config.root)
+    config = si.config
+    body = "".join(str(c["body"]) for c in chapters)
     text = env.get_template("print.html").render(
-        site=site_context(si.config),
+        site=site_context(config),
+        date_long=long_date(config.date, config.language),
+        imprint=imprint(config, os.environ.get("SOURCE_DATE_EPOCH", "")),
+        figures=captions(body, "figure") if config.pdf.lists else [],
+        tables=captions(body, "table") if config.pdf.lists else [],
         contents=contents(si.collected.chapters),
         chapters=chapters,
         entries=entries,
@@ -101,7 +87,7 @@ def print_html(si: SiteInput, md: MarkdownIt) -> str:
         # in the document, so that the build's fingerprint of the PDF changes with it
         pdf_standard=si.config.pdf.standard,
     )
-    return mark_rtl_runs(text, si.config.language)
+    return protect_words(mark_rtl_runs(text, config.language), config.pdf.no_hyphenate)
 
 
 # Below this much print HTML (about 40 pages) one process is quicker than several.
