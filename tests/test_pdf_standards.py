@@ -127,13 +127,21 @@ def _built(corpus: Path, tmp: Path, pdf_table: str) -> Path:
 
 
 @pytest.mark.slow
-def test_a_corpus_is_pdf_ua_and_pdf_a_in_one_process(corpus: Path, tmp_path: Path) -> None:
+def test_a_corpus_in_parts_is_pdf_ua_and_pdf_a(corpus: Path, tmp_path: Path) -> None:
+    """Laid out in parts, merged into one structure tree (pdfstruct)."""
     import pikepdf
 
     with pikepdf.open(_built(corpus, tmp_path, 'standard = "ua-1+a-3a"\njobs = 2\n')) as pdf:
         assert len(pdf.pages) >= 50
         assert check_ua(pdf) == []
         assert check_pdfa(pdf) == []
+        tree = pdf.Root.StructTreeRoot
+        assert len(tree.K) == 1
+        ids = [str(e.ID) for e in _walk(tree.K[0]) if "/ID" in e]
+        assert ids and all(i.startswith("p") for i in ids)  # made unique per part
+        assert len(ids) == len(set(ids))
+        keys = sorted(int(p.StructParents) for p in pdf.pages)
+        assert len(set(keys)) == len(pdf.pages)  # no two pages share a parent-tree key
         with pdf.open_metadata() as meta:
             assert meta["pdfaid:part"] == "3" and meta["pdfaid:conformance"] == "A"
 

@@ -20,7 +20,7 @@ from markupsafe import Markup
 
 from .. import limits
 from ..collect import rendering
-from ..config import PDF_STANDARDS, Config
+from ..config import Config
 from ..diagnostics import Diagnostic, Location, error, warning
 from .markup import RenderContext, configure, render_chapter
 from .pdfdates import long_date
@@ -100,13 +100,7 @@ PARALLEL_MIN_TAGS = 10_000
 
 def jobs_for(config: Config, html_text: str) -> int:
     """How many chapter parts to lay out at the same time (1: the whole document in one
-    process). `[pdf] jobs`: 0 (the default) chooses from the cores and the length.
-
-    A tagged PDF is made in one process: its structure tree, parent tree and marked
-    content are numbered through the whole document, and pdfmerge joins pages, not
-    trees (see the manual, "Standards")."""
-    if PDF_STANDARDS[config.pdf.standard][1]:
-        return 1
+    process). `[pdf] jobs`: 0 (the default) chooses from the cores and the length."""
     if config.pdf.jobs > 0:
         return config.pdf.jobs
     cores = limits.cores()

@@ -53,6 +53,9 @@ def check_ua(pdf: Any) -> list[str]:
                 problems.append("a TH without Scope")
     parents = _parent_tree(tree)
     reachable = {e.objgen for e in _elements(tree)}
+    pages = {page.obj.objgen for page in pdf.pages}
+    if any("/Pg" in e and e.Pg.objgen not in pages for e in _elements(tree)):
+        problems.append("structure elements on pages that are not the document's")
     for number, page in enumerate(pdf.pages, 1):
         problems += [f"page {number}: {p}" for p in _page_content(page, parents, reachable)]
         for annot in page.get("/Annots", ()):
@@ -60,7 +63,8 @@ def check_ua(pdf: Any) -> list[str]:
                 words = str(annot.get("/Contents", ""))
                 if not words or words.startswith("#") or " " not in words:
                     problems.append(f"page {number}: a link's /Contents is {words!r}")
-                if "/StructParent" not in annot:
+                owner = parents.get(int(annot.get("/StructParent", -1)))
+                if owner is None or owner.objgen not in reachable:
                     problems.append(f"page {number}: a link outside the structure tree")
     problems += check_fonts(pdf)
     return list(dict.fromkeys(problems))

@@ -1,6 +1,7 @@
 """Runs in a child process: part PDFs -> one PDF (pikepdf, that is qpdf).
 
-Pages, named destinations and outlines are appended in order; links that a part
+Pages, named destinations, outlines and structure trees (pdfstruct) are appended in
+order; links that a part
 wrote as `dossier-dest:NAME` URIs (their target is in another part) become internal
 links to NAME again. The document information (dates included) comes from the first
 part; the identifier is fixed by the caller, so the bytes only depend on the inputs.
@@ -16,6 +17,7 @@ from urllib.parse import unquote
 
 from .pdffonts import shared_fonts
 from .pdfsplit import DEST_SCHEME
+from .pdfstruct import TreeMerger
 
 # What the whole document takes from its first part's catalog besides pages, names
 # and outlines: every part has the same head, so the same metadata (XMP included)
@@ -38,9 +40,11 @@ def merge(out: str, ident: str, parts: list[str]) -> int:
     dests: dict[str, Any] = {}
     outline: list[Any] = []
     sources = [pikepdf.open(path) for path in parts]
+    tree = TreeMerger(pdf)
     for src in sources:
         first = len(pdf.pages)
         pdf.pages.extend(src.pages)
+        tree.add(src, [pdf.pages[n].obj for n in range(first, len(pdf.pages))])
         # a destination names a page of its part: the same page of the whole
         page_of: dict[Any, Any] = {
             page.objgen: pdf.pages[first + n].obj for n, page in enumerate(src.pages)
@@ -64,6 +68,7 @@ def merge(out: str, ident: str, parts: list[str]) -> int:
 
         with src.open_outline() as part_outline:
             outline += [copy(item) for item in part_outline.root]
+    tree.install()
     for page in pdf.pages:
         for annot in page.obj.get("/Annots", ()):
             _relink(annot, Name, String)

@@ -40,7 +40,7 @@ class Settings:
     memory_mb: int
     deadline: float
     progress: Callable[[str], None] = lambda _: None
-    standard: str = "none"  # `[pdf] standard` (untagged ones only: see pdf.jobs_for)
+    standard: str = "none"  # `[pdf] standard`
 
 
 def plan(split: Split, jobs: int) -> Plan | None:

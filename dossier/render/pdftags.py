@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import unquote
 
 # Where a link leads -> what a screen reader says before the link's text.
 _LINK_KINDS = (
@@ -38,6 +39,8 @@ _LINK_KINDS = (
 def link_words(target: str, text: str) -> str:
     """A link's /Contents: what it is and its text, not a raw anchor."""
     text = " ".join(text.split()).strip("()[] ")
+    if target.startswith("dossier-dest:"):  # a link into another part (pdfsplit)
+        target = "#" + unquote(target[len("dossier-dest:") :])
     if target.startswith(("http://", "https://", "mailto:")):
         return f"Web link: {text or target}"
     for prefix, kind in _LINK_KINDS:
