@@ -23,6 +23,7 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 NS = "{http://www.w3.org/1999/xhtml}"
+LETTER = r"[^\W\d_]|[\u0300-\u036f]"  # a letter, or an accent combining with one
 CAPTION = re.compile(r"^(Table|Figure) \d+[:.]")
 
 
@@ -81,15 +82,15 @@ def stats(path: str) -> dict[str, Any]:
             if len(line["words"]) > 3 and median_gap and _space(line) > 1.5 * median_gap:
                 loose += 1
             last = line["words"][-1][0]
-            if re.search(r"[A-Za-z\u00c0-\u024f][-\u2010\u00ad]$", last):
+            if re.search(rf"(?:{LETTER})[-\u2010\u00ad]$", last):
                 hyphens += 1
-                head = re.sub(r"^.*[^A-Za-z\u00c0-\u024f]", "", last[:-1])
+                head = re.sub(rf"^.*?((?:{LETTER})*)$", r"\1", last[:-1])
                 following = (
                     lines[lines.index(line) + 1]["words"][0][0] if line is not lines[-1] else ""
                 )
                 # the next line's first word, if it goes on the broken one (not a folio
                 # or a note number at the page foot)
-                tail = re.match(r"[A-Za-z\u00c0-\u024f]+", following)
+                tail = re.match(rf"(?:{LETTER})+", following)
                 if len(head) <= 2 or (tail and len(tail.group(0)) <= 2):
                     fragments += 1
             del n
