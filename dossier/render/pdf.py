@@ -67,10 +67,13 @@ def print_html(si: SiteInput, md: MarkdownIt) -> str:
         }
         for k in si.formatted.order
     ]
-    # the bundled faces first, so that a project's own print.css has them too
-    css = (THEME_DIR / "fonts" / "fonts.css").read_text(encoding="utf-8") + theme_file(
-        si.config.root, "print.css"
-    ).read_text(encoding="utf-8")
+    # the bundled faces, for a project's own print.css too; after it, since an @import
+    # must come first in a stylesheet (and @font-face rules may come anywhere)
+    css = (
+        theme_file(si.config.root, "print.css").read_text(encoding="utf-8")
+        + "\n"
+        + (THEME_DIR / "fonts" / "fonts.css").read_text(encoding="utf-8")
+    )
     env = environment(si.config.root)
     config = si.config
     body = "".join(str(c["body"]) for c in chapters)
