@@ -124,3 +124,19 @@ def test_the_example_pdf_reads_like_a_report(tmp_path: Path) -> None:
         assert int(first.Count) < 0  # a chapter's sections are folded
         fonts = {str(f.get("/BaseFont")) for p in doc.pages for f in p.Resources.Font.values()}
         assert not any("DejaVu-Sans+" in f or f.endswith("DejaVu-Sans") for f in fonts)
+
+
+def test_the_theme_folder_is_served_under_its_fixed_name_only(tmp_path: Path) -> None:
+    """file:///dossier-theme/ is the theme (the second allowed folder) and nothing
+    outside it: the bundled fonts are read, a way out is refused."""
+    from dossier.fetch import THEME_URL, Refused, resolve_file_url
+    from dossier.render.theme import THEME_DIR
+
+    allowed = [tmp_path, THEME_DIR]
+    font = resolve_file_url(THEME_URL + "fonts/NotoSerif-Regular.ttf", allowed)
+    assert font == THEME_DIR / "fonts" / "NotoSerif-Regular.ttf"
+    for way_out in ("../../../etc/passwd", "fonts/../../../../etc/hostname", "%2e%2e/%2e%2e/x"):
+        with pytest.raises((Refused, OSError)):
+            resolve_file_url(THEME_URL + way_out, allowed)
+    with pytest.raises((Refused, OSError)):  # without a theme folder, nothing
+        resolve_file_url(THEME_URL + "fonts/NotoSerif-Regular.ttf", [tmp_path])
