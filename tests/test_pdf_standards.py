@@ -88,7 +88,8 @@ def test_the_example_dossier_is_pdf_ua(tmp_path: Path) -> None:
         assert all(str(t.K[0].S) == "/Caption" for t in tables)
         figures = [e for e in _walk(document) if e.S == "/Figure"]
         assert all(str(f.Alt).startswith("Figure") for f in figures)
-        assert any(e.S == "/Note" for e in _walk(document))
+        notes = [e for e in _walk(document) if e.S == "/Note"]
+        assert notes and all(n.P.S == "/P" for n in notes)  # each by its call in the text
         assert any(str(e.get("/Lang", "")) == "fa" for e in _walk(document))
 
 

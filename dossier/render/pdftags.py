@@ -132,7 +132,8 @@ class Tagger:
         return str(element.get("alt") or "")
 
     def finish(self, _document: Any, pdf: Any) -> None:
-        """WeasyPrint's finisher: joins elements cut at page breaks."""
+        """WeasyPrint's finisher: joins elements cut at page breaks, puts notes by
+        their calls."""
         root_ref = pdf.catalog.get("StructTreeRoot")
         if root_ref is None:
             return
@@ -148,6 +149,40 @@ class Tagger:
                     nums[i] = type(value)([_final(replaced, r) for r in value])
                 else:
                     nums[i] = _final(replaced, value)
+        for kid in root["K"]:
+            self._notes_to_calls(pdf, _deref(pdf, kid))
+
+    def _notes_to_calls(self, pdf: Any, document: Any) -> None:
+        """Each footnote's `Note` right after its call in the text, where a reader
+        meets it, rather than in the page foot's `NonStruct` (emptied ones go)."""
+        notes: dict[int, tuple[Any, Any]] = {}  # HTML element -> (Note, its parent)
+        calls: dict[int, tuple[Any, Any]] = {}  # HTML element -> (call, its parent)
+        parent_of: dict[int, Any] = {}
+        stack = [document]
+        while stack:
+            element = stack.pop()
+            for kid in element.get("K", ()):
+                child = _deref(pdf, kid) if isinstance(kid, bytes) else None
+                if child is None or child.get("Type") != "/StructElem":
+                    continue
+                parent_of[child.number] = element
+                key = self.source.get(child.number)
+                if key is not None and child.get("S") == "/Note":
+                    notes[key[0]] = (child, element)
+                elif key is not None and key[1].endswith("::footnote-call"):
+                    calls[key[0]] = (child, element)
+                stack.append(child)
+        for html_id, (note, holder) in notes.items():
+            if html_id not in calls or holder is calls[html_id][1]:
+                continue
+            call, text = calls[html_id]
+            holder["K"].remove(note.reference)
+            text["K"].insert(text["K"].index(call.reference) + 1, note.reference)
+            note["P"] = text.reference
+            outer = parent_of.get(holder.number)
+            if not holder["K"] and holder.get("S") == "/NonStruct" and outer is not None:
+                outer["K"].remove(holder.reference)
+                holder.clear()
 
     def _join(self, pdf: Any, element: Any, replaced: dict[bytes, bytes]) -> None:
         import pydyf
