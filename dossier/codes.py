@@ -108,6 +108,14 @@ GROUPS: tuple[Group, ...] = (
                 "it out and the PDF is named after the title.",
             ),
             Code(
+                "config.pdf-standard",
+                (E,),
+                "`standard` under `[pdf]` names no PDF standard dossier can make.",
+                'Use one of `"ua-1"` (tagged and accessible, the default), `"a-3b"` '
+                '(archival), `"a-3a"` (archival and tagged), `"ua-1+a-3a"` (both) or '
+                '`"none"` (a plain PDF).',
+            ),
+            Code(
                 "config.syntax",
                 (E,),
                 "`dossier.toml` is not valid TOML.",

@@ -8,7 +8,7 @@ import re
 import tomllib
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +47,24 @@ class PdfOptions:
     timeout: int = 600
     memory_mb: int = 4096
     jobs: int = 0  # parts of the PDF laid out at once; 0: as many as cores
+    # Which standard the PDF follows (see PDF_STANDARDS): tagged PDF/UA-1 by default,
+    # since accessible PDFs are what public bodies must publish.
+    standard: str = "ua-1"
+    # Words never broken at a line end (names of the dossier's subject).
+    no_hyphenate: tuple[str, ...] = ()
+    version: str = ""  # printed in the imprint ("how to cite")
+    licence: str = ""
+    lists: bool = False  # lists of figures and of tables after the contents
+
+
+# `[pdf] standard` -> (WeasyPrint's pdf_variant or "", tagged, claims PDF/UA-1)
+PDF_STANDARDS: dict[str, tuple[str, bool, bool]] = {
+    "ua-1": ("pdf/ua-1", True, True),
+    "a-3b": ("pdf/a-3b", False, False),
+    "a-3a": ("pdf/a-3a", True, False),
+    "ua-1+a-3a": ("pdf/a-3a", True, True),
+    "none": ("", False, False),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +123,11 @@ _PDF: dict[str, tuple[type, ...]] = {
     "timeout": (int,),
     "memory_mb": (int,),
     "jobs": (int,),
+    "standard": (str,),
+    "no_hyphenate": (list,),
+    "version": (str,),
+    "licence": (str,),
+    "lists": (bool,),
 }
 
 
@@ -281,6 +304,7 @@ def parse_config(root: Path, text: str) -> tuple[Config | None, tuple[Diagnostic
     values["pdf"] = _sub_table(raw_pdf, "pdf", _PDF, PdfOptions, text, diags)
     values["pdf"] = _clamped(values["pdf"], raw_pdf, text, diags)
 
+    values["pdf"] = _pdf_checked(values["pdf"], text, diags)
     filename = values["pdf"].filename
     if filename and filename_problem(filename):
         diags.append(
@@ -325,7 +349,35 @@ def _clamped(
         lambda key: Location(CONFIG_NAME, key_line(text, key, "pdf")),
     )
     diags.extend(notes)
-    return PdfOptions(pdf.filename, fitted["timeout"], fitted["memory_mb"], fitted["jobs"])
+    return replace(
+        pdf, timeout=fitted["timeout"], memory_mb=fitted["memory_mb"], jobs=fitted["jobs"]
+    )
+
+
+def _pdf_checked(pdf: PdfOptions, text: str, diags: list[Diagnostic]) -> PdfOptions:
+    """`standard` is one of PDF_STANDARDS; `no_hyphenate` holds words (a list from TOML
+    arrives as a list: made a tuple here, so that the options stay frozen)."""
+    if pdf.standard not in PDF_STANDARDS:
+        diags.append(
+            error(
+                "config.pdf-standard",
+                f"'pdf.standard' must be one of {', '.join(map(repr, PDF_STANDARDS))}, "
+                f"not {pdf.standard!r}",
+                Location(CONFIG_NAME, key_line(text, "standard", "pdf")),
+                did_you_mean(pdf.standard, PDF_STANDARDS),
+            )
+        )
+    words = list(pdf.no_hyphenate)
+    if any(not isinstance(w, str) or not w.strip() or _CONTROL.search(w) for w in words):
+        diags.append(
+            error(
+                "config.type",
+                "'pdf.no_hyphenate' must hold only words",
+                Location(CONFIG_NAME, key_line(text, "no_hyphenate", "pdf")),
+            )
+        )
+        words = []
+    return replace(pdf, no_hyphenate=tuple(str(w).strip() for w in words))
 
 
 def _sub_table(

@@ -26,6 +26,9 @@ MAX_BYTES = 50 * 1024 * 1024
 # The print document's base URL: the project under a fixed name, so that nothing in the
 # PDF depends on where the project lives (WeasyPrint names images after their URL).
 PROJECT_URL = "file:///dossier-project/"
+# The theme's folder (its bundled fonts) under a fixed name too: the second allowed
+# folder, by the caller's order (dossier/render/pdf.py: the project, then the theme).
+THEME_URL = "file:///dossier-theme/"
 
 
 class Refused(ValueError):
@@ -35,6 +38,8 @@ class Refused(ValueError):
 def resolve_file_url(url: str, allowed: Sequence[Path]) -> Path:
     if url.startswith(PROJECT_URL) and allowed:
         url = Path(allowed[0]).resolve().as_uri() + "/" + url[len(PROJECT_URL) :]
+    elif url.startswith(THEME_URL) and len(allowed) > 1:
+        url = Path(allowed[1]).resolve().as_uri() + "/" + url[len(THEME_URL) :]
     parts = urlsplit(url)
     if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
         raise Refused(f"not a local file: {url[:120]}")
@@ -81,7 +86,7 @@ def make_fetcher(allowed: Sequence[Path]) -> object:
             mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
             if path.suffix == ".css":
                 mime = "text/css"
-            shown = url if url.startswith(PROJECT_URL) else path.as_uri()
+            shown = url if url.startswith((PROJECT_URL, THEME_URL)) else path.as_uri()
             return URLFetcherResponse(shown, path.read_bytes(), {"Content-Type": mime})
 
     return ProjectFetcher(allow_redirects=False, fail_on_errors=False)

@@ -52,7 +52,7 @@ def test_a_long_pdf_counts_parts_and_pages(make_project) -> None:
     toml = (
         'title = "Long"\ncsl = "apa"\nchapters = ['
         + ", ".join(f'"{c}"' for c in chapters)
-        + ']\nnocite = ["*"]\n[pdf]\njobs = 2\n'
+        + ']\nnocite = ["*"]\n[pdf]\njobs = 2\nstandard = "none"\n'
     )
     root = make_project({"dossier.toml": toml, "chapters/01-a.md": None, **chapters})
     screen = Terminal()

@@ -9,6 +9,7 @@ parts at the same time, one process per core (see pdfparallel), then merged."""
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
@@ -25,6 +26,8 @@ from ..config import Config
 from ..diagnostics import Diagnostic, Location, Severity, error, warning
 from ..live.marks import decorate, link_marks
 from .markup import RenderContext, configure, render_chapter
+from .pdfdates import long_date
+from .pdfhtml import captions, imprint, mark_rtl_runs, protect_words
 from .pdfparallel import Settings, deadline_after, plan, render_parts
 from .pdfprocess import Child, Failed, Relayout, TimedOut
 from .pdfsplit import split_document
@@ -72,15 +75,30 @@ def print_html(si: SiteInput, md: MarkdownIt) -> str:
         }
         for k in si.formatted.order
     ]
-    css = theme_file(si.config.root, "print.css").read_text(encoding="utf-8")
+    # the bundled faces, for a project's own print.css too; after it, since an @import
+    # must come first in a stylesheet (and @font-face rules may come anywhere)
+    css = (
+        theme_file(si.config.root, "print.css").read_text(encoding="utf-8")
+        + "\n"
+        + (THEME_DIR / "fonts" / "fonts.css").read_text(encoding="utf-8")
+    )
     env = environment(si.config.root)
-    return env.get_template("print.html").render(
-        site=site_context(si.config),
+    config = si.config
+    body = "".join(str(c["body"]) for c in chapters)
+    text = env.get_template("print.html").render(
+        site=site_context(config),
+        date_long=long_date(config.date, config.language),
+        imprint=imprint(config, os.environ.get("SOURCE_DATE_EPOCH", "")),
+        figures=captions(body, "figure") if config.pdf.lists else [],
+        tables=captions(body, "table") if config.pdf.lists else [],
         contents=print_contents(si.collected.chapters),
         chapters=chapters,
         entries=entries,
         css=Markup(css.replace("</", "<\\/")),
+        # in the document, so that the build's fingerprint of the PDF changes with it
+        pdf_standard=si.config.pdf.standard,
     )
+    return protect_words(mark_rtl_runs(text, config.language), config.pdf.no_hyphenate)
 
 
 # Each line of the PDF's contents takes its page number from the layout (CSS
@@ -154,7 +172,9 @@ def render_pdf(
         layout = plan(split, jobs) if split is not None else None
         parts: list[Path] = []
         if split is not None and layout is not None:
-            settings = Settings(work, allowed, config.pdf.memory_mb, deadline, progress)
+            settings = Settings(
+                work, allowed, config.pdf.memory_mb, deadline, progress, config.pdf.standard
+            )
             try:
                 parts, warnings = render_parts(split, layout, settings)
             except Relayout:
@@ -174,7 +194,12 @@ def render_pdf(
             children.append(
                 Child(
                     "dossier.render.pdfworker",
-                    [str(html_path), str(stage / name), *allowed],
+                    [
+                        f"--standard={config.pdf.standard}",
+                        str(html_path),
+                        str(stage / name),
+                        *allowed,
+                    ],
                     config.pdf.memory_mb,
                     deadline,
                 )

@@ -40,6 +40,7 @@ class Settings:
     memory_mb: int
     deadline: float
     progress: Callable[[str], None] = lambda _: None
+    standard: str = "none"  # `[pdf] standard`
 
 
 def plan(split: Split, jobs: int) -> Plan | None:
@@ -85,7 +86,7 @@ def _start(
     html_path.write_text(part_document(split, body, footnotes, pages), encoding="utf-8")
     child = Child(
         WORKER,
-        ["--part", str(html_path), str(pdf_path), offset, *s.allowed],
+        [f"--standard={s.standard}", "--part", str(html_path), str(pdf_path), offset, *s.allowed],
         s.memory_mb,
         s.deadline,
     )

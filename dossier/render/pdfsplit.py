@@ -20,9 +20,10 @@ from urllib.parse import quote
 MARKER = re.compile(r"<!--dossier:(front|chapter|back|end)-->")
 DEST_SCHEME = "dossier-dest:"
 # What layout-dependent CSS a part cannot reproduce: first/left/right/blank pages, and
-# page counters other than `page` (a part does not know the total).
+# page counters other than `page` (a part does not know the total). Element selectors
+# such as `tr:first-child` and `li:nth-child(2)` are no page selectors.
 _UNSPLITTABLE = re.compile(
-    r":(first|left|right|blank|nth)\b|counter\(\s*pages\s*\)|"
+    r":(first|left|right|blank)(?![\w-])|:nth\(|counter\(\s*pages\s*\)|"
     r"break-(before|after)\s*:\s*(left|right|recto|verso)|"
     r"(?<![\w-])counters?\(\s*(?!page\s*[,)]|footnote\s*[,)])[\w-]+",
     re.I,
@@ -118,8 +119,8 @@ def part_document(split: Split, body: str, footnotes_before: int, pages: Mapping
 
 
 def cited_on(inner: str, pages: Mapping[str, int]) -> str:
-    """ "Cited on pp. 3, 17": each distinct page once, in order, linking to the first
-    citation on that page."""
+    """ "Cited on pp. 3, 7-9, 17" (an en dash): each distinct page once, in order,
+    runs of pages as ranges, each number linking to the first citation on its page."""
     first_on_page: dict[int, str] = {}
     for anchor in _CITED_HREF.findall(inner):
         page = pages.get(html.unescape(anchor))
@@ -128,9 +129,27 @@ def cited_on(inner: str, pages: Mapping[str, int]) -> str:
     if not first_on_page:
         return ""
     numbers = sorted(first_on_page)
-    links = ", ".join(f'<a href="#{first_on_page[n]}">{n}</a>' for n in numbers)
+
+    def link(n: int) -> str:
+        return f'<a href="#{first_on_page[n]}">{n}</a>'
+
+    links = ", ".join(
+        link(a) if a == b else f"{link(a)}\u2013{link(b)}" for a, b in page_ranges(numbers)
+    )
     label = "p." if len(numbers) == 1 else "pp."
     return f'<span class="cited-on cited-on-final">Cited on {label} {links}.</span>'
+
+
+def page_ranges(numbers: Sequence[int]) -> list[tuple[int, int]]:
+    """Sorted page numbers as runs: [4, 5, 7, 8, 9, 12] -> [(4, 5), (7, 9), (12, 12)],
+    printed "4-5, 7-9, 12" (en dashes), each end linking to the first citation on its page."""
+    runs: list[tuple[int, int]] = []
+    for n in numbers:
+        if runs and n == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], n)
+        else:
+            runs.append((n, n))
+    return runs
 
 
 def has_cited_on(text: str) -> bool:

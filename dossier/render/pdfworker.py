@@ -3,8 +3,9 @@ fetcher. Limits on time and memory are set by the parent; this process reports
 WeasyPrint's warnings, one JSON line each, on stdout.
 
 Two modes:
-  whole HTML PDF ALLOWED...          the whole document (small documents)
-  --part HTML PDF OFFSET ALLOWED...  one part of it (see pdfparallel). OFFSET is the
+  [--standard=NAME] HTML PDF ALLOWED...          the whole document
+  [--standard=NAME] --part HTML PDF OFFSET ALLOWED...  one part of it (see
+      pdfparallel). NAME is `[pdf] standard` (config.PDF_STANDARDS). OFFSET is the
       number of pages before the part, or `-`: then, once the pages are laid out, the
       worker prints {"layout": {"pages": n, "anchors": {id: page}}} and reads the
       offset from stdin before it draws the running heads and page numbers. Pagination
@@ -46,7 +47,7 @@ def _document(html_path: str, allowed: list[str]) -> Any:
     return weasyprint.HTML(string=text, base_url=base, url_fetcher=fetcher), text
 
 
-def whole(html_path: str, pdf_path: str, allowed: list[str]) -> int:
+def whole(html_path: str, pdf_path: str, allowed: list[str], standard: str = "none") -> int:
     import weasyprint
 
     from .pdfsplit import has_cited_on, resolve_cited_on
@@ -70,11 +71,13 @@ def whole(html_path: str, pdf_path: str, allowed: list[str]) -> int:
         rendered = document.render()
     _send({"pages": len(rendered.pages)})
     _seal(rendered, document.url_fetcher)
-    _write(rendered, pdf_path, ident)
+    _write(rendered, pdf_path, ident, standard, document)
     return 0
 
 
-def part(html_path: str, pdf_path: str, offset: str, allowed: list[str]) -> int:
+def part(
+    html_path: str, pdf_path: str, offset: str, allowed: list[str], standard: str = "none"
+) -> int:
     import weasyprint.layout as layout
 
     document, _ = _document(html_path, allowed)
@@ -100,7 +103,8 @@ def part(html_path: str, pdf_path: str, offset: str, allowed: list[str]) -> int:
     layout.make_all_pages, layout.make_margin_boxes = all_pages, margin_boxes
     rendered = document.render()
     _seal(rendered, document.url_fetcher, across_parts=True)
-    _write(rendered, pdf_path, b"0" * 32)  # the merge sets the identifier of the whole
+    # the merge sets the identifier of the whole
+    _write(rendered, pdf_path, b"0" * 32, standard, document)
     return 0
 
 
@@ -125,10 +129,16 @@ def _seal(rendered: Any, fetcher: Any, across_parts: bool = False) -> None:
     fetcher.closed = True
     rendered.metadata.attachments = []
     for page in rendered.pages:
-        page.links[:] = [link for link in page.links if kept(link)]
+        # A box inside a link inherits it (WeasyPrint makes one annotation per nested
+        # span); only the link's own boxes (one per line it spans) keep one.
+        page.links[:] = [
+            link for link in page.links if kept(link) and getattr(link[3], "link", True)
+        ]
 
 
-def _write(rendered: Any, pdf_path: str, ident: bytes) -> None:
+def _write(
+    rendered: Any, pdf_path: str, ident: bytes, standard: str = "none", html: Any = None
+) -> None:
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch.isdigit():  # reproducible builds: the dates of the inputs, not of the build
         try:
@@ -136,7 +146,20 @@ def _write(rendered: Any, pdf_path: str, ident: bytes) -> None:
         except (OverflowError, OSError, ValueError):  # out of range: as archive.today()
             when = dt.datetime.now(dt.UTC)
         rendered.metadata.created = rendered.metadata.modified = when.strftime("%Y-%m-%dT%H:%M:%SZ")
-    rendered.write_pdf(pdf_path, pdf_identifier=ident, custom_metadata=True)
+    from ..config import PDF_STANDARDS
+    from .pdftags import Tagger
+    from .pdfxmp import catalog_finisher
+
+    variant, tagged, ua = PDF_STANDARDS[standard]
+    tagger = None
+    if tagged and html is not None:
+        tagger = Tagger(html.etree_element, rendered.metadata.lang or "")
+        tagger.install(rendered.pages)
+    finish = catalog_finisher(variant, ua, tagger.finish if tagger else None)
+    options: dict[str, Any] = {"pdf_identifier": ident, "custom_metadata": True}
+    if variant:
+        options["pdf_variant"] = variant
+    rendered.write_pdf(pdf_path, finisher=finish, **options)
 
 
 def _anchors(pages: list[Any]) -> dict[str, int]:
@@ -153,11 +176,14 @@ def _anchors(pages: list[Any]) -> dict[str, int]:
 
 def main(argv: list[str]) -> int:
     sys.setrecursionlimit(10000)
+    standard = "none"
+    if argv and argv[0].startswith("--standard="):
+        standard, argv = argv[0].partition("=")[2], argv[1:]
     if argv and argv[0] == "--part":
         html_path, pdf_path, offset, *allowed = argv[1:]
-        return part(html_path, pdf_path, offset, allowed)
+        return part(html_path, pdf_path, offset, allowed, standard)
     html_path, pdf_path, *allowed = argv
-    return whole(html_path, pdf_path, allowed)
+    return whole(html_path, pdf_path, allowed, standard)
 
 
 if __name__ == "__main__":

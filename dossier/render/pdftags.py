@@ -1,0 +1,242 @@
+"""The structure tree of a tagged PDF, made right where WeasyPrint leaves it short.
+
+Runs in the PDF worker only (it changes WeasyPrint's tagging for that process).
+WeasyPrint tags page by page: a chapter over three pages is three `Sect`, a table
+over two is two `Table`; running heads are tagged content that no element holds; a
+`TH` has no scope, a footnote is `Span`, a link's /Contents is its raw target. Here:
+
+- while the tree is built, each element is noted with the HTML element it comes from,
+  and given what the HTML knows: `/Lang` where a `lang` differs from the document's,
+  `Scope` on `TH`, `Note` for footnotes, the figure's caption as `Alt`, link /Contents
+  in words ("Reference: U.S. Department of State, n.d.");
+- text in the page margins (running heads, folios) is drawn as `/Artifact`;
+- once built, siblings made from the same HTML element are joined (one `Sect` per
+  chapter, one `Table` per table), with the parent tree pointed at the survivors.
+
+The structure is WeasyPrint 70's (weasyprint.pdf.tags): an upgrade that changes it is
+caught by tests/test_pdf_standards.py."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import unquote
+
+# Where a link leads -> what a screen reader says before the link's text.
+_LINK_KINDS = (
+    ("#ref-", "Reference"),
+    ("ref-", "Reference"),
+    ("#fn", "Note"),
+    ("#chapter-", "Chapter"),
+    ("#fig-", "Figure"),
+    ("#tbl-", "Table"),
+    ("#sec-", "Section"),
+    ("#", "Section"),
+)
+
+
+def link_words(target: str, text: str) -> str:
+    """A link's /Contents: what it is and its text, not a raw anchor."""
+    text = " ".join(text.split()).strip("()[] ")
+    if target.startswith("dossier-dest:"):  # a link into another part (pdfsplit)
+        target = "#" + unquote(target[len("dossier-dest:") :])
+    if target.startswith(("http://", "https://", "mailto:")):
+        return f"Web link: {text or target}"
+    for prefix, kind in _LINK_KINDS:
+        if target.startswith(prefix) or ("#" + target).startswith(prefix):
+            return f"{kind}: {text}" if text else kind
+    return text or "Link"
+
+
+def _text(element: Any) -> str:
+    return " ".join("".join(element.itertext()).split())
+
+
+class Tagger:
+    """Installs the changes for one document; `finish` is WeasyPrint's finisher."""
+
+    def __init__(self, root: Any, lang: str) -> None:
+        self.lang = lang.lower()
+        self.parent_of = {child: parent for parent in root.iter() for child in parent}
+        self.source: dict[int, tuple[int, str]] = {}  # object number -> HTML element
+        self.margin: set[int] = set()  # ids of boxes drawn in page margins
+
+    def install(self, pages: list[Any]) -> None:
+        import weasyprint.pdf.stream as stream_module
+        import weasyprint.pdf.tags as tags_module
+        from weasyprint.formatting_structure import boxes
+
+        for page in pages:
+            for box in page._page_box.children:
+                if isinstance(box, boxes.MarginBox):
+                    self.margin.update(id(b) for b in box.descendants())
+        original = tags_module._build_box_tree
+        tagger = self
+
+        def build(box: Any, parent: Any, pdf: Any, *rest: Any) -> Iterator[Any]:
+            if isinstance(box, boxes.MarginBox):
+                return  # drawn as artifacts: nothing to tag
+            for element in original(box, parent, pdf, *rest):
+                tagger.note(box, element)
+                yield element
+
+        marked = stream_module.Stream.marked
+
+        @contextlib.contextmanager
+        def marked_or_artifact(stream: Any, box: Any, tag: str) -> Iterator[None]:
+            if id(box) in tagger.margin:
+                with stream.artifact():
+                    yield
+            else:
+                with marked(stream, box, tag):
+                    yield
+
+        tags_module._build_box_tree = build
+        stream_module.Stream.marked = marked_or_artifact
+
+    def note(self, box: Any, element: Any) -> None:
+        import pydyf
+
+        html = getattr(getattr(box, "_box", box), "element", None)
+        if html is None or not isinstance(html.tag, str) or element.number in self.source:
+            return  # an element passed up through html and body boxes is noted once
+        tag = box.element_tag
+        self.source[element.number] = (id(html), tag)
+        kind = element.get("S")
+        lang = html.get("lang")
+        if lang and lang.lower() != self.lang and tag == html.tag:
+            element["Lang"] = pydyf.String(lang)
+        if kind == "/TH" and "A" in element:
+            scope = "/Row" if html.get("scope") == "row" else "/Column"
+            element["A"]["Scope"] = scope
+        if kind == "/Span" and "footnote" in html.get("class", "").split():
+            element["S"] = "/Note"
+        if kind == "/Figure":
+            caption = self._caption(html)
+            if caption:
+                element["Alt"] = pydyf.String(caption)
+        annotation = getattr(box, "link_annotation", None)
+        if annotation is not None and kind == "/Link":
+            target = html.get("href", "")
+            annotation["Contents"] = pydyf.String(link_words(target, _text(html)))
+
+    def _caption(self, element: Any) -> str:
+        """The caption of the figure holding `element`, else its own alt or title."""
+        node = element
+        while node is not None and node.tag != "figure":
+            node = self.parent_of.get(node)
+        if node is not None:
+            for child in node.iter("figcaption"):
+                return _text(child)
+        return str(element.get("alt") or "")
+
+    def finish(self, _document: Any, pdf: Any) -> None:
+        """WeasyPrint's finisher: joins elements cut at page breaks, puts notes by
+        their calls."""
+        root_ref = pdf.catalog.get("StructTreeRoot")
+        if root_ref is None:
+            return
+        root = _deref(pdf, root_ref)
+        replaced: dict[bytes, bytes] = {}
+        for kid in root["K"]:
+            self._join(pdf, _deref(pdf, kid), replaced)
+        if replaced:
+            nums = _deref(pdf, root["ParentTree"])["Nums"]
+            for i in range(1, len(nums), 2):
+                value = nums[i]
+                if isinstance(value, list):
+                    nums[i] = type(value)([_final(replaced, r) for r in value])
+                else:
+                    nums[i] = _final(replaced, value)
+        for kid in root["K"]:
+            self._notes_to_calls(pdf, _deref(pdf, kid))
+
+    def _notes_to_calls(self, pdf: Any, document: Any) -> None:
+        """Each footnote's `Note` right after its call in the text, where a reader
+        meets it, rather than in the page foot's `NonStruct` (emptied ones go)."""
+        notes: dict[int, tuple[Any, Any]] = {}  # HTML element -> (Note, its parent)
+        calls: dict[int, tuple[Any, Any]] = {}  # HTML element -> (call, its parent)
+        parent_of: dict[int, Any] = {}
+        stack = [document]
+        while stack:
+            element = stack.pop()
+            for kid in element.get("K", ()):
+                child = _deref(pdf, kid) if isinstance(kid, bytes) else None
+                if child is None or child.get("Type") != "/StructElem":
+                    continue
+                parent_of[child.number] = element
+                key = self.source.get(child.number)
+                if key is not None and child.get("S") == "/Note":
+                    notes[key[0]] = (child, element)
+                elif key is not None and key[1].endswith("::footnote-call"):
+                    calls[key[0]] = (child, element)
+                stack.append(child)
+        for html_id, (note, holder) in notes.items():
+            if html_id not in calls or holder is calls[html_id][1]:
+                continue
+            call, text = calls[html_id]
+            holder["K"].remove(note.reference)
+            text["K"].insert(text["K"].index(call.reference) + 1, note.reference)
+            note["P"] = text.reference
+            outer = parent_of.get(holder.number)
+            if not holder["K"] and holder.get("S") == "/NonStruct" and outer is not None:
+                outer["K"].remove(holder.reference)
+                holder.clear()
+
+    def _join(self, pdf: Any, element: Any, replaced: dict[bytes, bytes]) -> None:
+        import pydyf
+
+        kids = element.get("K")
+        if not isinstance(kids, list):
+            return
+        first: dict[tuple[int, str], Any] = {}
+        kept = pydyf.Array()
+        for kid in kids:
+            child = _deref(pdf, kid) if isinstance(kid, bytes) else None
+            key = self.source.get(child.number) if child is not None else None
+            if child is None or key is None or child.get("Type") != "/StructElem":
+                kept.append(kid)
+                continue
+            if key in first:
+                survivor = first[key]
+                _absorb(pdf, survivor, child)
+                replaced[child.reference] = survivor.reference
+                child.clear()
+            else:
+                first[key] = child
+                kept.append(kid)
+        element["K"] = kept
+        for kid in kept:
+            if isinstance(kid, bytes):
+                child = _deref(pdf, kid)
+                if child.get("Type") == "/StructElem":
+                    self._join(pdf, child, replaced)
+
+
+def _absorb(pdf: Any, survivor: Any, child: Any) -> None:
+    """Moves child's kids into survivor: integer MCIDs become marked-content references
+    when their page is another one."""
+    import pydyf
+
+    for kid in child["K"]:
+        if isinstance(kid, int) and child.get("Pg") != survivor.get("Pg"):
+            survivor["K"].append(pydyf.Dictionary({"Type": "/MCR", "Pg": child["Pg"], "MCID": kid}))
+            continue
+        if isinstance(kid, bytes):
+            grandchild = _deref(pdf, kid)
+            if grandchild.get("Type") == "/StructElem":
+                grandchild["P"] = survivor.reference
+        survivor["K"].append(kid)
+
+
+def _deref(pdf: Any, reference: Any) -> Any:
+    if isinstance(reference, bytes):
+        return pdf.objects[int(reference.split()[0])]
+    return reference
+
+
+def _final(replaced: dict[bytes, bytes], reference: Any) -> Any:
+    while isinstance(reference, bytes) and reference in replaced:
+        reference = replaced[reference]
+    return reference
