@@ -186,8 +186,8 @@ def collect(
                     if key not in targets and key.removeprefix("ref-") not in known:
                         diags.append(_unknown_link(key, targets, xref.location))
                 elif key not in targets:
-                    kind = key.split("-", 1)[0]
-                    same_kind = [t for t in targets if t.startswith(kind + "-")]
+                    kind = key[:3]  # sec, fig or tbl, in either form (sec-x, sec:x)
+                    same_kind = [t for t in targets if t.startswith((kind + "-", kind + ":"))]
                     diags.append(
                         error(
                             "xref.unknown",

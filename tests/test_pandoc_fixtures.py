@@ -194,3 +194,30 @@ def test_many_unclosed_dashes_are_read_in_linear_time() -> None:
     with time_limit(60, lambda: AssertionError("10,000 unclosed blocks hang")):
         parsed = parse_chapter(make_parser(), text, "chapters/01-a.md")
     assert sum(t.type == "hr" for t in parsed.tokens) == 10_000
+
+
+def test_pandoc_crossref_forms_work_like_the_quarto_forms(run_cli, make_project) -> None:
+    png = (FIXTURES / "map.png").read_bytes()
+    chapter = (
+        "# A {#sec:intro}\n\n## Method {#sec-method}\n\n"
+        "See @fig:map, @tbl:counts, @sec:intro and @sec-method [@smith2020].\n\n"
+        "![Map](map.png){#fig:map}\n\n| a |\n|---|\n| 1 |\n\nTable: Counts {#tbl:counts}\n\n"
+        "Bad @fig:mpa.\n"
+    )
+    root = make_project({"chapters/01-a.md": chapter, "chapters/map.png": png})
+    code, err = run_cli(["build", "--html", "-q"], root)
+    assert code == 1
+    assert err.splitlines()[0] == (
+        "chapters/01-a.md:15:5: error: unknown cross-reference target 'fig:mpa' "
+        "(did you mean 'fig:map'?) [xref.unknown]"
+    )
+    (root / "chapters" / "01-a.md").write_text(chapter.replace("Bad @fig:mpa.", "End."))
+    code, err = run_cli(["build", "--html", "-q", "--strict"], root)
+    assert code == 0, err
+    links = chapter_page(root / "build" / "html", "a").xpath("//a[contains(@class, 'xref')]")
+    assert [(a.get("href"), a.text) for a in links] == [
+        ("#fig:map", "Figure 1"),
+        ("#tbl:counts", "Table 1"),
+        ("#sec:intro", "Chapter 1"),
+        ("#sec-method", "Section 1.1"),
+    ]

@@ -30,7 +30,12 @@ MAX_INNER_BRACKETS = 8
 
 
 def is_xref(key: str) -> bool:
-    return key.split("-", 1)[0] in XREF_KINDS and "-" in key
+    """`sec-x`, `fig-x`, `tbl-x` (Quarto's form) or `sec:x`, `fig:x`, `tbl:x`
+    (pandoc-crossref's); both forms may be mixed in one project."""
+    return bool(_XREF.match(key))
+
+
+_XREF = re.compile(r"(?:sec|fig|tbl)[-:].")
 
 
 def _key(raw: str) -> str:
