@@ -274,6 +274,16 @@ GROUPS: tuple[Group, ...] = (
                 "relative path.",
             ),
             Code(
+                "md.math",
+                (W,),
+                "A formula between `$...$` or `$$...$$` is not TeX math that dossier can "
+                "read (an unclosed brace, an unknown command); it is shown as its TeX "
+                "source, in the site and the PDF.",
+                "Correct the formula: the message shows it. dossier reads the LaTeX math "
+                "that latex2mathml reads; a dollar sign meant as money needs no change when "
+                "a digit follows it (`$20`), otherwise write `\\$`.",
+            ),
+            Code(
                 "md.no-title",
                 (W,),
                 "The chapter has no level-1 heading and no `title` in its front matter; it "

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -27,6 +28,7 @@ ROOTS = Path(__file__).parent / "roots"
 GOLDEN = Path(__file__).parent / "golden"
 NAMES = sorted(p.name for p in GOLDEN.iterdir() if p.is_dir()) if GOLDEN.is_dir() else []
 UPDATE = os.environ.get("DOSSIER_UPDATE_GOLDEN") == "1"
+_FINGERPRINT = re.compile(r"\?v=[0-9a-f]{6,}")
 EPOCH = "1700000000"  # 14 November 2023: the date every golden build is stamped with
 
 
@@ -37,7 +39,8 @@ def outputs(build: Path, pdf: bool) -> dict[str, str]:
     for path in sorted(html.rglob("*")):
         rel = path.relative_to(build).as_posix()
         if path.is_file() and path.suffix == ".html" and not rel.startswith("html/assets/"):
-            found[rel] = path.read_text(encoding="utf-8")
+            # the theme's asset fingerprints change with every edit of the theme
+            found[rel] = _FINGERPRINT.sub("?v=HASH", path.read_text(encoding="utf-8"))
     found["changes.json"] = (build / "changes.json").read_text(encoding="utf-8")
     if pdf:
         (made,) = build.glob("*.pdf")

@@ -40,6 +40,10 @@ def structure(root: lxml.html.HtmlElement) -> list[tuple[str, str, tuple[str, ..
         if classes & OURS:
             continue
         tag = "del" if el.tag == "s" else el.tag
+        if tag == "math":  # compared by its TeX (Pandoc's annotation) and display
+            tex = " ".join(el.xpath("string(.//annotation)").split())
+            out.append(("math", tex, (f"display={el.get('display')}",)))
+            continue
         if tag not in BLOCKS and tag not in INLINES:
             continue
         if tag == "span" and not (el.get("lang") or el.get("dir") or classes & SAME_CLASSES):
@@ -57,6 +61,8 @@ def structure(root: lxml.html.HtmlElement) -> list[tuple[str, str, tuple[str, ..
 
 def text_of(el: lxml.html.HtmlElement) -> str:
     copy = lxml.html.fromstring(lxml.html.tostring(el, encoding="unicode", with_tail=False))
+    for formula in copy.xpath(".//math"):  # compared apart, by its TeX
+        formula.drop_tree()
     for ours in copy.xpath(".//*[contains(@class, 'secno')]"):
         ours.drop_tree()
     return re.sub(r"\s+", " ", copy.text_content()).strip()

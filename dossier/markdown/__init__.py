@@ -18,6 +18,7 @@ from .attributes import attributes_plugin
 from .citations import citations_plugin
 from .comments import comments_plugin
 from .divs import divs_plugin
+from .math import check_math, math_plugin
 from .metadata import metadata_plugin
 from .rawinline import raw_inline_plugin
 from .spans import spans_plugin
@@ -32,6 +33,7 @@ def make_parser() -> MarkdownIt:
     md.use(front_matter_plugin)
     md.use(metadata_plugin)
     md.use(comments_plugin)
+    md.use(math_plugin)
     md.use(footnote_plugin)
     md.use(deflist_plugin)
     md.use(attributes_plugin)
@@ -123,6 +125,7 @@ def parse_chapter(md: MarkdownIt, text: str, path: str) -> ParsedChapter:
             )
     lines = tuple(text.split("\n"))
     diags.extend(check_markup(tokens, lines, path))
+    diags.extend(check_math(tokens, lines, path))
     return ParsedChapter(path, tuple(tokens), env, front, lines, tuple(diags))
 
 

@@ -19,6 +19,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from ..model import Formatted, FormattedCitation, Target
+from ..texmath import render_rules
 from ..urls import site_href
 from .sanitize import clean_fragment
 
@@ -394,6 +395,7 @@ def configure(md: MarkdownIt, mode: str) -> MarkdownIt:
                 "footnote_anchor": _nothing,
             }
         )
+    rules.update(render_rules(mode))
     for name, fn in rules.items():
         md.add_render_rule(name, fn)
     return md

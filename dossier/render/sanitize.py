@@ -77,6 +77,87 @@ def clean_fragment(fragment: str) -> str:
     )
 
 
+# --- MathML made from an author's TeX (render.math): presentation elements only --------
+# latex2mathml copies \href targets into attributes and \text{<b>} into the markup
+# as it is; nothing but these elements and attributes survives.
+
+_MATHML_TAGS = {
+    "math",
+    "semantics",
+    "annotation",
+    "mrow",
+    "mi",
+    "mn",
+    "mo",
+    "ms",
+    "mtext",
+    "mspace",
+    "mfrac",
+    "msqrt",
+    "mroot",
+    "msub",
+    "msup",
+    "msubsup",
+    "munder",
+    "mover",
+    "munderover",
+    "mtable",
+    "mtr",
+    "mtd",
+    "mstyle",
+    "mpadded",
+    "mphantom",
+    "menclose",
+    "merror",
+}
+_MATHML_ATTRIBUTES = {
+    "math": {"display"},
+    "annotation": {"encoding"},
+    "*": {
+        "mathvariant",
+        "stretchy",
+        "fence",
+        "separator",
+        "lspace",
+        "rspace",
+        "accent",
+        "accentunder",
+        "movablelimits",
+        "largeop",
+        "symmetric",
+        "minsize",
+        "maxsize",
+        "width",
+        "height",
+        "depth",
+        "linethickness",
+        "columnalign",
+        "rowalign",
+        "columnspacing",
+        "rowspacing",
+        "columnlines",
+        "rowlines",
+        "frame",
+        "notation",
+        "displaystyle",
+        "scriptlevel",
+    },
+}
+
+
+def clean_mathml(fragment: str) -> str:
+    """MathML with only presentation elements and their layout attributes left: no
+    link, no handler, no style, no HTML inside <mtext> (its text stays)."""
+    return nh3.clean(
+        fragment,
+        tags=_MATHML_TAGS,
+        attributes=_MATHML_ATTRIBUTES,
+        url_schemes=set(),
+        link_rel=None,
+        strip_comments=True,
+    )
+
+
 # --- pop-over data: a cleaned fragment as a JSON tree, never as HTML -------------------
 
 _POPOVER_TAGS = frozenset({"b", "cite", "code", "em", "i", "q", "small", "strong", "sub", "sup"})

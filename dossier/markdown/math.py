@@ -1,0 +1,69 @@
+"""TeX math as Pandoc's `tex_math_dollars` reads it: `$x$` inline, `$$x$$` display
+(on its own lines or inside a paragraph). The opening `$` must have a non-space right
+after it and the closing one a non-space right before it and no digit right after it,
+so "$20 and $30" stays text. Each formula is checked here, once, so that bad TeX is a
+warning at its line and column (it is then shown as its TeX source); texmath makes the
+MathML and the SVG.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from mdit_py_plugins.dollarmath import dollarmath_plugin
+
+from .. import texmath
+from ..diagnostics import Diagnostic, Location, warning
+
+INLINE = ("math_inline", "math_inline_double")
+
+
+def math_plugin(md: MarkdownIt) -> None:
+    md.use(
+        dollarmath_plugin,
+        allow_labels=False,
+        allow_space=False,
+        allow_digits=False,
+        allow_blank_lines=False,
+        double_inline=True,
+    )
+
+
+def check_math(tokens: Sequence[Token], lines: Sequence[str], path: str) -> list[Diagnostic]:
+    diags: list[Diagnostic] = []
+    for block in tokens:
+        if block.type == "math_block":
+            found = [(block, True)]
+        elif block.type == "inline" and block.children:
+            found = [
+                (t, t.type == "math_inline_double") for t in block.children if t.type in INLINE
+            ]
+        else:
+            continue
+        start = block.map[0] if block.map else 0
+        for tok, display in found:
+            if texmath.mathml(tok.content, display) is None:
+                line, col = _find(lines, start, tok.content)
+                shown = " ".join(tok.content.split())
+                shown = shown if len(shown) <= 60 else shown[:57] + "..."
+                diags.append(
+                    warning(
+                        "md.math",
+                        f"TeX math '{shown}' cannot be read; it is shown as written",
+                        Location(path, line, col),
+                        "check its braces and commands (dossier reads LaTeX math as "
+                        "latex2mathml does)",
+                    )
+                )
+    return diags
+
+
+def _find(lines: Sequence[str], start: int, tex: str) -> tuple[int, int]:
+    first = tex.strip().split("\n")[0]
+    for n in range(start, min(len(lines), start + 200)):
+        col = lines[n].find(first) if first else -1
+        if col >= 0:
+            return n + 1, col + 1
+    return start + 1, 1

@@ -1,0 +1,70 @@
+"""TeX math: `$...$` and `$$...$$` as Pandoc reads them (tex_math_dollars), MathML in
+the site, SVG in the PDF, bad TeX a warning at its place, hostile TeX inert."""
+
+from __future__ import annotations
+
+import lxml.html
+import pytest
+
+from dossier import texmath
+
+
+def test_mathml_carries_the_tex_as_its_annotation() -> None:
+    markup = texmath.mathml("E = mc^2", False)
+    assert markup is not None
+    assert markup.startswith('<math display="inline"><semantics><mrow><mi>E</mi>')
+    assert markup.endswith(
+        '<annotation encoding="application/x-tex">E = mc^2</annotation></semantics></math>'
+    )
+
+
+@pytest.mark.parametrize("tex", [r"\frac{a", r"\foo{x}", "x_", "", "{" * 5000])
+def test_bad_tex_is_not_converted(tex: str) -> None:
+    assert texmath.mathml(tex, False) is None
+    assert texmath.svg(tex, False) is None
+    assert texmath.site_html(tex, False).startswith('<code class="math-error">')
+
+
+@pytest.mark.parametrize(
+    "tex",
+    [
+        r"\href{javascript:alert(1)}{x}",
+        r"\text{<script>alert(1)</script>} x",
+        r"\text{<img src=x onerror=alert(1)>} y",
+        r"\style{color:red}{x}",
+    ],
+)
+def test_hostile_tex_stays_inert(tex: str) -> None:
+    for fragment in (texmath.site_html(tex, False), texmath.print_html(tex, True)):
+        doc = lxml.html.fromstring(f"<div>{fragment}</div>")
+        for el in doc.iter():
+            if isinstance(el.tag, str):
+                assert el.tag not in ("script", "img", "a", "iframe"), fragment
+                assert not [a for a in el.attrib if a.startswith("on") or a == "href"], fragment
+
+
+def test_the_pdf_gets_vector_math_lowered_to_the_baseline() -> None:
+    fragment = texmath.print_html(r"\frac{a}{b}", False)
+    assert fragment.startswith('<span class="math inline" role="img" aria-label="\\frac{a}{b}"')
+    assert 'style="vertical-align: -' in fragment and "<path d=" in fragment
+    assert "<symbol" not in fragment and " id=" not in fragment  # ids would repeat
+
+
+def test_math_in_a_chapter(run_cli, make_project) -> None:
+    chapter = (
+        "# A\n\nEnergy $E = mc^2$ costs $20 and $30 [@smith2020].\n\n$$\\int_0^1 x\\,dx$$\n\n"
+        "Bad $\\frac{a$ here.\n"
+    )
+    root = make_project({"chapters/01-a.md": chapter})
+    code, err = run_cli(["build", "--html", "-q"], root)
+    assert code == 0, err
+    assert err.splitlines()[0] == (
+        "chapters/01-a.md:7:6: warning: TeX math '\\frac{a' cannot be read; it is shown as "
+        "written (check its braces and commands (dossier reads LaTeX math as latex2mathml "
+        "does)) [md.math]"
+    )
+    page = (root / "build" / "html" / "01-a.html").read_text(encoding="utf-8")
+    article = lxml.html.fromstring(page).xpath("//article")[0]
+    assert len(article.xpath(".//math")) == 2
+    assert "costs $20 and $30" in article.text_content()
+    assert article.xpath(".//code[@class='math-error']")[0].text == "\\frac{a"
