@@ -355,9 +355,9 @@ GROUPS: tuple[Group, ...] = (
             Code(
                 "xref.duplicate-id",
                 (E,),
-                "Two headings, figures or tables are given the same identifier, in the same "
-                "chapter or in two; `top`, `contents`, `references` and `footnotes` are "
-                "taken by the site itself.",
+                "Two headings, figures, tables, divs or spans are given the same identifier, "
+                "in the same chapter or in two. The theme's own elements use ids that begin "
+                "with `dossier-`, so any other id Pandoc allows is the author's.",
                 "Rename one of them, and the cross-references meant for it.",
             ),
             Code(

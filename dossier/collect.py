@@ -46,6 +46,23 @@ def page_name(number: int, path: str) -> str:
     return f"{number:02d}-{slug(stem)[:80].strip('-') or 'chapter'}.html"  # < 255 bytes
 
 
+# The ids the default theme gives its own elements, in a namespace of their own so that
+# an author may use any id Pandoc allows ("contents", "main", "references", "top").
+THEME_IDS = frozenset(
+    {
+        "dossier-main",
+        "dossier-contents",
+        "dossier-references",
+        "dossier-cite",
+        "dossier-cite-data",
+        "dossier-search-box",
+        "dossier-search-results",
+        "dossier-list-of-figures",
+        "dossier-list-of-tables",
+    }
+)
+
+
 # Each heading is a page-outline entry and, from level 2, a line of the PDF's contents:
 # 60,000 of them made a 3,300-page PDF that took minutes. A long book has a few hundred.
 MAX_HEADINGS = 5000
@@ -65,7 +82,7 @@ def collect(
 ) -> tuple[Collected, list[Diagnostic]]:
     diags: list[Diagnostic] = []
     targets: dict[str, Target] = {}
-    used_ids: set[str] = {"top", "contents", "references", "footnotes"}
+    used_ids: set[str] = set(THEME_IDS)
     chapters: list[ChapterInfo] = []
     all_clusters: list[Cluster] = []
     counters = {"fig": 0, "tbl": 0}

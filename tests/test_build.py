@@ -91,7 +91,7 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 
 def main_text(page) -> str:
     """The <main> element of a site page (without the navigation around it)."""
-    return page.text[page.text.index('<main id="main">') : page.text.index("</main>")]
+    return page.text[page.text.index('<main id="dossier-main">') : page.text.index("</main>")]
 
 
 def internal_link_problems(pages) -> list[str]:

@@ -554,7 +554,7 @@ def test_a_harmless_template_override_still_builds(run_cli, make_project, texts)
     base = (
         (THEME_DIR / "base.html")
         .read_text(encoding="utf-8")
-        .replace('<main id="main">', '<main id="main"><p class="notice">Draft</p>', 1)
+        .replace('<main id="dossier-main">', '<main id="dossier-main"><p class="notice">Draft</p>', 1)
     )
     chapter = (
         "# Alpha\n\nSee [a site](https://example.org/x) and [Beta](#sec-b), "

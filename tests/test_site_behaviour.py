@@ -179,14 +179,14 @@ def test_the_theme_toggle_is_remembered(site: Path, browser: Any) -> None:
 
 def test_search_finds_a_phrase_of_the_last_chapter_from_a_file(site: Path, browser: Any) -> None:
     page = _page(browser, (site / "index.html").as_uri())
-    page.fill("#search-box", "Camp Ashraf")
+    page.fill("#dossier-search-box", "Camp Ashraf")
     results = page.locator("#search-results")
     results.locator(".status").wait_for()
     first = results.locator("li a").first
     assert first.inner_text() == "Camp Ashraf"
     href = first.get_attribute("href")
     assert href is not None and href.startswith("07-ashraf.html#")
-    page.fill("#search-box", "Ebrahim Raisi President")
+    page.fill("#dossier-search-box", "Ebrahim Raisi President")
     results.get_by_text("9 Assessment of the sources").first.wait_for()
     page.keyboard.press("Escape")
     results.wait_for(state="hidden")

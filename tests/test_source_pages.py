@@ -214,7 +214,7 @@ def test_full_text_is_published_only_when_asked(site: Path) -> None:
 def test_quotation_popover_data_is_in_the_chapter_page(site: Path) -> None:
     page = html_of(site, "01-one.html")
     # JSON in a data- attribute (built into pop-overs with text nodes), no longer HTML
-    m = re.search(r'<div id="cite-data" hidden data-popovers="([^"]*)"></div>', page)
+    m = re.search(r'<div id="dossier-cite-data" hidden data-popovers="([^"]*)"></div>', page)
     assert m
     data = json.loads(html.unescape(m.group(1)))
     assert {r[0] for r in data["refs"]} == {"rajavi2003", "smith2019"}

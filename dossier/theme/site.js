@@ -9,7 +9,7 @@
 //   by Escape and by a tap outside), the current chapter scrolled into view in the
 //   sidebar, and an anchor link on every section heading.
 // Everything shown comes from the JSON that dossier wrote into this page (the
-// data-popovers attribute of <div id="cite-data">) or from this page's own elements, and
+// data-popovers attribute of <div id="dossier-cite-data">) or from this page's own elements, and
 // is built with DOM text nodes and clones: this script never fetches a page, never reads
 // another document and never assigns HTML (a reference is made from untrusted BibTeX).
 (function () {
@@ -72,8 +72,8 @@
   // The index is a script of this site (assets/search-index.js), loaded with MiniSearch
   // the first time the box is used: a script, not fetched JSON, so that search also works
   // from file://. Results are built with text nodes; their links are this site's pages.
-  var box = document.getElementById("search-box");
-  var results = document.getElementById("search-results");
+  var box = document.getElementById("dossier-search-box");
+  var results = document.getElementById("dossier-search-results");
   var engine = null, loading = null;
   function load(src) {
     return new Promise(function (resolve, reject) {
@@ -142,7 +142,7 @@
 
   // --- pop-overs -----------------------------------------------------------------------
   var refs = new Map(), quotes = new Map();
-  var el = document.getElementById("cite-data");
+  var el = document.getElementById("dossier-cite-data");
   if (el && el.hasAttribute("data-popovers")) {
     try {
       var data = JSON.parse(el.getAttribute("data-popovers"));
