@@ -147,3 +147,17 @@ def test_no_dead_internal_link_in_two_linked_chapters(run_cli, make_project) -> 
     root = two_chapters(make_project)
     assert run_cli(["build", "--html", "-q"], root)[0] == 0
     assert dead_links(root / "build" / "html") == []
+
+
+def test_an_author_may_use_the_ids_the_theme_once_took(run_cli, make_project) -> None:
+    chapter = (
+        "# A\n\n## Contents {#contents}\n\n## Top {#top}\n\n## Main {#main}\n\n"
+        "See [the contents](#contents) [@smith2020].\n"
+    )
+    root = make_project({"chapters/01-a.md": chapter})
+    code, err = run_cli(["build", "--html", "-q", "--strict"], root)
+    assert code == 0, err
+    for page in (root / "build" / "html").glob("*.html"):
+        ids = lxml.html.fromstring(page.read_bytes()).xpath("//@id")
+        assert len(ids) == len(set(ids)), page.name
+    assert dead_links(root / "build" / "html") == []
