@@ -238,6 +238,16 @@ GROUPS: tuple[Group, ...] = (
         "could run code or reach the network is shown as text.",
         (
             Code(
+                "md.ambiguous",
+                (W,),
+                "A list, a `#` heading or a `>` block quote starts on the line right under a "
+                "paragraph. Pandoc reads it as part of the paragraph (it needs a blank line "
+                "before), and so does dossier; CommonMark and GitHub would start the list, "
+                "heading or quote there.",
+                "Add a blank line before it if it is meant as a list, heading or quote; "
+                "otherwise leave it, or escape the marker (`\\-`, `\\#`, `\\>`).",
+            ),
+            Code(
                 "md.bidi",
                 (W,),
                 "A chapter or `dossier.toml` (its titles, its file names) holds an "

@@ -18,6 +18,8 @@ from dossier.markdown.transforms import url_problem
 from dossier.render import pdf as pdf_step
 from dossier.render.markup import safe_html
 
+MAIN = '<main id="dossier-main">'
+
 # --- an independent judge of built HTML -------------------------------------------------
 
 ACTIVE_TAGS = {
@@ -554,7 +556,7 @@ def test_a_harmless_template_override_still_builds(run_cli, make_project, texts)
     base = (
         (THEME_DIR / "base.html")
         .read_text(encoding="utf-8")
-        .replace('<main id="dossier-main">', '<main id="dossier-main"><p class="notice">Draft</p>', 1)
+        .replace(MAIN, MAIN + '<p class="notice">Draft</p>', 1)
     )
     chapter = (
         "# Alpha\n\nSee [a site](https://example.org/x) and [Beta](#sec-b), "

@@ -209,7 +209,8 @@ def test_differentials_are_found_in_rendered_pages(name: str) -> None:
     """The check of rendered pages parses as a browser does: it is a barrier by itself."""
     page = (THEME_DIR / "base.html").read_text(encoding="utf-8")
     page = re.sub(r"\{[%{#].*?[%}#]\}", "", page)  # the template, without its tags
-    page = with_csp(page.replace('<main id="dossier-main">', '<main id="dossier-main">' + DIFFERENTIALS[name]))
+    main = '<main id="dossier-main">'
+    page = with_csp(page.replace(main, main + DIFFERENTIALS[name]))
     assert page_problem(page, site=True) != ""
     assert page_problem(with_csp(re.sub(r"<main.*?</main>", "", page, flags=re.S)), True) == ""
 
@@ -217,7 +218,8 @@ def test_differentials_are_found_in_rendered_pages(name: str) -> None:
 @pytest.mark.parametrize("name", sorted(DIFFERENTIALS))
 def test_templates_with_differentials_build_nothing(run_cli, make_project, name: str) -> None:
     base = (THEME_DIR / "base.html").read_text(encoding="utf-8")
-    evil = base.replace('<main id="dossier-main">', '<main id="dossier-main">' + DIFFERENTIALS[name], 1)
+    main = '<main id="dossier-main">'
+    evil = base.replace(main, main + DIFFERENTIALS[name], 1)
     root = make_project({"templates/base.html": evil})
     code, err = run_cli(["build", "--html", "-q"], root)
     assert code == 1 and "[theme.active]" in err

@@ -15,6 +15,7 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 
 from ..diagnostics import Diagnostic, Location, Severity, error, warning
 from .attributes import attributes_plugin
+from .blankbefore import AMBIGUOUS, NAMES, blank_before_plugin
 from .citations import citations_plugin
 from .comments import comments_plugin
 from .divs import divs_plugin
@@ -23,6 +24,7 @@ from .metadata import metadata_plugin
 from .rawinline import raw_inline_plugin
 from .spans import spans_plugin
 from .transforms import check_markup, transforms_plugin
+from .typography import typography_plugin
 
 __all__ = ["ParsedChapter", "make_parser", "parse_chapter"]
 
@@ -31,6 +33,7 @@ def make_parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"typographer": True, "html": False})
     md.enable(["table", "strikethrough", "replacements", "smartquotes"])
     md.use(front_matter_plugin)
+    md.use(blank_before_plugin)
     md.use(metadata_plugin)
     md.use(comments_plugin)
     md.use(math_plugin)
@@ -41,6 +44,7 @@ def make_parser() -> MarkdownIt:
     md.use(divs_plugin)
     md.use(citations_plugin)
     md.use(transforms_plugin)
+    md.use(typography_plugin)
     md.use(raw_inline_plugin)  # after transforms: its balance runs before raw_html_scan
     # Pandoc's smart extension turns `--`/`---`/`...` into dashes and an ellipsis, and
     # nothing else: markdown-it's (c), (tm), +- replacements would surprise a Pandoc user.
@@ -126,6 +130,20 @@ def parse_chapter(md: MarkdownIt, text: str, path: str) -> ParsedChapter:
     lines = tuple(text.split("\n"))
     diags.extend(check_markup(tokens, lines, path))
     diags.extend(check_math(tokens, lines, path))
+    ambiguous = env.pop(AMBIGUOUS, {})
+    for line, kind in sorted(ambiguous.items()):
+        if ambiguous.get(line - 1) == kind:
+            continue  # the next item of the same list: one warning says it
+        diags.append(
+            warning(
+                "md.ambiguous",
+                f"{NAMES[kind]} right under a paragraph line is read as part of the "
+                "paragraph, as Pandoc reads it (CommonMark and GitHub would start "
+                f"{NAMES[kind]})",
+                Location(path, line + 1, 1),
+                f"add a blank line before {NAMES[kind]}",
+            )
+        )
     return ParsedChapter(path, tuple(tokens), env, front, lines, tuple(diags))
 
 
