@@ -76,6 +76,7 @@ def built(tmp_path_factory) -> Path:
     for name in NAMES:
         shutil.copy(FIXTURES / f"{name}.md", chapters / f"{name}.md")
     shutil.copy(FIXTURES / "map.png", chapters / "map.png")
+    shutil.copy(FIXTURES / "map.png", chapters / "x.png")
     listed = ", ".join(f'"chapters/{n}.md"' for n in NAMES)
     (root / "dossier.toml").write_text(
         f'title = "Fixtures"\nchapters = [{listed}]\n', encoding="utf-8"

@@ -19,6 +19,7 @@ from .blankbefore import AMBIGUOUS, NAMES, blank_before_plugin
 from .citations import citations_plugin
 from .comments import comments_plugin
 from .divs import divs_plugin
+from .lineblocks import line_blocks_plugin
 from .math import check_math, math_plugin
 from .metadata import metadata_plugin
 from .rawinline import raw_inline_plugin
@@ -42,6 +43,7 @@ def make_parser() -> MarkdownIt:
     md.use(attributes_plugin)
     md.use(spans_plugin)
     md.use(divs_plugin)
+    md.use(line_blocks_plugin)
     md.use(citations_plugin)
     md.use(transforms_plugin)
     md.use(typography_plugin)

@@ -150,7 +150,8 @@ def _attach(table: Token, caption: list[Token]) -> None:
 
 
 def figures(state: Any) -> None:
-    """An image alone in its paragraph becomes a figure; its alt text is the caption."""
+    """An image alone in its paragraph becomes a figure; its alt text is the caption
+    (without one it stays an image in a paragraph, as in Pandoc)."""
     tokens: list[Token] = state.tokens
     for i, tok in enumerate(tokens):
         if tok.type != "paragraph_open" or i + 2 >= len(tokens):
@@ -163,6 +164,8 @@ def figures(state: Any) -> None:
         if len(children) != 1 or children[0].type != "image":
             continue
         image = children[0]
+        if not "".join(c.content for c in image.children or []).strip():
+            continue  # no caption: an image in a paragraph, as Pandoc's implicit_figures
         tok.type, tok.tag = "figure_open", "figure"
         tokens[i + 2].type, tokens[i + 2].tag = "figure_close", "figure"
         ident = str(image.attrs.pop("id", "") or "")

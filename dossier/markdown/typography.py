@@ -6,14 +6,20 @@
   punctuation and before a space or the end it closes (”), otherwise it opens (“).
 - Spaces and line breaks at either end of a link's text are dropped, as Pandoc drops
   them: `[Improper Certificate Validation⏎](url), and` reads "Validation, and".
+- The quote before a decade (`'90s`) is an apostrophe (U+2019), never an opening
+  quote, and a backslash before a space is a no-break space (`Mr.\\ Smith`).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
+
+_YEAR = re.compile(r"[\u2018'](?=\d\ds?\b)")
 
 
 def lone_quotes(state: Any) -> None:
@@ -24,6 +30,9 @@ def lone_quotes(state: Any) -> None:
 
 def _curl(children: list[Token]) -> None:
     for i, tok in enumerate(children):
+        if tok.type == "text" and ("\u2018" in tok.content or "'" in tok.content):
+            # the quote before a decade's digits is an apostrophe, not an opening quote
+            tok.content = _YEAR.sub("\u2019", tok.content)
         if tok.type != "text" or '"' not in tok.content:
             continue
         before = _last_char(children[i - 1]) if i else ""
@@ -69,6 +78,17 @@ def trim_link_text(state: Any) -> None:
             block.children = [t for n, t in enumerate(children) if n not in drop]
 
 
+def escaped_space(state: StateInline, silent: bool) -> bool:
+    """`\\ ` is a no-break space in Pandoc (CommonMark keeps the backslash)."""
+    if not state.src.startswith("\\ ", state.pos):
+        return False
+    if not silent:
+        state.pending += "\u00a0"
+    state.pos += 2
+    return True
+
+
 def typography_plugin(md: MarkdownIt) -> None:
+    md.inline.ruler.before("escape", "escaped_space", escaped_space)
     md.core.ruler.after("smartquotes", "lone_quotes", lone_quotes)
     md.core.ruler.after("inline", "trim_link_text", trim_link_text)
