@@ -161,3 +161,17 @@ def test_an_author_may_use_the_ids_the_theme_once_took(run_cli, make_project) ->
         ids = lxml.html.fromstring(page.read_bytes()).xpath("//@id")
         assert len(ids) == len(set(ids)), page.name
     assert dead_links(root / "build" / "html") == []
+
+
+def test_implicit_header_references_reach_headings_on_any_page(run_cli, make_project):
+    first = "# A\n\nSee [Later part] and [Later part][], but [sic] and [...] stay [@smith2020].\n"
+    root = two_chapters(make_project, first)
+    code, err = run_cli(["build", "--html", "-q", "--strict"], root)
+    assert code == 0, err
+    page = (root / "build" / "html" / "01-a.html").read_text(encoding="utf-8")
+    article = lxml.html.fromstring(page).xpath("//article")[0]
+    assert [a.get("href") for a in article.xpath(".//a[text()='Later part']")] == [
+        "02-b.html#later-part",
+        "02-b.html#later-part",
+    ]
+    assert "[sic]" in article.text_content() and "[\u2026]" in article.text_content()

@@ -19,6 +19,7 @@ from .blankbefore import AMBIGUOUS, NAMES, blank_before_plugin
 from .citations import citations_plugin
 from .comments import comments_plugin
 from .divs import divs_plugin
+from .implicit import implicit_refs_plugin
 from .lineblocks import line_blocks_plugin
 from .math import check_math, math_plugin
 from .metadata import metadata_plugin
@@ -41,6 +42,7 @@ def make_parser() -> MarkdownIt:
     md.use(footnote_plugin)
     md.use(deflist_plugin)
     md.use(attributes_plugin)
+    md.use(implicit_refs_plugin)
     md.use(spans_plugin)
     md.use(divs_plugin)
     md.use(line_blocks_plugin)

@@ -36,6 +36,7 @@ class RenderContext:
     figures_html: dict[str, str] = field(default_factory=dict)  # src -> inline SVG
     page: str = ""
     notes: list[tuple[str, str]] = field(default_factory=list)  # note-style citations
+    by_title: dict[str, Target] | None = None  # headings by their text (implicit_ref)
 
     def href(self, target: Target) -> str:
         if self.mode == "print" or target.page == self.page:
@@ -233,6 +234,23 @@ def link_open(
     return str(self.renderToken([tok], 0, options, env))
 
 
+def implicit_ref(
+    self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]
+) -> str:
+    """`[Heading text]`: a link to the heading with that text, else the text as written."""
+    ctx = _ctx(env)
+    tok = tokens[idx]
+    if ctx.by_title is None:
+        ctx.by_title = {}
+        for target in ctx.targets.values():
+            if target.kind == "sec":
+                ctx.by_title.setdefault(" ".join(target.title.split()), target)
+    heading = ctx.by_title.get(tok.content)
+    if heading is None:
+        return html.escape(tok.meta["source"])
+    return f'<a href="{html.escape(ctx.href(heading))}">{html.escape(tok.content)}</a>'
+
+
 def _kept(href: str, mode: str, chapter: bool) -> bool:
     if mode == "print":
         return bool(re.match(r"(?:https?|mailto):", href)) and site_href(href)
@@ -370,6 +388,7 @@ def configure(md: MarkdownIt, mode: str) -> MarkdownIt:
         "figure_close": figure_close,
         "image": image,
         "link_open": link_open,
+        "implicit_ref": implicit_ref,
         "table_open": table_open,
         "table_close": table_close,
         "caption_open": caption_open,
