@@ -229,6 +229,7 @@ def format_cached(
     from .formatting import Request, TooManyAlike, format_all
     from .model import Formatted
     from .render.markup import safe_html
+    from .render.notes import punctuation_in_quote
 
     assert analysis.style is not None
     config, collected = analysis.config, analysis.collected
@@ -261,7 +262,13 @@ def format_cached(
             {},
         )
     citations = {c.id: f for c, f in zip(collected.clusters, out, strict=True)}
-    formatted = Formatted(citations, bib.bibliography, bib.order, bib.note_style)
+    formatted = Formatted(
+        citations,
+        bib.bibliography,
+        bib.order,
+        bib.note_style,
+        punctuation_in_quote(config.language),
+    )
     return formatted, cite.engine_warnings(warnings, config.bibliography), record
 
 

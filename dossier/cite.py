@@ -207,7 +207,10 @@ def format_citations(
     except cslstyle.StyleError as exc:
         raise EngineError(f"style file {style.name}: {exc.message}") from exc
     note_style = is_note_text(style_text)
-    meta: dict[str, Any] = {"link-citations": True, "lang": language}
+    # In a note style a linked citation keeps its final period outside the link, and
+    # so outside the closing quotation mark (`“Title”.`), where `pandoc --citeproc`
+    # prints `“Title.”` (en-US): notes are asked for as pandoc prints them, unlinked.
+    meta: dict[str, Any] = {"link-citations": not note_style, "lang": language}
     if not bibliography:
         meta["suppress-bibliography"] = True
     if nocite:

@@ -108,6 +108,7 @@ class Formatted:
     bibliography: dict[str, str] = field(default_factory=dict)  # key -> entry HTML
     order: tuple[str, ...] = ()  # bibliography order as the style sorts it
     note_style: bool = False
+    punctuation_in_quote: bool = False  # the locale moves . and , inside quotation marks
 
     def __hash__(self) -> int:  # pragma: no cover - identity is enough
         return id(self)

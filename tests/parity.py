@@ -78,3 +78,39 @@ def extract(html_text: str) -> tuple[list[tuple[str, str]], dict[str, str]]:
     parser = _Spans()
     parser.feed(html_text)
     return parser.citations, parser.entries
+
+
+# --- note styles: the text around each note marker and the notes themselves ----------
+
+_PANDOC_REF = re.compile(r'<a href="#fn\d+" class="footnote-ref"[^>]*><sup>\d+</sup></a>')
+_DOSSIER_REF = re.compile(
+    r'<sup class="(?:note-ref|footnote-ref)"><a href="#(?:note-c\d+|fn\d+)"[^>]*>[^<]*</a></sup>'
+)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def _plain(fragment: str) -> str:
+    from html import unescape
+
+    return re.sub(r"\s+", " ", unescape(_TAG.sub("", fragment))).strip()
+
+
+def note_text(html_text: str, dialect: str) -> tuple[list[str], list[str]]:
+    """(the text of each paragraph with every note marker as '^', the text of each note
+    in the order of the list(s) that hold them) from pandoc's HTML (dialect "pandoc") or
+    a dossier chapter page ("dossier")."""
+    html_text = html_text.split('<article class="chapter"', 1)[-1]
+    notes: list[str] = []
+    for section in re.findall(r"<section[^>]*>(.*?)</section>", html_text, re.DOTALL):
+        for body in re.findall(r"<li[^>]*>(.*?)</li>", section, re.DOTALL):
+            body = re.sub(
+                r'<a [^>]*class="(?:footnote-back|footnote-backref|back)"[^>]*>.*?</a>',
+                "",
+                body,
+                flags=re.DOTALL,
+            )
+            notes.append(_plain(body))
+    text = re.sub(r"<section.*?</section>", "", html_text, flags=re.DOTALL)
+    marker = _PANDOC_REF if dialect == "pandoc" else _DOSSIER_REF
+    paragraphs = [_plain(marker.sub("^", p)) for p in re.findall(r"<p>(.*?)</p>", text, re.DOTALL)]
+    return paragraphs, notes

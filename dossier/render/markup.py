@@ -19,6 +19,7 @@ from markdown_it.token import Token
 
 from ..model import Formatted, FormattedCitation, Target
 from ..urls import site_href
+from .notes import place_notes
 from .sanitize import clean_fragment
 
 _REF_HREF = re.compile(r'href="#ref-([^"]+)"')
@@ -98,6 +99,12 @@ def citation(
         return anchor + text
     if tok.meta.get("in_note"):
         return anchor + (text + " " if text else "") + note
+    moved = html.escape(str(tok.meta.get("moved", "")), quote=False)
+    if moved:  # punctuation that follows a note citation goes before its marker
+        if anchor:
+            text += moved
+        else:
+            text = text.removesuffix("</span>") + moved + "</span>"
     if ctx.mode == "print":
         return anchor + text + f'<span class="footnote">{note}</span>'
     number = len(ctx.notes) + 1
@@ -321,6 +328,8 @@ def render_chapter(
 ) -> str:
     env = {**parse_env, "ctx": ctx}
     tokens = list(tokens)
+    if ctx.formatted.note_style:
+        tokens = place_notes(tokens, ctx.formatted)
     if ctx.mode == "print":
         footnote_tokens = _footnote_region(tokens)
         env["_print_notes"] = print_notes(md, footnote_tokens, env)

@@ -1,0 +1,97 @@
+"""Note styles as `pandoc --citeproc` prints them: the text of each note, the
+punctuation moved before the note marker (and inside quotation marks where the locale
+says so), citations inside footnotes, one sequence of notes. Each case is compared with
+what the pandoc dossier ships prints for the same Markdown."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from dossier.build import build
+from dossier.cite import pandoc_path, resolve_style
+from tests.parity import note_text
+
+BIB = r"""
+@article{doe2019, author = {Doe, Jane}, title = {An Article}, journal = {J}, year = {2019},
+  volume = {3}, pages = {1--9}}
+@book{smith2020, author = {Smith, John}, title = {A Book}, publisher = {P}, year = {2020}}
+@book{roe2018, author = {Roe, Rick and Poe, Pat and Moe, Max and Low, Lee}, title = {Many},
+  publisher = {P}, year = {2018}}
+"""
+NOTE_STYLE = "chicago-note-bibliography"
+
+
+def pandoc_says(tmp_path: Path, chapter: str, style_name: str, lang: str) -> str:
+    style, problems = resolve_style(tmp_path, style_name, None)  # type: ignore[arg-type]
+    assert style is not None and not problems
+    (tmp_path / "pandoc.md").write_text(chapter, encoding="utf-8")
+    (tmp_path / "pandoc.bib").write_text(BIB, encoding="utf-8")
+    cmd = [pandoc_path(), "pandoc.md", "--citeproc", "--bibliography", "pandoc.bib"]
+    cmd += ["--csl", str(style), "-M", f"lang={lang}", "-t", "html", "--wrap=none"]
+    return subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=tmp_path).stdout
+
+
+def dossier_says(tmp_path: Path, chapter: str, style_name: str, lang: str) -> str:
+    project = tmp_path / "p"
+    (project / "chapters").mkdir(parents=True, exist_ok=True)
+    (project / "chapters" / "01-a.md").write_text(chapter, encoding="utf-8")
+    (project / "references.bib").write_text(BIB, encoding="utf-8")
+    (project / "dossier.toml").write_text(
+        f'title = "P"\nlanguage = "{lang}"\ncsl = "{style_name}"\n'
+        'chapters = ["chapters/01-a.md"]\n',
+        encoding="utf-8",
+    )
+    result = build(project, html=True, pdf=False, output="build", progress=lambda _: None)
+    assert result.ok, [d.format() for d in result.diagnostics]
+    page = next((project / "build" / "html").glob("01-*.html"))
+    return page.read_text(encoding="utf-8").split("</article>", 1)[0]
+
+
+def both(
+    tmp_path: Path, body: str, lang: str = "en-US", style_name: str = NOTE_STYLE
+) -> tuple[tuple[list[str], list[str]], tuple[list[str], list[str]]]:
+    """(pandoc's, dossier's) paragraphs (markers as '^') and notes, for one chapter."""
+    chapter = "# A\n\n" + body
+    theirs = note_text(pandoc_says(tmp_path, chapter, style_name, lang), "pandoc")
+    ours = note_text(dossier_says(tmp_path, chapter, style_name, lang), "dossier")
+    return theirs, ours
+
+
+@pytest.mark.parametrize(
+    ("lang", "short"),
+    [("en-US", "Doe, “An Article.”"), ("en-GB", "Doe, \u2018An Article\u2019.")],
+)
+def test_the_final_period_goes_where_the_locale_puts_it(
+    tmp_path: Path, lang: str, short: str
+) -> None:
+    """Repro 1: `“Title”.` was printed where pandoc (en-US) prints `“Title.”`."""
+    theirs, ours = both(tmp_path, "Text [@doe2019].\n\nAgain [@doe2019].\n", lang)
+    assert sorted(ours[1]) == sorted(theirs[1])
+    assert short in ours[1]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "First @smith2020, here. Text [@smith2020].\n",  # the issue's repro
+        'He said "quoted" [@doe2019]. Next "one" [@smith2020], then.\n',
+        "(see [@doe2019]) next; End[@doe2019]. Next\n",
+        "Text\n[@smith2020]. more *Text* [@doe2019]. more\n",
+        "As @roe2018, says. As @smith2020. Next [@doe2019].) more [@doe2019] more\n",
+    ],
+)
+@pytest.mark.parametrize("lang", ["en-US", "en-GB"])
+def test_the_marker_goes_after_the_punctuation(tmp_path: Path, body: str, lang: str) -> None:
+    """Repro 2: `form ¹.` and `Smith⁴, here` were printed where pandoc prints `form.¹`
+    and `Smith,⁴ here`."""
+    theirs, ours = both(tmp_path, body, lang)
+    assert ours[0] == theirs[0]
+    assert sorted(ours[1]) == sorted(theirs[1])
+
+
+def test_the_issue_repro_reads_as_pandoc_prints_it(tmp_path: Path) -> None:
+    _, ours = both(tmp_path, "First @smith2020, here. Text [@smith2020].\n")
+    assert ours[0] == ["First John Smith,^ here. Text.^"]
