@@ -234,7 +234,8 @@ def format_cached(
     assert analysis.style is not None
     config, collected = analysis.config, analysis.collected
     requests = [
-        Request(c.source, c.in_note, tuple(i.key for i in c.items)) for c in collected.clusters
+        Request(c.source, c.in_note, tuple(i.key for i in c.items), c.note_context)
+        for c in collected.clusters
     ]
     try:
         out, bib, warnings, record = format_all(

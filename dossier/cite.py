@@ -19,7 +19,7 @@ import stat
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -42,6 +42,13 @@ class ClusterRequest:
     id: str
     source: str
     in_note: bool = False
+    note_context: str = ""  # inside a footnote: markdown.citations.note_context
+
+
+# A word standing for the text around a citation in a footnote: pandoc prints such a
+# citation in parentheses, or as the note itself when nothing comes before it, and
+# keeps a narrative one's final period only before a capital or at the end.
+_BEFORE, _AFTER = "Zz ", " zz"
 
 
 @cache
@@ -221,7 +228,9 @@ def format_citations(
         number = c.id[1:]
         if c.in_note and note_style:
             parts += [f"::: {{#{c.id}}}", f"[^n{number}]", ":::", ""]
-            notes.append(f"[^n{number}]: {c.source}")
+            before = "" if "first" in c.note_context else _BEFORE
+            after = "" if "+period" in c.note_context else _AFTER
+            notes.append(f"[^n{number}]: {before}{c.source}{after}")
         else:
             parts += [f"::: {{#{c.id}}}", c.source, ":::", ""]
     parts += notes
@@ -257,7 +266,10 @@ def format_citations(
         raise EngineError(str(exc).replace(str(run) + os.sep, "")) from None
     finally:
         shutil.rmtree(run, ignore_errors=True)
-    return _read_output(out, note_style), [line for line in err.splitlines() if line.strip()]
+    in_notes = {c.id for c in clusters if c.in_note} if note_style else set()
+    return _read_output(out, note_style, in_notes), [
+        line for line in err.splitlines() if line.strip()
+    ]
 
 
 @lru_cache(maxsize=8)
@@ -333,13 +345,16 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _read_output(out: str, note_style: bool) -> Formatted:
+def _read_output(out: str, note_style: bool, in_notes: Collection[str] = ()) -> Formatted:
     notes = {n: _clean(_unpara(_BACKLINK.sub("", body).strip())) for n, body in _NOTE.findall(out)}
     citations: dict[str, FormattedCitation] = {}
     for number, body in _DIV.findall(out):
         body = _unpara(body.strip())
         ref = _NOTE_REF.search(body)
-        if ref:
+        if ref and "c" + number in in_notes:
+            # a citation inside a footnote stays in it, as pandoc printed it there
+            citations["c" + number] = FormattedCitation(_citation_span(notes.get(ref.group(1), "")))
+        elif ref:
             note = notes.get(ref.group(1), "")
             rest = _clean(_NOTE_REF.sub("", body).strip())
             citations["c" + number] = FormattedCitation(rest, note)
@@ -353,6 +368,22 @@ def _read_output(out: str, note_style: bool) -> Formatted:
         bibliography[key] = _clean(body.strip())
         order.append(key)
     return Formatted(citations, bibliography, tuple(order), note_style)
+
+
+_SPAN_TAG = re.compile(r"<(/?)span\b[^>]*>")
+
+
+def _citation_span(note: str) -> str:
+    """The `<span class="citation">` pandoc printed in a note, whole."""
+    start = note.find('<span class="citation"')
+    if start < 0:
+        return note
+    depth = 0
+    for m in _SPAN_TAG.finditer(note, start):
+        depth += -1 if m.group(1) else 1
+        if depth == 0:
+            return note[start : m.end()]
+    return note[start:]
 
 
 def _unpara(text: str) -> str:

@@ -105,6 +105,7 @@ def collect(
                     mark.narrative,
                     mark.location,
                     mark.in_note,
+                    mark.note_context,
                 )
                 clusters.append(cluster)
                 all_clusters.append(cluster)

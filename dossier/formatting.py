@@ -55,10 +55,12 @@ class Request:
     source: str
     in_note: bool = False
     keys: tuple[str, ...] = ()
+    note_context: str = ""  # inside a footnote: markdown.citations.note_context
 
     @property
     def key(self) -> str:
-        return hashlib.sha256(f"{int(self.in_note)}{self.source}".encode()).hexdigest()
+        context = f"{self.note_context}\n" if self.note_context else ""
+        return hashlib.sha256(f"{int(self.in_note)}{context}{self.source}".encode()).hexdigest()
 
 
 def independent(text: str) -> bool:
@@ -92,7 +94,7 @@ def _run(
     # The bibliography is always rendered: without it pandoc does not link citations.
     first = [cite.ClusterRequest(f"c{n}", f"[@{{{k}}}]") for n, k in enumerate(primers)]
     ids = first + [
-        cite.ClusterRequest(f"c{n + len(first)}", r.source, r.in_note)
+        cite.ClusterRequest(f"c{n + len(first)}", r.source, r.in_note, r.note_context)
         for n, r in enumerate(requests)
     ]
     formatted, warnings = cite.format_citations(
@@ -165,7 +167,7 @@ def format_all(
     warnings: list[str] = []
     style_text = style_bytes.decode("utf-8", "replace")
     if not independent(style_text):
-        doc = digest([(r.source, r.in_note) for r in requests])
+        doc = digest([(r.source, r.in_note, r.note_context) for r in requests])
         if record.get("doc") != doc:
             with cite.private_folder() as tmp:
                 formatted, warnings = _run(requests, bibtex, style, language, nocite, workdir=tmp)

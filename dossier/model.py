@@ -74,6 +74,7 @@ class Cluster:
     narrative: bool
     location: Location
     in_note: bool = False
+    note_context: str = ""  # inside a footnote: markdown.citations.note_context
 
 
 @dataclass(frozen=True, slots=True)

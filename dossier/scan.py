@@ -10,11 +10,12 @@ then by collect.annotate)."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
 from .diagnostics import Diagnostic, Location
 from .markdown import ParsedChapter, parse_chapter
@@ -50,6 +51,7 @@ class CiteMark:
     narrative: bool
     location: Location
     in_note: bool
+    note_context: str = ""  # inside a footnote: markdown.citations.note_context
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,8 +122,11 @@ def scan_chapter(chapter: ParsedChapter) -> ChapterScan:
     xrefs: list[XrefMark] = []
     images: list[ImageMark] = []
     ordinal = 0
+    one_paragraph = False  # the footnote being walked is a single paragraph
     for i, (tok, in_note) in enumerate(walk(tokens)):
         line = (tok.map[0] + 1) if tok.map else 0
+        if tok.type == "footnote_open":
+            one_paragraph = _one_paragraph(tokens, index.get(id(tok), -1))
         if tok.type == "heading_open":
             j = index.get(id(tok), -1) + 1
             inline = tokens[j] if 0 < j < len(tokens) and tokens[j].type == "inline" else None
@@ -151,6 +156,9 @@ def scan_chapter(chapter: ParsedChapter) -> ChapterScan:
                     tok.meta["narrative"],
                     _where(chapter, tok),
                     in_note,
+                    _note_context(str(tok.meta.get("note_context", "")), one_paragraph)
+                    if in_note
+                    else "",
                 )
             )
         elif tok.type == "xref":
@@ -187,6 +195,27 @@ def _where(chapter: ParsedChapter, tok: Any) -> Location:
 # JSON: compact rows, since a large dossier has tens of thousands of marks.
 
 
+def _one_paragraph(tokens: Sequence[Token], start: int) -> bool:
+    """Whether the footnote opened at tokens[start] holds one paragraph and nothing else
+    (pandoc prints a citation that opens such a note as the note itself)."""
+    if start < 0:
+        return False
+    level, blocks = tokens[start].level, 0
+    for k in range(start + 1, len(tokens)):  # not a slice: a chapter may hold many notes
+        tok = tokens[k]
+        if tok.type == "footnote_close" and tok.level == level:
+            break
+        if tok.nesting == 1 and tok.level == level + 1:
+            blocks += 1
+            if tok.type != "paragraph_open" or blocks > 1:
+                return False
+    return blocks == 1
+
+
+def _note_context(context: str, one_paragraph: bool) -> str:
+    return context if one_paragraph else context.replace("first", "")
+
+
 def to_json(scan: ChapterScan) -> dict[str, Any]:
     from .cache import encode_diagnostics
 
@@ -203,6 +232,7 @@ def to_json(scan: ChapterScan) -> dict[str, Any]:
             m.location.line,
             m.location.col,
             m.in_note,
+            m.note_context,
         ]
 
     return {
@@ -240,6 +270,7 @@ def from_json(data: Any, path: str) -> ChapterScan | None:
             bool(row[3]),
             Location(path, int(row[4]), int(row[5])),
             bool(row[6]),
+            str(row[7]) if len(row) > 7 else "",
         )
 
     try:

@@ -95,3 +95,32 @@ def test_the_marker_goes_after_the_punctuation(tmp_path: Path, body: str, lang: 
 def test_the_issue_repro_reads_as_pandoc_prints_it(tmp_path: Path) -> None:
     _, ours = both(tmp_path, "First @smith2020, here. Text [@smith2020].\n")
     assert ours[0] == ["First John Smith,^ here. Text.^"]
+
+
+@pytest.mark.parametrize(
+    "footnote",
+    [
+        "A note citing [@doe2019, 4].",  # the issue's repro
+        "[@doe2019, 5]. More text.",
+        "[@doe2019]",
+        "See @smith2020 for more.",
+        "See @smith2020. Then more.",
+        "See @smith2020",
+        "Two [@doe2019] and [see @smith2020, 3; @roe2018].",
+        "Multi.\n\n    [@doe2019] starts a second paragraph.",
+    ],
+)
+@pytest.mark.parametrize("lang", ["en-US", "en-GB"])
+def test_citations_in_footnotes_are_printed_in_them(
+    tmp_path: Path, footnote: str, lang: str
+) -> None:
+    """Repro 3: `Doe, “An Article,” 4..` was printed where pandoc prints
+    `(Doe, “An Article,” 4).` inside the footnote."""
+    theirs, ours = both(tmp_path, f"Text.[^1]\n\n[^1]: {footnote}\n", lang)
+    assert ours[0] == theirs[0]
+    assert ours[1] == theirs[1]
+
+
+def test_the_footnote_repro_reads_as_pandoc_prints_it(tmp_path: Path) -> None:
+    _, ours = both(tmp_path, "Text.[^1]\n\n[^1]: A note citing [@doe2019, 4].\n")
+    assert ours[1] == ["A note citing (Jane Doe, “An Article,” J 3 (2019): 4)."]

@@ -110,10 +110,27 @@ def _spacy(out: list[Token]) -> bool:
     )
 
 
+def _after_note_citation(children: list[Token], n: int, formatted: Formatted) -> None:
+    """A citation inside a footnote that ends with a period takes the place of the
+    period that follows it (pandoc: `[@a].` in a note prints `Doe, Title.`, once)."""
+    cited = formatted.citations.get(str(children[n].meta.get("id", "")))
+    nxt = children[n + 1] if n + 1 < len(children) else None
+    if cited is None or nxt is None or nxt.type != "text":
+        return
+    if (
+        _plain(cited.html).endswith(".")
+        and nxt.content[:1] == "."
+        and nxt.content[1:2] in ("", " ")
+    ):
+        children[n + 1] = _copy_text(nxt, nxt.content[1:])
+
+
 def _place(children: list[Token], formatted: Formatted) -> list[Token]:
     in_quote = formatted.punctuation_in_quote
     out: list[Token] = []
     for n, tok in enumerate(children):
+        if tok.type == "citation" and tok.meta and tok.meta.get("in_note"):
+            _after_note_citation(children, n, formatted)
         if not _is_note(tok, formatted):
             out.append(tok)
             continue
