@@ -234,7 +234,7 @@ def format_cached(
     assert analysis.style is not None
     config, collected = analysis.config, analysis.collected
     requests = [
-        Request(c.source, c.in_note, tuple(i.key for i in c.items), c.note_context)
+        Request(c.source, c.in_note, tuple(i.key for i in c.items), c.note_context, c.note)
         for c in collected.clusters
     ]
     try:
@@ -247,6 +247,7 @@ def format_cached(
             (*config.nocite, *analysis.charted),
             record,
             clean=safe_html,
+            notes=collected.notes,
         )  # BibTeX is untrusted: nothing active reaches a page
     except TooManyAlike as exc:
         return None, [_too_many_alike(analysis.bibliography, exc.keys)], {}

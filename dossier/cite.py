@@ -19,7 +19,7 @@ import stat
 import subprocess
 import tempfile
 import time
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -43,6 +43,10 @@ class ClusterRequest:
     source: str
     in_note: bool = False
     note_context: str = ""  # inside a footnote: markdown.citations.note_context
+    # inside a footnote: which one; citations of one footnote, given one after the
+    # other, share a note, and a request with an empty source is a footnote without
+    # citations (it still takes a number, as in pandoc)
+    note: str = ""
 
 
 # A word standing for the text around a citation in a footnote: pandoc prints such a
@@ -223,16 +227,26 @@ def format_citations(
     if nocite:
         meta["nocite"] = ", ".join("@" + k if k != "*" else "@*" for k in nocite)
     parts = ["---", json.dumps(meta, ensure_ascii=False), "---", ""]
-    notes = []
+    notes: list[str] = []
+    groups: dict[str, list[str]] = {}  # the first request of a footnote -> its citations
+    leader, leader_note = "", ""
     for c in clusters:
-        number = c.id[1:]
-        if c.in_note and note_style:
-            parts += [f"::: {{#{c.id}}}", f"[^n{number}]", ":::", ""]
-            before = "" if "first" in c.note_context else _BEFORE
-            after = "" if "+period" in c.note_context else _AFTER
-            notes.append(f"[^n{number}]: {before}{c.source}{after}")
-        else:
+        if not (c.in_note and note_style):
+            leader = ""
             parts += [f"::: {{#{c.id}}}", c.source, ":::", ""]
+            continue
+        before = "" if "first" in c.note_context else _BEFORE
+        after = "" if "+period" in c.note_context else _AFTER
+        piece = f"{before}{c.source}{after}" if c.source else _BEFORE.strip()
+        if leader and c.note and c.note == leader_note:
+            notes[-1] += " " + (piece if piece.startswith(_BEFORE) else _BEFORE + piece)
+        else:
+            leader, leader_note = c.id, c.note
+            groups[leader] = []
+            parts += [f"::: {{#{c.id}}}", f"[^{c.id}]", ":::", ""]
+            notes.append(f"[^{c.id}]: {piece}")
+        if c.source:
+            groups[leader].append(c.id)
     parts += notes
     doc = "\n".join(parts) + "\n"
     # The cited entries go to Pandoc as the BibTeX they were written in. CSL-JSON would
@@ -266,8 +280,7 @@ def format_citations(
         raise EngineError(str(exc).replace(str(run) + os.sep, "")) from None
     finally:
         shutil.rmtree(run, ignore_errors=True)
-    in_notes = {c.id for c in clusters if c.in_note} if note_style else set()
-    return _read_output(out, note_style, in_notes), [
+    return _read_output(out, note_style, groups), [
         line for line in err.splitlines() if line.strip()
     ]
 
@@ -345,15 +358,21 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _read_output(out: str, note_style: bool, in_notes: Collection[str] = ()) -> Formatted:
+def _read_output(
+    out: str, note_style: bool, groups: Mapping[str, Sequence[str]] | None = None
+) -> Formatted:
+    """`groups`: the first request of each footnote -> the citations in it, in order."""
+    groups = groups or {}
     notes = {n: _clean(_unpara(_BACKLINK.sub("", body).strip())) for n, body in _NOTE.findall(out)}
     citations: dict[str, FormattedCitation] = {}
     for number, body in _DIV.findall(out):
         body = _unpara(body.strip())
         ref = _NOTE_REF.search(body)
-        if ref and "c" + number in in_notes:
-            # a citation inside a footnote stays in it, as pandoc printed it there
-            citations["c" + number] = FormattedCitation(_citation_span(notes.get(ref.group(1), "")))
+        if ref and "c" + number in groups:
+            # citations inside a footnote stay in it, as pandoc printed them there
+            spans = _citation_spans(notes.get(ref.group(1), ""))
+            for n, cid in enumerate(groups["c" + number]):
+                citations[cid] = FormattedCitation(spans[n] if n < len(spans) else "")
         elif ref:
             note = notes.get(ref.group(1), "")
             rest = _clean(_NOTE_REF.sub("", body).strip())
@@ -373,17 +392,20 @@ def _read_output(out: str, note_style: bool, in_notes: Collection[str] = ()) -> 
 _SPAN_TAG = re.compile(r"<(/?)span\b[^>]*>")
 
 
-def _citation_span(note: str) -> str:
-    """The `<span class="citation">` pandoc printed in a note, whole."""
+def _citation_spans(note: str) -> list[str]:
+    """Each `<span class="citation">` pandoc printed in a note, whole, in order."""
+    spans = []
     start = note.find('<span class="citation"')
-    if start < 0:
-        return note
-    depth = 0
-    for m in _SPAN_TAG.finditer(note, start):
-        depth += -1 if m.group(1) else 1
-        if depth == 0:
-            return note[start : m.end()]
-    return note[start:]
+    while start >= 0:
+        depth, end = 0, len(note)
+        for m in _SPAN_TAG.finditer(note, start):
+            depth += -1 if m.group(1) else 1
+            if depth == 0:
+                end = m.end()
+                break
+        spans.append(note[start:end])
+        start = note.find('<span class="citation"', end)
+    return spans
 
 
 def _unpara(text: str) -> str:

@@ -39,6 +39,9 @@ class Collected:
     clusters: tuple[Cluster, ...]
     targets: dict[str, Target] = field(default_factory=dict)
     citing: dict[str, tuple[Cluster, ...]] = field(default_factory=dict)  # key -> clusters
+    # the order of notes as pandoc numbers them: a cluster's index, or a footnote's key
+    # (Cluster.note) where the text refers to it
+    notes: tuple[int | str, ...] = ()
 
 
 def page_name(number: int, path: str) -> str:
@@ -106,6 +109,7 @@ def collect(
                     mark.location,
                     mark.in_note,
                     mark.note_context,
+                    f"{number}:{mark.note}" if mark.in_note else "",
                 )
                 clusters.append(cluster)
                 all_clusters.append(cluster)
@@ -199,8 +203,42 @@ def collect(
         for item in cluster.items:
             citing.setdefault(item.key, []).append(cluster)
     return Collected(
-        tuple(chapters), tuple(all_clusters), targets, {k: tuple(v) for k, v in citing.items()}
+        tuple(chapters),
+        tuple(all_clusters),
+        targets,
+        {k: tuple(v) for k, v in citing.items()},
+        note_order(scans, chapters),
     ), diags
+
+
+def note_order(
+    scans: Sequence[ChapterScan], chapters: Sequence[ChapterInfo]
+) -> tuple[int | str, ...]:
+    """Notes in the order pandoc numbers them: each citation of the text where it
+    stands, each footnote where the text first refers to it (its citations go with it),
+    chapter by chapter. Footnotes the text never refers to come last in their chapter."""
+    order: list[int | str] = []
+    first = 0
+    for scan, info in zip(scans, chapters, strict=True):
+        refs: dict[int, list[str]] = {}
+        seen: set[str] = set()
+        for note, before in scan.footnotes:
+            key = f"{info.number}:{note}"
+            if key not in seen:
+                seen.add(key)
+                refs.setdefault(before, []).append(key)
+        text = [n for n, c in enumerate(info.clusters, first) if not c.in_note]
+        for k, n in enumerate(text):
+            order += refs.get(k, [])
+            order.append(n)
+        order += [key for k, keys in sorted(refs.items()) if k >= len(text) for key in keys]
+        orphans: list[str] = sorted(
+            {c.note for c in info.clusters if c.in_note} - seen,
+            key=lambda key: int(key.split(":")[1]),
+        )
+        order += orphans
+        first += len(info.clusters)
+    return tuple(order)
 
 
 def rendering(chapter: Chapter, md: MarkdownIt, info: ChapterInfo) -> ParsedChapter:

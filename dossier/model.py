@@ -75,6 +75,7 @@ class Cluster:
     location: Location
     in_note: bool = False
     note_context: str = ""  # inside a footnote: markdown.citations.note_context
+    note: str = ""  # inside a footnote: which one ("chapter:footnote id")
 
 
 @dataclass(frozen=True, slots=True)

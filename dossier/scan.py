@@ -52,6 +52,7 @@ class CiteMark:
     location: Location
     in_note: bool
     note_context: str = ""  # inside a footnote: markdown.citations.note_context
+    note: int = -1  # inside a footnote: the footnote's id (markdown-it's)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +81,9 @@ class ChapterScan:
     too_deep: int | None = None  # line of the first block nested deeper than allowed
     empty: bool = False
     diagnostics: tuple[Diagnostic, ...] = ()
+    # each footnote reference in the text, in order: (the footnote's id, how many
+    # citations outside footnotes come before it), for numbering notes as pandoc does
+    footnotes: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,10 +127,18 @@ def scan_chapter(chapter: ParsedChapter) -> ChapterScan:
     images: list[ImageMark] = []
     ordinal = 0
     one_paragraph = False  # the footnote being walked is a single paragraph
+    note = -1  # the footnote being walked
+    in_text = 0  # citations outside footnotes so far
+    footnotes: list[tuple[int, int]] = []
     for i, (tok, in_note) in enumerate(walk(tokens)):
         line = (tok.map[0] + 1) if tok.map else 0
         if tok.type == "footnote_open":
             one_paragraph = _one_paragraph(tokens, index.get(id(tok), -1))
+            note = int((tok.meta or {}).get("id", -1))
+        elif tok.type == "footnote_ref" and not in_note:
+            footnotes.append((int((tok.meta or {}).get("id", -1)), in_text))
+        elif tok.type == "citation" and not in_note:
+            in_text += 1
         if tok.type == "heading_open":
             j = index.get(id(tok), -1) + 1
             inline = tokens[j] if 0 < j < len(tokens) and tokens[j].type == "inline" else None
@@ -159,6 +171,7 @@ def scan_chapter(chapter: ParsedChapter) -> ChapterScan:
                     _note_context(str(tok.meta.get("note_context", "")), one_paragraph)
                     if in_note
                     else "",
+                    note if in_note else -1,
                 )
             )
         elif tok.type == "xref":
@@ -184,6 +197,7 @@ def scan_chapter(chapter: ParsedChapter) -> ChapterScan:
         None if deepest is None else (deepest.map[0] + 1 if deepest.map else 0),
         not any(line.strip() for line in chapter.lines),
         chapter.diagnostics,
+        tuple(footnotes),
     )
 
 
@@ -233,6 +247,7 @@ def to_json(scan: ChapterScan) -> dict[str, Any]:
             m.location.col,
             m.in_note,
             m.note_context,
+            m.note,
         ]
 
     return {
@@ -244,6 +259,7 @@ def to_json(scan: ChapterScan) -> dict[str, Any]:
         "too_deep": scan.too_deep,
         "empty": scan.empty,
         "diagnostics": encode_diagnostics(scan.diagnostics),
+        "footnotes": [list(f) for f in scan.footnotes],
     }
 
 
@@ -271,6 +287,7 @@ def from_json(data: Any, path: str) -> ChapterScan | None:
             Location(path, int(row[4]), int(row[5])),
             bool(row[6]),
             str(row[7]) if len(row) > 7 else "",
+            int(row[8]) if len(row) > 8 else -1,
         )
 
     try:
@@ -294,6 +311,7 @@ def from_json(data: Any, path: str) -> ChapterScan | None:
             deep,
             bool(data["empty"]),
             diags,
+            tuple((int(n), int(k)) for n, k in data.get("footnotes", ())),
         )
     except (KeyError, TypeError, ValueError, IndexError, OverflowError):
         return None

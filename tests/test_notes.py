@@ -124,3 +124,26 @@ def test_citations_in_footnotes_are_printed_in_them(
 def test_the_footnote_repro_reads_as_pandoc_prints_it(tmp_path: Path) -> None:
     _, ours = both(tmp_path, "Text.[^1]\n\n[^1]: A note citing [@doe2019, 4].\n")
     assert ours[1] == ["A note citing (Jane Doe, “An Article,” J 3 (2019): 4)."]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # a footnote's citation comes where the footnote is referred to: first here
+        "Text.[^1] Later [@doe2019]. Again [@doe2019, 9].\n\n[^1]: See [@doe2019, 4].\n",
+        # footnotes without citations take numbers too (oscola prints "(n 2)")
+        "A.[^1] B [@doe2019]. C.[^2] D [@smith2020]; E [@doe2019].\n\n"
+        "[^1]: Plain.\n\n[^2]: Two [@smith2020] and [@doe2019, 3].\n",
+        # two chapters' worth of ibid. in one sequence
+        "A [@doe2019]. B [@doe2019]. C.[^1] D [@doe2019, 5].\n\n[^1]: Only words.\n",
+    ],
+)
+@pytest.mark.parametrize("style_name", [NOTE_STYLE, "oscola", "mhra-notes-subsequent-ibid"])
+def test_positions_follow_pandocs_order_of_notes(
+    tmp_path: Path, body: str, style_name: str
+) -> None:
+    """Repros 4 and 5: citation notes and footnotes are one sequence, in order, and ibid.,
+    short forms and "(n 2)" follow from it as in pandoc."""
+    theirs, ours = both(tmp_path, body, style_name=style_name)
+    assert ours[0] == theirs[0]
+    assert sorted(ours[1]) == sorted(theirs[1])
