@@ -5,6 +5,7 @@ what the pandoc dossier ships prints for the same Markdown."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -69,7 +70,7 @@ def test_the_final_period_goes_where_the_locale_puts_it(
 ) -> None:
     """Repro 1: `“Title”.` was printed where pandoc (en-US) prints `“Title.”`."""
     theirs, ours = both(tmp_path, "Text [@doe2019].\n\nAgain [@doe2019].\n", lang)
-    assert sorted(ours[1]) == sorted(theirs[1])
+    assert ours[1] == theirs[1]
     assert short in ours[1]
 
 
@@ -89,7 +90,7 @@ def test_the_marker_goes_after_the_punctuation(tmp_path: Path, body: str, lang: 
     and `Smith,⁴ here`."""
     theirs, ours = both(tmp_path, body, lang)
     assert ours[0] == theirs[0]
-    assert sorted(ours[1]) == sorted(theirs[1])
+    assert ours[1] == theirs[1]
 
 
 def test_the_issue_repro_reads_as_pandoc_prints_it(tmp_path: Path) -> None:
@@ -146,4 +147,16 @@ def test_positions_follow_pandocs_order_of_notes(
     short forms and "(n 2)" follow from it as in pandoc."""
     theirs, ours = both(tmp_path, body, style_name=style_name)
     assert ours[0] == theirs[0]
-    assert sorted(ours[1]) == sorted(theirs[1])
+    assert ours[1] == theirs[1]
+
+
+def test_the_site_numbers_notes_and_footnotes_in_one_sequence(tmp_path: Path) -> None:
+    """Repro 4: a footnote and citation notes share one sequence of numbers, in the
+    order of the text, and one list, as in pandoc's output and the PDF."""
+    body = "A [@doe2019]. Text.[^1] More [@doe2019, 4].\n\n[^1]: A note citing [@smith2020].\n"
+    page = dossier_says(tmp_path, "# A\n\n" + body, NOTE_STYLE, "en-US")
+    markers = re.findall(r'<sup class="(?:note|footnote)-ref"><a href="#([^"]+)"[^>]*>(\d+)<', page)
+    assert markers == [("note-c0", "1"), ("fn1", "2"), ("note-c1", "3")]
+    listed = re.findall(r'<li id="([^"]+)"', page)
+    assert listed == ["note-c0", "fn1", "note-c1"]
+    assert page.split("<article", 1)[1].count("<ol") == 1

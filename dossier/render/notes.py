@@ -16,7 +16,9 @@ import html
 import re
 import unicodedata
 from collections.abc import Sequence
+from typing import Any
 
+from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from ..model import Formatted
@@ -161,3 +163,52 @@ def _place(children: list[Token], formatted: Formatted) -> list[Token]:
                 tok.meta = {**tok.meta, "moved": punct}
         out.append(tok)
     return out
+
+
+def one_sequence(md: MarkdownIt, tokens: Sequence[Token], env: dict[str, Any], ctx: Any) -> str:
+    """A chapter page of a note style: the text, then one list of notes, citation notes
+    and the author's footnotes numbered together in the order the text refers to them
+    (as pandoc numbers them, and as the PDF's footnotes are numbered). Citations inside
+    footnotes stay in them. Numbers restart on each page: a page is read on its own.
+    `ctx` is the page's render.markup.RenderContext."""
+    body: list[Token] = []
+    footnotes: dict[int, list[Token]] = {}
+    inside, current = False, -1
+    for tok in tokens:
+        if tok.type in ("footnote_block_open", "footnote_block_close"):
+            inside = tok.type == "footnote_block_open"
+        elif not inside:
+            body.append(tok)
+        elif tok.type == "footnote_open":
+            current = int(tok.meta["id"]) + 1
+            footnotes[current] = []
+        elif tok.type == "footnote_close":
+            current = -1
+        elif current > 0:
+            footnotes[current].append(tok)
+    renderer: Any = md.renderer
+    text = str(renderer.render(body, md.options, env))
+    bodies = {n: str(renderer.render(t, md.options, env)) for n, t in footnotes.items()}
+    cited = dict(ctx.notes)
+    ctx.notes.clear()  # listed here, not by the page template
+    items = []
+    for key, _ in sorted(ctx.numbered.items(), key=lambda kv: kv[1]):
+        kind, _, ident = key.partition(":")
+        if kind == "cite":
+            items.append(
+                f'<li id="note-{ident}">{cited.get(ident, "")} <a class="back" '
+                f'href="#cite-{ident}" aria-label="Back to text">↩</a></li>'
+            )
+        elif int(ident) in bodies:
+            items.append(f'<li id="fn{ident}" class="footnote-item">{bodies.pop(int(ident))}</li>')
+    # footnotes the text never refers to, last
+    items += [f'<li id="fn{n}" class="footnote-item">{b}</li>' for n, b in sorted(bodies.items())]
+    if not items:
+        return text
+    return (
+        text
+        + '<hr class="footnotes-sep" />\n<section class="footnotes">\n'
+        + '<ol class="footnotes-list">\n'
+        + "\n".join(items)
+        + "\n</ol>\n</section>\n"
+    )
