@@ -131,7 +131,8 @@ def note_text(html_text: str, dialect: str) -> tuple[list[str], list[str]]:
             notes.append(_plain(body))
     text = re.sub(r"<section.*?</section>", "", html_text, flags=re.DOTALL)
     marker = _PANDOC_REF if dialect == "pandoc" else _DOSSIER_REF
-    paragraphs = [_plain(marker.sub("^", p)) for p in re.findall(r"<p>(.*?)</p>", text, re.DOTALL)]
+    blocks = re.findall(r"<(p|td|th|caption|figcaption)\b[^>]*>(.*?)</\1>", text, re.DOTALL)
+    paragraphs = [_plain(marker.sub("^", p)) for _, p in blocks]
     return paragraphs, notes
 
 

@@ -45,6 +45,13 @@ def dossier_says(tmp_path: Path, chapter: str, style_name: str, lang: str) -> st
         'chapters = ["chapters/01-a.md"]\n',
         encoding="utf-8",
     )
+    # a 1x1 PNG, for figures
+    (project / "fig.png").write_bytes(
+        bytes.fromhex(
+            "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+            "1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082"
+        )
+    )
     result = build(project, html=True, pdf=False, output="build", progress=lambda _: None)
     assert result.ok, [d.format() for d in result.diagnostics]
     page = next((project / "build" / "html").glob("01-*.html"))
@@ -160,3 +167,18 @@ def test_the_site_numbers_notes_and_footnotes_in_one_sequence(tmp_path: Path) ->
     listed = re.findall(r'<li id="([^"]+)"', page)
     assert listed == ["note-c0", "fn1", "note-c1"]
     assert page.split("<article", 1)[1].count("<ol") == 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "| A | B |\n|---|---|\n| x [@doe2019]. | y @smith2020, z |\n\nTable: Caption [@roe2018].\n",
+        "Text [@smith2020].\n\n![A caption [@doe2019].](fig.png)\n\nMore [@doe2019].\n",
+    ],
+)
+def test_notes_in_table_cells_and_captions(tmp_path: Path, body: str) -> None:
+    theirs, ours = both(tmp_path, body)
+    # dossier labels captions ("Table 1: "); pandoc does not
+    labelled = [re.sub(r"^(Table|Figure) \d+: ", "", p) for p in ours[0]]
+    assert labelled == theirs[0]
+    assert ours[1] == theirs[1]

@@ -86,6 +86,13 @@ def place_notes(tokens: Sequence[Token], formatted: Formatted) -> list[Token]:
         if tok.type == "inline" and any(c.type == "citation" for c in tok.children or ()):
             tok = copy.copy(tok)
             tok.children = _place(list(tok.children or ()), formatted)
+        image = (tok.meta or {}).get("image") if tok.type == "figure_open" else None
+        if isinstance(image, Token) and any(c.type == "citation" for c in image.children or ()):
+            # a figure's caption is rendered from its image's children (markup.figure_close)
+            image = copy.copy(image)
+            image.children = _place(list(image.children or ()), formatted)
+            tok = copy.copy(tok)
+            tok.meta = {**tok.meta, "image": image}
         out.append(tok)
     return out
 
