@@ -28,7 +28,7 @@ from typing import Any
 
 from . import cslstyle
 from .diagnostics import Diagnostic, Location, did_you_mean, error, warning
-from .model import Formatted, FormattedCitation
+from .model import RESET_POSITIONS, Formatted, FormattedCitation
 
 TIMEOUT = 900
 
@@ -231,6 +231,11 @@ def format_citations(
     groups: dict[str, list[str]] = {}  # the first request of a footnote -> its citations
     leader, leader_note = "", ""
     for c in clusters:
+        if c.note == RESET_POSITIONS and not c.source:
+            # a section of its own, as pandoc makes of a heading of this class
+            leader = ""
+            parts += [f"# Zz {{.{RESET_POSITIONS}}}", ""]
+            continue
         if not (c.in_note and note_style):
             leader = ""
             parts += [f"::: {{#{c.id}}}", c.source, ":::", ""]

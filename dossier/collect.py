@@ -16,8 +16,14 @@ from .diagnostics import Diagnostic, Location, did_you_mean, error, visible, war
 from .markdown import ParsedChapter
 from .markdown.divs import MAX_NESTING
 from .markdown.walk import numbered_block, walk
-from .model import Cluster, Heading, Target
-from .scan import BlockMark, Chapter, ChapterScan, CiteMark, HeadingMark
+from .model import RESET_POSITIONS, Cluster, Heading, Target
+from .scan import (
+    BlockMark,
+    Chapter,
+    ChapterScan,
+    CiteMark,
+    HeadingMark,
+)
 
 KIND_LABEL = {"sec": "Section", "fig": "Figure", "tbl": "Table"}
 
@@ -216,13 +222,19 @@ def note_order(
 ) -> tuple[int | str, ...]:
     """Notes in the order pandoc numbers them: each citation of the text where it
     stands, each footnote where the text first refers to it (its citations go with it),
-    chapter by chapter. Footnotes the text never refers to come last in their chapter."""
+    chapter by chapter. Footnotes the text never refers to come last in their chapter.
+    A heading of class scan.RESET_POSITIONS is there as that name."""
     order: list[int | str] = []
     first = 0
+    top = 6  # the lowest heading level of the chapters before
     for scan, info in zip(scans, chapters, strict=True):
         refs: dict[int, list[str]] = {}
         seen: set[str] = set()
         for note, before in scan.footnotes:
+            if note < 0:
+                if -note <= top:
+                    refs.setdefault(before, []).append(RESET_POSITIONS)
+                continue
             key = f"{info.number}:{note}"
             if key not in seen:
                 seen.add(key)
@@ -238,6 +250,7 @@ def note_order(
         )
         order += orphans
         first += len(info.clusters)
+        top = min([top, *(h.level for h in info.headings)])
     return tuple(order)
 
 

@@ -38,7 +38,7 @@ from .families import (
     tie_groups,
     without_disambiguation,
 )
-from .model import Bibliography, Formatted, FormattedCitation
+from .model import RESET_POSITIONS, Bibliography, Formatted, FormattedCitation
 
 # Below this many clusters a second pandoc process costs more than it saves.
 PARALLEL_FROM = 300
@@ -95,6 +95,8 @@ def in_note_order(
         if isinstance(item, int):
             if 0 <= item < len(ids):
                 out.append(ids[item])
+        elif item == RESET_POSITIONS:
+            out.append(cite.ClusterRequest(f"r{len(out)}", "", False, "", item))
         elif item in in_notes:
             out += in_notes[item]
         else:

@@ -7,6 +7,10 @@ from typing import Any
 
 from .diagnostics import Location
 
+# Pandoc 3.9: the citations under a heading of this class are positioned (first note,
+# ibid., short form) as if none came before them.
+RESET_POSITIONS = "reset-citation-positions"
+
 
 @dataclass(frozen=True, slots=True)
 class Entry:

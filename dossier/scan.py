@@ -21,7 +21,7 @@ from .diagnostics import Diagnostic, Location
 from .markdown import ParsedChapter, parse_chapter
 from .markdown.divs import MAX_NESTING
 from .markdown.walk import column, numbered_block, walk
-from .model import CiteItem
+from .model import RESET_POSITIONS, CiteItem
 from .quotes import QuoteMark, scan_quotes
 
 
@@ -82,7 +82,8 @@ class ChapterScan:
     empty: bool = False
     diagnostics: tuple[Diagnostic, ...] = ()
     # each footnote reference in the text, in order: (the footnote's id, how many
-    # citations outside footnotes come before it), for numbering notes as pandoc does
+    # citations outside footnotes come before it), for numbering notes as pandoc does;
+    # a heading of class RESET_POSITIONS as (-its level, ...)
     footnotes: tuple[tuple[int, int], ...] = ()
 
 
@@ -130,6 +131,7 @@ def scan_chapter(chapter: ParsedChapter) -> ChapterScan:
     note = -1  # the footnote being walked
     in_text = 0  # citations outside footnotes so far
     footnotes: list[tuple[int, int]] = []
+    top = 6  # the lowest heading level so far
     for i, (tok, in_note) in enumerate(walk(tokens)):
         line = (tok.map[0] + 1) if tok.map else 0
         if tok.type == "footnote_open":
@@ -143,6 +145,12 @@ def scan_chapter(chapter: ParsedChapter) -> ChapterScan:
             j = index.get(id(tok), -1) + 1
             inline = tokens[j] if 0 < j < len(tokens) and tokens[j].type == "inline" else None
             classes = str(tok.attrs.get("class", "")).split()
+            level = int(tok.tag[1])
+            if RESET_POSITIONS in classes and level <= top and not in_note:
+                # pandoc 3.9 starts positions again at such a heading, if its section is
+                # not inside another's (collect checks the chapters before)
+                footnotes.append((-level, in_text))
+            top = min(top, level)
             marks.append(
                 HeadingMark(
                     int(tok.tag[1]),

@@ -182,3 +182,18 @@ def test_notes_in_table_cells_and_captions(tmp_path: Path, body: str) -> None:
     labelled = [re.sub(r"^(Table|Figure) \d+: ", "", p) for p in ours[0]]
     assert labelled == theirs[0]
     assert ours[1] == theirs[1]
+
+
+@pytest.mark.parametrize("style_name", [NOTE_STYLE, "oscola"])
+@pytest.mark.parametrize("level", ["#", "##"])
+def test_a_heading_can_start_positions_again(tmp_path: Path, style_name: str, level: str) -> None:
+    """Pandoc 3.9's `reset-citation-positions` class: the first citation under such a
+    heading is a first, full note again (when the heading's section is not inside
+    another's: under `# A`, a `##` heading's is)."""
+    body = (
+        f"X [@doe2019]. Z [@doe2019, 3].\n\n{level} B {{.reset-citation-positions}}\n\n"
+        "Y [@doe2019]. W.[^1]\n\n[^1]: See [@smith2020].\n\n## C\n\nV [@doe2019].\n"
+    )
+    theirs, ours = both(tmp_path, body, style_name=style_name)
+    assert ours[1] == theirs[1]
+    assert (ours[1][0] == ours[1][2]) == (level == "#")  # the full note again
