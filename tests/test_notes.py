@@ -197,3 +197,26 @@ def test_a_heading_can_start_positions_again(tmp_path: Path, style_name: str, le
     theirs, ours = both(tmp_path, body, style_name=style_name)
     assert ours[1] == theirs[1]
     assert (ours[1][0] == ours[1][2]) == (level == "#")  # the full note again
+
+
+def test_the_scan_keeps_where_notes_stand(tmp_path: Path) -> None:
+    """What the order of notes is made of survives the build cache's JSON."""
+    from dossier.markdown import make_parser, parse_chapter
+    from dossier.scan import CiteMark, from_json, scan_chapter, to_json
+
+    text = (
+        "# A\n\nX [@doe2019].[^1] Y.[^2]\n\n## B {.reset-citation-positions}\n\n"
+        "# C {.reset-citation-positions}\n\nZ.\n\n"
+        "[^1]: [@smith2020] first, then @doe2019 here.\n\n[^2]: Multi.\n\n    Para [@doe2019]\n"
+    )
+    scan = scan_chapter(parse_chapter(make_parser(), text, "ch.md"))
+    cites = [m for m in scan.marks if isinstance(m, CiteMark)]
+    assert [(c.in_note, c.note_context, c.note) for c in cites] == [
+        (False, "", -1),
+        (True, "first", 0),
+        (True, "", 0),
+        (True, "+period", 1),
+    ]
+    # footnote 0 after one citation, footnote 1 too; only the `#` heading resets
+    assert scan.footnotes == ((0, 1), (1, 1), (-1, 1))
+    assert from_json(to_json(scan), "ch.md") == scan
