@@ -35,7 +35,9 @@ def pandoc_says(tmp_path: Path, chapter: str, style_name: str, lang: str) -> str
     return subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=tmp_path).stdout
 
 
-def dossier_says(tmp_path: Path, chapter: str, style_name: str, lang: str) -> str:
+def dossier_says(
+    tmp_path: Path, chapter: str, style_name: str, lang: str, whole: bool = False
+) -> str:
     project = tmp_path / "p"
     (project / "chapters").mkdir(parents=True, exist_ok=True)
     (project / "chapters" / "01-a.md").write_text(chapter, encoding="utf-8")
@@ -55,7 +57,8 @@ def dossier_says(tmp_path: Path, chapter: str, style_name: str, lang: str) -> st
     result = build(project, html=True, pdf=False, output="build", progress=lambda _: None)
     assert result.ok, [d.format() for d in result.diagnostics]
     page = next((project / "build" / "html").glob("01-*.html"))
-    return page.read_text(encoding="utf-8").split("</article>", 1)[0]
+    text = page.read_text(encoding="utf-8")
+    return text if whole else text.split("</article>", 1)[0]
 
 
 def both(
@@ -220,3 +223,16 @@ def test_the_scan_keeps_where_notes_stand(tmp_path: Path) -> None:
     # footnote 0 after one citation, footnote 1 too; only the `#` heading resets
     assert scan.footnotes == ((0, 1), (1, 1), (-1, 1))
     assert from_json(to_json(scan), "ch.md") == scan
+
+
+def test_a_note_marker_has_what_its_pop_over_needs(tmp_path: Path) -> None:
+    """site.js shows a note's references from the marker: the citation (with its keys)
+    stands right before the marker, and the page carries the references' data."""
+    chapter = "# A\n\nText [@doe2019; @smith2020].\n"
+    page = dossier_says(tmp_path, chapter, NOTE_STYLE, "en-US", whole=True)
+    assert (
+        'Text.<span class="citation" id="cite-c0" data-cites="doe2019 smith2020"></span>'
+        '<sup class="note-ref">' in page
+    )
+    popovers = re.search(r'data-popovers="([^"]*)"', page)
+    assert popovers and "doe2019" in popovers.group(1) and "smith2020" in popovers.group(1)

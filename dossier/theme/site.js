@@ -70,8 +70,15 @@
       citeId = cite.previousElementSibling.id;
     }
     var key = keyOf(a.getAttribute("href"));
+    var keys = key !== null ? [key] : [];
+    // a note style's marker stands after its citation: it shows the citation's references
+    var sup = a.closest("sup.note-ref"), before = sup ? sup.previousElementSibling : null;
+    if (before && before.classList.contains("citation")) {
+      citeId = before.id;
+      keys = (before.getAttribute("data-cites") || "").split(" ").filter(Boolean);
+    }
     var parts = [];
-    if (key !== null && refs.has(key)) { parts.push(build(refs.get(key), 0)); }
+    keys.forEach(function (k) { if (refs.has(k)) { parts.push(build(refs.get(k), 0)); } });
     (quotes.get(citeId) || []).forEach(function (q) { parts.push(quoteBox(q)); });
     if (!parts.length) { return; }
     tip.replaceChildren.apply(tip, parts);
@@ -81,7 +88,7 @@
     tip.style.top = (window.scrollY + r.bottom + 6) + "px";
   }
   function hide() { tip.hidden = true; }
-  document.querySelectorAll('.citation a[href*="#ref-"]').forEach(function (a) {
+  document.querySelectorAll('.citation a[href*="#ref-"], sup.note-ref a').forEach(function (a) {
     a.addEventListener("mouseenter", function () { show(a); });
     a.addEventListener("focus", function () { show(a); });
     a.addEventListener("mouseleave", hide);
