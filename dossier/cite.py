@@ -226,34 +226,7 @@ def format_citations(
         meta["suppress-bibliography"] = True
     if nocite:
         meta["nocite"] = ", ".join("@" + k if k != "*" else "@*" for k in nocite)
-    parts = ["---", json.dumps(meta, ensure_ascii=False), "---", ""]
-    notes: list[str] = []
-    groups: dict[str, list[str]] = {}  # the first request of a footnote -> its citations
-    leader, leader_note = "", ""
-    for c in clusters:
-        if c.note == RESET_POSITIONS and not c.source:
-            # a section of its own, as pandoc makes of a heading of this class
-            leader = ""
-            parts += [f"# Zz {{.{RESET_POSITIONS}}}", ""]
-            continue
-        if not (c.in_note and note_style):
-            leader = ""
-            parts += [f"::: {{#{c.id}}}", c.source, ":::", ""]
-            continue
-        before = "" if "first" in c.note_context else _BEFORE
-        after = "" if "+period" in c.note_context else _AFTER
-        piece = f"{before}{c.source}{after}" if c.source else _BEFORE.strip()
-        if leader and c.note and c.note == leader_note:
-            notes[-1] += " " + (piece if piece.startswith(_BEFORE) else _BEFORE + piece)
-        else:
-            leader, leader_note = c.id, c.note
-            groups[leader] = []
-            parts += [f"::: {{#{c.id}}}", f"[^{c.id}]", ":::", ""]
-            notes.append(f"[^{c.id}]: {piece}")
-        if c.source:
-            groups[leader].append(c.id)
-    parts += notes
-    doc = "\n".join(parts) + "\n"
+    doc, groups = _document(clusters, note_style, meta)
     # The cited entries go to Pandoc as the BibTeX they were written in. CSL-JSON would
     # be lossy: Pandoc's CSL-JSON writer drops the case protection of `f{\"u}r`, and on
     # the medium corpus 16 of 500 entries then came out differently from
@@ -288,6 +261,43 @@ def format_citations(
     return _read_output(out, note_style, groups), [
         line for line in err.splitlines() if line.strip()
     ]
+
+
+def _document(
+    clusters: Sequence[ClusterRequest], note_style: bool, meta: dict[str, Any]
+) -> tuple[str, dict[str, list[str]]]:
+    """The Markdown pandoc formats: each cluster in a div named by its id; in a note
+    style, the citations of a footnote in one note, each with the words around it that
+    decide its form (_BEFORE, _AFTER). Also: the first request of each footnote -> the
+    citations in it, in order (see _read_output)."""
+    parts = ["---", json.dumps(meta, ensure_ascii=False), "---", ""]
+    notes: list[str] = []
+    groups: dict[str, list[str]] = {}  # the first request of a footnote -> its citations
+    leader, leader_note = "", ""
+    for c in clusters:
+        if c.note == RESET_POSITIONS and not c.source:
+            # a section of its own, as pandoc makes of a heading of this class
+            leader = ""
+            parts += [f"# Zz {{.{RESET_POSITIONS}}}", ""]
+            continue
+        if not (c.in_note and note_style):
+            leader = ""
+            parts += [f"::: {{#{c.id}}}", c.source, ":::", ""]
+            continue
+        before = "" if "first" in c.note_context else _BEFORE
+        after = "" if "+period" in c.note_context else _AFTER
+        piece = f"{before}{c.source}{after}" if c.source else _BEFORE.strip()
+        if leader and c.note and c.note == leader_note:
+            notes[-1] += " " + (piece if piece.startswith(_BEFORE) else _BEFORE + piece)
+        else:
+            leader, leader_note = c.id, c.note
+            groups[leader] = []
+            parts += [f"::: {{#{c.id}}}", f"[^{c.id}]", ":::", ""]
+            notes.append(f"[^{c.id}]: {piece}")
+        if c.source:
+            groups[leader].append(c.id)
+    parts += notes
+    return "\n".join(parts) + "\n", groups
 
 
 @lru_cache(maxsize=8)
