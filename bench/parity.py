@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.parity import extract  # shared with tests/test_parity.py
+from tests.parity import extract, note_clusters  # shared with tests/test_parity.py
 
 SHOWN = 5  # differences listed in a report; the count says how many there are in all
 
@@ -62,3 +62,21 @@ def differences(
                 f"entry {key}: pandoc {want_entries.get(key)!r} vs dossier {got_entries.get(key)!r}"
             )
     return tuple(found)
+
+
+def compare_notes(pandoc_html: str, site: Path) -> Parity:
+    """A note style: every citation and the text of the note it became (pandoc's page
+    made without link-citations, as `pandoc --citeproc` prints notes)."""
+    want = Counter(note_clusters(pandoc_html))
+    got: Counter[tuple[str, str, str]] = Counter()
+    for page in sorted(site.glob("*.html")):
+        got.update(note_clusters(page.read_text(encoding="utf-8")))
+    found = [
+        f"note [{k}] {n}x only in pandoc: {t} | {note}"
+        for (k, t, note), n in sorted((want - got).items())
+    ]
+    found += [
+        f"note [{k}] {n}x only in dossier: {t} | {note}"
+        for (k, t, note), n in sorted((got - want).items())
+    ]
+    return Parity(sum(want.values()), 0, tuple(found))

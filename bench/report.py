@@ -36,6 +36,11 @@ GOALS: dict[str, dict[str, Goal]] = {
     "pdf_rss": {"medium": Goal("ratio", 1.0, "< one WeasyPrint")},
     "noop_pdf": {"*": Goal("value", 0.5, "≤ 0.5 s (well under 1 s)")},
     "noop_pdf_kept": {"*": Goal("check", 1, "PDF not re-rendered")},
+    # issue 17: a note style costs what the author-date style costs
+    "parity_notes": {"*": Goal("check", 1, "identical notes")},
+    "cold_html_notes": {"medium": Goal("ratio", 1.1, "≤ 1.1x author-date")},
+    "warm_prose_notes": {"medium": Goal("ratio", 1.1, "≤ 1.1x author-date")},
+    "warm_cite_notes": {"medium": Goal("ratio", 1.1, "≤ 1.1x author-date")},
 }
 
 

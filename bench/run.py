@@ -17,6 +17,7 @@ import datetime as dt
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -41,7 +42,7 @@ from bench.corpus import (
     generator_command,
     working_copy,
 )
-from bench.parity import SHOWN, Parity, compare
+from bench.parity import SHOWN, Parity, compare, compare_notes
 from bench.printdoc import PrintDocumentError, print_document
 from bench.proc import CommandFailed, Sample, command_text, run_timed
 from bench.report import Row, commands, table, write_json
@@ -49,6 +50,8 @@ from bench.report import Row, commands, table, write_json
 # Loaded by `import weasyprint`: a build in which no process maps it rendered no PDF.
 WEASYPRINT_LIBRARY = "libpango"
 DEFAULT_REPEAT = {"tiny": 1, "small": 5, "medium": 3, "large": 1}
+# The note style timed against the corpus's own (author-date) style, run for run.
+NOTE_STYLE = "chicago-note-bibliography"
 Progress = Callable[[str], None]
 
 
@@ -86,9 +89,10 @@ def read_project(root: Path) -> Project:
     )
 
 
-def pandoc_command(project: Project, out: Path) -> list[str]:
+def pandoc_command(project: Project, out: Path, linked: bool = True) -> list[str]:
     """One standalone HTML page from the chapters in order, as dossier's pandoc sees them:
-    same binary, CSL file, bibliography, language and linked citations. Run in the project."""
+    same binary, CSL file, bibliography, language and linked citations (a note style's
+    notes unlinked, as dossier asks for them). Run in the project."""
     from dossier.cite import pandoc_path
 
     nocite = (
@@ -104,7 +108,7 @@ def pandoc_command(project: Project, out: Path) -> list[str]:
         "--csl",
         str(project.style),
         "-M",
-        "link-citations=true",
+        f"link-citations={'true' if linked else 'false'}",
         "-M",
         f"lang={project.language}",
         "-M",
@@ -178,6 +182,7 @@ def bench_corpus(size: str, opts: Options, say: Progress) -> tuple[list[Row], Pa
     work = opts.work / size
     series = Series()
     parity: Parity | None = None
+    failures_notes: list[str] = []
     dossier = dossier_command()
     print_html = None
     if opts.pdf:
@@ -219,6 +224,10 @@ def bench_corpus(size: str, opts: Options, say: Progress) -> tuple[list[Row], Pa
         timed("warm_prose", build, run, proj, env)
         edit_citation(proj)
         timed("warm_cite", build, run, proj, env)
+        notes_parity = bench_notes(timed, dossier, corpus, run, i == 0)
+        if notes_parity is not None:
+            series.check("parity_notes", notes_parity.ok)
+            failures_notes.extend(notes_parity.differences[:SHOWN])
         timed("help", [*dossier, "--help"], run)
         if print_html is not None:
             pdf_project = working_copy(corpus, run / "project-pdf")
@@ -256,7 +265,36 @@ def bench_corpus(size: str, opts: Options, say: Progress) -> tuple[list[Row], Pa
     series.check("html_weasyprint", not imports["html"], check_cmd)
     assert parity is not None
     series.check("parity", parity.ok)
-    return rows(size, series, parity), parity
+    differences = parity.differences + tuple(f"{NOTE_STYLE}: {d}" for d in failures_notes)
+    return rows(size, series, parity), Parity(parity.citations, parity.entries, differences)
+
+
+def bench_notes(
+    timed: Callable[..., Sample], dossier: list[str], corpus: Path, run: Path, first: bool
+) -> Parity | None:
+    """The same corpus in NOTE_STYLE, timed right after the corpus's own style (so each
+    ratio is paired); on the first run, its notes compared with pandoc's."""
+    proj = working_copy(corpus, run / "project-notes")
+    config = proj / "dossier.toml"
+    config.write_text(
+        re.sub(r"(?m)^csl = .*$", f'csl = "{NOTE_STYLE}"', config.read_text(encoding="utf-8")),
+        encoding="utf-8",
+    )
+    env = {"XDG_CACHE_HOME": str(run / "xdg-cache-notes")}
+    out = run / "out-notes"
+    build = [*dossier, "build", "--html", "-q", "-o", str(out)]
+    timed("cold_html_notes", build, run, proj, env)
+    parity = None
+    if first:
+        page = run / "pandoc-notes.html"
+        cmd = pandoc_command(read_project(proj), page, linked=False)
+        subprocess.run(cmd, cwd=proj, check=True, capture_output=True)
+        parity = compare_notes(page.read_text(encoding="utf-8"), out / "html")
+    edit_prose(proj)
+    timed("warm_prose_notes", build, run, proj, env)
+    edit_citation(proj)
+    timed("warm_cite_notes", build, run, proj, env)
+    return parity
 
 
 LABELS = {
@@ -266,6 +304,10 @@ LABELS = {
     "noop_html": ("rebuild, nothing changed", "s"),
     "warm_prose": ("rebuild after a prose edit", "s"),
     "warm_cite": ("rebuild after a citation edit", "s"),
+    "cold_html_notes": (f"build --html, cold, in {NOTE_STYLE}", "s"),
+    "parity_notes": (f"notes identical to pandoc, {NOTE_STYLE}", "check"),
+    "warm_prose_notes": (f"prose edit rebuild, {NOTE_STYLE}", "s"),
+    "warm_cite_notes": (f"citation edit rebuild, {NOTE_STYLE}", "s"),
     "help": ("dossier --help", "s"),
     "help_weasyprint": ("--help imports no WeasyPrint", "check"),
     "html_weasyprint": ("HTML build imports no WeasyPrint", "check"),
@@ -279,6 +321,9 @@ LABELS = {
 RATIOS = {
     "cold_html": ("pandoc", "pandoc"),
     "warm_cite": ("cold_html", "cold"),
+    "cold_html_notes": ("cold_html", "author-date"),
+    "warm_prose_notes": ("warm_prose", "author-date"),
+    "warm_cite_notes": ("warm_cite", "author-date"),
     "warm_prose": ("cold_html", "cold"),
     "noop_html": ("cold_html", "cold"),
     "cold_pdf": ("weasyprint", "WeasyPrint"),

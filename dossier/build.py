@@ -229,11 +229,13 @@ def format_cached(
     from .formatting import Request, TooManyAlike, format_all
     from .model import Formatted
     from .render.markup import safe_html
+    from .render.notes import punctuation_in_quote
 
     assert analysis.style is not None
     config, collected = analysis.config, analysis.collected
     requests = [
-        Request(c.source, c.in_note, tuple(i.key for i in c.items)) for c in collected.clusters
+        Request(c.source, c.in_note, tuple(i.key for i in c.items), c.note_context, c.note)
+        for c in collected.clusters
     ]
     try:
         out, bib, warnings, record = format_all(
@@ -245,6 +247,7 @@ def format_cached(
             (*config.nocite, *analysis.charted),
             record,
             clean=safe_html,
+            notes=collected.notes,
         )  # BibTeX is untrusted: nothing active reaches a page
     except TooManyAlike as exc:
         return None, [_too_many_alike(analysis.bibliography, exc.keys)], {}
@@ -261,7 +264,13 @@ def format_cached(
             {},
         )
     citations = {c.id: f for c, f in zip(collected.clusters, out, strict=True)}
-    formatted = Formatted(citations, bib.bibliography, bib.order, bib.note_style)
+    formatted = Formatted(
+        citations,
+        bib.bibliography,
+        bib.order,
+        bib.note_style,
+        punctuation_in_quote(config.language),
+    )
     return formatted, cite.engine_warnings(warnings, config.bibliography), record
 
 

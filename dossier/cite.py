@@ -19,7 +19,7 @@ import stat
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -28,7 +28,7 @@ from typing import Any
 
 from . import cslstyle
 from .diagnostics import Diagnostic, Location, did_you_mean, error, warning
-from .model import Formatted, FormattedCitation
+from .model import RESET_POSITIONS, Formatted, FormattedCitation
 
 TIMEOUT = 900
 
@@ -42,6 +42,17 @@ class ClusterRequest:
     id: str
     source: str
     in_note: bool = False
+    note_context: str = ""  # inside a footnote: markdown.citations.note_context
+    # inside a footnote: which one; citations of one footnote, given one after the
+    # other, share a note, and a request with an empty source is a footnote without
+    # citations (it still takes a number, as in pandoc)
+    note: str = ""
+
+
+# A word standing for the text around a citation in a footnote: pandoc prints such a
+# citation in parentheses, or as the note itself when nothing comes before it, and
+# keeps a narrative one's final period only before a capital or at the end.
+_BEFORE, _AFTER = "Zz ", " zz"
 
 
 @cache
@@ -207,22 +218,15 @@ def format_citations(
     except cslstyle.StyleError as exc:
         raise EngineError(f"style file {style.name}: {exc.message}") from exc
     note_style = is_note_text(style_text)
-    meta: dict[str, Any] = {"link-citations": True, "lang": language}
+    # In a note style a linked citation keeps its final period outside the link, and
+    # so outside the closing quotation mark (`“Title”.`), where `pandoc --citeproc`
+    # prints `“Title.”` (en-US): notes are asked for as pandoc prints them, unlinked.
+    meta: dict[str, Any] = {"link-citations": not note_style, "lang": language}
     if not bibliography:
         meta["suppress-bibliography"] = True
     if nocite:
         meta["nocite"] = ", ".join("@" + k if k != "*" else "@*" for k in nocite)
-    parts = ["---", json.dumps(meta, ensure_ascii=False), "---", ""]
-    notes = []
-    for c in clusters:
-        number = c.id[1:]
-        if c.in_note and note_style:
-            parts += [f"::: {{#{c.id}}}", f"[^n{number}]", ":::", ""]
-            notes.append(f"[^n{number}]: {c.source}")
-        else:
-            parts += [f"::: {{#{c.id}}}", c.source, ":::", ""]
-    parts += notes
-    doc = "\n".join(parts) + "\n"
+    doc, groups = _document(clusters, note_style, meta)
     # The cited entries go to Pandoc as the BibTeX they were written in. CSL-JSON would
     # be lossy: Pandoc's CSL-JSON writer drops the case protection of `f{\"u}r`, and on
     # the medium corpus 16 of 500 entries then came out differently from
@@ -254,7 +258,46 @@ def format_citations(
         raise EngineError(str(exc).replace(str(run) + os.sep, "")) from None
     finally:
         shutil.rmtree(run, ignore_errors=True)
-    return _read_output(out, note_style), [line for line in err.splitlines() if line.strip()]
+    return _read_output(out, note_style, groups), [
+        line for line in err.splitlines() if line.strip()
+    ]
+
+
+def _document(
+    clusters: Sequence[ClusterRequest], note_style: bool, meta: dict[str, Any]
+) -> tuple[str, dict[str, list[str]]]:
+    """The Markdown pandoc formats: each cluster in a div named by its id; in a note
+    style, the citations of a footnote in one note, each with the words around it that
+    decide its form (_BEFORE, _AFTER). Also: the first request of each footnote -> the
+    citations in it, in order (see _read_output)."""
+    parts = ["---", json.dumps(meta, ensure_ascii=False), "---", ""]
+    notes: list[str] = []
+    groups: dict[str, list[str]] = {}  # the first request of a footnote -> its citations
+    leader, leader_note = "", ""
+    for c in clusters:
+        if c.note == RESET_POSITIONS and not c.source:
+            # a section of its own, as pandoc makes of a heading of this class
+            leader = ""
+            parts += [f"# Zz {{.{RESET_POSITIONS}}}", ""]
+            continue
+        if not (c.in_note and note_style):
+            leader = ""
+            parts += [f"::: {{#{c.id}}}", c.source, ":::", ""]
+            continue
+        before = "" if "first" in c.note_context else _BEFORE
+        after = "" if "+period" in c.note_context else _AFTER
+        piece = f"{before}{c.source}{after}" if c.source else _BEFORE.strip()
+        if leader and c.note and c.note == leader_note:
+            notes[-1] += " " + (piece if piece.startswith(_BEFORE) else _BEFORE + piece)
+        else:
+            leader, leader_note = c.id, c.note
+            groups[leader] = []
+            parts += [f"::: {{#{c.id}}}", f"[^{c.id}]", ":::", ""]
+            notes.append(f"[^{c.id}]: {piece}")
+        if c.source:
+            groups[leader].append(c.id)
+    parts += notes
+    return "\n".join(parts) + "\n", groups
 
 
 @lru_cache(maxsize=8)
@@ -330,13 +373,22 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _read_output(out: str, note_style: bool) -> Formatted:
+def _read_output(
+    out: str, note_style: bool, groups: Mapping[str, Sequence[str]] | None = None
+) -> Formatted:
+    """`groups`: the first request of each footnote -> the citations in it, in order."""
+    groups = groups or {}
     notes = {n: _clean(_unpara(_BACKLINK.sub("", body).strip())) for n, body in _NOTE.findall(out)}
     citations: dict[str, FormattedCitation] = {}
     for number, body in _DIV.findall(out):
         body = _unpara(body.strip())
         ref = _NOTE_REF.search(body)
-        if ref:
+        if ref and "c" + number in groups:
+            # citations inside a footnote stay in it, as pandoc printed them there
+            spans = _citation_spans(notes.get(ref.group(1), ""))
+            for n, cid in enumerate(groups["c" + number]):
+                citations[cid] = FormattedCitation(spans[n] if n < len(spans) else "")
+        elif ref:
             note = notes.get(ref.group(1), "")
             rest = _clean(_NOTE_REF.sub("", body).strip())
             citations["c" + number] = FormattedCitation(rest, note)
@@ -350,6 +402,25 @@ def _read_output(out: str, note_style: bool) -> Formatted:
         bibliography[key] = _clean(body.strip())
         order.append(key)
     return Formatted(citations, bibliography, tuple(order), note_style)
+
+
+_SPAN_TAG = re.compile(r"<(/?)span\b[^>]*>")
+
+
+def _citation_spans(note: str) -> list[str]:
+    """Each `<span class="citation">` pandoc printed in a note, whole, in order."""
+    spans = []
+    start = note.find('<span class="citation"')
+    while start >= 0:
+        depth, end = 0, len(note)
+        for m in _SPAN_TAG.finditer(note, start):
+            depth += -1 if m.group(1) else 1
+            if depth == 0:
+                end = m.end()
+                break
+        spans.append(note[start:end])
+        start = note.find('<span class="citation"', end)
+    return spans
 
 
 def _unpara(text: str) -> str:

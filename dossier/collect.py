@@ -16,7 +16,7 @@ from .diagnostics import Diagnostic, Location, did_you_mean, error, visible, war
 from .markdown import ParsedChapter
 from .markdown.divs import MAX_NESTING
 from .markdown.walk import numbered_block, walk
-from .model import Cluster, Heading, Target
+from .model import RESET_POSITIONS, Cluster, Heading, Target
 from .scan import AnchorMark, BlockMark, Chapter, ChapterScan, CiteMark, HeadingMark
 
 KIND_LABEL = {"sec": "Section", "fig": "Figure", "tbl": "Table"}
@@ -39,6 +39,9 @@ class Collected:
     clusters: tuple[Cluster, ...]
     targets: dict[str, Target] = field(default_factory=dict)
     citing: dict[str, tuple[Cluster, ...]] = field(default_factory=dict)  # key -> clusters
+    # the order of notes as pandoc numbers them: a cluster's index, or a footnote's key
+    # (Cluster.note) where the text refers to it
+    notes: tuple[int | str, ...] = ()
 
 
 def page_name(number: int, path: str) -> str:
@@ -122,6 +125,8 @@ def collect(
                     mark.narrative,
                     mark.location,
                     mark.in_note,
+                    mark.note_context,
+                    f"{number}:{mark.note}" if mark.in_note else "",
                 )
                 clusters.append(cluster)
                 all_clusters.append(cluster)
@@ -219,8 +224,49 @@ def collect(
         for item in cluster.items:
             citing.setdefault(item.key, []).append(cluster)
     return Collected(
-        tuple(chapters), tuple(all_clusters), targets, {k: tuple(v) for k, v in citing.items()}
+        tuple(chapters),
+        tuple(all_clusters),
+        targets,
+        {k: tuple(v) for k, v in citing.items()},
+        note_order(scans, chapters),
     ), diags
+
+
+def note_order(
+    scans: Sequence[ChapterScan], chapters: Sequence[ChapterInfo]
+) -> tuple[int | str, ...]:
+    """Notes in the order pandoc numbers them: each citation of the text where it
+    stands, each footnote where the text first refers to it (its citations go with it),
+    chapter by chapter. Footnotes the text never refers to come last in their chapter.
+    A heading of class scan.RESET_POSITIONS is there as that name."""
+    order: list[int | str] = []
+    first = 0
+    top = 6  # the lowest heading level of the chapters before
+    for scan, info in zip(scans, chapters, strict=True):
+        refs: dict[int, list[str]] = {}
+        seen: set[str] = set()
+        for note, before in scan.footnotes:
+            if note < 0:
+                if -note <= top:
+                    refs.setdefault(before, []).append(RESET_POSITIONS)
+                continue
+            key = f"{info.number}:{note}"
+            if key not in seen:
+                seen.add(key)
+                refs.setdefault(before, []).append(key)
+        text = [n for n, c in enumerate(info.clusters, first) if not c.in_note]
+        for k, n in enumerate(text):
+            order += refs.get(k, [])
+            order.append(n)
+        order += [key for k, keys in sorted(refs.items()) if k >= len(text) for key in keys]
+        orphans: list[str] = sorted(
+            {c.note for c in info.clusters if c.in_note} - seen,
+            key=lambda key: int(key.split(":")[1]),
+        )
+        order += orphans
+        first += len(info.clusters)
+        top = min([top, *(h.level for h in info.headings)])
+    return tuple(order)
 
 
 def rendering(chapter: Chapter, md: MarkdownIt, info: ChapterInfo) -> ParsedChapter:

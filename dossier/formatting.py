@@ -38,7 +38,7 @@ from .families import (
     tie_groups,
     without_disambiguation,
 )
-from .model import Bibliography, Formatted, FormattedCitation
+from .model import RESET_POSITIONS, Bibliography, Formatted, FormattedCitation
 
 # Below this many clusters a second pandoc process costs more than it saves.
 PARALLEL_FROM = 300
@@ -55,10 +55,13 @@ class Request:
     source: str
     in_note: bool = False
     keys: tuple[str, ...] = ()
+    note_context: str = ""  # inside a footnote: markdown.citations.note_context
+    note: str = ""  # inside a footnote: which one (model.Cluster.note)
 
     @property
     def key(self) -> str:
-        return hashlib.sha256(f"{int(self.in_note)}{self.source}".encode()).hexdigest()
+        context = f"{self.note_context}\n" if self.note_context else ""
+        return hashlib.sha256(f"{int(self.in_note)}{context}{self.source}".encode()).hexdigest()
 
 
 def independent(text: str) -> bool:
@@ -77,6 +80,31 @@ def independent(text: str) -> bool:
     )
 
 
+def in_note_order(
+    ids: Sequence[cite.ClusterRequest], notes: Sequence[int | str]
+) -> list[cite.ClusterRequest]:
+    """The requests in the order pandoc meets them, numbering notes (collect.note_order):
+    a footnote's citations where the text refers to it, and a footnote without
+    citations as an empty request, so that every note gets pandoc's number."""
+    in_notes: dict[str, list[cite.ClusterRequest]] = {}
+    for c in ids:
+        if c.in_note and c.note:
+            in_notes.setdefault(c.note, []).append(c)
+    out: list[cite.ClusterRequest] = []
+    for item in notes:
+        if isinstance(item, int):
+            if 0 <= item < len(ids):
+                out.append(ids[item])
+        elif item == RESET_POSITIONS:
+            out.append(cite.ClusterRequest(f"r{len(out)}", "", False, "", item))
+        elif item in in_notes:
+            out += in_notes[item]
+        else:
+            out.append(cite.ClusterRequest(f"e{len(out)}", "", True, "", item))
+    seen = {c.id for c in out}
+    return out + [c for c in ids if c.id not in seen]  # whatever the order left out
+
+
 def _run(
     requests: Sequence[Request],
     bibtex: str,
@@ -85,6 +113,7 @@ def _run(
     nocite: Sequence[str],
     primers: Sequence[str] = (),
     workdir: Path | None = None,
+    notes: Sequence[int | str] = (),
 ) -> tuple[Formatted, list[str]]:
     """One pandoc run; `primers` are cited first, one per cluster, and their output
     dropped, so that the order of first citation is the whole document's. `workdir`:
@@ -92,9 +121,11 @@ def _run(
     # The bibliography is always rendered: without it pandoc does not link citations.
     first = [cite.ClusterRequest(f"c{n}", f"[@{{{k}}}]") for n, k in enumerate(primers)]
     ids = first + [
-        cite.ClusterRequest(f"c{n + len(first)}", r.source, r.in_note)
+        cite.ClusterRequest(f"c{n + len(first)}", r.source, r.in_note, r.note_context, r.note)
         for n, r in enumerate(requests)
     ]
+    if notes:
+        ids = first + in_note_order(ids[len(first) :], notes)
     formatted, warnings = cite.format_citations(
         ids, bibtex, style, language, nocite, workdir=workdir
     )
@@ -135,10 +166,12 @@ def format_all(
     nocite: Sequence[str],
     cached: dict[str, Any],
     clean: Callable[[str], str] = str,
+    notes: Sequence[int | str] = (),
 ) -> tuple[list[FormattedCitation], Formatted, list[str], dict[str, Any]]:
     """(one formatted citation per request, the bibliography, pandoc's warnings, the new
     cache record). `cached` is the previous record; it is reused where it still holds.
-    `clean` is applied to what pandoc returns, once, before it is cached."""
+    `clean` is applied to what pandoc returns, once, before it is cached. `notes`: the
+    order of notes (collect.note_order), for a style formatted as a whole."""
     cite.sweep()  # what killed builds left behind (a cheap scan of one folder)
     wanted = cited | {k for k in nocite if k != "*"}
     bibtex = bib.clean_bibtex if "*" in nocite else bib.subset(wanted)
@@ -165,10 +198,12 @@ def format_all(
     warnings: list[str] = []
     style_text = style_bytes.decode("utf-8", "replace")
     if not independent(style_text):
-        doc = digest([(r.source, r.in_note) for r in requests])
+        doc = digest([(r.source, r.in_note, r.note_context, r.note) for r in requests], notes)
         if record.get("doc") != doc:
             with cite.private_folder() as tmp:
-                formatted, warnings = _run(requests, bibtex, style, language, nocite, workdir=tmp)
+                formatted, warnings = _run(
+                    requests, bibtex, style, language, nocite, workdir=tmp, notes=notes
+                )
             record = {
                 "refset": refset,
                 "doc": doc,

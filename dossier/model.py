@@ -7,6 +7,10 @@ from typing import Any
 
 from .diagnostics import Location
 
+# Pandoc 3.9: the citations under a heading of this class are positioned (first note,
+# ibid., short form) as if none came before them.
+RESET_POSITIONS = "reset-citation-positions"
+
 
 @dataclass(frozen=True, slots=True)
 class Entry:
@@ -74,6 +78,8 @@ class Cluster:
     narrative: bool
     location: Location
     in_note: bool = False
+    note_context: str = ""  # inside a footnote: markdown.citations.note_context
+    note: str = ""  # inside a footnote: which one ("chapter:footnote id")
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +114,7 @@ class Formatted:
     bibliography: dict[str, str] = field(default_factory=dict)  # key -> entry HTML
     order: tuple[str, ...] = ()  # bibliography order as the style sorts it
     note_style: bool = False
+    punctuation_in_quote: bool = False  # the locale moves . and , inside quotation marks
 
     def __hash__(self) -> int:  # pragma: no cover - identity is enough
         return id(self)

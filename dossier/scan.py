@@ -10,19 +10,20 @@ then by collect.annotate)."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
 from .diagnostics import Diagnostic, Location
 from .markdown import ParsedChapter, parse_chapter
 from .markdown.divs import MAX_NESTING
 from .markdown.ids import EMPTY, pandoc_id, plain_text
 from .markdown.walk import column, numbered_block, walk
-from .model import CiteItem
+from .model import RESET_POSITIONS, CiteItem
 from .quotes import QuoteMark, scan_quotes
 
 
@@ -53,6 +54,8 @@ class CiteMark:
     narrative: bool
     location: Location
     in_note: bool
+    note_context: str = ""  # inside a footnote: markdown.citations.note_context
+    note: int = -1  # inside a footnote: the footnote's id (markdown-it's)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +93,10 @@ class ChapterScan:
     too_deep: int | None = None  # line of the first block nested deeper than allowed
     empty: bool = False
     diagnostics: tuple[Diagnostic, ...] = ()
+    # each footnote reference in the text, in order: (the footnote's id, how many
+    # citations outside footnotes come before it), for numbering notes as pandoc does;
+    # a heading of class RESET_POSITIONS as (-its level, ...)
+    footnotes: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,14 +139,32 @@ def scan_chapter(chapter: ParsedChapter) -> ChapterScan:
     xrefs: list[XrefMark] = []
     images: list[ImageMark] = []
     ordinal = 0
+    one_paragraph = False  # the footnote being walked is a single paragraph
+    note = -1  # the footnote being walked
+    in_text = 0  # citations outside footnotes so far
+    footnotes: list[tuple[int, int]] = []
+    top = 6  # the lowest heading level so far
     block_line = 0  # the line of the block the inline tokens stand in
     for i, (tok, in_note) in enumerate(walk(tokens)):
         line = (tok.map[0] + 1) if tok.map else 0
         block_line = line or block_line
+        if tok.type == "footnote_open":
+            one_paragraph = _one_paragraph(tokens, index.get(id(tok), -1))
+            note = int((tok.meta or {}).get("id", -1))
+        elif tok.type == "footnote_ref" and not in_note:
+            footnotes.append((int((tok.meta or {}).get("id", -1)), in_text))
+        elif tok.type == "citation" and not in_note:
+            in_text += 1
         if tok.type == "heading_open":
             j = index.get(id(tok), -1) + 1
             inline = tokens[j] if 0 < j < len(tokens) and tokens[j].type == "inline" else None
             classes = str(tok.attrs.get("class", "")).split()
+            level = int(tok.tag[1])
+            if RESET_POSITIONS in classes and level <= top and not in_note:
+                # pandoc 3.9 starts positions again at such a heading, if its section is
+                # not inside another's (collect checks the chapters before)
+                footnotes.append((-level, in_text))
+            top = min(top, level)
             marks.append(
                 HeadingMark(
                     int(tok.tag[1]),
@@ -166,6 +191,10 @@ def scan_chapter(chapter: ParsedChapter) -> ChapterScan:
                     tok.meta["narrative"],
                     _where(chapter, tok),
                     in_note,
+                    _note_context(str(tok.meta.get("note_context", "")), one_paragraph)
+                    if in_note
+                    else "",
+                    note if in_note else -1,
                 )
             )
         elif tok.type == "link_open" and str(tok.attrs.get("href", "")).startswith("#"):
@@ -196,6 +225,7 @@ def scan_chapter(chapter: ParsedChapter) -> ChapterScan:
         None if deepest is None else (deepest.map[0] + 1 if deepest.map else 0),
         not any(line.strip() for line in chapter.lines),
         chapter.diagnostics,
+        tuple(footnotes),
     )
 
 
@@ -216,6 +246,27 @@ def _where(chapter: ParsedChapter, tok: Any) -> Location:
 # JSON: compact rows, since a large dossier has tens of thousands of marks.
 
 
+def _one_paragraph(tokens: Sequence[Token], start: int) -> bool:
+    """Whether the footnote opened at tokens[start] holds one paragraph and nothing else
+    (pandoc prints a citation that opens such a note as the note itself)."""
+    if start < 0:
+        return False
+    level, blocks = tokens[start].level, 0
+    for k in range(start + 1, len(tokens)):  # not a slice: a chapter may hold many notes
+        tok = tokens[k]
+        if tok.type == "footnote_close" and tok.level == level:
+            break
+        if tok.nesting == 1 and tok.level == level + 1:
+            blocks += 1
+            if tok.type != "paragraph_open" or blocks > 1:
+                return False
+    return blocks == 1
+
+
+def _note_context(context: str, one_paragraph: bool) -> str:
+    return context if one_paragraph else context.replace("first", "")
+
+
 def to_json(scan: ChapterScan) -> dict[str, Any]:
     from .cache import encode_diagnostics
 
@@ -234,6 +285,8 @@ def to_json(scan: ChapterScan) -> dict[str, Any]:
             m.location.line,
             m.location.col,
             m.in_note,
+            m.note_context,
+            m.note,
         ]
 
     return {
@@ -245,6 +298,7 @@ def to_json(scan: ChapterScan) -> dict[str, Any]:
         "too_deep": scan.too_deep,
         "empty": scan.empty,
         "diagnostics": encode_diagnostics(scan.diagnostics),
+        "footnotes": [list(f) for f in scan.footnotes],
     }
 
 
@@ -279,6 +333,8 @@ def from_json(data: Any, path: str) -> ChapterScan | None:
             bool(row[3]),
             Location(path, int(row[4]), int(row[5])),
             bool(row[6]),
+            str(row[7]) if len(row) > 7 else "",
+            int(row[8]) if len(row) > 8 else -1,
         )
 
     try:
@@ -304,6 +360,7 @@ def from_json(data: Any, path: str) -> ChapterScan | None:
             deep,
             bool(data["empty"]),
             diags,
+            tuple((int(n), int(k)) for n, k in data.get("footnotes", ())),
         )
     except (KeyError, TypeError, ValueError, IndexError, OverflowError):
         return None

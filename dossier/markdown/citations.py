@@ -114,6 +114,22 @@ def _line_of(state: StateInline, start: int) -> tuple[int, int]:
     return lines, line_start
 
 
+_LEADING_SPACE = re.compile(r"\s*")
+_NEXT_CHAR = re.compile(r"[ \t]*(.?)", re.DOTALL)
+
+
+def note_context(src: str, start: int, end: int) -> str:
+    """What pandoc looks at around a citation inside a footnote, in a note style (its
+    deNote): "first" when nothing comes before it in its paragraph (it is then printed
+    as the note, not in parentheses), "+period" when its final period stays (nothing, or
+    a capital, follows it: pandoc's needsPeriod, for `@key` in a note)."""
+    # matched in place, not sliced: a paragraph may hold 100,000 citations
+    first = _LEADING_SPACE.match(src).end() >= start  # type: ignore[union-attr]
+    following = _NEXT_CHAR.match(src, end).group(1)  # type: ignore[union-attr]
+    stays = not following or following.isupper()
+    return ("first" if first else "") + ("+period" if stays else "")
+
+
 def _push(
     state: StateInline,
     kind: str,
@@ -121,6 +137,7 @@ def _push(
     items: list[dict[str, Any]],
     narrative: bool,
     start: int,
+    end: int = -1,
 ) -> None:
     token = state.push(kind, "", 0)
     line_map = state.env.get("_inline_map")
@@ -135,6 +152,7 @@ def _push(
         "line0": base + lines,
         "offset": start - line_start,
         "head": state.src[line_start : line_start + 40].split("\n", 1)[0],
+        "note_context": note_context(state.src, start, end) if end >= 0 else "",
     }
     token.content = source
 
@@ -158,7 +176,7 @@ def bracketed_rule(state: StateInline, silent: bool) -> bool:
         return False
     if not silent:
         source = " ".join(src[pos : end + 1].split())
-        _push(state, "xref" if all(xrefs) else "citation", source, items, False, pos)
+        _push(state, "xref" if all(xrefs) else "citation", source, items, False, pos, end + 1)
     state.pos = end + 1
     return True
 
@@ -197,6 +215,7 @@ def narrative_rule(state: StateInline, silent: bool) -> bool:
             [{"key": key, "prefix": "", "suffix": suffix, "suppress_author": False}],
             True,
             pos,
+            end,
         )
     state.pos = end
     return True

@@ -21,6 +21,7 @@ from markdown_it.token import Token
 from ..model import Formatted, FormattedCitation, Target
 from ..texmath import render_rules
 from ..urls import site_href
+from .notes import one_sequence, place_notes
 from .sanitize import clean_fragment
 
 _REF_HREF = re.compile(r'href="#ref-([^"]+)"')
@@ -37,6 +38,12 @@ class RenderContext:
     page: str = ""
     notes: list[tuple[str, str]] = field(default_factory=list)  # note-style citations
     by_title: dict[str, Target] | None = None  # headings by their text (implicit_ref)
+    # In a note style the site numbers citation notes and footnotes in one sequence
+    # per page, as the PDF does (render.notes): "cite:<id>" or "fn:<id>" -> number.
+    numbered: dict[str, int] = field(default_factory=dict)
+
+    def note_number(self, key: str) -> int:
+        return self.numbered.setdefault(key, len(self.numbered) + 1)
 
     def href(self, target: Target) -> str:
         if self.mode == "print" or target.page == self.page:
@@ -101,9 +108,15 @@ def citation(
         return anchor + text
     if tok.meta.get("in_note"):
         return anchor + (text + " " if text else "") + note
+    moved = html.escape(str(tok.meta.get("moved", "")), quote=False)
+    if moved:  # punctuation that follows a note citation goes before its marker
+        if anchor:
+            text += moved
+        else:
+            text = text.removesuffix("</span>") + moved + "</span>"
     if ctx.mode == "print":
         return anchor + text + f'<span class="footnote">{note}</span>'
-    number = len(ctx.notes) + 1
+    number = ctx.note_number(f"cite:{cid}")
     ctx.notes.append((cid, note))
     return (
         anchor
@@ -316,9 +329,16 @@ def footnote_ref_site(
     self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]
 ) -> str:
     n, ref = _note_ids(tokens, idx)
+    ctx = env.get("ctx")
+    # in a note style, its place in the page's one sequence of notes (render.notes)
+    shown = (
+        ctx.note_number(f"fn:{n}")
+        if isinstance(ctx, RenderContext) and ctx.formatted.note_style
+        else n
+    )
     return (
         f'<a href="#fn{n}" class="footnote-ref" id="fnref{ref}" role="doc-noteref">'
-        f"<sup>{n}</sup></a>"
+        f"<sup>{shown}</sup></a>"
     )
 
 
@@ -414,10 +434,26 @@ def configure(md: MarkdownIt, mode: str) -> MarkdownIt:
                 "footnote_anchor": _nothing,
             }
         )
+    else:
+        rules["footnote_caption"] = footnote_caption_site
     rules.update(render_rules(mode))
     for name, fn in rules.items():
         md.add_render_rule(name, fn)
     return md
+
+
+def footnote_caption_site(
+    self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]
+) -> str:
+    """A footnote's number: in a note style, its place in the page's one sequence of
+    notes (see render.notes.one_sequence); else markdown-it's `[n]`."""
+    tok = tokens[idx]
+    ctx = env.get("ctx")
+    n = int(tok.meta["id"]) + 1
+    if isinstance(ctx, RenderContext) and ctx.formatted.note_style:
+        return str(ctx.note_number(f"fn:{n}"))
+    sub = int(tok.meta.get("subId", -1))
+    return f"[{n}{f':{sub}' if sub > 0 else ''}]"
 
 
 def render_chapter(
@@ -425,6 +461,10 @@ def render_chapter(
 ) -> str:
     env = {**parse_env, "ctx": ctx}
     tokens = list(tokens)
+    if ctx.formatted.note_style:
+        tokens = place_notes(tokens, ctx.formatted)
+        if ctx.mode == "site":
+            return one_sequence(md, tokens, env, ctx)
     if ctx.mode == "print":
         footnote_tokens = _footnote_region(tokens)
         env["_print_notes"] = print_notes(md, footnote_tokens, env)
