@@ -19,7 +19,7 @@ from .markdown.walk import numbered_block, walk
 from .model import RESET_POSITIONS, Cluster, Heading, Target
 from .scan import AnchorMark, BlockMark, Chapter, ChapterScan, CiteMark, HeadingMark
 
-KIND_LABEL = {"sec": "Section", "fig": "Figure", "tbl": "Table"}
+KIND_LABEL = {"sec": "Section", "fig": "Figure", "tbl": "Table", "eq": "Equation"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +88,7 @@ def collect(
     used_ids: set[str] = set(THEME_IDS)
     chapters: list[ChapterInfo] = []
     all_clusters: list[Cluster] = []
-    counters = {"fig": 0, "tbl": 0}
+    counters = {"fig": 0, "tbl": 0, "eq": 0}
     known = set(keys)
     hints: dict[str, str] = {}
 
@@ -208,7 +208,7 @@ def collect(
                     if key not in targets and key.removeprefix("ref-") not in known:
                         diags.append(_unknown_link(key, targets, xref.location))
                 elif key not in targets:
-                    kind = key[:3]  # sec, fig or tbl, in either form (sec-x, sec:x)
+                    kind = key.split("-", 1)[0].split(":", 1)[0]  # sec-x, sec:x, eq-x ...
                     same_kind = [t for t in targets if t.startswith((kind + "-", kind + ":"))]
                     diags.append(
                         error(

@@ -320,7 +320,7 @@ def from_json(data: Any, path: str) -> ChapterScan | None:
                 str(row[7]),
             )
         if row[0] == "b":
-            if row[1] not in ("fig", "tbl"):
+            if row[1] not in ("fig", "tbl", "eq"):
                 raise ValueError(row[1])
             return BlockMark(str(row[1]), str(row[2]), int(row[3]))
         if row[0] == "a":

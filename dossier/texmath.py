@@ -195,4 +195,20 @@ def render_rules(mode: str) -> dict[str, Callable[..., str]]:
         # a paragraph holding the display formula, as Pandoc writes it
         return f"<p>{make(tokens[idx].content, True)}</p>\n"
 
-    return {"math_inline": inline, "math_inline_double": inline, "math_block": block}
+    def equation_open(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+        ident = html.escape(str(tokens[idx].attrs.get("id", "")), quote=True)
+        return f'<p class="equation" id="{ident}">'
+
+    def equation_close(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+        # the number, as Quarto and pandoc-crossref print it: "(1)" at the right
+        label = str((tokens[idx - 2].meta or {}).get("label", ""))
+        number = html.escape(label.rsplit(" ", 1)[-1])
+        return f' <span class="equation-number">({number})</span></p>\n' if number else "</p>\n"
+
+    return {
+        "math_inline": inline,
+        "math_inline_double": inline,
+        "math_block": block,
+        "equation_open": equation_open,
+        "equation_close": equation_close,
+    }

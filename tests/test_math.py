@@ -68,3 +68,32 @@ def test_math_in_a_chapter(run_cli, make_project) -> None:
     assert len(article.xpath(".//math")) == 2
     assert "costs $20 and $30" in article.text_content()
     assert article.xpath(".//code[@class='math-error']")[0].text == "\\frac{a"
+
+
+def test_labelled_equations_are_numbered_and_referred_to(run_cli, make_project) -> None:
+    chapter = (
+        "# A\n\n$$ E = mc^2 $$ {#eq-energy}\n\n$$\na^2 + b^2 = c^2\n$$ {#eq:pythagoras}\n\n"
+        "See @eq-energy and @eq:pythagoras [@smith2020]. Bad @eq-enrgy.\n"
+    )
+    root = make_project({"chapters/01-a.md": chapter})
+    code, err = run_cli(["build", "--html", "-q"], root)
+    assert code == 1
+    assert err.splitlines()[0] == (
+        "chapters/01-a.md:9:53: error: unknown cross-reference target 'eq-enrgy' "
+        "(did you mean 'eq-energy'?) [xref.unknown]"
+    )
+    (root / "chapters" / "01-a.md").write_text(chapter.replace(" Bad @eq-enrgy.", ""))
+    code, err = run_cli(["build", "--html", "-q", "--strict"], root)
+    assert code == 0, err
+    page = (root / "build" / "html" / "01-a.html").read_text(encoding="utf-8")
+    article = lxml.html.fromstring(page).xpath("//article")[0]
+    numbers = article.xpath("//p[@class='equation']/span[@class='equation-number']/text()")
+    assert [e.get("id") for e in article.xpath("//p[@class='equation']")] == [
+        "eq-energy",
+        "eq:pythagoras",
+    ]
+    assert numbers == ["(1)", "(2)"]
+    assert [a.text for a in article.xpath("//a[contains(@class, 'xref-eq')]")] == [
+        "Equation 1",
+        "Equation 2",
+    ]

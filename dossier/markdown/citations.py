@@ -25,17 +25,17 @@ _ITEM = re.compile(
 )
 _NARRATIVE = re.compile(rf"@(?P<key>{KEY})")
 _SUFFIX = re.compile(r"[ \t]?\[(?P<suffix>[^\[\]@]*)\]")
-XREF_KINDS = ("sec", "fig", "tbl")
+XREF_KINDS = ("sec", "fig", "tbl", "eq")
 MAX_INNER_BRACKETS = 8
 
 
 def is_xref(key: str) -> bool:
-    """`sec-x`, `fig-x`, `tbl-x` (Quarto's form) or `sec:x`, `fig:x`, `tbl:x`
+    """`sec-x`, `fig-x`, `tbl-x`, `eq-x` (Quarto's form) or `sec:x`, `fig:x`, `eq:x` ...
     (pandoc-crossref's); both forms may be mixed in one project."""
     return bool(_XREF.match(key))
 
 
-_XREF = re.compile(r"(?:sec|fig|tbl)[-:].")
+_XREF = re.compile(r"(?:sec|fig|tbl|eq)[-:].")
 
 
 def _key(raw: str) -> str:

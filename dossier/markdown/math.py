@@ -8,7 +8,9 @@ MathML and the SVG.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -20,6 +22,28 @@ from ..diagnostics import Diagnostic, Location, warning
 INLINE = ("math_inline", "math_inline_double")
 
 
+_LABEL = re.compile(r"^\s*\{#(eq[-:][^\s{}]+)\}\s*$")
+
+
+def equations(state: Any) -> None:
+    """`$$ ... $$ {#eq-x}` (or `{#eq:x}`): a paragraph that holds only a display formula
+    and an identifier is a numbered equation, referred to as `@eq-x` ("Equation 1")."""
+    tokens: list[Token] = state.tokens
+    for i, tok in enumerate(tokens):
+        if tok.type != "paragraph_open" or i + 2 >= len(tokens):
+            continue
+        children = [c for c in tokens[i + 1].children or [] if c.type != "softbreak"]
+        if len(children) != 2 or children[0].type != "math_inline_double":
+            continue
+        label = _LABEL.match(children[1].content) if children[1].type == "text" else None
+        if label is None:
+            continue
+        tokens[i + 1].children = [children[0]]
+        tok.type, tokens[i + 2].type = "equation_open", "equation_close"
+        tok.attrs = {"id": label.group(1)}
+        tok.meta = {**(tok.meta or {}), "id": label.group(1)}
+
+
 def math_plugin(md: MarkdownIt) -> None:
     md.use(
         dollarmath_plugin,
@@ -29,6 +53,7 @@ def math_plugin(md: MarkdownIt) -> None:
         allow_blank_lines=False,
         double_inline=True,
     )
+    md.core.ruler.after("inline", "equations", equations)
 
 
 def check_math(tokens: Sequence[Token], lines: Sequence[str], path: str) -> list[Diagnostic]:

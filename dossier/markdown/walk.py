@@ -25,11 +25,14 @@ def walk(tokens: Sequence[Token]) -> Iterator[tuple[Token, bool]]:
 
 
 def numbered_block(tok: Token) -> str | None:
-    """ "fig" or "tbl" for a token that opens a figure or a captioned table (what gets a
+    """ "fig", "tbl" or "eq" for a token that opens a figure, a captioned table or a
+    labelled equation (what gets a
     number and a label), else None. scan and collect.annotate both ask this one
     question, so that the n-th block of one is the n-th block of the other."""
     if tok.type == "figure_open":
         return "fig"
+    if tok.type == "equation_open":
+        return "eq"
     if tok.type == "table_open" and (tok.meta or {}).get("captioned"):
         return "tbl"
     return None
