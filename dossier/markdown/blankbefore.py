@@ -10,11 +10,15 @@ and GitHub let them interrupt a paragraph, so authors who learned those write
 and mean a list. dossier reads it as Pandoc does, one paragraph, and warns at the line
 (`md.ambiguous`) with the fix: a blank line before it. A sublist inside a list item
 needs no blank line, in Pandoc as here.
+
+A change of bullet (`-` then `+`) starts a new list in CommonMark but not in Pandoc:
+such neighbours are joined into one list.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock, blockquote, heading, list_block
@@ -44,6 +48,31 @@ def _pandoc(name: str, rule: BlockRule) -> BlockRule:
     return apply
 
 
+def join_bullet_lists(state: Any) -> None:
+    """A bullet list closed and another opened at once, at the same level: one list."""
+    tokens = state.tokens
+    keep = []
+    for i, tok in enumerate(tokens):
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+        prev = tokens[i - 1] if i else None
+        if (
+            tok.type == "bullet_list_close"
+            and nxt is not None
+            and nxt.type == "bullet_list_open"
+            and nxt.level == tok.level
+        ) or (
+            tok.type == "bullet_list_open"
+            and prev is not None
+            and prev.type == "bullet_list_close"
+            and prev.level == tok.level
+        ):
+            continue
+        keep.append(tok)
+    if len(keep) != len(tokens):
+        state.tokens = keep
+
+
 def blank_before_plugin(md: MarkdownIt) -> None:
     for name, (rule, alt) in _RULES.items():
         md.block.ruler.at(name, _pandoc(name, rule), {"alt": alt})
+    md.core.ruler.after("block", "join_bullet_lists", join_bullet_lists)
