@@ -180,7 +180,7 @@ def test_the_theme_toggle_is_remembered(site: Path, browser: Any) -> None:
 def test_search_finds_a_phrase_of_the_last_chapter_from_a_file(site: Path, browser: Any) -> None:
     page = _page(browser, (site / "index.html").as_uri())
     page.fill("#dossier-search-box", "Camp Ashraf")
-    results = page.locator("#search-results")
+    results = page.locator("#dossier-search-results")
     results.locator(".status").wait_for()
     first = results.locator("li a").first
     assert first.inner_text() == "Camp Ashraf"
