@@ -5,6 +5,7 @@ embedded in the page so that pop-overs also work when the site is opened from di
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -146,6 +147,13 @@ def source_pages(
     return pages
 
 
+@functools.lru_cache(maxsize=16384)
+def _tree(fragment: str) -> list[Any]:
+    """A reference's pop-over tree, made once per build for the many pages citing it
+    (never mutated: it is only serialised)."""
+    return inert_tree(fragment)
+
+
 def popover_data(
     clusters: Iterable[Cluster],
     formatted: Formatted,
@@ -158,7 +166,7 @@ def popover_data(
     keys = list(dict.fromkeys(i.key for c in clusters for i in c.items))
     # the site's script builds pop-overs from this JSON with text nodes only: references
     # (citeproc's HTML, sanitised) as [tag, class, child...] trees, quotations as text
-    refs = [[k, inert_tree(formatted.bibliography[k])] for k in keys if k in formatted.bibliography]
+    refs = [[k, _tree(formatted.bibliography[k])] for k in keys if k in formatted.bibliography]
     quotes = [
         {
             "cite": f"cite-{c.quotation.cluster.id}",
