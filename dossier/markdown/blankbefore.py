@@ -33,6 +33,12 @@ _RULES: dict[str, tuple[BlockRule, list[str]]] = {
     "blockquote": (blockquote, ["paragraph", "reference", "blockquote", "list"]),
 }
 NAMES = {"list": "a list", "heading": "a heading", "blockquote": "a block quote"}
+# the characters each can begin with
+_FIRST = {
+    "list": frozenset("-+*0123456789"),
+    "heading": frozenset("#"),
+    "blockquote": frozenset(">"),
+}
 
 
 def _pandoc(name: str, rule: BlockRule) -> BlockRule:
@@ -40,6 +46,9 @@ def _pandoc(name: str, rule: BlockRule) -> BlockRule:
         interrupting = silent and state.parentType == "paragraph"
         in_item = name == "list" and state.listIndent >= 0
         if interrupting and not in_item:
+            pos = state.bMarks[start] + state.tShift[start]
+            if state.src[pos : pos + 1] not in _FIRST[name]:
+                return False  # cannot start one: not worth asking the rule (every line)
             if rule(state, start, end, True):  # CommonMark would end the paragraph here
                 state.env.setdefault(AMBIGUOUS, {}).setdefault(start, name)
             return False
