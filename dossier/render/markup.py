@@ -11,54 +11,29 @@ import copy
 import html
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from ..model import Formatted, FormattedCitation, Target
+from ..model import Formatted, FormattedCitation
 from ..texmath import render_rules
 from ..urls import site_href
+from .context import RenderContext as RenderContext  # re-exported: where it was
+from .footnotes import (
+    footnote_anchor_site,
+    footnote_block_open_site,
+    footnote_caption_site,
+    footnote_ref_print,
+    footnote_ref_site,
+    footnote_region,
+    nothing,
+    print_notes,
+)
 from .notes import one_sequence, place_notes
 from .sanitize import clean_fragment
-
-_REF_HREF = re.compile(r'href="#ref-([^"]+)"')
-
-
-@dataclass
-class RenderContext:
-    mode: str  # "site" | "print"
-    formatted: Formatted
-    targets: dict[str, Target]
-    chapter_pages: dict[str, str]  # chapter path -> page (for links between chapters)
-    images: dict[str, str]  # src as written -> href in output ("" = refused)
-    figures_html: dict[str, str] = field(default_factory=dict)  # src -> inline SVG
-    page: str = ""
-    notes: list[tuple[str, str]] = field(default_factory=list)  # note-style citations
-    by_title: dict[str, Target] | None = None  # headings by their text (implicit_ref)
-    # In a note style the site numbers citation notes and footnotes in one sequence
-    # per page, as the PDF does (render.notes): "cite:<id>" or "fn:<id>" -> number.
-    numbered: dict[str, int] = field(default_factory=dict)
-
-    def note_number(self, key: str) -> int:
-        return self.numbered.setdefault(key, len(self.numbered) + 1)
-
-    def href(self, target: Target) -> str:
-        if self.mode == "print" or target.page == self.page:
-            return f"#{target.id}"
-        return f"{target.page}#{target.id}"
-
-    def bib_link(self, fragment: str) -> str:
-        """Pandoc's HTML (untrusted: made from BibTeX fields) with its #ref- links
-        pointing where the bibliography is."""
-        return self.ref_links(safe_html(fragment))
-
-    def ref_links(self, fragment: str) -> str:
-        prefix = "" if self.mode == "print" else "bibliography.html"
-        return _REF_HREF.sub(lambda m: f'href="{prefix}#ref-{m.group(1)}"', fragment)
-
 
 # --- HTML made by pandoc from BibTeX fields: inert, whatever the fields held ------------
 
@@ -314,91 +289,6 @@ def caption_open(
     return f'<caption><span class="label">{label}:</span> ' if label else "<caption>"
 
 
-# --- site footnotes as Pandoc writes them: a superscript number, ARIA roles, a heading --
-
-
-def _note_ids(tokens: Sequence[Token], idx: int) -> tuple[str, str]:
-    """(the note's number, the id of this reference to it) as markdown-it names them."""
-    meta = tokens[idx].meta
-    n = str(meta["id"] + 1)
-    sub = meta.get("subId", -1)
-    return n, n + (f":{sub}" if isinstance(sub, int) and sub > 0 else "")
-
-
-def footnote_ref_site(
-    self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]
-) -> str:
-    n, ref = _note_ids(tokens, idx)
-    ctx = env.get("ctx")
-    # in a note style, its place in the page's one sequence of notes (render.notes)
-    shown = (
-        ctx.note_number(f"fn:{n}")
-        if isinstance(ctx, RenderContext) and ctx.formatted.note_style
-        else n
-    )
-    return (
-        f'<a href="#fn{n}" class="footnote-ref" id="fnref{ref}" role="doc-noteref">'
-        f"<sup>{shown}</sup></a>"
-    )
-
-
-def footnote_block_open_site(
-    self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]
-) -> str:
-    return '<section class="footnotes">\n<h2 class="footnotes-title">Notes</h2>\n<ol>\n'
-
-
-def footnote_anchor_site(
-    self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]
-) -> str:
-    _, ref = _note_ids(tokens, idx)
-    return (
-        f' <a href="#fnref{ref}" class="footnote-back" role="doc-backlink" '
-        f'aria-label="Back to the text">\u21a9\ufe0e</a>'
-    )
-
-
-# --- print-mode footnotes: the note's text goes where it is referenced ----------------
-
-
-def footnote_ref_print(
-    self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]
-) -> str:
-    note_id = tokens[idx].meta["id"]
-    body = env.get("_print_notes", {}).get(note_id, "")
-    return f'<span class="footnote">{body}</span>'
-
-
-def _nothing(
-    self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]
-) -> str:
-    return ""
-
-
-def print_notes(md: MarkdownIt, tokens: Sequence[Token], env: dict[str, Any]) -> dict[int, str]:
-    """Footnote id -> its text as inline HTML (paragraphs joined by line breaks)."""
-    notes: dict[int, str] = {}
-    current: int | None = None
-    paragraphs: list[str] = []
-    for tok in tokens:
-        if tok.type == "footnote_open":
-            current, paragraphs = tok.meta["id"], []
-        elif tok.type == "footnote_close" and current is not None:
-            notes[current] = "<br>".join(paragraphs)
-            current = None
-        elif current is not None and tok.type == "inline":
-            paragraphs.append(_inline(md, tok.children or [], env))
-    for i, note in enumerate(env.get("footnotes", {}).get("list", {}).values()):
-        if "tokens" in note:  # inline footnotes ^[...]
-            notes.setdefault(i, _inline(md, note["tokens"], env))
-    return notes
-
-
-def _inline(md: MarkdownIt, tokens: Sequence[Token], env: dict[str, Any]) -> str:
-    renderer: Any = md.renderer  # RendererHTML; the protocol type does not declare it
-    return str(renderer.renderInline(tokens, md.options, env))
-
-
 def configure(md: MarkdownIt, mode: str) -> MarkdownIt:
     rules = {
         "citation": citation,
@@ -427,11 +317,11 @@ def configure(md: MarkdownIt, mode: str) -> MarkdownIt:
         rules.update(
             {
                 "footnote_ref": footnote_ref_print,
-                "footnote_block_open": _nothing,
-                "footnote_block_close": _nothing,
-                "footnote_open": _nothing,
-                "footnote_close": _nothing,
-                "footnote_anchor": _nothing,
+                "footnote_block_open": nothing,
+                "footnote_block_close": nothing,
+                "footnote_open": nothing,
+                "footnote_close": nothing,
+                "footnote_anchor": nothing,
             }
         )
     else:
@@ -440,20 +330,6 @@ def configure(md: MarkdownIt, mode: str) -> MarkdownIt:
     for name, fn in rules.items():
         md.add_render_rule(name, fn)
     return md
-
-
-def footnote_caption_site(
-    self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]
-) -> str:
-    """A footnote's number: in a note style, its place in the page's one sequence of
-    notes (see render.notes.one_sequence); else markdown-it's `[n]`."""
-    tok = tokens[idx]
-    ctx = env.get("ctx")
-    n = int(tok.meta["id"]) + 1
-    if isinstance(ctx, RenderContext) and ctx.formatted.note_style:
-        return str(ctx.note_number(f"fn:{n}"))
-    sub = int(tok.meta.get("subId", -1))
-    return f"[{n}{f':{sub}' if sub > 0 else ''}]"
 
 
 def render_chapter(
@@ -466,21 +342,8 @@ def render_chapter(
         if ctx.mode == "site":
             return one_sequence(md, tokens, env, ctx)
     if ctx.mode == "print":
-        footnote_tokens = _footnote_region(tokens)
+        footnote_tokens = footnote_region(tokens)
         env["_print_notes"] = print_notes(md, footnote_tokens, env)
         skip = {id(t) for t in footnote_tokens}
         tokens = [t for t in tokens if id(t) not in skip]
     return str(md.renderer.render(tokens, md.options, env))
-
-
-def _footnote_region(tokens: list[Token]) -> list[Token]:
-    inside = False
-    region = []
-    for tok in tokens:
-        if tok.type == "footnote_block_open":
-            inside = True
-        if inside:
-            region.append(tok)
-        if tok.type == "footnote_block_close":
-            inside = False
-    return region
