@@ -95,20 +95,6 @@ def _inline(md: MarkdownIt, tokens: Sequence[Token], env: dict[str, Any]) -> str
     return str(renderer.renderInline(tokens, md.options, env))
 
 
-def footnote_caption_site(
-    self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]
-) -> str:
-    """A footnote's number: in a note style, its place in the page's one sequence of
-    notes (see render.notes.one_sequence); else markdown-it's `[n]`."""
-    tok = tokens[idx]
-    ctx = env.get("ctx")
-    n = int(tok.meta["id"]) + 1
-    if isinstance(ctx, RenderContext) and ctx.formatted.note_style:
-        return str(ctx.note_number(f"fn:{n}"))
-    sub = int(tok.meta.get("subId", -1))
-    return f"[{n}{f':{sub}' if sub > 0 else ''}]"
-
-
 def footnote_region(tokens: list[Token]) -> list[Token]:
     inside = False
     region = []

@@ -25,7 +25,6 @@ from .context import RenderContext as RenderContext  # re-exported: where it was
 from .footnotes import (
     footnote_anchor_site,
     footnote_block_open_site,
-    footnote_caption_site,
     footnote_ref_print,
     footnote_ref_site,
     footnote_region,
@@ -324,8 +323,6 @@ def configure(md: MarkdownIt, mode: str) -> MarkdownIt:
                 "footnote_anchor": nothing,
             }
         )
-    else:
-        rules["footnote_caption"] = footnote_caption_site
     rules.update(render_rules(mode))
     for name, fn in rules.items():
         md.add_render_rule(name, fn)
