@@ -22,7 +22,7 @@ from .diagnostics import Diagnostic, Location
 from .markdown import ParsedChapter, parse_chapter
 from .markdown.divs import MAX_NESTING
 from .markdown.ids import EMPTY, pandoc_id, plain_text
-from .markdown.walk import column, numbered_block, walk
+from .markdown.walk import column, find_in_lines, numbered_block, walk
 from .model import RESET_POSITIONS, CiteItem
 from .quotes import QuoteMark, scan_quotes
 
@@ -231,11 +231,9 @@ def scan_chapter(chapter: ParsedChapter) -> ChapterScan:
 
 def _link_where(chapter: ParsedChapter, line: int, frag: str) -> Location:
     """Where `](#frag` stands, from the line of its block on (links carry no position)."""
-    for n in range(max(line, 1) - 1, min(len(chapter.lines), max(line, 1) + 200)):
-        col = chapter.lines[n].find("#" + frag)
-        if col >= 0:
-            return Location(chapter.path, n + 1, col + 1)
-    return Location(chapter.path, line, 1)
+    start = max(line, 1) - 1
+    found, col = find_in_lines(chapter.lines, start, start + 200, ["#" + frag])
+    return Location(chapter.path, found, col)
 
 
 def _where(chapter: ParsedChapter, tok: Any) -> Location:

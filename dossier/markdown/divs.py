@@ -7,6 +7,8 @@ import re
 from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
 
+from .walk import line_text
+
 _OPEN = re.compile(r"^(:{3,})\s*(?:\{(?P<attrs>[^}]*)\}|(?P<name>[\w-]+))\s*:*\s*$")
 _CLOSE = re.compile(r"^:{3,}\s*$")
 
@@ -26,14 +28,10 @@ def parse_attrs(text: str) -> tuple[str, list[str], dict[str, str]]:
     return ident, classes, kv
 
 
-def _line(state: StateBlock, n: int) -> str:
-    return state.src[state.bMarks[n] + state.tShift[n] : state.eMarks[n]]
-
-
 def fenced_div(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     if state.sCount[start] - state.blkIndent >= 4:
         return False
-    m = _OPEN.match(_line(state, start))
+    m = _OPEN.match(line_text(state, start))
     if not m:
         return False
     if silent:
@@ -42,7 +40,7 @@ def fenced_div(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     while line < end:
         if state.sCount[line] < state.blkIndent and not state.isEmpty(line):
             break
-        text = _line(state, line)
+        text = line_text(state, line)
         if _OPEN.match(text):
             depth += 1
         elif _CLOSE.match(text):

@@ -8,11 +8,9 @@ from __future__ import annotations
 from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
 
+from .walk import line_text
+
 HARD_BREAK = "\\\n"  # a backslash at the end of a line: markdown-it's hard break
-
-
-def _line(state: StateBlock, n: int) -> str:
-    return state.src[state.bMarks[n] + state.tShift[n] : state.eMarks[n]]
 
 
 def _starts(text: str) -> bool:
@@ -20,14 +18,14 @@ def _starts(text: str) -> bool:
 
 
 def line_block(state: StateBlock, start: int, end: int, silent: bool) -> bool:
-    if state.sCount[start] - state.blkIndent >= 4 or not _starts(_line(state, start)):
+    if state.sCount[start] - state.blkIndent >= 4 or not _starts(line_text(state, start)):
         return False
     if silent:
         return True
     lines: list[str] = []
     line = start
     while line < end and not state.isEmpty(line):
-        text = _line(state, line)
+        text = line_text(state, line)
         if _starts(text):
             body = text[2:]
             kept = len(body) - len(body.lstrip(" "))

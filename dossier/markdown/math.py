@@ -18,6 +18,7 @@ from mdit_py_plugins.dollarmath import dollarmath_plugin
 
 from .. import texmath
 from ..diagnostics import Diagnostic, Location, warning
+from .walk import find_in_lines
 
 INLINE = ("math_inline", "math_inline_double")
 
@@ -70,7 +71,8 @@ def check_math(tokens: Sequence[Token], lines: Sequence[str], path: str) -> list
         start = block.map[0] if block.map else 0
         for tok, display in found:
             if texmath.mathml(tok.content, display) is None:
-                line, col = _find(lines, start, tok.content)
+                first = tok.content.strip().split("\n")[0]
+                line, col = find_in_lines(lines, start, start + 200, [first])
                 shown = " ".join(tok.content.split())
                 shown = shown if len(shown) <= 60 else shown[:57] + "..."
                 diags.append(
@@ -83,12 +85,3 @@ def check_math(tokens: Sequence[Token], lines: Sequence[str], path: str) -> list
                     )
                 )
     return diags
-
-
-def _find(lines: Sequence[str], start: int, tex: str) -> tuple[int, int]:
-    first = tex.strip().split("\n")[0]
-    for n in range(start, min(len(lines), start + 200)):
-        col = lines[n].find(first) if first else -1
-        if col >= 0:
-            return n + 1, col + 1
-    return start + 1, 1

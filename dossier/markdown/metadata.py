@@ -16,6 +16,8 @@ from __future__ import annotations
 from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
 
+from .walk import line_text
+
 MAX_BYTES = 65536  # as the front matter: metadata is short
 # YAML is tried on at most this many candidates per chapter (a failed parse costs about
 # half a millisecond: 30,000 `---` lines over invalid YAML took 15 s); past it, a `---`
@@ -25,12 +27,8 @@ _NO_CLOSE = "_dossier_no_metadata_close"
 _TRIED = "_dossier_metadata_tried"
 
 
-def _line(state: StateBlock, n: int) -> str:
-    return state.src[state.bMarks[n] + state.tShift[n] : state.eMarks[n]]
-
-
 def metadata_block(state: StateBlock, start: int, end: int, silent: bool) -> bool:
-    if state.sCount[start] != 0 or state.blkIndent != 0 or _line(state, start) != "---":
+    if state.sCount[start] != 0 or state.blkIndent != 0 or line_text(state, start) != "---":
         return False
     if start > 0 and not state.isEmpty(start - 1):
         return False
@@ -39,7 +37,7 @@ def metadata_block(state: StateBlock, start: int, end: int, silent: bool) -> boo
     if start >= getattr(state, _NO_CLOSE, end + 1):
         return False
     close = start + 1
-    while close < end and _line(state, close).rstrip() not in ("---", "..."):
+    while close < end and line_text(state, close).rstrip() not in ("---", "..."):
         close += 1
     if close >= end:
         setattr(state, _NO_CLOSE, start)

@@ -23,6 +23,7 @@ from ..urls import plain_url as plain_url
 from ..urls import url_problem
 from .divs import parse_attrs
 from .spans import good_dir, good_lang
+from .walk import find_in_lines
 
 _TRAILING_ATTRS = re.compile(r"\s*\{(?P<attrs>[^{}]*)\}\s*$")
 _CAPTION = re.compile(r"^(?:Table:|:)\s+")
@@ -293,7 +294,7 @@ def check_markup(tokens: Sequence[Token], lines: Sequence[str], path: str) -> li
                     len(children),
                 )
                 label = "".join(c.content for c in children[i + 1 : j] if c.type == "text")
-                line, col = _find(lines, start, end, [f"[{label}](", href, unquote(href)])
+                line, col = find_in_lines(lines, start, end, [f"[{label}](", href, unquote(href)])
                 diags.append(
                     warning(
                         "md.link-refused",
@@ -325,18 +326,6 @@ def _unlink(opener: Token, closer: Token | None) -> None:
             tok.type = "link_refused_" + ("open" if tok is opener else "close")
             tok.tag = "span"
             tok.attrs = {"class": "link-refused"} if tok is opener else {}
-
-
-def _find(lines: Sequence[str], start: int, end: int, needles: Sequence[str]) -> tuple[int, int]:
-    """1-based line and column of the first needle found in lines[start:end]."""
-    for needle in needles:
-        if not needle:
-            continue
-        for n in range(start, min(end, len(lines))):
-            col = lines[n].find(needle)
-            if col >= 0:
-                return n + 1, col + 1
-    return start + 1, 1
 
 
 def _find_next(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from markdown_it.rules_block import StateBlock
 from markdown_it.token import Token
 
 
@@ -57,3 +58,23 @@ def column(
             return col + 1
     idx = line.find(first)
     return idx + 1 if idx >= 0 else 1
+
+
+def line_text(state: StateBlock, n: int) -> str:
+    """Line n of a block rule's source, without its indentation."""
+    return state.src[state.bMarks[n] + state.tShift[n] : state.eMarks[n]]
+
+
+def find_in_lines(
+    lines: Sequence[str], start: int, end: int, needles: Sequence[str]
+) -> tuple[int, int]:
+    """1-based line and column of the first needle found in lines[start:end] (tokens
+    other than citations carry no column); the start line when none is found."""
+    for needle in needles:
+        if not needle:
+            continue
+        for n in range(start, min(end, len(lines))):
+            col = lines[n].find(needle)
+            if col >= 0:
+                return n + 1, col + 1
+    return start + 1, 1
