@@ -417,6 +417,7 @@ def build(
                     caching.sha256((stage / config.pdf_name).read_bytes()),
                 ]
             outputs.append(f"{out_name}/{config.pdf_name}")
+        searched: dict[str, object] = cache.search  # kept as it was by a PDF-only build
         if html:
             site = build_site(
                 si,
@@ -425,8 +426,10 @@ def build(
                 reuse=lambda name, fp: caching.reuse(cache, out, f"html/{name}", fp),
                 progress=progress,
                 pdf=_pdf_link(stage, config.pdf_name) if pdf else None,
+                searched=cache.search,
             )
             files = {f"html/{name}": data for name, data in site.files.items()}
+            searched = dict(site.search)
             made.update(
                 {
                     f"html/{name}": [fp, caching.sha256(site.files[name])]
@@ -479,6 +482,7 @@ def build(
                         ),
                         analysis.bib_record,
                         analysis.chapter_record,
+                        searched,
                     )
                 )
             },

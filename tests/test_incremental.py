@@ -136,6 +136,22 @@ def test_changed_citation_formats_only_that_citation(
     same_as_cold(project)
 
 
+def test_search_index_parses_only_the_pages_rendered_again(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dossier.render import search
+
+    parsed: list[str] = []
+    real = search.sections
+    monkeypatch.setattr(search, "sections", lambda page: parsed.append(page) or real(page))
+    edit(project, "chapters/02.md", "More prose.", "More prose, and findable words.")
+    rebuild(project)
+    assert len(parsed) == 1 and "findable words" in parsed[0]
+    index = (project / "build/html/assets/search-index.js").read_text("utf-8")
+    assert "findable words" in index and "Prose of chapter 3" in index
+    same_as_cold(project)
+
+
 def test_changed_entry_rerenders_its_citing_pages(project: Path) -> None:
     edit(project, "references.bib", "year    = {2019}", "year    = {1999}")
     result = rebuild(project)

@@ -134,9 +134,33 @@ def test_search_index_has_a_record_per_section() -> None:
         {"anchor": "sec-a", "title": "Alpha", "text": "First words."},
         {"anchor": "sec-b", "title": "Beta", "text": "More words."},
     ]
-    script = search_index([("01-a.html", "1 Alpha", page)]).decode()
+    data, record = search_index([("01-a.html", "fp1", "1 Alpha", page)], {})
+    script = data.decode()
     assert script.startswith("self.dossierSearchDocs = [")
     assert '"href":"01-a.html#sec-b"' in script
+    assert record == {"01-a.html": ("fp1", sections(page))}
+
+
+def test_search_index_reuses_the_sections_recorded_for_an_unchanged_page() -> None:
+    from dossier.render.search import search_index
+
+    recorded = [{"anchor": "old", "title": "Recorded", "text": "kept words"}]
+    # same fingerprint: the page is not parsed again (the HTML given here is not read)
+    data, record = search_index(
+        [("01-a.html", "fp1", "1 A", "<article/>")], {"01-a.html": ["fp1", recorded]}
+    )
+    assert b"kept words" in data and record["01-a.html"] == ("fp1", recorded)
+    page = '<article><h1 id="new">New</h1><p>fresh words</p></article>'
+    # another fingerprint, or a record of the wrong shape (the cache is untrusted): parsed
+    for previous in (
+        {"01-a.html": ["fp0", recorded]},
+        {"01-a.html": ["fp1", [{"anchor": 1, "title": "t", "text": "x"}]]},
+        {"01-a.html": ["fp1", [{"anchor": "a", "title": "t", "text": "x", "more": ""}]]},
+        {"01-a.html": ["fp1", "not a list"]},
+        {"01-a.html": "fp1"},
+    ):
+        data, _ = search_index([("01-a.html", "fp1", "1 A", page)], previous)
+        assert b"fresh words" in data and b"kept words" not in data
 
 
 def test_the_timeline_is_a_list_of_linked_events() -> None:

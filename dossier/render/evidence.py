@@ -154,15 +154,36 @@ def _tree(fragment: str) -> list[Any]:
     return inert_tree(fragment)
 
 
+def popover_inputs(
+    clusters: Sequence[Cluster],
+    formatted: Formatted,
+    found: Mapping[str, Sequence[QuoteCheck]],
+    source_of: Mapping[str, str],
+) -> list[Any]:
+    """Everything one chapter's pop-overs are made from, cheap to hash: a page taken
+    from the last build needs its inputs compared, never its pop-overs made (the trees
+    and the JSON were a third of a rebuild after a citation edit)."""
+    keys = list(dict.fromkeys(i.key for c in clusters for i in c.items))
+    return [
+        [[k, formatted.bibliography.get(k), source_of.get(k)] for k in keys],
+        [[c.quotation.cluster.id, c.key, c.page, c.context] for c in _found(clusters, found)],
+    ]
+
+
+def _found(
+    clusters: Iterable[Cluster], found: Mapping[str, Sequence[QuoteCheck]]
+) -> list[QuoteCheck]:
+    return [c for cluster in clusters for c in found.get(cluster.id, ())]
+
+
 def popover_data(
-    clusters: Iterable[Cluster],
+    clusters: Sequence[Cluster],
     formatted: Formatted,
     found: Mapping[str, Sequence[QuoteCheck]],
     source_of: Mapping[str, str],
 ) -> dict[str, Any]:
     """What one chapter's pop-overs show: each cited reference, and for a quotation the
     passage of the archived source that it matches (`found`: see quotes_found)."""
-    clusters = list(clusters)
     keys = list(dict.fromkeys(i.key for c in clusters for i in c.items))
     # the site's script builds pop-overs from this JSON with text nodes only: references
     # (citeproc's HTML, sanitised) as [tag, class, child...] trees, quotations as text
@@ -176,8 +197,7 @@ def popover_data(
             "page": c.page,
             "source": source_of[c.key],
         }
-        for cluster in clusters
-        for c in found.get(cluster.id, ())
+        for c in _found(clusters, found)
         if c.key in source_of  # a source without a page is not shown (see publishable)
     ]
     data = {"refs": refs, "quotes": quotes}

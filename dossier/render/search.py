@@ -2,19 +2,25 @@
 heading, the chapter, the link to it and its words), written as a script file,
 assets/search-index.js, that the site's script loads when the search box is first
 used. A script and not fetched JSON, so that search works from file:// too, where
-browsers refuse fetch(). Made from the pages as written, reused or not."""
+browsers refuse fetch(). Made from the pages as written, reused or not; a page's
+sections are kept in the build cache with the fingerprint of the page's inputs, so that
+a page taken from the last build is not parsed again."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+
+Section = dict[str, str]  # anchor, title, text
+# page name -> (the fingerprint of the page's inputs, its sections)
+SectionRecord = dict[str, tuple[str, list[Section]]]
 
 # elements whose text is not part of the prose a reader searches
 _SKIPPED = frozenset({"script", "style", "svg", "nav", "header", "footer"})
 _HEADINGS = frozenset({"h1", "h2", "h3"})
 
 
-def sections(page: str) -> list[dict[str, str]]:
+def sections(page: str) -> list[Section]:
     """A chapter page's <article> split at its h1-h3 headings: (anchor, title, text) of
     each part. Parsed with libxml2 (through lxml): a 200-chapter site in a fraction of
     a second, which matters since the index is remade on every build."""
@@ -26,7 +32,7 @@ def sections(page: str) -> list[dict[str, str]]:
     if start < 0 or end < start:
         return []
     article = html.fragment_fromstring(page[start : end + len("</article>")])
-    out: list[dict[str, str]] = []
+    out: list[Section] = []
     anchor, title, text = "", [], []  # type: ignore[var-annotated]
     heading = False
 
@@ -56,12 +62,19 @@ def sections(page: str) -> list[dict[str, str]]:
     return out
 
 
-def search_index(pages: Iterable[tuple[str, str, str]]) -> bytes:
-    """(page name, chapter label, HTML) of each chapter -> the assets/search-index.js."""
+def search_index(
+    pages: Iterable[tuple[str, str, str, str]], previous: Mapping[str, object]
+) -> tuple[bytes, SectionRecord]:
+    """(page name, fingerprint, chapter label, HTML) of each chapter, and the sections
+    recorded by the last build -> the assets/search-index.js, and this build's record."""
     docs = []
     heading = ""
-    for name, chapter, html in pages:
-        for n, s in enumerate(sections(html)):
+    record: SectionRecord = {}
+    for name, fingerprint, chapter, html in pages:
+        known = _recorded(previous.get(name), fingerprint)
+        parts = known if known is not None else sections(html)
+        record[name] = (fingerprint, parts)
+        for n, s in enumerate(parts):
             heading = s["title"] or heading
             docs.append(
                 {
@@ -75,4 +88,26 @@ def search_index(pages: Iterable[tuple[str, str, str]]) -> bytes:
     data = json.dumps(docs, ensure_ascii=False, separators=(",", ":"))
     # JSON is a JavaScript expression; U+2028/9 are escaped for older parsers
     data = data.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
-    return f"self.dossierSearchDocs = {data};\n".encode()
+    return f"self.dossierSearchDocs = {data};\n".encode(), record
+
+
+_KEYS = frozenset({"anchor", "title", "text"})
+
+
+def _recorded(entry: object, fingerprint: str) -> list[Section] | None:
+    """A page's sections as the last build recorded them, if they are of this page as
+    it is now. The cache came with the build folder and is as untrusted as the project:
+    anything but the expected shape is ignored."""
+    if not (isinstance(entry, list | tuple) and len(entry) == 2 and entry[0] == fingerprint):
+        return None
+    parts = entry[1]
+    if not isinstance(parts, list):
+        return None
+    for part in parts:
+        if not (
+            isinstance(part, dict)
+            and part.keys() == _KEYS
+            and all(isinstance(v, str) for v in part.values())
+        ):
+            return None
+    return parts

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, fields, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +23,17 @@ from ..model import Bibliography, Formatted
 from ..projectfs import Refused
 from ..scan import Chapter
 from ..sources import Evidence
-from .evidence import changes_context, popover_data, publishable, quotes_found, source_pages
+from .evidence import (
+    changes_context,
+    popover_data,
+    popover_inputs,
+    publishable,
+    quotes_found,
+    source_pages,
+)
 from .markup import RenderContext, configure, render_chapter
 from .sanitize import with_csp
-from .search import search_index
+from .search import SectionRecord, search_index
 from .theme import (
     THEME_DIR,
     check_rendered,
@@ -171,6 +178,7 @@ class Site:
     files: dict[str, bytes]  # path inside html/ -> bytes
     fingerprints: dict[str, str]  # page -> fingerprint of its inputs
     rendered: tuple[str, ...]  # pages rendered this time (the others were reused)
+    search: SectionRecord = field(default_factory=dict)  # for the next build's index
 
 
 def theme_fingerprint(root: Path) -> str:
@@ -238,10 +246,12 @@ def build_site(
     reuse: Reuse | None = None,
     progress: Callable[[str], None] | None = None,
     pdf: PdfLink | None = None,
+    searched: Mapping[str, object] | None = None,
 ) -> Site:
     """The site's files. With `reuse`, a page whose inputs are unchanged since the last
     build is taken from it instead of being rendered again. With `pdf`, every page links
-    the PDF (its size only on the title page: the other pages stay reusable)."""
+    the PDF (its size only on the title page: the other pages stay reusable). `searched`
+    is the last build's record of the search index (see search_index)."""
     configure(md, "site")
     # si.formatted went through markup.safe_html when it was formatted (build.format_cached)
     env = environment(si.config.root)
@@ -343,6 +353,7 @@ def build_site(
             return {
                 "body": Markup(html),
                 "notes": [{"id": cid, "html": Markup(note)} for cid, note in ctx.notes],
+                "popovers": popover_data(info.clusters, si.formatted, found, source_of),
             }
 
         prev = chapters[i - 1] if i > 0 else None
@@ -356,13 +367,15 @@ def build_site(
                 if k in keys
             ]
         # what the body is made from besides `extra`: the text (by its SHA-256), its
-        # citations as formatted, every cross-reference target, images and figures
+        # citations as formatted, every cross-reference target, images and figures, and
+        # what its pop-overs show
         body_inputs = (
             chapter.sha,
             info.number,
             info.page,
             [(c.id, si.formatted.citations.get(c.id)) for c in info.clusters],
             shared,
+            popover_inputs(info.clusters, si.formatted, found, source_of),
         )
         emit(
             info.page,
@@ -371,7 +384,6 @@ def build_site(
             body_inputs,
             chapter={"number": info.number, "title": info.title_text},
             chapter_refs=chapter_refs,
-            popovers=popover_data(info.clusters, si.formatted, found, source_of),
             prev={
                 "page": prev.page if prev else "index.html",
                 "title": prev.title_text if prev else "Contents",
@@ -452,7 +464,11 @@ def build_site(
         )
     for name, data in assets.items():
         files[f"assets/{name}"] = data
-    files["assets/search-index.js"] = search_index(
-        (c.page, f"{c.number} {c.title_text}", files[c.page].decode("utf-8")) for c in chapters
+    files["assets/search-index.js"], record = search_index(
+        (
+            (c.page, fingerprints[c.page], f"{c.number} {c.title_text}", files[c.page].decode())
+            for c in chapters
+        ),
+        searched or {},
     )
-    return Site(files, fingerprints, tuple(rendered))
+    return Site(files, fingerprints, tuple(rendered), record)
