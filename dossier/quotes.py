@@ -14,7 +14,7 @@ import heapq
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from markdown_it.token import Token
@@ -87,16 +87,17 @@ class QuoteMark:
     block: bool = False
 
 
-def scan_quotes(chapter: ParsedChapter) -> list[QuoteMark]:
-    """The chapter's quotations; its citation tokens carry their position in
-    meta["ordinal"]."""
+def scan_quotes(chapter: ParsedChapter, cites: Mapping[int, int]) -> list[QuoteMark]:
+    """The chapter's quotations. `cites` gives the position of each citation token (by
+    its id) among the chapter's citations, as the scan counted them: the tokens are
+    never written to."""
     found: list[QuoteMark] = []
     tokens = chapter.tokens
     for i, tok in enumerate(tokens):
         if tok.type == "inline":
-            found.extend(_inline_quotes(chapter, tok))
+            found.extend(_inline_quotes(chapter, tok, cites))
         elif tok.type == "blockquote_open":
-            quote = _block_quote(chapter, tokens, i)
+            quote = _block_quote(chapter, tokens, i, cites)
             if quote:
                 found.append(quote)
     return found
@@ -111,16 +112,17 @@ def bind(marks: Sequence[QuoteMark], clusters: Sequence[Cluster]) -> list[Quotat
     ]
 
 
-def _citations(tok: Token) -> list[Token]:
-    return [c for c in tok.children or () if c.type == "citation" and "ordinal" in c.meta]
+def _citations(tok: Token, cites: Mapping[int, int]) -> list[tuple[int, Token]]:
+    """The citations of an inline token that the scan counted, with their positions."""
+    return [(cites[id(c)], c) for c in tok.children or () if id(c) in cites]
 
 
-def _inline_quotes(chapter: ParsedChapter, tok: Token) -> list[QuoteMark]:
+def _inline_quotes(chapter: ParsedChapter, tok: Token, cites: Mapping[int, int]) -> list[QuoteMark]:
     content = tok.content
     out = []
     pos = floor = 0  # a quotation starts after the citation before it: bounded scans
     lines_before, counted_to = 0, 0
-    for cite in _citations(tok):
+    for position, cite in _citations(tok, cites):
         start = content.find(cite.content.split()[0], pos)
         if start < 0:
             continue
@@ -142,11 +144,13 @@ def _inline_quotes(chapter: ParsedChapter, tok: Token) -> list[QuoteMark]:
         line0 = (tok.map[0] if tok.map else 0) + lines_before
         snippet = content[opening : opening + 12].split("\n")[0]
         col = column(chapter.lines, line0, snippet) if snippet.strip() else 1
-        out.append(QuoteMark(cite.meta["ordinal"], text, Location(chapter.path, line0 + 1, col)))
+        out.append(QuoteMark(position, text, Location(chapter.path, line0 + 1, col)))
     return out
 
 
-def _block_quote(chapter: ParsedChapter, tokens: Sequence[Token], start: int) -> QuoteMark | None:
+def _block_quote(
+    chapter: ParsedChapter, tokens: Sequence[Token], start: int, cites: Mapping[int, int]
+) -> QuoteMark | None:
     depth, inlines, end = 0, [], start
     for j in range(start, len(tokens)):
         t = tokens[j]
@@ -162,10 +166,10 @@ def _block_quote(chapter: ParsedChapter, tokens: Sequence[Token], start: int) ->
     if not inlines:
         return None
     last = inlines[-1]
-    cites = _citations(last)
-    if not cites:
+    counted = _citations(last, cites)
+    if not counted:
         return None
-    cite = cites[-1]
+    position, cite = counted[-1]
     idx = last.content.rfind(cite.content.split()[0])
     tail = last.content[idx + len(cite.content) :] if idx >= 0 else "x"
     if idx < 0 or tail.strip(" .\n"):
@@ -177,7 +181,7 @@ def _block_quote(chapter: ParsedChapter, tokens: Sequence[Token], start: int) ->
     where = tokens[start].map
     line = where[0] + 1 if where else 0
     del end
-    return QuoteMark(cite.meta["ordinal"], text, Location(chapter.path, line, 1), block=True)
+    return QuoteMark(position, text, Location(chapter.path, line, 1), block=True)
 
 
 def _pages_wanted(cluster: Cluster, key: str) -> tuple[str, str] | None:

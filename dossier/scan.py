@@ -138,7 +138,7 @@ def scan_chapter(chapter: ParsedChapter) -> ChapterScan:
     marks: list[Mark] = []
     xrefs: list[XrefMark] = []
     images: list[ImageMark] = []
-    ordinal = 0
+    cites: dict[int, int] = {}  # id of a citation token -> its position in the chapter
     one_paragraph = False  # the footnote being walked is a single paragraph
     note = -1  # the footnote being walked
     in_text = 0  # citations outside footnotes so far
@@ -179,8 +179,7 @@ def scan_chapter(chapter: ParsedChapter) -> ChapterScan:
         elif kind := numbered_block(tok):
             marks.append(BlockMark(kind, str(tok.attrs.get("id") or ""), line))
         elif tok.type == "citation":
-            tok.meta["ordinal"] = ordinal  # for the quotations below
-            ordinal += 1
+            cites[id(tok)] = len(cites)  # for the quotations below
             marks.append(
                 CiteMark(
                     tok.content,
@@ -220,7 +219,7 @@ def scan_chapter(chapter: ParsedChapter) -> ChapterScan:
         str(chapter.front_matter.get("title", "")),
         tuple(marks),
         tuple(xrefs),
-        tuple(scan_quotes(chapter)),
+        tuple(scan_quotes(chapter, cites)),
         tuple(images),
         None if deepest is None else (deepest.map[0] + 1 if deepest.map else 0),
         not any(line.strip() for line in chapter.lines),
