@@ -232,3 +232,30 @@ def reuse(cache: Cache, out: Path, rel: str, fingerprint: str) -> bytes | None:
 def _output_bytes(out: Path, rel: str) -> bytes:
     """A file of the previous build, which is as untrusted as the project it came with."""
     return read_file(out, rel, MAX_SERVED_BYTES)
+
+
+@dataclass(frozen=True, slots=True)
+class Previous:
+    """What the last build left in the output folder, read once per build, and the
+    snapshot of the inputs taken now, before any is read."""
+
+    out: Path
+    cache: Cache
+    problems: tuple[Diagnostic, ...] = ()
+    state: str = ""  # see snapshot
+    covered: frozenset[str] = frozenset()  # the project files the snapshot covered
+    # the last build's diagnostics, when no input changed since and its outputs are
+    # there exactly as written: the build has nothing to do
+    unchanged: tuple[Diagnostic, ...] | None = None
+
+
+def last_build(root: Path, out_name: str, settings: Sequence[object]) -> Previous:
+    """The last build into `root`/`out_name` and whether anything changed since."""
+    out = (root / out_name).resolve()
+    cache, problems = load(out) if (out / CACHE_NAME).is_file() else (Cache(), [])
+    if problems:
+        return Previous(out, cache, tuple(problems))
+    state, covered = snapshot(root, out, cache.inputs, [*settings, out_name])
+    diags = decode_diagnostics(cache.diagnostics)
+    same = state == cache.state and diags is not None and unchanged(cache, out)
+    return Previous(out, cache, (), state, frozenset(covered), diags if same else None)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import posixpath
 import re
 import stat
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from urllib.parse import unquote
 from xml.parsers import expat
@@ -262,3 +262,16 @@ def _find(root: Path, folder: str, src: str) -> Path | None:
     candidates = [posixpath.normpath(posixpath.join(folder, src)), posixpath.normpath(src)]
     resolved = [(root / c).resolve() for c in candidates]
     return next((p for p in resolved if p.exists()), resolved[0])
+
+
+def media_files(root: Path, images: Iterable[str]) -> tuple[dict[str, bytes], list[Diagnostic]]:
+    """The images the chapters show, for html/media/ (checked when the chapters were
+    read; a file swapped since then is refused here, never followed)."""
+    out: dict[str, bytes] = {}
+    problems: list[Diagnostic] = []
+    for rel in sorted(set(images)):
+        try:
+            out[f"html/media/{rel}"] = read_file(root, rel, MAX_IMAGE_BYTES)
+        except Refused as refused:
+            problems.append(refused.diagnostic("image", rel))
+    return out, problems

@@ -15,6 +15,8 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
+from .diagnostics import Diagnostic, error
+
 OLD = ".{}.old"
 STAGE = ".{}.stage-{}"
 _AT_FDCWD = -100
@@ -169,3 +171,24 @@ def _swap(stage: Path, out: Path) -> None:
 
 def discard(stage: Path) -> None:
     shutil.rmtree(stage, ignore_errors=True)
+
+
+def unwritable(exc: WriteFailed, out_name: str) -> Diagnostic:
+    what = f"'{out_name}/{exc.what}'" if exc.what else f"the output folder '{out_name}'"
+    return error(
+        "output.unwritable",
+        f"cannot write {what}: {exc.reason}; the previous build is unchanged",
+        hint="free some disk space, or make the output folder writable",
+    )
+
+
+def keep_other_outputs(out: Path, stage: Path, html: bool, pdf: bool, pdf_name: str) -> None:
+    """`build --html` keeps the last PDF and `--pdf` the last site, as a user expects."""
+    if not out.is_dir():
+        return
+    if not html and (out / "html").is_dir():
+        shutil.copytree(out / "html", stage / "html")
+        if pdf and (stage / "html" / pdf_name).is_file() and (stage / pdf_name).is_file():
+            shutil.copy2(stage / pdf_name, stage / "html" / pdf_name)  # the site's copy too
+    if not pdf and (out / pdf_name).is_file():
+        shutil.copy2(out / pdf_name, stage / pdf_name)

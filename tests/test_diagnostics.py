@@ -8,6 +8,7 @@ import re
 import pytest
 
 from dossier import build as pipeline
+from dossier import citing
 
 UNUSED = "(cite it, list it under 'nocite' in dossier.toml, or remove it) [cite.unused-entry]"
 
@@ -277,7 +278,7 @@ def _assert_good_entries_resolve(root):
     assert result.analysis is not None
     keys = [e.key for e in result.analysis.bibliography.entries]
     assert "smith2020" in keys and "jones2019" in keys
-    formatted, problems = pipeline.format_citations(result.analysis)
+    formatted, problems = citing.format_citations(result.analysis)
     assert formatted is not None, [d.format() for d in problems]
     rendered = [formatted.citations[c.id].html for c in result.analysis.collected.clusters]
     assert len(rendered) == 2

@@ -11,6 +11,7 @@ import sys
 import pytest
 
 from dossier import build as pipeline
+from dossier import citing
 
 # smith2020 on lines 1-6, the bad text from line 8, jones2019 after it; both good
 # entries are cited.
@@ -23,9 +24,9 @@ JONES_CITED = '(<a href="bibliography.html#ref-jones2019" role="doc-biblioref">J
 FORMAT = """
 import json, sys
 from pathlib import Path
-from dossier import build
+from dossier import build, citing
 result = build.check(Path(sys.argv[1]), progress=lambda m: None)
-formatted, problems = build.format_citations(result.analysis)
+formatted, problems = citing.format_citations(result.analysis)
 print(json.dumps([formatted.citations[c.id].html for c in result.analysis.collected.clusters]))
 """
 
@@ -60,7 +61,7 @@ def assert_good_entries_cited(root) -> None:
     """What the build would print for the two good entries, though errors stop it."""
     result = pipeline.check(root, progress=lambda message: None)
     assert result.analysis is not None
-    done, problems = pipeline.format_citations(result.analysis)
+    done, problems = citing.format_citations(result.analysis)
     assert done is not None, [d.format() for d in problems]
     rendered = [done.citations[c.id].html for c in result.analysis.collected.clusters]
     assert formatted("smith2020", "Smith, 2020") in rendered[0]

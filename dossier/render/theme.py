@@ -25,7 +25,7 @@ from jinja2 import (
     TemplateNotFound,
     select_autoescape,
 )
-from jinja2.exceptions import TemplateSyntaxError
+from jinja2.exceptions import TemplateError, TemplateSyntaxError
 from jinja2.loaders import split_template_path
 from jinja2.sandbox import SandboxedEnvironment
 
@@ -467,3 +467,39 @@ def check_template(text: str, rel: str) -> list[Diagnostic]:
             )
         )
     return diags
+
+
+def template_error(exc: TemplateError, root: Path) -> Diagnostic:
+    """A template that fails while rendering (an undefined name, something the sandbox
+    forbids) is a problem of the project's templates/, reported as such."""
+    import traceback
+
+    name, line = getattr(exc, "filename", None), getattr(exc, "lineno", 0) or 0
+    frames = [
+        f
+        for f in traceback.extract_tb(exc.__traceback__)
+        if f.filename.endswith((".html", ".htm", ".xml", ".svg"))
+    ]
+    if frames:  # Jinja puts the template's own lines into the traceback
+        name, line = frames[-1].filename, frames[-1].lineno or 0
+    path = Path(str(name or "templates"))
+    try:
+        rel = path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        rel = f"templates/{path.name}"
+    return error(
+        "theme.render",
+        f"template error: {exc.message or exc}",
+        Location(rel, line),
+        "check the project's templates/ against dossier's own",
+    )
+
+
+def active_output_error(exc: ActiveOutput) -> Diagnostic:
+    return error(
+        "theme.active",
+        f"a project template produced {exc.what} in {exc.page} (line {exc.line}); a "
+        "dossier never publishes active content",
+        Location("templates"),
+        "build tags and attributes literally in templates, not from {{ }}",
+    )

@@ -1,0 +1,132 @@
+"""The render stage: the PDF and the site, each made into the build's stage folder,
+with what the cache must remember of them. A page or PDF whose inputs are unchanged
+since the last build is taken from it instead of being made again."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+from ..cache import Cache, digest, reuse, sha256
+from ..diagnostics import Diagnostic
+from ..projectfs import MAX_IMAGE_BYTES, Refused, read_file
+from ..write import write_files
+from .site import PdfLink, SiteInput
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Staged:
+    """What one output added to the stage folder."""
+
+    diagnostics: tuple[Diagnostic, ...]
+    # output path -> [fingerprint of its inputs, SHA-256 of the bytes written]
+    records: dict[str, list[str]]
+    rendered: tuple[str, ...]  # made afresh (the others came from the last build)
+    search: dict[str, object] = field(default_factory=dict)  # the site's search record
+
+
+def make_pdf(
+    si: SiteInput, root: Path, stage: Path, cache: Cache, out: Path, progress: Progress
+) -> Staged:
+    from ..markdown import make_parser
+    from .pdf import contents_note, print_html, render_pdf
+    from .theme import check_rendered, overrides_html
+
+    config = si.config
+    progress("making the print document")
+    document = print_html(si, make_parser())
+    found = list(contents_note(config, si.collected.chapters))
+    if overrides_html(root):
+        check_rendered("print document", document)
+    # everything the PDF is made from: the document, every project file it (or its CSS)
+    # names, and the date it is stamped with
+    fingerprint = digest(
+        sha256(document.encode("utf-8")),
+        referenced_files(root, document),
+        os.environ.get("SOURCE_DATE_EPOCH", ""),
+    )
+    old = reuse(cache, out, config.pdf_name, fingerprint)
+    rendered: tuple[str, ...] = ()
+    if old is not None:
+        progress("PDF: unchanged")
+        write_files(stage, {config.pdf_name: old})
+    else:
+        found.extend(render_pdf(config, document, stage, config.pdf_name, progress))
+        rendered = (config.pdf_name,)
+    made = stage / config.pdf_name
+    records = {config.pdf_name: [fingerprint, sha256(made.read_bytes())]} if made.is_file() else {}
+    return Staged(tuple(found), records, rendered)
+
+
+def make_site(
+    si: SiteInput,
+    root: Path,
+    changes: dict[str, Any],
+    stage: Path,
+    cache: Cache,
+    out: Path,
+    progress: Progress,
+    with_pdf: bool,
+) -> Staged:
+    from ..markdown import make_parser
+    from ..media import media_files
+    from .site import build_site
+
+    pdf_name = si.config.pdf_name
+    pdf = stage / pdf_name
+    site = build_site(
+        si,
+        make_parser(),
+        changes,
+        reuse=lambda name, fp: reuse(cache, out, f"html/{name}", fp),
+        progress=progress,
+        pdf=PdfLink(pdf_name, pdf.stat().st_size) if with_pdf and pdf.is_file() else None,
+        searched=cache.search,
+    )
+    files = {f"html/{name}": data for name, data in site.files.items()}
+    records = {
+        f"html/{name}": [fp, sha256(site.files[name])] for name, fp in site.fingerprints.items()
+    }
+    media, found = media_files(root, si.images.values())
+    files.update(media)
+    if with_pdf and pdf.is_file():
+        # published with the site: whoever copies html/ has the PDF too
+        files[f"html/{pdf_name}"] = pdf.read_bytes()
+    write_files(stage, files)
+    progress(
+        f"making the site ({len(site.fingerprints)}/{len(site.fingerprints)} pages, "
+        f"{len(site.rendered)} rendered, the others unchanged)"
+    )
+    return Staged(
+        tuple(found), records, tuple(f"html/{name}" for name in site.rendered), dict(site.search)
+    )
+
+
+_REFERENCE = re.compile(r"url\(\s*[\"']?([^\"')\s]+)|(?:src|href)=\"([^\"#][^\"]*)\"")
+
+
+def referenced_files(root: Path, document: str) -> dict[str, str]:
+    """SHA-256 of each regular file inside the project that the print document names
+    (images, CSS url(), fonts): a change to one must render the PDF again."""
+    base = root.resolve()
+    found: dict[str, str] = {}
+    for m in _REFERENCE.finditer(document):
+        ref = unquote((m.group(1) or m.group(2)).split("#")[0].split("?")[0])
+        if not ref or re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", ref) or ref in found:
+            continue
+        path = (root / ref.lstrip("/")).resolve()
+        if base in path.parents and path.is_file():
+            try:
+                data = read_file(base, path.relative_to(base).as_posix(), MAX_IMAGE_BYTES)
+            except Refused:
+                continue  # the PDF's own fetcher refuses it too
+            found[ref] = hashlib.sha256(data).hexdigest()
+    return dict(sorted(found.items()))
