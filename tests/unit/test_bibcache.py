@@ -107,6 +107,14 @@ def _damage(record: dict[str, Any], how: str) -> dict[str, Any]:
         bad["diagnostics"] = [7]
     elif how == "no clean text":
         del bad["clean"]
+    elif how == "clean text not text":
+        bad["clean"] = None
+    elif how == "key not text":
+        bad["entries"][0][0] = 5
+    elif how == "field value not text":
+        bad["entries"][0][2][0][1] = {"a": 1}
+    elif how == "line a fraction":
+        bad["entries"][0][4] = 1.5
     return bad
 
 
@@ -121,6 +129,10 @@ def _damage(record: dict[str, Any], how: str) -> dict[str, Any]:
         "unknown severity",
         "diagnostics not rows",
         "no clean text",
+        "clean text not text",
+        "key not text",
+        "field value not text",
+        "line a fraction",
     ],
 )
 def test_a_damaged_record_is_not_trusted(root: Path, how: str) -> None:
