@@ -7,6 +7,8 @@ page) an archived source holds it, forgiving what typesetting changes."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dossier.archive import Archived
 from dossier.diagnostics import Location
@@ -104,6 +106,13 @@ def test_normalise(written: str, normal: str) -> None:
     assert normalise(written) == normal
 
 
+@settings(max_examples=300, derandomize=True, database=None, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ae -\n*_`\\“”’—\u00a0\u0301ﬁ\uff0a\u1100\u1161x")))
+def test_normalise_is_idempotent(text: str) -> None:
+    once = normalise(text)
+    assert normalise(once) == once
+
+
 # --- checking against an archived source ------------------------------------------------------
 
 
@@ -190,3 +199,8 @@ def test_closest() -> None:
     assert closest("the quick brown fox", text) == (18, "the quick red fox")
     assert closest("anything", "") == (0, "")
     assert closest("one two three", "one") == (0, "one")  # shorter than the quotation
+
+
+def test_an_accent_split_from_its_letter_by_markup_still_matches() -> None:
+    source = archive(("", "le café est ouvert"))  # é as one character
+    assert check(quote("le caf*e*\u0301 est"), {"src": source}).status == "found"
