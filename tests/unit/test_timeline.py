@@ -180,3 +180,23 @@ def test_read_events_sorts_by_year_keeping_file_order(
     assert diags == []
     expected = sorted(((y, f"n{i}") for i, y in enumerate(years)), key=lambda e: e[0])
     assert [(e["year"], e["label"]) for e in events] == expected
+
+
+def test_event_lines_however_the_header_is_written(tmp_path: Path) -> None:
+    # TOML allows spaces inside the brackets, a quoted name and a comment after it
+    _, diags = read(
+        tmp_path,
+        '[[event]]  # the first\nyear = "a"\nlabel = "A"\n\n'
+        '[[ event ]]\nyear = "b"\nlabel = "B"\n\n'
+        '[["event"]]\nyear = \'c\'\nlabel = "C"\n\n'
+        '[[event]]\nyear = "d"\nlabel = "D"\n\n'
+        "[event.note]\ntext = 'not an event of its own'\n\n"
+        '  [[event]]\nyear = "e"\nlabel = "E"\n',
+    )
+    assert [(where, message[:7]) for _, where, message in diags] == [
+        ("t.toml:1", "event 1"),
+        ("t.toml:5", "event 2"),
+        ("t.toml:9", "event 3"),
+        ("t.toml:13", "event 4"),
+        ("t.toml:20", "event 5"),
+    ]
