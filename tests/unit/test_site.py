@@ -101,6 +101,7 @@ def test_contents_lists_sections_of_levels_two_and_three() -> None:
         (1000, "1 KB"),
         (1499, "1 KB"),
         (999_499, "999 KB"),
+        (999_999, "1.0 MB"),
         (1_000_000, "1.0 MB"),
         (3_449_999, "3.4 MB"),
         (12_000_000, "12.0 MB"),
