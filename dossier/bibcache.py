@@ -58,16 +58,31 @@ def _decode(record: dict[str, Any]) -> tuple[Bibliography, tuple[Diagnostic, ...
     try:
         entries = tuple(
             Entry(
-                str(k),
-                str(t),
-                tuple((str(a), str(b)) for a, b in fields),
-                Location(str(p), int(line), int(col)),
-                str(raw),
+                _text(k),
+                _text(t),
+                tuple((_text(a), _text(b)) for a, b in fields),
+                Location(_text(p), _number(line), _number(col)),
+                _text(raw),
             )
             for k, t, fields, p, line, col, raw in record["entries"]
         )
         diags = decode_diagnostics(record["diagnostics"])
-        bib = Bibliography(entries, str(record["clean"]), str(record["strings"]))
+        bib = Bibliography(entries, _text(record["clean"]), _text(record["strings"]))
     except (KeyError, TypeError, ValueError):
         return None
     return (bib, diags) if diags is not None else None
+
+
+# Exact types, not str()/int() of whatever is there: a record that JSON-decodes to
+# `null` or `1.5` where text or a line number belongs is damaged, and `str(None)` would
+# hand pandoc the BibTeX "None".
+def _text(value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"expected text, not {type(value).__name__}")
+    return value
+
+
+def _number(value: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"expected a whole number, not {type(value).__name__}")
+    return value

@@ -73,6 +73,9 @@ def normalise(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).translate(_TRANSLATE)
     text = re.sub(r"(?<=\w)-\n(?=\w)", "", text)  # words hyphenated across lines
     text = re.sub(r"[*_`\\]", "", text)
+    # composed again: a mark removed between a letter and its accent (`e*\u0301`) leaves
+    # them side by side, still apart, and the source's `é` would not match
+    text = unicodedata.normalize("NFC", text)
     return re.sub(r"\s+", " ", text).strip()
 
 

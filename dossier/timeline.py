@@ -106,10 +106,16 @@ def read_events(
     return good, diags
 
 
+# The header of one event as TOML allows it to be written: `[[event]]`, `[[ event ]]`,
+# `[["event"]]`, with a comment after it. Matching only the first spelling put every
+# later event's diagnostics at the line of another event, or at none.
+_EVENT_HEADER = re.compile(r"""\s*\[\[\s*(?:event|"event"|'event')\s*\]\]\s*(?:#.*)?""")
+
+
 def _event_lines(text: str) -> list[int]:
     """The line of each [[event]], in the text already read (never a second read: the
     file could have been swapped for another since), found in one pass."""
-    return [n for n, line in enumerate(text.splitlines(), 1) if line.strip() == "[[event]]"]
+    return [n for n, line in enumerate(text.splitlines(), 1) if _EVENT_HEADER.fullmatch(line)]
 
 
 def draw(events: list[dict[str, object]], title: str = "Timeline") -> str:

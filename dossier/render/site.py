@@ -213,7 +213,7 @@ class PdfLink:
 def human_size(n: int) -> str:
     if n < 1000:
         return f"{n} bytes"
-    if n < 1_000_000:
+    if n < 999_500:  # from here on, KB would round up to "1000 KB"
         return f"{n / 1000:.0f} KB"
     return f"{n / 1_000_000:.1f} MB"
 
