@@ -14,7 +14,7 @@ from dossier.archive import Archived
 from dossier.diagnostics import Location
 from dossier.markdown import make_parser, parse_chapter
 from dossier.model import CiteItem, Cluster
-from dossier.quotes import Quotation, QuoteMark, bind, check, closest, normalise, scan_quotes
+from dossier.quotes import Quotation, QuoteMark, bind, check, closest, normalise
 from dossier.scan import scan_chapter
 
 HERE = Location("chapters/01.md", 3, 7)
@@ -22,9 +22,7 @@ HERE = Location("chapters/01.md", 3, 7)
 
 def marks(text: str) -> list[QuoteMark]:
     """The chapter's quotations, its citations numbered as the scan numbers them."""
-    parsed = parse_chapter(make_parser(), text, "ch.md")
-    scan_chapter(parsed)  # gives each citation token its ordinal
-    return scan_quotes(parsed)
+    return list(scan_chapter(parse_chapter(make_parser(), text, "ch.md")).quotes)
 
 
 def cluster(*items: tuple[str, str]) -> Cluster:
