@@ -91,6 +91,36 @@ def test_the_example_dossier_is_pdf_ua(tmp_path: Path) -> None:
         notes = [e for e in _walk(document) if e.S == "/Note"]
         assert notes and all(n.P.S == "/P" for n in notes)  # each by its call in the text
         assert any(str(e.get("/Lang", "")) == "fa" for e in _walk(document))
+        _timeline_links_lead_to_references(pdf)
+
+
+def _timeline_links_lead_to_references(pdf):  # type: ignore[no-untyped-def]
+    """Each of the timeline's 18 events is a link to its source's bibliography entry,
+    in the bibliography."""
+    import pikepdf
+
+    names = pdf.Root.Names.Dests
+    dests: dict[str, object] = {}
+    for node in [names, *names.get("/Kids", [])]:
+        pairs = node.get("/Names", [])
+        dests.update({str(pairs[i]): pairs[i + 1] for i in range(0, len(pairs), 2)})
+    links = [
+        (str(a.Dest), str(a.Contents))
+        for page in pdf.pages
+        for a in page.get("/Annots", [])
+        if str(a.get("/Contents", "")).startswith("Reference: 19")
+        or str(a.get("/Contents", "")).startswith("Reference: 20")
+    ]
+    assert len(links) == 18
+    page_of = {p.obj.objgen: n for n, p in enumerate(pdf.pages)}
+
+    def page(name: str) -> int:
+        target = dests[name]
+        target = target.D if isinstance(target, pikepdf.Dictionary) else target
+        return page_of[target[0].objgen]
+
+    for dest, _ in links:
+        assert dest.startswith("ref-") and page(dest) >= page("dossier-references")
 
 
 def _walk(node):  # type: ignore[no-untyped-def]

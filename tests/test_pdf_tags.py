@@ -1,6 +1,7 @@
 """The structure tree's finer points (dossier/render/pdftags.py): a table broken across
 pages has one set of `TH` (the header repeated on later pages is an artifact), and the
-contents and the lists of figures and tables are `TOC` with `TOCI` items."""
+contents and the lists of figures and tables are `TOC` with `TOCI` items; a timeline's
+events are links in the PDF too."""
 
 from __future__ import annotations
 
@@ -11,8 +12,7 @@ import pytest
 
 from dossier.build import build
 from dossier.render.pdfcheck import check_ua
-
-pytestmark = pytest.mark.slow
+from dossier.timeline import draw, with_print_links
 
 ROWS = 90  # about three A4 pages of rows
 
@@ -45,6 +45,24 @@ def _walk(node: Any) -> Any:
             yield from _walk(kid)
 
 
+def test_timeline_labels_get_html_links_for_the_pdf() -> None:
+    events: list[dict[str, object]] = [
+        {"year": 1965, "label": "Founded <here>", "cite": ["a"]},
+        {"year": 1979, "label": "Revolution", "cite": []},
+        {"year": 1981, "label": "Banned", "cite": ["b", "a"]},
+    ]
+    svg = draw(events)
+    out = with_print_links(svg)
+    assert out.startswith('<span class="timeline-links">' + svg)
+    links = out[len('<span class="timeline-links">') + len(svg) :]
+    assert links.count("<a ") == 2  # the event without a source has no link
+    assert 'href="#ref-a" title="1965  Founded &lt;here&gt;"' in links
+    assert 'href="#ref-b"' in links
+    # placed in percent of the drawing, on the label's line
+    assert "left:23.438%;" in links  # x=150 of 640
+    assert with_print_links(draw([events[1]])) == draw([events[1]])
+
+
 @pytest.fixture(scope="module")
 def tagged(tmp_path_factory: pytest.TempPathFactory) -> Any:
     import pikepdf
@@ -56,6 +74,7 @@ def tagged(tmp_path_factory: pytest.TempPathFactory) -> Any:
         yield pdf
 
 
+@pytest.mark.slow
 def test_a_repeated_table_header_is_tagged_once(tagged: Any) -> None:
     pdf = tagged
     assert check_ua(pdf) == []
@@ -99,6 +118,7 @@ def _artifacts_with_text(page: Any) -> int:
     return count
 
 
+@pytest.mark.slow
 def test_the_contents_and_lists_are_toc(tagged: Any) -> None:
     elements = list(_walk(tagged.Root.StructTreeRoot))
     tocs = [e for e in elements if e.S == "/TOC"]

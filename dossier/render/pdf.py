@@ -25,6 +25,7 @@ from ..collect import ChapterInfo, rendering
 from ..config import Config
 from ..diagnostics import Diagnostic, Location, Severity, error, warning
 from ..live.marks import decorate, link_marks
+from ..timeline import with_print_links
 from .markup import RenderContext, configure, render_chapter
 from .pdfdates import long_date
 from .pdfhtml import captions, imprint, mark_rtl_runs, protect_words
@@ -44,6 +45,7 @@ def print_html(si: SiteInput, md: MarkdownIt) -> str:
         si = replace(si, formatted=decorate(si.formatted, marks, {}, kept))
     chapters = []
     page_of = {c.path: c.page for c in si.collected.chapters}
+    figures = {src: with_print_links(svg) for src, svg in si.figures.items()}
     for info, chapter in zip(si.collected.chapters, si.chapters, strict=True):
         ctx = RenderContext(
             "print",
@@ -51,7 +53,7 @@ def print_html(si: SiteInput, md: MarkdownIt) -> str:
             si.collected.targets,
             page_of,
             dict(si.images),
-            si.figures,
+            figures,
             page=info.page,
         )
         parsed = rendering(chapter, md, info)

@@ -151,7 +151,9 @@ class Tagger:
         annotation = getattr(box, "link_annotation", None)
         if annotation is not None and kind == "/Link":
             target = html.get("href", "")
-            annotation["Contents"] = pydyf.String(link_words(target, _text(html)))
+            # a link over a drawing's label has no text of its own, but a title
+            text = _text(html) or html.get("title", "")
+            annotation["Contents"] = pydyf.String(link_words(target, text))
         elif kind == "/Link" and "::" in tag:
             element["S"] = "/Span"  # a link's ::after (a page number) is no second link
         role = self._toc_role(html, tag, kind)
