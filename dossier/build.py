@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from jinja2 import TemplateError
     from markdown_it import MarkdownIt
 
+    from .abbreviations import Abbreviation
     from .collect import Collected
     from .model import Bibliography, Formatted
     from .scan import Chapter
@@ -54,6 +55,7 @@ class Analysis:
     # for the cache: the reading of the bibliography, and each chapter's scan (see scan)
     bib_record: dict[str, Any] = field(default_factory=dict, compare=False)
     chapter_record: dict[str, Any] = field(default_factory=dict, compare=False)
+    abbreviations: tuple[Abbreviation, ...] = ()  # the project's list, if it has one
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +157,8 @@ def analyse(
         if events:
             figures[src] = timeline.draw(events)
             charted += [str(k) for e in events for k in _keys_of(e)]
+    abbreviations, more = _abbreviations(root, config, config_text, chapters)
+    found.extend(more)
     found.extend(
         unused_entries(
             keys,
@@ -184,8 +188,22 @@ def analyse(
         tuple(dict.fromkeys(charted)),
         new_bib_record,
         new_scans,
+        abbreviations,
     )
     return analysis, analysis.diagnostics
+
+
+def _abbreviations(
+    root: Path, config: Config, config_text: str, chapters: Iterable[Chapter]
+) -> tuple[tuple[Abbreviation, ...], list[Diagnostic]]:
+    """The project's list of abbreviations, checked against the chapters."""
+    if not config.abbreviations:
+        return (), []
+    from .abbreviations import read_abbreviations, unused
+
+    where = Location(CONFIG_NAME, key_line(config_text, "abbreviations"))
+    listed, found = read_abbreviations(root, config.abbreviations, where)
+    return listed, [*found, *unused(listed, (c.text for c in chapters))]
 
 
 def _keys_of(event: dict[str, object]) -> list[object]:
@@ -369,6 +387,7 @@ def build(
         analysis.figures,
         analysis.bibliography,
         analysis.evidence,
+        analysis.abbreviations,
     )
     changes = report(analysis.evidence, analysis.collected.citing)
     try:
@@ -459,6 +478,7 @@ def build(
             {
                 *config.chapters,
                 config.bibliography,
+                *([config.abbreviations] if config.abbreviations else []),
                 *analysis.images.values(),
                 *(a.path for a in analysis.evidence.archives.values()),
             }

@@ -81,11 +81,19 @@ def test_the_example_dossier_is_pdf_ua(tmp_path: Path) -> None:
         document = pdf.Root.StructTreeRoot.K[0]
         kinds = [str(k.S) for k in document.K]
         # one Sect per chapter (9), not one per page; so are the title page, the
-        # imprint, the lists of figures and tables and the bibliography
-        assert kinds.count("/Sect") == 13
+        # imprint, the lists of figures and tables, the abbreviations and the
+        # bibliography
+        assert kinds.count("/Sect") == 14
         tables = [e for e in _walk(document) if e.S == "/Table"]
-        assert len(tables) == 4  # one per table, whatever the page breaks
-        assert all(str(t.K[0].S) == "/Caption" for t in tables)
+        assert len(tables) == 5  # one per table, whatever the page breaks
+        abbreviations, *captioned = tables  # the list comes before the chapters
+        assert all(str(t.K[0].S) == "/Caption" for t in captioned)
+        # the list of abbreviations: each short form a row header of its expansion
+        rows = [e for e in _walk(abbreviations) if e.S == "/TR"]
+        assert len(rows) == 11
+        for row in rows:
+            assert [str(c.S) for c in row.K] == ["/TH", "/TD"]
+            assert row.K[0].A.Scope == "/Row" and list(row.K[1].A.Headers) == [row.K[0].ID]
         figures = [e for e in _walk(document) if e.S == "/Figure"]
         assert all(str(f.Alt).startswith("Figure") for f in figures)
         notes = [e for e in _walk(document) if e.S == "/Note"]

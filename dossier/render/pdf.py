@@ -32,7 +32,7 @@ from .pdfhtml import captions, imprint, mark_rtl_runs, protect_words
 from .pdfparallel import Settings, deadline_after, plan, render_parts
 from .pdfprocess import Child, Failed, Relayout, TimedOut
 from .pdfsplit import split_document
-from .site import SiteInput, backlinks, contents, site_context
+from .site import SiteInput, abbreviation_rows, backlinks, contents, site_context
 from .theme import THEME_DIR, environment, theme_file
 
 
@@ -93,6 +93,7 @@ def print_html(si: SiteInput, md: MarkdownIt) -> str:
         imprint=imprint(config, os.environ.get("SOURCE_DATE_EPOCH", "")),
         figures=captions(body, "figure") if config.pdf.lists else [],
         tables=captions(body, "table") if config.pdf.lists else [],
+        abbreviations=abbreviation_rows(si.abbreviations),
         contents=print_contents(si.collected.chapters),
         chapters=chapters,
         entries=entries,
