@@ -6,7 +6,7 @@ evidence (archived sources and quotation checks). Nothing is written."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -19,6 +19,7 @@ from .projectfs import MAX_CONFIG_BYTES, Refused, read_file
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
 
+    from .abbreviations import Abbreviation
     from .collect import Collected
     from .model import Bibliography
     from .scan import Chapter
@@ -46,6 +47,7 @@ class Analysis:
     # for the cache: the reading of the bibliography, and each chapter's scan (see scan)
     bib_record: dict[str, Any] = field(default_factory=dict, compare=False)
     chapter_record: dict[str, Any] = field(default_factory=dict, compare=False)
+    abbreviations: tuple[Abbreviation, ...] = ()  # the project's list, if it has one
 
     def inputs(self) -> list[str]:
         """The project files the build read besides dossier.toml: chapters, the
@@ -54,6 +56,7 @@ class Analysis:
             {
                 *self.config.chapters,
                 self.config.bibliography,
+                *([self.config.abbreviations] if self.config.abbreviations else []),
                 *self.images.values(),
                 *(a.path for a in self.evidence.archives.values()),
             }
@@ -143,6 +146,8 @@ def analyse(
         if events:
             figures[src] = timeline.draw(events)
             charted += [str(k) for e in events for k in _keys_of(e)]
+    abbreviations, more = _abbreviations(root, config, config_text, chapters)
+    found.extend(more)
     found.extend(
         unused_entries(
             keys,
@@ -172,8 +177,22 @@ def analyse(
         tuple(dict.fromkeys(charted)),
         new_bib_record,
         new_scans,
+        abbreviations,
     )
     return analysis, analysis.diagnostics
+
+
+def _abbreviations(
+    root: Path, config: Config, config_text: str, chapters: Iterable[Chapter]
+) -> tuple[tuple[Abbreviation, ...], list[Diagnostic]]:
+    """The project's list of abbreviations, checked against the chapters."""
+    if not config.abbreviations:
+        return (), []
+    from .abbreviations import read_abbreviations, unused
+
+    where = Location(CONFIG_NAME, key_line(config_text, "abbreviations"))
+    listed, found = read_abbreviations(root, config.abbreviations, where)
+    return listed, [*found, *unused(listed, (c.text for c in chapters))]
 
 
 def _keys_of(event: dict[str, object]) -> list[object]:

@@ -124,6 +124,7 @@ def build(
         analysis.figures,
         analysis.bibliography,
         analysis.evidence,
+        analysis.abbreviations,
     )
     changes = report(analysis.evidence, analysis.collected.citing)
     try:

@@ -637,6 +637,50 @@ GROUPS: tuple[Group, ...] = (
         ),
     ),
     Group(
+        "abbr",
+        "The list of abbreviations",
+        "Problems in the TOML file named by `abbreviations` in `dossier.toml`: one "
+        '`SHORT = "what it stands for"` a line, listed after the PDF\'s contents and on '
+        "the site's title page.",
+        (
+            Code(
+                "abbr.duplicate",
+                (E,),
+                "A short form is listed twice; the second is left out.",
+                "Keep one of the two lines.",
+            ),
+            Code(
+                "abbr.field",
+                (E,),
+                "A short form is not given its expansion as text (a number, a table, an "
+                "empty string); it is left out.",
+                'Write it as `MEK = "Mujahedin-e Khalq"`; a short form with a dot or a '
+                'space in double quotes: `"U.S." = "United States"`.',
+            ),
+            Code(
+                "abbr.syntax",
+                (E,),
+                "The file is not valid TOML.",
+                "Look at the line and column given: the expansion needs double quotes, "
+                "each entry a line of its own.",
+            ),
+            Code(
+                "abbr.too-many",
+                (E,),
+                "The list has more than 1,000 abbreviations: each chapter is searched for "
+                "every one of them.",
+                "Keep the abbreviations the chapters use.",
+            ),
+            Code(
+                "abbr.unused",
+                (W,),
+                "A short form in the list appears in no chapter (as a whole word, with the "
+                "same capitals): a misspelling, or one left over from an earlier draft.",
+                "Take it out of the list, or spell it as the chapters do.",
+            ),
+        ),
+    ),
+    Group(
         "quote",
         "Quotations",
         "A quotation is text in quotation marks followed at once by a citation, or a "

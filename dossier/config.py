@@ -81,6 +81,7 @@ class Config:
     sources: str = "sources"
     output: str = "build"
     nocite: tuple[str, ...] = ()
+    abbreviations: str = ""  # a TOML file of SHORT = "expansion" lines (abbreviations.py)
     html: HtmlOptions = field(default_factory=HtmlOptions)
     pdf: PdfOptions = field(default_factory=PdfOptions)
 
@@ -92,7 +93,8 @@ class Config:
     def inputs(self) -> tuple[str, ...]:
         """Project-relative paths the build reads (for the output-folder guard)."""
         style = (self.csl,) if self.csl.endswith(".csl") else ()
-        return (*self.chapters, self.bibliography, self.sources, *style)
+        listed = (self.abbreviations,) if self.abbreviations else ()
+        return (*self.chapters, self.bibliography, self.sources, *style, *listed)
 
 
 # key -> (field name, accepted python types, description used in messages)
@@ -111,6 +113,7 @@ _TOP: dict[str, tuple[str, tuple[type, ...], str]] = {
     "sources": ("sources", (str,), "a folder path"),
     "output": ("output", (str,), "a folder path"),
     "nocite": ("nocite", (list,), "a list of citation keys (or ['*'])"),
+    "abbreviations": ("abbreviations", (str,), "a file path"),
     "html": ("html", (dict,), "a table"),
     "pdf": ("pdf", (dict,), "a table"),
 }
@@ -187,7 +190,7 @@ def key_line(text: str, key: str, table: str = "") -> int:
     return 0
 
 
-_PATH_KEYS = ("bibliography", "sources", "csl", "output")
+_PATH_KEYS = ("bibliography", "sources", "csl", "output", "abbreviations")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 

@@ -178,3 +178,35 @@ def draw_file(
 ) -> tuple[str, list[Diagnostic]]:
     events, diags = read_events(root, rel, loc, keys)
     return (draw(events) if events else ""), diags
+
+
+_VIEW = re.compile(r'viewBox="0 0 (\d+) (\d+)"')
+_LINKED = re.compile(
+    r'<a href="([^"]*)"><text class="tl-label" x="([\d.]+)" y="([\d.]+)"[^>]*>([^<]*)</text></a>'
+)
+# Noto Sans at font-size 11 averages about 5.4 units a character (measured on the
+# example timeline's labels in the PDF)
+CHAR_WIDTH = 5.5
+
+
+def with_print_links(svg: str) -> str:
+    """The drawing with an HTML link over each linked label, for the PDF: WeasyPrint
+    draws a link inside SVG as plain text, but makes a link annotation for an HTML
+    `<a>`. Each is placed in percent of the drawing, so it stays on its label however
+    the drawing is scaled to the text block (print.css: `.timeline-links`)."""
+    size = _VIEW.search(svg)
+    if size is None:
+        return svg
+    width, height = int(size.group(1)), int(size.group(2))
+    links = []
+    for href, x, y, label in _LINKED.findall(svg):
+        left, top = float(x), float(y) - 12
+        span = min(len(html.unescape(label)) * CHAR_WIDTH + 4, width - left)
+        place = (
+            f"left:{100 * left / width:.3f}%;top:{100 * top / height:.3f}%;"
+            f"width:{100 * span / width:.3f}%;height:{100 * 16 / height:.3f}%"
+        )
+        links.append(f'<a class="timeline-link" href="{href}" title="{label}" style="{place}"></a>')
+    if not links:
+        return svg
+    return f'<span class="timeline-links">{svg}{"".join(links)}</span>'

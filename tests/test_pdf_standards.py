@@ -81,16 +81,54 @@ def test_the_example_dossier_is_pdf_ua(tmp_path: Path) -> None:
         document = pdf.Root.StructTreeRoot.K[0]
         kinds = [str(k.S) for k in document.K]
         # one Sect per chapter (9), not one per page; so are the title page, the
-        # imprint, the lists of figures and tables and the bibliography
-        assert kinds.count("/Sect") == 13
+        # imprint, the lists of figures and tables, the abbreviations and the
+        # bibliography
+        assert kinds.count("/Sect") == 14
         tables = [e for e in _walk(document) if e.S == "/Table"]
-        assert len(tables) == 4  # one per table, whatever the page breaks
-        assert all(str(t.K[0].S) == "/Caption" for t in tables)
+        assert len(tables) == 5  # one per table, whatever the page breaks
+        abbreviations, *captioned = tables  # the list comes before the chapters
+        assert all(str(t.K[0].S) == "/Caption" for t in captioned)
+        # the list of abbreviations: each short form a row header of its expansion
+        rows = [e for e in _walk(abbreviations) if e.S == "/TR"]
+        assert len(rows) == 11
+        for row in rows:
+            assert [str(c.S) for c in row.K] == ["/TH", "/TD"]
+            assert row.K[0].A.Scope == "/Row" and list(row.K[1].A.Headers) == [row.K[0].ID]
         figures = [e for e in _walk(document) if e.S == "/Figure"]
         assert all(str(f.Alt).startswith("Figure") for f in figures)
         notes = [e for e in _walk(document) if e.S == "/Note"]
         assert notes and all(n.P.S == "/P" for n in notes)  # each by its call in the text
         assert any(str(e.get("/Lang", "")) == "fa" for e in _walk(document))
+        _timeline_links_lead_to_references(pdf)
+
+
+def _timeline_links_lead_to_references(pdf):  # type: ignore[no-untyped-def]
+    """Each of the timeline's 18 events is a link to its source's bibliography entry,
+    in the bibliography."""
+    import pikepdf
+
+    names = pdf.Root.Names.Dests
+    dests: dict[str, object] = {}
+    for node in [names, *names.get("/Kids", [])]:
+        pairs = node.get("/Names", [])
+        dests.update({str(pairs[i]): pairs[i + 1] for i in range(0, len(pairs), 2)})
+    links = [
+        (str(a.Dest), str(a.Contents))
+        for page in pdf.pages
+        for a in page.get("/Annots", [])
+        if str(a.get("/Contents", "")).startswith("Reference: 19")
+        or str(a.get("/Contents", "")).startswith("Reference: 20")
+    ]
+    assert len(links) == 18
+    page_of = {p.obj.objgen: n for n, p in enumerate(pdf.pages)}
+
+    def page(name: str) -> int:
+        target = dests[name]
+        target = target.D if isinstance(target, pikepdf.Dictionary) else target
+        return page_of[target[0].objgen]
+
+    for dest, _ in links:
+        assert dest.startswith("ref-") and page(dest) >= page("dossier-references")
 
 
 def _walk(node):  # type: ignore[no-untyped-def]

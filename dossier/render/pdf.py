@@ -25,13 +25,14 @@ from ..collect import ChapterInfo, rendering
 from ..config import Config
 from ..diagnostics import Diagnostic, Location, Severity, error, warning
 from ..live.marks import decorate, link_marks
+from ..timeline import with_print_links
 from .markup import RenderContext, configure, render_chapter
 from .pdfdates import long_date
 from .pdfhtml import captions, imprint, mark_rtl_runs, protect_words
 from .pdfparallel import Settings, deadline_after, plan, render_parts
 from .pdfprocess import Child, Failed, Relayout, TimedOut
 from .pdfsplit import split_document
-from .site import SiteInput, backlinks, contents, site_context
+from .site import SiteInput, abbreviation_rows, backlinks, contents, site_context
 from .theme import THEME_DIR, environment, theme_file
 
 
@@ -44,6 +45,7 @@ def print_html(si: SiteInput, md: MarkdownIt) -> str:
         si = replace(si, formatted=decorate(si.formatted, marks, {}, kept))
     chapters = []
     page_of = {c.path: c.page for c in si.collected.chapters}
+    figures = {src: with_print_links(svg) for src, svg in si.figures.items()}
     for info, chapter in zip(si.collected.chapters, si.chapters, strict=True):
         ctx = RenderContext(
             "print",
@@ -51,7 +53,7 @@ def print_html(si: SiteInput, md: MarkdownIt) -> str:
             si.collected.targets,
             page_of,
             dict(si.images),
-            si.figures,
+            figures,
             page=info.page,
         )
         parsed = rendering(chapter, md, info)
@@ -91,6 +93,7 @@ def print_html(si: SiteInput, md: MarkdownIt) -> str:
         imprint=imprint(config, os.environ.get("SOURCE_DATE_EPOCH", "")),
         figures=captions(body, "figure") if config.pdf.lists else [],
         tables=captions(body, "table") if config.pdf.lists else [],
+        abbreviations=abbreviation_rows(si.abbreviations),
         contents=print_contents(si.collected.chapters),
         chapters=chapters,
         entries=entries,

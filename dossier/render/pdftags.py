@@ -9,7 +9,10 @@ over two is two `Table`; running heads are tagged content that no element holds;
   and given what the HTML knows: `/Lang` where a `lang` differs from the document's,
   `Scope` on `TH`, `Note` for footnotes, the figure's caption as `Alt`, link /Contents
   in words ("Reference: U.S. Department of State, n.d.");
-- text in the page margins (running heads, folios) is drawn as `/Artifact`;
+- text in the page margins (running heads, folios) is drawn as `/Artifact`, and so is
+  a table's header where it is repeated on the pages the table continues on (the
+  `TH` are the first page's only);
+- the contents and the lists of figures and tables are `TOC`, their entries `TOCI`;
 - once built, siblings made from the same HTML element are joined (one `Sect` per
   chapter, one `Table` per table), with the parent tree pointed at the survivors.
 
@@ -60,22 +63,39 @@ class Tagger:
         self.lang = lang.lower()
         self.parent_of = {child: parent for parent in root.iter() for child in parent}
         self.source: dict[int, tuple[int, str]] = {}  # object number -> HTML element
-        self.margin: set[int] = set()  # ids of boxes drawn in page margins
+        # ids of boxes drawn as artifacts: page margins, repeated table headers
+        self.artifacts: set[int] = set()
+        # stand-ins for the cells of repeated headers, with their HTML cell (stand_in)
+        self.stand_ins: list[tuple[Any, int]] = []
 
     def install(self, pages: list[Any]) -> None:
         import weasyprint.pdf.stream as stream_module
         import weasyprint.pdf.tags as tags_module
         from weasyprint.formatting_structure import boxes
 
+        tables: set[int] = set()  # HTML tables met on an earlier page
+        kept: set[int] = set()  # boxes of headers on a table's first page
         for page in pages:
             for box in page._page_box.children:
                 if isinstance(box, boxes.MarginBox):
-                    self.margin.update(id(b) for b in box.descendants())
+                    self.artifacts.update(id(b) for b in box.descendants())
+            on_page: set[int] = set()
+            for box in page._page_box.descendants():
+                if not isinstance(box, boxes.TableBox) or box.element is None:
+                    continue
+                header = box.children[0] if box.children and box.children[0].is_header else None
+                if header is not None:
+                    ids = {id(b) for b in header.descendants()}
+                    (self.artifacts if id(box.element) in tables else kept).update(ids)
+                on_page.add(id(box.element))
+            tables |= on_page
+        self.artifacts -= kept  # a box laid out once and drawn on two pages stays tagged
         original = tags_module._build_box_tree
         tagger = self
 
         def build(box: Any, parent: Any, pdf: Any, *rest: Any) -> Iterator[Any]:
-            if isinstance(box, boxes.MarginBox):
+            if isinstance(box, boxes.MarginBox) or id(box) in tagger.artifacts:
+                tagger.stand_in(box)
                 return  # drawn as artifacts: nothing to tag
             for element in original(box, parent, pdf, *rest):
                 tagger.note(box, element)
@@ -85,7 +105,7 @@ class Tagger:
 
         @contextlib.contextmanager
         def marked_or_artifact(stream: Any, box: Any, tag: str) -> Iterator[None]:
-            if id(box) in tagger.margin:
+            if id(box) in tagger.artifacts:
                 with stream.artifact():
                     yield
             else:
@@ -94,6 +114,18 @@ class Tagger:
 
         tags_module._build_box_tree = build
         stream_module.Stream.marked = marked_or_artifact
+
+    def stand_in(self, box: Any) -> None:
+        """WeasyPrint names each page's header cells once that page's table is built,
+        through each cell box's `mark`: the cells of a repeated header get stand-ins,
+        whose names `finish` maps to the first page's `TH`."""
+        import pydyf
+        from weasyprint.formatting_structure import boxes
+
+        for cell in box.descendants():
+            if isinstance(cell, boxes.TableCellBox) and cell.element is not None:
+                cell.mark = pydyf.Dictionary({"A": pydyf.Dictionary()})
+                self.stand_ins.append((cell.mark, id(cell.element)))
 
     def note(self, box: Any, element: Any) -> None:
         import pydyf
@@ -119,7 +151,28 @@ class Tagger:
         annotation = getattr(box, "link_annotation", None)
         if annotation is not None and kind == "/Link":
             target = html.get("href", "")
-            annotation["Contents"] = pydyf.String(link_words(target, _text(html)))
+            # a link over a drawing's label has no text of its own, but a title
+            text = _text(html) or html.get("title", "")
+            annotation["Contents"] = pydyf.String(link_words(target, text))
+        elif kind == "/Link" and "::" in tag:
+            element["S"] = "/Span"  # a link's ::after (a page number) is no second link
+        role = self._toc_role(html, tag, kind)
+        if role:
+            element["S"] = role
+
+    def _toc_role(self, html: Any, tag: str, kind: str) -> str:
+        """`TOC` for the list of a contents or a list of figures or tables, `TOCI` for
+        its items (WeasyPrint's `LI`), `Reference` for what an item holds (`LBody`)."""
+        if tag not in ("ol", "ul", "li"):
+            return ""
+        listing = html if tag != "li" else self.parent_of.get(html)
+        holder = self.parent_of.get(listing) if listing is not None else None
+        classes = holder.get("class", "").split() if holder is not None else []
+        if "toc" not in classes and "lists" not in classes:
+            return ""
+        if tag != "li":
+            return "/TOC" if kind == "/L" else ""
+        return {"/LI": "/TOCI", "/LBody": "/Reference"}.get(kind, "")
 
     def _caption(self, element: Any) -> str:
         """The caption of the figure holding `element`, else its own alt or title."""
@@ -151,6 +204,31 @@ class Tagger:
                     nums[i] = _final(replaced, value)
         for kid in root["K"]:
             self._notes_to_calls(pdf, _deref(pdf, kid))
+        if self.stand_ins:
+            self._headers_to_first_page(pdf, root)
+
+    def _headers_to_first_page(self, pdf: Any, root: Any) -> None:
+        """Cells on a table's later pages name the first page's `TH` as their headers
+        (the repeated header there is an artifact)."""
+        import pydyf
+
+        first: dict[int, Any] = {}  # HTML cell -> the ID of its TH
+        cells = []
+        for element in _elements(pdf, root):
+            key = self.source.get(element.number)
+            if element.get("S") == "/TH" and key is not None and "ID" in element:
+                first.setdefault(key[0], element["ID"])
+            attributes = element.get("A")
+            if isinstance(attributes, dict) and "Headers" in attributes:
+                cells.append(attributes)
+        alias = {
+            mark["ID"].string: first[cell]
+            for mark, cell in self.stand_ins
+            if "ID" in mark and cell in first
+        }
+        for attributes in cells:
+            headers = [alias.get(h.string, h) for h in attributes["Headers"]]
+            attributes["Headers"] = pydyf.Array(headers)
 
     def _notes_to_calls(self, pdf: Any, document: Any) -> None:
         """Each footnote's `Note` right after its call in the text, where a reader
@@ -228,6 +306,15 @@ def _absorb(pdf: Any, survivor: Any, child: Any) -> None:
             if grandchild.get("Type") == "/StructElem":
                 grandchild["P"] = survivor.reference
         survivor["K"].append(kid)
+
+
+def _elements(pdf: Any, node: Any) -> Iterator[Any]:
+    """Every structure element below `node`, depth first."""
+    for kid in node.get("K", ()) if isinstance(node.get("K"), list) else ():
+        child = _deref(pdf, kid) if isinstance(kid, bytes) else None
+        if child is not None and child.get("Type") == "/StructElem":
+            yield child
+            yield from _elements(pdf, child)
 
 
 def _deref(pdf: Any, reference: Any) -> Any:

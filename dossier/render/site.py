@@ -15,6 +15,7 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from .. import __version__
+from ..abbreviations import Abbreviation, mark_first_uses
 from ..cache import digest
 from ..collect import ChapterInfo, Collected, rendering
 from ..config import Config
@@ -57,6 +58,7 @@ class SiteInput:
     figures: dict[str, str]  # src -> inline SVG
     bibliography: Bibliography | None = None
     evidence: Evidence | None = None
+    abbreviations: tuple[Abbreviation, ...] = ()
 
 
 # Languages written right to left (the primary subtag of a BCP 47 tag).
@@ -181,6 +183,11 @@ class Site:
     search: SectionRecord = field(default_factory=dict)  # for the next build's index
 
 
+def abbreviation_rows(abbreviations: Sequence[Abbreviation]) -> list[dict[str, str]]:
+    """The list of abbreviations for the templates (which escape it)."""
+    return [{"short": a.short, "expansion": a.expansion} for a in abbreviations]
+
+
 def theme_fingerprint(root: Path) -> str:
     """Every file of the theme and of the project's templates/, names and bytes (only
     regular files inside their folders: a symlink out of the project is never read)."""
@@ -263,6 +270,7 @@ def build_site(
         "has_bibliography": bool(si.formatted.order),
         "has_changes": changes is not None,
         "pdf": {"href": pdf.name} if pdf else None,
+        "abbreviations": abbreviation_rows(si.abbreviations),
     }
     assets = {name: static_asset(si.config.root, name) for name in STATIC}
     # the stylesheet and icon are linked with their content's hash, so that a browser's
@@ -350,6 +358,7 @@ def build_site(
         ) -> dict[str, Any]:
             parsed = rendering(chapter, md, info)
             html = render_chapter(md, parsed.tokens, parsed.env, ctx)
+            html = mark_first_uses(html, si.abbreviations)
             return {
                 "body": Markup(html),
                 "notes": [{"id": cid, "html": Markup(note)} for cid, note in ctx.notes],
