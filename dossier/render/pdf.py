@@ -29,9 +29,11 @@ from ..timeline import with_print_links
 from .markup import RenderContext, configure, render_chapter
 from .pdfdates import long_date
 from .pdfhtml import captions, imprint, mark_rtl_runs, protect_words
+from .pdfmerge import main as merge_main
 from .pdfparallel import Settings, deadline_after, plan, render_parts
 from .pdfprocess import Child, Failed, Relayout, TimedOut
 from .pdfsplit import split_document
+from .pdfworker import main as worker_main
 from .site import SiteInput, abbreviation_rows, backlinks, contents, site_context
 from .theme import THEME_DIR, environment, theme_file
 
@@ -185,7 +187,7 @@ def render_pdf(
         if parts:
             children.append(
                 Child(
-                    "dossier.render.pdfmerge",
+                    merge_main,
                     [str(stage / name), ident, *map(str, parts)],
                     config.pdf.memory_mb,
                     deadline,
@@ -196,7 +198,7 @@ def render_pdf(
             html_path.write_text(html_text, encoding="utf-8")
             children.append(
                 Child(
-                    "dossier.render.pdfworker",
+                    worker_main,
                     [
                         f"--standard={config.pdf.standard}",
                         str(html_path),

@@ -123,6 +123,10 @@ def _relink(annot: Any, name: Any, text: Any) -> None:
         annot[name("/Dest")] = text(unquote(uri[len(DEST_SCHEME) :]))
 
 
+def main(argv: list[str]) -> int:
+    out, ident, *parts = argv
+    return merge(out, ident, parts)
+
+
 if __name__ == "__main__":
-    out, ident, *parts = sys.argv[1:]
-    sys.exit(merge(out, ident, parts))
+    sys.exit(main(sys.argv[1:]))

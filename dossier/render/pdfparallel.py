@@ -19,8 +19,8 @@ from pathlib import Path
 
 from .pdfprocess import Child, Failed, Relayout
 from .pdfsplit import Split, footnotes_in, group_chapters, ids_of, part_document
+from .pdfworker import main as worker_main
 
-WORKER = "dossier.render.pdfworker"
 # Contents page numbers while the real ones are unknown: as wide as most.
 PLACEHOLDER = 888
 
@@ -85,7 +85,7 @@ def _start(
     html_path, pdf_path = s.work / f"{name}.html", s.work / f"{name}.pdf"
     html_path.write_text(part_document(split, body, footnotes, pages), encoding="utf-8")
     child = Child(
-        WORKER,
+        worker_main,
         [f"--standard={s.standard}", "--part", str(html_path), str(pdf_path), offset, *s.allowed],
         s.memory_mb,
         s.deadline,

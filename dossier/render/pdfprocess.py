@@ -74,10 +74,25 @@ def _die_with_parent() -> None:
         pass
 
 
-class Child:
-    """`python -m MODULE ARGS...` with RLIMIT_AS; messages() yields its JSON lines."""
+Entry = Callable[[list[str]], int]  # a worker's main: its arguments in, exit status out
 
-    def __init__(self, module: str, args: list[str], memory_mb: int, deadline: float):
+
+def command(entry: Entry) -> list[str]:
+    """The command that runs `entry` in a fresh interpreter. The entry is a function,
+    not a module named in a string, so that moving or renaming a worker is checked by
+    the type checker and the import, not found out by a failed PDF."""
+    module, name = entry.__module__, entry.__qualname__
+    if module == "__main__" or not name.isidentifier():
+        raise ValueError(f"{module}.{name} cannot be imported by a child process")
+    run = f"import sys; from {module} import {name} as m; sys.exit(m(sys.argv[1:]))"
+    return [sys.executable, "-P", "-c", run]
+
+
+class Child:
+    """`entry(ARGS)` in a child process with RLIMIT_AS; messages() yields its JSON
+    lines."""
+
+    def __init__(self, entry: Entry, args: list[str], memory_mb: int, deadline: float):
         memory_mb = memory_cap_mb(memory_mb)
         self.memory_mb = memory_mb  # what the child really got, for the message if it fails
         self.deadline = deadline
@@ -85,10 +100,10 @@ class Child:
         self._ended = False
         self._stderr: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 (closed in kill)
         env = {**os.environ, "PYTHONPATH": PACKAGE_PARENT}
-        # -P and cwd: `python -m` would otherwise import from the current folder first,
+        # -P and cwd: `python -c` would otherwise import from the current folder first,
         # and that is often the (untrusted) project: a weasyprint.py there would run.
         self.proc = subprocess.Popen(
-            [sys.executable, "-P", "-m", module, *args],
+            [*command(entry), *args],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self._stderr,

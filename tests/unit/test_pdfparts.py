@@ -17,6 +17,7 @@ from dossier.render.pdfmerge import merge
 from dossier.render.pdfparallel import Settings, deadline_after, plan, render_parts
 from dossier.render.pdfprocess import Child
 from dossier.render.pdfsplit import split_document
+from dossier.render.pdfworker import main as worker_main
 from dossier.render.theme import THEME_DIR
 
 pytestmark = pytest.mark.slow
@@ -78,7 +79,7 @@ def pdfs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, list[str
     (work / "print.html").write_text(PRINT, encoding="utf-8")
     allowed = (str(work), str(THEME_DIR))
     whole = Child(
-        "dossier.render.pdfworker",
+        worker_main,
         [str(work / "print.html"), str(work / "whole.pdf"), *allowed],
         1024,
         deadline_after(600),

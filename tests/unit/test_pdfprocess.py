@@ -1,24 +1,45 @@
 """dossier.render.pdfprocess: a child process under a memory limit and a deadline, its
 JSON lines read as they come (warnings kept aside), and its failure told in words.
-The children here are the standard library's `json.tool`, which prints the JSON lines
+The children here run the standard library's `json.tool`, which prints the JSON lines
 of a file: the protocol without WeasyPrint."""
 
 from __future__ import annotations
 
+import json.tool
 import resource
+import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from dossier.render import pdfprocess
-from dossier.render.pdfprocess import Child, Failed, TimedOut, memory_cap_mb, reason
+from dossier.render.pdfprocess import Child, Failed, TimedOut, command, memory_cap_mb, reason
 
 LATER = 600.0  # a deadline no test comes near: only the one that must expire is short
 
 
+def json_tool(argv: list[str]) -> int:
+    """`python -m json.tool ARGV`, as a worker's main."""
+    sys.argv = ["json.tool", *argv]
+    json.tool.main()
+    return 0
+
+
 def child(*args: str) -> Child:
-    return Child("json.tool", list(args), 512, time.monotonic() + LATER)
+    return Child(json_tool, list(args), 512, time.monotonic() + LATER)
+
+
+def test_a_worker_is_a_function_the_child_imports() -> None:
+    run = command(json_tool)
+    assert run[:3] == [sys.executable, "-P", "-c"]
+    assert f"from {__name__} import json_tool as m" in run[3]
+
+    def nested(argv: list[str]) -> int:
+        return 0
+
+    with pytest.raises(ValueError, match="cannot be imported"):
+        command(nested)
 
 
 def test_reports_and_warnings(tmp_path: Path) -> None:
@@ -53,7 +74,7 @@ def test_a_failure_is_told_by_the_last_line_of_its_errors(tmp_path: Path) -> Non
 
 def test_past_the_deadline_it_times_out() -> None:
     # json.tool with no file waits for its input, which never comes: no line, no end
-    c = Child("json.tool", [], 512, time.monotonic())
+    c = Child(json_tool, [], 512, time.monotonic())
     try:
         with pytest.raises(TimedOut):
             c.next_report()
