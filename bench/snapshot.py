@@ -149,10 +149,22 @@ def first_difference(snap: Path, now: Path, name: str, rel: str) -> str:
         return "only before" if old.is_file() else "only after" if new.is_file() else "bytes"
     a = old.read_text(encoding="utf-8").splitlines()
     b = new.read_text(encoding="utf-8").splitlines()
-    for line in difflib.unified_diff(a, b, n=0, lineterm=""):
-        if line.startswith(("-", "+")) and not line.startswith(("---", "+++")):
-            return line[:160]
-    return "bytes"
+    changed = [
+        line
+        for line in difflib.unified_diff(a, b, n=0, lineterm="")
+        if line.startswith(("-", "+")) and not line.startswith(("---", "+++"))
+    ]
+    if not changed:
+        return "bytes"
+    old_line = next((x for x in changed if x.startswith("-")), "-")
+    new_line = next((x for x in changed if x.startswith("+")), "+")
+    at = next(  # show both lines from just before where they part
+        (i for i, (x, y) in enumerate(zip(old_line[1:], new_line[1:], strict=False)) if x != y),
+        0,
+    )
+    start = max(0, at - 40)
+    old, new = old_line[1 + start : 1 + at + 80], new_line[1 + start : 1 + at + 80]
+    return f"\n    -…{old}\n    +…{new}"
 
 
 if __name__ == "__main__":

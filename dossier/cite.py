@@ -3,8 +3,9 @@
 Pandoc sees only what it needs: the citation clusters, each exactly as written, in
 document order, and the cited entries as CSL-JSON; never the chapter text. Entries
 reach CSL-JSON through Pandoc's own BibTeX reader, so the conversion is Pandoc's by
-construction. The HTML it returns is mapped back cluster by cluster and cleaned:
-nothing but inline formatting and safe links survives.
+construction. The HTML it returns is mapped back cluster by cluster and cleaned here, where it
+enters dossier, by the one sanitiser (render.sanitize.clean_fragment): nothing but
+inline formatting and links the URL policy allows survives.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from typing import Any
 from . import cslstyle
 from .diagnostics import Diagnostic, Location, did_you_mean, error, warning
 from .model import RESET_POSITIONS, Formatted, FormattedCitation
+from .render.sanitize import clean_fragment
 
 TIMEOUT = 900
 
@@ -378,7 +380,10 @@ def _read_output(
 ) -> Formatted:
     """`groups`: the first request of each footnote -> the citations in it, in order."""
     groups = groups or {}
-    notes = {n: _clean(_unpara(_BACKLINK.sub("", body).strip())) for n, body in _NOTE.findall(out)}
+    notes = {
+        n: clean_fragment(_unpara(_BACKLINK.sub("", body).strip()))
+        for n, body in _NOTE.findall(out)
+    }
     citations: dict[str, FormattedCitation] = {}
     for number, body in _DIV.findall(out):
         body = _unpara(body.strip())
@@ -390,16 +395,16 @@ def _read_output(
                 citations[cid] = FormattedCitation(spans[n] if n < len(spans) else "")
         elif ref:
             note = notes.get(ref.group(1), "")
-            rest = _clean(_NOTE_REF.sub("", body).strip())
+            rest = clean_fragment(_NOTE_REF.sub("", body).strip())
             citations["c" + number] = FormattedCitation(rest, note)
         else:
-            citations["c" + number] = FormattedCitation(_clean(body))
+            citations["c" + number] = FormattedCitation(clean_fragment(body))
     bibliography: dict[str, str] = {}
     order = []
     refs_start = out.find('<div id="refs"')
     for key, body in _ENTRY.findall(out[refs_start:] if refs_start >= 0 else ""):
         key = html.unescape(key)
-        bibliography[key] = _clean(body.strip())
+        bibliography[key] = clean_fragment(body.strip())
         order.append(key)
     return Formatted(citations, bibliography, tuple(order), note_style)
 
@@ -426,33 +431,6 @@ def _citation_spans(note: str) -> list[str]:
 def _unpara(text: str) -> str:
     m = _PARA.match(text)
     return m.group(1) if m and "<p>" not in m.group(1) else text
-
-
-_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)([^>]*)>")
-_ALLOWED = {"em", "i", "strong", "b", "span", "a", "sup", "sub", "div", "code", "q"}
-_SAFE_HREF = re.compile(r"^(?:#[\w:.\-%]+|https?://[^\s\"'<>]+|mailto:[^\s\"'<>]+)$", re.I)
-
-
-def _clean(fragment: str) -> str:
-    """Keep inline formatting; drop every other tag and any unsafe link target."""
-
-    def keep(m: re.Match[str]) -> str:
-        closing, tag, attrs = m.group(1), m.group(2).lower(), m.group(3)
-        if tag not in _ALLOWED:
-            return ""
-        if closing:
-            return f"</{tag}>"
-        kept = []
-        for name, value in re.findall(r'([\w-]+)="([^"]*)"', attrs):
-            if name == "class" and re.fullmatch(r"[\w\s-]*", value):
-                kept.append(f'class="{value}"')
-            elif name == "href" and _SAFE_HREF.match(html.unescape(value)):
-                kept.append(f'href="{value}"')
-            elif name in ("role", "data-cites") and re.fullmatch(r"[\w\s:.\-/]*", value):
-                kept.append(f'{name}="{value}"')
-        return f"<{tag}{''.join(' ' + k for k in kept)}>"
-
-    return _TAG.sub(keep, fragment)
 
 
 def engine_warnings(lines: Sequence[str], rel: str) -> list[Diagnostic]:
