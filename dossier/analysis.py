@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from markdown_it import MarkdownIt
 
     from .abbreviations import Abbreviation
+    from .bibcache import BibRecord
     from .collect import Collected
     from .model import Bibliography
     from .scan import Chapter
@@ -45,7 +46,7 @@ class Analysis:
     diagnostics: tuple[Diagnostic, ...]
     charted: tuple[str, ...] = ()  # keys cited only by timelines and other data figures
     # for the cache: the reading of the bibliography, and each chapter's scan (see scan)
-    bib_record: dict[str, Any] = field(default_factory=dict, compare=False)
+    bib_record: BibRecord | None = field(default=None, compare=False)
     chapter_record: dict[str, Any] = field(default_factory=dict, compare=False)
     abbreviations: tuple[Abbreviation, ...] = ()  # the project's list, if it has one
 
@@ -66,7 +67,7 @@ class Analysis:
 def analyse(
     root: Path,
     progress: Progress = _quiet,
-    bib_record: dict[str, Any] | None = None,
+    bib_record: BibRecord | None = None,
     chapter_record: dict[str, Any] | None = None,
 ) -> tuple[Analysis | None, tuple[Diagnostic, ...]]:
     """Everything read and checked. `bib_record` and `chapter_record` are the last
@@ -118,7 +119,7 @@ def analyse(
             found.extend(chapter.scan.diagnostics)
             chapters.append(chapter)
     scans = [c.scan for c in chapters]
-    bib, bib_problems, new_bib_record = bibcache.load(root, config.bibliography, bib_record or {})
+    bib, bib_problems, new_bib_record = bibcache.load(root, config.bibliography, bib_record)
     found.extend(bib_problems)
     keys = [e.key for e in bib.entries]
     collected, more = collect(scans, keys)

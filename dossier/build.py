@@ -163,8 +163,8 @@ def build(
             {**kept, **{rel: v for m in made for rel, v in m.records.items()}},
             # the snapshot must cover every input, or the next build cannot trust it
             previous.state if previous is not None and covered else "",
-            inputs,
-            caching.encode_diagnostics([d for d in found if not d.code.startswith("cache.")]),
+            tuple(inputs),
+            tuple(d for d in found if not d.code.startswith("cache.")),
             analysis.bib_record,
             analysis.chapter_record,
             made[-1].search if html else cache.search,  # a PDF-only build keeps it

@@ -15,10 +15,17 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import __version__
-from .diagnostics import Diagnostic, Location, Severity
+from .bibcache import BibRecord
+from .diagnostics import (
+    Diagnostic,
+    Location,
+    Severity,
+    decode_diagnostics,
+    encode_diagnostics,
+)
 from .projectfs import MAX_SERVED_BYTES, Refused, read_file
 
 CACHE_NAME = ".dossier-cache.json"
@@ -36,17 +43,26 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+class Output(NamedTuple):
+    """An output file as the last build wrote it."""
+
+    fingerprint: str  # of the inputs it was made from
+    sha256: str  # of its bytes
+
+
 @dataclass(frozen=True, slots=True)
 class Cache:
-    citations: dict[str, Any] = field(default_factory=dict)
-    # output path -> [fingerprint of its inputs, sha256 of the bytes written]
-    outputs: dict[str, list[str]] = field(default_factory=dict)
+    """The last build's records, each decoded and checked by its codec when read."""
+
+    citations: dict[str, Any] = field(default_factory=dict)  # see formatting
+    outputs: dict[str, Output] = field(default_factory=dict)  # by path in the output
     # the no-op check: a fingerprint of every input file's size and mtime, the inputs
-    # found outside the usual folders, and the diagnostics that build printed
+    # found outside the usual folders, and the diagnostics that build printed (None:
+    # not readable, so the next build cannot be skipped)
     state: str = ""
-    inputs: list[str] = field(default_factory=list)
-    diagnostics: list[list[Any]] = field(default_factory=list)
-    bibliography: dict[str, Any] = field(default_factory=dict)  # see bibcache
+    inputs: tuple[str, ...] = ()
+    diagnostics: tuple[Diagnostic, ...] | None = ()
+    bibliography: BibRecord | None = None
     chapters: dict[str, Any] = field(default_factory=dict)  # path -> [sha256, scan]
     # the search index's sections of each chapter page (render.search.SectionRecord);
     # checked where it is read
@@ -105,35 +121,6 @@ def _stat(entries: list[tuple[str, int, int]], path: Path, base: Path) -> None:
     entries.append((rel, info.st_size, info.st_mtime_ns))
 
 
-def encode_diagnostics(diags: Sequence[Diagnostic]) -> list[list[Any]]:
-    return [
-        [
-            d.severity.value,
-            d.code,
-            d.message,
-            d.hint,
-            *([d.location.path, d.location.line, d.location.col] if d.location else []),
-        ]
-        for d in diags
-    ]
-
-
-def decode_diagnostics(rows: Sequence[Sequence[Any]]) -> tuple[Diagnostic, ...] | None:
-    try:
-        return tuple(
-            Diagnostic(
-                Severity(r[0]),
-                str(r[1]),
-                str(r[2]),
-                Location(str(r[4]), int(r[5]), int(r[6])) if len(r) == 7 else None,
-                str(r[3]),
-            )
-            for r in rows
-        )
-    except (ValueError, TypeError, IndexError, OverflowError):
-        return None
-
-
 def load(out: Path) -> tuple[Cache, list[Diagnostic]]:
     """The cache of the build in `out`; an empty one when there is none. A damaged or
     foreign cache is ignored with a warning: the build is then simply a full one."""
@@ -154,6 +141,8 @@ def load(out: Path) -> tuple[Cache, list[Diagnostic]]:
                 isinstance(v, list) and len(v) == 2 and all(isinstance(x, str) for x in v)
                 for v in raw["outputs"].values()
             )
+            and isinstance(raw.get("inputs", []), list)
+            and all(isinstance(i, str) for i in raw.get("inputs", []))
         )
     except (OSError, Refused, UnicodeDecodeError, ValueError, RecursionError):
         ok, raw = False, None
@@ -170,18 +159,14 @@ def load(out: Path) -> tuple[Cache, list[Diagnostic]]:
                 Location(f"{out.name}/{CACHE_NAME}"),
             )
         ]
-    state, inputs, diags = raw.get("state", ""), raw.get("inputs", []), raw.get("diagnostics", [])
-    if not (isinstance(state, str) and isinstance(inputs, list) and isinstance(diags, list)):
-        state, inputs, diags = "", [], []
-    bib, chapters = raw.get("bibliography", {}), raw.get("chapters", {})
-    search = raw.get("search", {})
+    state, chapters, search = raw.get("state", ""), raw.get("chapters", {}), raw.get("search", {})
     return Cache(
         raw["citations"],
-        raw["outputs"],
-        state,
-        [str(i) for i in inputs],
-        diags,
-        bib if isinstance(bib, dict) else {},
+        {rel: Output(*v) for rel, v in raw["outputs"].items()},
+        state if isinstance(state, str) else "",
+        tuple(raw.get("inputs", [])),
+        decode_diagnostics(raw.get("diagnostics", [])),
+        BibRecord.from_json(raw.get("bibliography")),
         chapters if isinstance(chapters, dict) else {},
         search if isinstance(search, dict) else {},
     ), []
@@ -195,8 +180,8 @@ def dump(cache: Cache) -> bytes:
         "outputs": cache.outputs,
         "state": cache.state,
         "inputs": cache.inputs,
-        "diagnostics": cache.diagnostics,
-        "bibliography": cache.bibliography,
+        "diagnostics": encode_diagnostics(cache.diagnostics or ()),
+        "bibliography": cache.bibliography.to_json() if cache.bibliography else None,
         "chapters": cache.chapters,
         "search": cache.search,
     }
@@ -220,13 +205,13 @@ def reuse(cache: Cache, out: Path, rel: str, fingerprint: str) -> bytes | None:
     """The bytes of `rel` from the previous build when its inputs are unchanged and the
     file is exactly what that build wrote."""
     record = cache.outputs.get(rel)
-    if not record or record[0] != fingerprint:
+    if not record or record.fingerprint != fingerprint:
         return None
     try:
         data = _output_bytes(out, rel)
     except (OSError, Refused):
         return None
-    return data if sha256(data) == record[1] else None
+    return data if sha256(data) == record.sha256 else None
 
 
 def _output_bytes(out: Path, rel: str) -> bytes:
@@ -256,6 +241,6 @@ def last_build(root: Path, out_name: str, settings: Sequence[object]) -> Previou
     if problems:
         return Previous(out, cache, tuple(problems))
     state, covered = snapshot(root, out, cache.inputs, [*settings, out_name])
-    diags = decode_diagnostics(cache.diagnostics)
+    diags = cache.diagnostics
     same = state == cache.state and diags is not None and unchanged(cache, out)
     return Previous(out, cache, (), state, frozenset(covered), diags if same else None)

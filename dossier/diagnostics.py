@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -173,3 +173,56 @@ def sort(diags: Iterable[Diagnostic]) -> tuple[Diagnostic, ...]:
     for d in sorted(diags, key=Diagnostic.sort_key):
         seen.setdefault(d.format(), d)
     return tuple(seen.values())
+
+
+def encode_diagnostics(diags: Sequence[Diagnostic]) -> list[list[object]]:
+    """Diagnostics as JSON rows, for the build cache."""
+    return [
+        [
+            d.severity.value,
+            d.code,
+            d.message,
+            d.hint,
+            *([d.location.path, d.location.line, d.location.col] if d.location else []),
+        ]
+        for d in diags
+    ]
+
+
+def decode_diagnostics(rows: object) -> tuple[Diagnostic, ...] | None:
+    """The rows of encode_diagnostics read back; None if any is damaged (the cache is
+    as untrusted as the project it came with)."""
+    if not isinstance(rows, list) or not all(isinstance(r, list) for r in rows):
+        return None
+    try:
+        return tuple(
+            Diagnostic(
+                Severity(r[0]),
+                _str(r[1]),
+                _str(r[2]),
+                Location(_str(r[4]), _int(r[5]), _int(r[6])) if len(r) == 7 else None,
+                _str(r[3]),
+            )
+            for r in rows
+            if len(r) in (4, 7) or _damaged()
+        )
+    except (ValueError, TypeError):
+        return None
+
+
+# Exact types, not str()/int() of whatever is there: `null` where a message belongs is
+# a damaged record, not the message "None".
+def _damaged() -> bool:
+    raise ValueError("a diagnostic of the wrong length")
+
+
+def _str(value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"expected text, not {type(value).__name__}")
+    return value
+
+
+def _int(value: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"expected a whole number, not {type(value).__name__}")
+    return value

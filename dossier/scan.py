@@ -265,7 +265,7 @@ def _note_context(context: str, one_paragraph: bool) -> str:
 
 
 def to_json(scan: ChapterScan) -> dict[str, Any]:
-    from .cache import encode_diagnostics
+    from .diagnostics import encode_diagnostics
 
     def mark(m: Mark) -> list[Any]:
         if isinstance(m, HeadingMark):
@@ -301,7 +301,7 @@ def to_json(scan: ChapterScan) -> dict[str, Any]:
 
 def from_json(data: Any, path: str) -> ChapterScan | None:
     """The scan kept by the last build; None when the record is not one."""
-    from .cache import decode_diagnostics
+    from .diagnostics import decode_diagnostics
 
     def mark(row: list[Any]) -> Mark:
         if row[0] == "h":

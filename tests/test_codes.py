@@ -41,7 +41,7 @@ PASS_THROUGH = {
     ("diagnostics.py", "error"): "the helper itself",
     ("diagnostics.py", "warning"): "the helper itself",
     ("diagnostics.py", "strict"): "--strict re-issues a warning as an error, same code",
-    ("cache.py", "decode_diagnostics"): "diagnostics read back from the build cache",
+    ("diagnostics.py", "decode_diagnostics"): "diagnostics read back from the build cache",
 }
 
 Severities = frozenset[Severity]

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from ..cache import Cache, digest, reuse, sha256
+from ..cache import Cache, Output, digest, reuse, sha256
 from ..diagnostics import Diagnostic
 from ..projectfs import MAX_IMAGE_BYTES, Refused, read_file
 from ..write import write_files
@@ -28,7 +28,7 @@ class Staged:
 
     diagnostics: tuple[Diagnostic, ...]
     # output path -> [fingerprint of its inputs, SHA-256 of the bytes written]
-    records: dict[str, list[str]]
+    records: dict[str, Output]
     rendered: tuple[str, ...]  # made afresh (the others came from the last build)
     search: dict[str, object] = field(default_factory=dict)  # the site's search record
 
@@ -62,7 +62,9 @@ def make_pdf(
         found.extend(render_pdf(config, document, stage, config.pdf_name, progress))
         rendered = (config.pdf_name,)
     made = stage / config.pdf_name
-    records = {config.pdf_name: [fingerprint, sha256(made.read_bytes())]} if made.is_file() else {}
+    records = (
+        {config.pdf_name: Output(fingerprint, sha256(made.read_bytes()))} if made.is_file() else {}
+    )
     return Staged(tuple(found), records, rendered)
 
 
@@ -93,7 +95,8 @@ def make_site(
     )
     files = {f"html/{name}": data for name, data in site.files.items()}
     records = {
-        f"html/{name}": [fp, sha256(site.files[name])] for name, fp in site.fingerprints.items()
+        f"html/{name}": Output(fp, sha256(site.files[name]))
+        for name, fp in site.fingerprints.items()
     }
     media, found = media_files(root, si.images.values())
     files.update(media)

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from dossier import bib, bibcache
+from dossier.bibcache import BibRecord
 from dossier.diagnostics import Location, Severity
 
 BIB = """\
@@ -34,8 +35,17 @@ def root(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def first_read(root: Path) -> tuple[Any, Any, dict[str, Any]]:
-    return bibcache.load(root, "refs.bib", {})
+def first_read(root: Path) -> tuple[Any, Any, BibRecord]:
+    parsed, diags, record = bibcache.load(root, "refs.bib", None)
+    assert record is not None
+    return parsed, diags, record
+
+
+def stored(record: BibRecord) -> dict[str, Any]:
+    """The record as the build cache keeps it."""
+    data = json.loads(json.dumps(record.to_json()))
+    assert isinstance(data, dict)
+    return data
 
 
 def parser_forbidden(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -52,18 +62,19 @@ def test_the_first_read_parses_and_records(root: Path) -> None:
     assert [(d.code, d.location) for d in diags] == [
         ("bib.missing-field", Location("refs.bib", 7)),
     ]
-    assert record["path"] == "refs.bib"
-    assert record["sha256"] == hashlib.sha256(BIB.encode()).hexdigest()
+    assert record.path == "refs.bib"
+    assert record.sha256 == hashlib.sha256(BIB.encode()).hexdigest()
 
 
 def test_an_unchanged_file_is_not_parsed_again(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     parsed, diags, record = first_read(root)
-    stored = json.loads(json.dumps(record))  # as the build cache keeps it
+    read_back = BibRecord.from_json(stored(record))
+    assert read_back == record  # entries, locations, raw text, the clean BibTeX
     parser_forbidden(monkeypatch)
-    again, again_diags, kept = bibcache.load(root, "refs.bib", stored)
-    assert again == parsed  # entries, locations, raw text, the clean BibTeX
+    again, again_diags, kept = bibcache.load(root, "refs.bib", read_back)
+    assert again == parsed
     assert again_diags == diags  # its warnings are shown on every build
-    assert kept is stored
+    assert kept is read_back
 
 
 def test_an_edit_invalidates_the_record(root: Path) -> None:
@@ -71,20 +82,21 @@ def test_an_edit_invalidates_the_record(root: Path) -> None:
     (root / "refs.bib").write_text(BIB.replace("A Book About Things", "Renamed"), "utf-8")
     parsed, _, new = bibcache.load(root, "refs.bib", record)
     assert parsed.by_key()["smith2020"].get("title") == "Renamed"
-    assert new["sha256"] != record["sha256"]
+    assert new is not None and new.sha256 != record.sha256
 
 
 def test_a_one_byte_change_counts(root: Path) -> None:
     _, _, record = first_read(root)
     (root / "refs.bib").write_bytes(BIB.encode() + b"\n")
-    assert bibcache.load(root, "refs.bib", record)[2]["sha256"] != record["sha256"]
+    new = bibcache.load(root, "refs.bib", record)[2]
+    assert new is not None and new.sha256 != record.sha256
 
 
 def test_the_same_bytes_under_another_name_are_read_again(root: Path) -> None:
     _, _, record = first_read(root)
     (root / "other.bib").write_text(BIB, encoding="utf-8")
     parsed, diags, new = bibcache.load(root, "other.bib", record)
-    assert new["path"] == "other.bib"
+    assert new is not None and new.path == "other.bib"
     assert {d.location.path for d in diags if d.location} == {"other.bib"}
     assert parsed.entries[0].location.path == "other.bib"
 
@@ -136,19 +148,22 @@ def _damage(record: dict[str, Any], how: str) -> dict[str, Any]:
     ],
 )
 def test_a_damaged_record_is_not_trusted(root: Path, how: str) -> None:
-    expected, expected_diags, record = first_read(root)
-    parsed, diags, new = bibcache.load(root, "refs.bib", _damage(record, how))
-    assert (parsed, diags) == (expected, expected_diags)
-    assert new == record  # a good record again for the next build
+    _, _, record = first_read(root)
+    assert BibRecord.from_json(_damage(stored(record), how)) is None  # the file is read
+
+
+@pytest.mark.parametrize("data", [None, [], "record", 7, {}])
+def test_what_is_no_record_is_none(data: object) -> None:
+    assert BibRecord.from_json(data) is None
 
 
 def test_a_missing_file_is_reported_and_records_nothing(tmp_path: Path) -> None:
-    parsed, diags, record = bibcache.load(tmp_path, "refs.bib", {"sha256": "", "path": ""})
+    parsed, diags, record = bibcache.load(tmp_path, "refs.bib", None)
     assert parsed.entries == ()
     assert [(d.severity, d.code, d.message) for d in diags] == [
         (Severity.ERROR, "bib.missing", "bibliography 'refs.bib' not found")
     ]
-    assert record == {}
+    assert record is None
 
 
 def test_a_symlink_out_of_the_project_is_refused(tmp_path: Path) -> None:
@@ -157,9 +172,9 @@ def test_a_symlink_out_of_the_project_is_refused(tmp_path: Path) -> None:
     root = tmp_path / "proj"
     root.mkdir()
     (root / "refs.bib").symlink_to(outside)
-    parsed, diags, record = bibcache.load(root, "refs.bib", {})
+    parsed, diags, record = bibcache.load(root, "refs.bib", None)
     assert parsed.entries == ()
     assert [d.format() for d in diags] == [
         "refs.bib: error: bibliography 'refs.bib' is outside the project [load.outside]"
     ]
-    assert record == {}
+    assert record is None
