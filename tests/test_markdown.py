@@ -295,7 +295,7 @@ def test_image_inside_text_is_not_a_figure():
         ("it's", "<p>it\u2019s</p>\n"),
         # Pandoc's smart extension does not make (c), (tm) or +- into symbols
         ("(c) (tm) +-", "<p>(c) (tm) +-</p>\n"),
-        ("a ---- b", "<p>a ---- b</p>\n"),
+        ("a ---- b", "<p>a \u2014- b</p>\n"),  # as pandoc: greedy, em dash then hyphen
         ("`a -- b`", "<p><code>a -- b</code></p>\n"),
     ],
 )

@@ -23,8 +23,9 @@ from dossier import build as pipeline
 FIXTURES = Path(__file__).parent / "fixtures" / "pandoc"
 NAMES = sorted(p.stem for p in FIXTURES.glob("*.md"))
 BLOCKS = {"p", "h1", "h2", "h3", "h4", "ul", "ol", "li", "blockquote", "pre", "div", "hr"}
+TABLES = {"table", "caption", "thead", "tbody", "tr", "th", "td"}
 INLINES = {"sub", "sup", "u", "mark", "del", "span"}
-KEPT_ATTRS = ("lang", "dir", "class")
+KEPT_ATTRS = ("lang", "dir", "class", "colspan", "rowspan")
 # dossier's own markup inside headings and text, not part of the author's content
 OURS = {"secno", "heading-anchor", "anchor", "table-wrap"}
 # Pandoc passes raw HTML blocks through; dossier never does (raw_blocks: a note instead)
@@ -44,7 +45,7 @@ def structure(root: lxml.html.HtmlElement) -> list[tuple[str, str, tuple[str, ..
             tex = " ".join(el.xpath("string(.//annotation)").split())
             out.append(("math", tex, (f"display={el.get('display')}",)))
             continue
-        if tag not in BLOCKS and tag not in INLINES:
+        if tag not in BLOCKS and tag not in INLINES and tag not in TABLES:
             continue
         if tag == "span" and not (el.get("lang") or el.get("dir") or classes & SAME_CLASSES):
             continue  # a span only dossier makes (citations, anchors): not content
@@ -55,15 +56,24 @@ def structure(root: lxml.html.HtmlElement) -> list[tuple[str, str, tuple[str, ..
                 value = " ".join(sorted(set(value.split()) & SAME_CLASSES))
             if value:
                 attrs.append(f"{name}={value}")
+        if tag in ("th", "td") and (align := alignment(el)):
+            attrs.append(f"align={align}")
         out.append((tag, text_of(el), tuple(attrs)))
     return out
+
+
+def alignment(cell: lxml.html.HtmlElement) -> str:
+    """Pandoc writes a cell's alignment as a style; the site, as a class."""
+    style = re.search(r"text-align:\s*(\w+)", cell.get("style") or "")
+    ours = re.search(r"\balign-(\w+)", cell.get("class") or "")
+    return (style or ours).group(1) if (style or ours) else ""
 
 
 def text_of(el: lxml.html.HtmlElement) -> str:
     copy = lxml.html.fromstring(lxml.html.tostring(el, encoding="unicode", with_tail=False))
     for formula in copy.xpath(".//math"):  # compared apart, by its TeX
         formula.drop_tree()
-    for ours in copy.xpath(".//*[contains(@class, 'secno')]"):
+    for ours in copy.xpath(".//*[contains(@class, 'secno')] | //caption/span[@class='label']"):
         ours.drop_tree()
     return re.sub(r"\s+", " ", copy.text_content()).strip()
 

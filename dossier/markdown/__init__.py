@@ -19,11 +19,13 @@ from .blankbefore import AMBIGUOUS, NAMES, blank_before_plugin
 from .citations import citations_plugin
 from .comments import comments_plugin
 from .divs import divs_plugin
+from .gridtables import grid_tables_plugin
 from .implicit import implicit_refs_plugin
 from .lineblocks import line_blocks_plugin
 from .math import check_math, math_plugin
 from .metadata import metadata_plugin
 from .rawinline import raw_inline_plugin
+from .simpletables import simple_tables_plugin
 from .spans import spans_plugin
 from .transforms import check_markup, transforms_plugin
 from .typography import typography_plugin
@@ -46,6 +48,8 @@ def make_parser() -> MarkdownIt:
     md.use(spans_plugin)
     md.use(divs_plugin)
     md.use(line_blocks_plugin)
+    md.use(grid_tables_plugin)
+    md.use(simple_tables_plugin)
     md.use(citations_plugin)
     md.use(transforms_plugin)
     md.use(typography_plugin)
@@ -56,11 +60,16 @@ def make_parser() -> MarkdownIt:
     return md
 
 
-_DASHES = [
-    (re.compile(r"(?<!-)---(?!-)"), "\u2014"),
-    (re.compile(r"(?<!-)--(?!-)"), "\u2013"),
-    (re.compile(r"\.\.\."), "\u2026"),
-]
+# Pandoc reads a run of hyphens greedily: each `---` an em dash, then `--` an en dash
+# or `-` a hyphen (`-----` is em + en); a single hyphen stays.
+_DASH_RUN = re.compile(r"-{2,}")
+_REST = {0: "", 1: "-", 2: "\u2013"}
+_ELLIPSIS = re.compile(r"\.\.\.")
+
+
+def _dashes(m: re.Match[str]) -> str:
+    n = len(m.group())
+    return "\u2014" * (n // 3) + _REST[n % 3]
 
 
 def _pandoc_replacements(state: Any) -> None:
@@ -74,8 +83,7 @@ def _pandoc_replacements(state: Any) -> None:
             elif tok.type == "link_close":
                 inside_link -= 1
             elif tok.type == "text" and not inside_link:
-                for pattern, repl in _DASHES:
-                    tok.content = pattern.sub(repl, tok.content)
+                tok.content = _ELLIPSIS.sub("\u2026", _DASH_RUN.sub(_dashes, tok.content))
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,120 @@
+"""Grid, simple and multiline tables: numbered and cross-referenced like pipe tables,
+and hostile shapes end as text (or a table), fast, never as a traceback."""
+
+from __future__ import annotations
+
+import lxml.html
+import pytest
+
+from dossier.markdown import make_parser, parse_chapter
+
+from .conftest import time_limit
+
+GRID = """+-----+-----+
+| a   | b   |
++=====+=====+
+| 1   | 2   |
++-----+-----+
+
+: Grid {#tbl-grid}
+"""
+SIMPLE = """Name    Value
+------  -----
+alpha   1
+
+Table: Simple {#tbl:simple}
+"""
+MULTI = """------------------
+Name    Value
+------  ----------
+alpha   one and
+        two
+
+------------------
+
+: Multi {#tbl-multi}
+"""
+
+
+def test_every_kind_of_table_is_numbered_and_referenced(run_cli, make_project) -> None:
+    chapter = (
+        f"# A\n\nSee @tbl-grid, @tbl:simple and @tbl-multi [@smith2020].\n\n{GRID}\n"
+        f"{SIMPLE}\n{MULTI}"
+    )
+    root = make_project({"chapters/01-a.md": chapter})
+    code, err = run_cli(["build", "--html", "-q", "--strict"], root)
+    assert code == 0, err
+    page = lxml.html.fromstring((root / "build" / "html" / "01-a.html").read_bytes())
+    links = page.xpath("//article//a[contains(@class, 'xref')]")
+    assert [(a.get("href"), a.text) for a in links] == [
+        ("#tbl-grid", "Table 1"),
+        ("#tbl:simple", "Table 2"),
+        ("#tbl-multi", "Table 3"),
+    ]
+    assert page.xpath("string(//table[@id='tbl-multi']//td[2])").split() == ["one", "and", "two"]
+    assert page.xpath("//table[@id='tbl-grid']/thead/tr/th")
+
+
+def test_cells_that_span_rows_and_columns() -> None:
+    text = (
+        "+-----+-----+-----+\n| wide      | c   |\n+=====+=====+=====+\n"
+        "| tall| x   | y   |\n|     +-----+-----+\n|     | z   | w   |\n+-----+-----+-----+\n"
+    )
+    md = make_parser()
+    parsed = parse_chapter(md, text, "chapters/01-a.md")
+    html = md.renderer.render(list(parsed.tokens), md.options, parsed.env)
+    assert '<th colspan="2">wide</th>' in html
+    assert '<td rowspan="2">tall</td>' in html
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "+" + "-+" * 10_000 + "\n|" + " |" * 10_000 + "\n+" + "-+" * 10_000 + "\n",
+        "+" + "-+" * 10_000 + "\n|" + " |" * 10_000 + "\n",  # never closed
+        "+---+\n| a |\n+----+\n| b  |\n+----+\n",  # ragged
+        ("+---+---+\n| a | b |\n" * 5_000) + "+---+---+\n",
+        " ".join(["---"] * 1000) + "\n" + "a " * 1000 + "\n" + " ".join(["---"] * 1000) + "\n",
+        "a  b\n-- --\n" * 5_000,
+        "-------\n" * 20_000,
+        "--- ---\nx   y\n\n" * 10_000,
+        "+"
+        + "-" * 400
+        + "+\n"
+        + "".join(
+            "|" + " " * k + "+" + "-" * (398 - 2 * k) + "+" + " " * k + "|\n" for k in range(199)
+        ),
+    ],
+    ids=[
+        "10k-columns",
+        "unclosed",
+        "ragged",
+        "5k-rows-no-borders",
+        "1000-dash-runs",
+        "5k-headers",
+        "20k-rules",
+        "10k-headerless",
+        "nested-borders",
+    ],
+)
+def test_hostile_tables_end_fast(text: str) -> None:
+    with time_limit(60, lambda: AssertionError("a hostile table hangs the parse")):
+        parsed = parse_chapter(make_parser(), "# A\n\n" + text, "chapters/01-a.md")
+    assert parsed.tokens
+
+
+def test_grid_tables_nest_to_a_limit() -> None:
+    """A table in a cell is a table; past the limit, a cell's text stays text."""
+    inner = "+---+\n| x |\n+---+"
+    for _ in range(12):
+        rows = inner.split("\n")
+        width = max(len(r) for r in rows)
+        inner = "\n".join(
+            ["+" + "-" * (width + 2) + "+"]
+            + [f"| {r.ljust(width)} |" for r in rows]
+            + ["+" + "-" * (width + 2) + "+"]
+        )
+    with time_limit(60, lambda: AssertionError("nested tables hang the parse")):
+        parsed = parse_chapter(make_parser(), inner + "\n", "chapters/01-a.md")
+    opened = sum(t.type == "table_open" for t in parsed.tokens)
+    assert 1 < opened < 13
