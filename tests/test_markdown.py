@@ -79,7 +79,7 @@ def render(text: str, images: dict[str, str] | None = None) -> str:
         ),
         ("By @{weird key} here.", "@{weird key}", True, [item("weird key")]),
         ("By [@{weird key}, 3].", "[@{weird key}, 3]", False, [item("weird key", suffix=", 3")]),
-        ("(@_under_score)", "@_under_score", True, [item("_under_score")]),
+        ("See (@_under_score)", "@_under_score", True, [item("_under_score")]),
     ],
 )
 def test_citation_forms(text, source, narrative, items):
@@ -294,7 +294,7 @@ def test_image_inside_text_is_not_a_figure():
         ("pages 3--5, a dash --- here...", "<p>pages 3\u20135, a dash \u2014 here\u2026</p>\n"),
         ("it's", "<p>it\u2019s</p>\n"),
         # Pandoc's smart extension does not make (c), (tm) or +- into symbols
-        ("(c) (tm) +-", "<p>(c) (tm) +-</p>\n"),
+        ("So (c) (tm) +-", "<p>So (c) (tm) +-</p>\n"),  # at a line start, (c) is a list
         ("a ---- b", "<p>a \u2014- b</p>\n"),  # as pandoc: greedy, em dash then hyphen
         ("`a -- b`", "<p><code>a -- b</code></p>\n"),
     ],

@@ -25,11 +25,11 @@ NAMES = sorted(p.stem for p in FIXTURES.glob("*.md"))
 BLOCKS = {"p", "h1", "h2", "h3", "h4", "ul", "ol", "li", "blockquote", "pre", "div", "hr"}
 TABLES = {"table", "caption", "thead", "tbody", "tr", "th", "td"}
 INLINES = {"sub", "sup", "u", "mark", "del", "span"}
-KEPT_ATTRS = ("lang", "dir", "class", "colspan", "rowspan")
+KEPT_ATTRS = ("lang", "dir", "class", "colspan", "rowspan", "type", "start")
 # dossier's own markup inside headings and text, not part of the author's content
 OURS = {"secno", "heading-anchor", "anchor", "table-wrap"}
 # Pandoc passes raw HTML blocks through; dossier never does (raw_blocks: a note instead)
-SAME_CLASSES = {"smallcaps", "note"}
+SAME_CLASSES = {"smallcaps", "note", "example"}
 
 
 def structure(root: lxml.html.HtmlElement) -> list[tuple[str, str, tuple[str, ...]]]:

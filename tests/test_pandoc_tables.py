@@ -118,3 +118,59 @@ def test_grid_tables_nest_to_a_limit() -> None:
         parsed = parse_chapter(make_parser(), inner + "\n", "chapters/01-a.md")
     opened = sum(t.type == "table_open" for t in parsed.tokens)
     assert 1 < opened < 13
+
+
+# --- fancy and example lists (same file: the other Pandoc block syntax) ---------------
+
+
+def test_an_example_label_is_a_number_and_a_citation_key_stays_a_citation(
+    run_cli, make_project
+) -> None:
+    """Pandoc reads `@label` as an example's number only when an example has that
+    label; any other `@key` is a citation."""
+    chapter = (
+        "# A\n\n(@good) An example.\n(@) Another.\n\n"
+        "As @good shows, @smith2020 says so [@smith2020, p. 3].\n\nAnd @nosuchkey.\n"
+    )
+    root = make_project({"chapters/01-a.md": chapter})
+    code, err = run_cli(["build", "--html", "-q"], root)
+    assert code == 1
+    assert "'nosuchkey'" in err
+    assert "'good'" not in err and "smith2020" not in err
+    (root / "chapters" / "01-a.md").write_text(chapter.replace("And @nosuchkey.", "End."))
+    code, err = run_cli(["build", "--html", "-q", "--strict"], root)
+    assert code == 0, err
+    page = lxml.html.fromstring((root / "build" / "html" / "01-a.html").read_bytes())
+    (para,) = page.xpath("//article//p[contains(., 'shows')]")
+    assert para.text_content().startswith("As 1 shows, ")
+    assert para.xpath(".//*[contains(@class, 'citation')]")
+    assert page.xpath("//article//ol[@class='example']/li")
+
+
+def test_fancy_lists_print_with_their_style_and_start(monkeypatch) -> None:
+    """WeasyPrint reads neither `start` nor `type`: print writes them as CSS."""
+    from dossier.render import markup
+
+    class Ctx:
+        mode = "print"
+
+    monkeypatch.setattr(markup, "_ctx", lambda env: Ctx())
+    md = markup.configure(make_parser(), "print")
+    parsed = parse_chapter(md, "c) three\nd) four\n\n(iv) four\n", "chapters/01-a.md")
+    html = md.renderer.render(list(parsed.tokens), md.options, dict(parsed.env))
+    assert (
+        '<ol start="3" type="a" style="counter-reset: list-item 2; list-style-type: lower-alpha">'
+        in html
+    )
+    assert 'type="i" style="counter-reset: list-item 3; list-style-type: lower-roman"' in html
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["a. x\n\n" * 10_000, "(@) x\n" * 10_000, "a. x\n1. y\n" * 5_000, "(@" + "a" * 5000 + ") x\n"],
+    ids=["10k-lists", "10k-examples", "10k-style-changes", "long-label"],
+)
+def test_many_fancy_lists_parse_fast(text: str) -> None:
+    with time_limit(60, lambda: AssertionError("fancy lists hang the parse")):
+        parsed = parse_chapter(make_parser(), "# A\n\n" + text, "chapters/01-a.md")
+    assert parsed.tokens

@@ -19,6 +19,7 @@ from .blankbefore import AMBIGUOUS, NAMES, blank_before_plugin
 from .citations import citations_plugin
 from .comments import comments_plugin
 from .divs import divs_plugin
+from .fancylists import fancy_lists_plugin
 from .gridtables import grid_tables_plugin
 from .implicit import implicit_refs_plugin
 from .lineblocks import line_blocks_plugin
@@ -51,6 +52,7 @@ def make_parser() -> MarkdownIt:
     md.use(grid_tables_plugin)
     md.use(simple_tables_plugin)
     md.use(citations_plugin)
+    md.use(fancy_lists_plugin)  # after blank_before and citations: it wraps and precedes them
     md.use(transforms_plugin)
     md.use(typography_plugin)
     md.use(raw_inline_plugin)  # after transforms: its balance runs before raw_html_scan

@@ -280,6 +280,27 @@ def cell_open(
     return str(self.renderToken([tok], 0, options, env))
 
 
+_LIST_STYLES = {"1": "decimal", "a": "lower-alpha", "A": "upper-alpha", "i": "lower-roman"}
+_LIST_STYLES["I"] = "upper-roman"
+
+
+def ordered_list_open(
+    self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]
+) -> str:
+    """WeasyPrint reads neither `start` nor `type` of a list: in print they are written
+    as the CSS that means the same (browsers read both, so the site keeps them bare)."""
+    tok = tokens[idx]
+    start = str(tok.attrs.get("start", "1"))
+    kind = _LIST_STYLES.get(str(tok.attrs.get("type", "")))
+    if _ctx(env).mode != "print" or (start == "1" and not kind) or not start.isdigit():
+        return str(self.renderToken(tokens, idx, options, env))
+    tok = copy.copy(tok)
+    style = [f"counter-reset: list-item {int(start) - 1}"] if start != "1" else []
+    style += [f"list-style-type: {kind}"] if kind else []
+    tok.attrs = {**tok.attrs, "style": "; ".join(style)}
+    return str(self.renderToken([tok], 0, options, env))
+
+
 def caption_open(
     self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]
 ) -> str:
@@ -301,6 +322,7 @@ def configure(md: MarkdownIt, mode: str) -> MarkdownIt:
         "table_open": table_open,
         "table_close": table_close,
         "caption_open": caption_open,
+        "ordered_list_open": ordered_list_open,
         "th_open": cell_open,
         "td_open": cell_open,
     }
