@@ -366,6 +366,22 @@ def test_front_matter_unknown_key_is_a_warning():
     ]
 
 
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("a: " + "[" * 3000 + "]" * 3000, "error: front matter is nested too deeply"),
+        ("\n".join(f"k{i}: {{a: 1}}" for i in range(6000)), "warning: front matter over 64 KiB"),
+    ],
+)
+def test_hostile_front_matter_is_a_diagnostic(text: str, message: str) -> None:
+    """PyYAML ran out of stack on `[[[[...` (a traceback); over 64 KiB was silent."""
+    chapter = parse(f"---\n{text}\n---\n\n# A\n")
+    assert [d.format()[: len(message) + 20] for d in chapter.diagnostics] == [
+        f"chapters/01-a.md:2: {message}"
+    ]
+    assert chapter.front_matter == {}
+
+
 def test_rendering_leaves_the_tokens_as_they_were() -> None:
     """The site and the print document render the same tokens, one after the other: a
     link to another chapter is that chapter's page on the site and an anchor in print,

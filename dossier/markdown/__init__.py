@@ -164,8 +164,16 @@ def parse_chapter(md: MarkdownIt, text: str, path: str) -> ParsedChapter:
 def _front_matter(tok: Token, path: str) -> tuple[dict[str, Any], list[Diagnostic]]:
     import yaml  # here: only a chapter with front matter pays for it (~10 ms)
 
+    if len(tok.content) >= 65536:
+        return {}, [
+            warning("md.front-matter", "front matter over 64 KiB is ignored", Location(path, 2))
+        ]
     try:
-        data = yaml.safe_load(tok.content) if len(tok.content) < 65536 else None
+        data = yaml.safe_load(tok.content)
+    except RecursionError:  # PyYAML recurses once per level: `[[[[...` ran out of stack
+        return {}, [
+            error("md.front-matter", "front matter is nested too deeply", Location(path, 2))
+        ]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1
