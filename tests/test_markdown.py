@@ -358,12 +358,10 @@ def test_front_matter_title():
     assert chapter.diagnostics == ()
 
 
-def test_front_matter_unknown_key_is_a_warning():
-    chapter = parse("---\ntitle: T\nauthor: X\n---\n\nText.\n")
-    assert [d.format() for d in chapter.diagnostics] == [
-        "chapters/01-a.md:2: warning: unknown front matter key 'author' is ignored "
-        "[md.front-matter]"
-    ]
+def test_front_matter_keeps_other_keys_for_the_templates():
+    chapter = parse("---\ntitle: T\nauthor: X\nown: {a: 1}\n---\n\nText.\n")
+    assert chapter.front_matter == {"title": "T", "author": "X", "own": {"a": 1}}
+    assert chapter.diagnostics == ()
 
 
 @pytest.mark.parametrize(

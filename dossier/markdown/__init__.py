@@ -16,6 +16,7 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 from ..diagnostics import Diagnostic, Location, Severity, error, warning
 from .attributes import attributes_plugin
 from .blankbefore import AMBIGUOUS, NAMES, blank_before_plugin
+from .chaptermeta import read_metadata, title_block
 from .citations import citations_plugin
 from .comments import comments_plugin
 from .divs import divs_plugin
@@ -118,7 +119,7 @@ def parse_chapter(md: MarkdownIt, text: str, path: str) -> ParsedChapter:
             diags.extend(more)
         elif tok.type == "metadata_block":  # later blocks win, as in Pandoc
             line = (tok.map[0] + 2) if tok.map else 1
-            more_front, more = _metadata(tok.meta["data"], path, line, "metadata block")
+            more_front, more = read_metadata(tok.meta["data"], path, line, "metadata block")
             front.update(more_front)
             diags.extend(more)
         elif tok.type == "raw_block":
@@ -141,6 +142,7 @@ def parse_chapter(md: MarkdownIt, text: str, path: str) -> ParsedChapter:
                     Location(path, line, 1),
                 )
             )
+    tokens = _with_title_block(tokens, front)
     lines = tuple(text.split("\n"))
     diags.extend(check_markup(tokens, lines, path))
     diags.extend(check_math(tokens, lines, path))
@@ -187,34 +189,16 @@ def _front_matter(tok: Token, path: str) -> tuple[dict[str, Any], list[Diagnosti
                 "md.front-matter", "front matter must be a mapping (key: value)", Location(path, 1)
             )
         ]
-    return _metadata(data, path, 2)
+    return read_metadata(data, path, 2, "front matter")
 
 
-def _metadata(
-    data: dict[Any, Any], path: str, line: int, what: str = "front matter"
-) -> tuple[dict[str, Any], list[Diagnostic]]:
-    """The keys dossier reads from front matter or a metadata block (title), and a
-    warning for each other key."""
-    out: dict[str, Any] = {}
-    diags = []
-    for key, value in data.items():
-        if key == "title":
-            if not isinstance(value, str):
-                diags.append(
-                    error(
-                        "md.front-matter",
-                        f"{what} 'title' must be a string",
-                        Location(path, line),
-                    )
-                )
-            else:
-                out["title"] = value
-        else:
-            diags.append(
-                warning(
-                    "md.front-matter",
-                    f"unknown {what} key '{key}' is ignored",
-                    Location(path, line),
-                )
-            )
-    return out, diags
+def _with_title_block(tokens: list[Token], meta: dict[str, Any]) -> list[Token]:
+    """The title block (subtitle, authors, date, abstract) right under the chapter's
+    first level-one heading, or first in the chapter when it has none."""
+    block = title_block(meta)
+    if block is None:
+        return tokens
+    at = next(
+        (i + 1 for i, t in enumerate(tokens) if t.type == "heading_close" and t.tag == "h1"), 0
+    )
+    return [*tokens[:at], block, *tokens[at:]]

@@ -31,7 +31,7 @@ from .pdfhtml import captions, imprint, mark_rtl_runs, protect_words
 from .pdfparallel import Settings, deadline_after, plan, render_parts
 from .pdfprocess import Child, Failed, Relayout, TimedOut
 from .pdfsplit import split_document
-from .site import SiteInput, backlinks, contents, site_context
+from .site import SiteInput, backlinks, chapter_context, contents, site_context
 from .theme import THEME_DIR, environment, theme_file
 
 
@@ -57,8 +57,7 @@ def print_html(si: SiteInput, md: MarkdownIt) -> str:
         parsed = rendering(chapter, md, info)
         chapters.append(
             {
-                "number": info.number,
-                "title": info.title_text,
+                **chapter_context(info),
                 "body": Markup(render_chapter(md, parsed.tokens, parsed.env, ctx)),
             }
         )
