@@ -77,7 +77,9 @@ def _presentation(tex: str, display: bool) -> str | None:
         raw = latex2mathml.converter.convert(tex, display="block" if display else "inline")
     except Exception:  # any failure of the converter is bad TeX to us
         return None
-    clean = _OPERATOR.sub(r"<mi>\1</mi>", clean_mathml(raw))
+    # the sanitiser writes a no-break space (`\text{if }`) as the HTML entity `&nbsp;`,
+    # which XML (the check below, ziamath) does not know: the number means the same
+    clean = _OPERATOR.sub(r"<mi>\1</mi>", clean_mathml(raw)).replace("&nbsp;", "&#160;")
     return clean if _well_formed(clean) else None
 
 

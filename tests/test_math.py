@@ -43,6 +43,22 @@ def test_hostile_tex_stays_inert(tex: str) -> None:
                 assert not [a for a in el.attrib if a.startswith("on") or a == "href"], fragment
 
 
+@pytest.mark.parametrize(
+    "tex",
+    [
+        r"\text{error rate}_u",
+        r"f(x) = \begin{cases} x & \text{if } x > 0 \\ 0 & \text{otherwise} \end{cases}",
+        r"\underbrace{a_1 + \dots + a_n}_{n \text{ terms}}",
+    ],
+)
+def test_text_with_spaces_converts(tex: str) -> None:
+    """The sanitiser wrote the no-break space of `\\text{if }` as `&nbsp;`, which the XML
+    check refused: every such formula was reported as bad TeX (bench/mathconv.py)."""
+    markup = texmath.mathml(tex, True)
+    assert markup is not None and "&#160;" in markup and "&nbsp;" not in markup
+    assert texmath.svg(tex, True) is not None
+
+
 def test_the_pdf_gets_vector_math_lowered_to_the_baseline() -> None:
     fragment = texmath.print_html(r"\frac{a}{b}", False)
     assert fragment.startswith('<span class="math inline" role="img" aria-label="\\frac{a}{b}"')
