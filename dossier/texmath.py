@@ -74,13 +74,32 @@ def _presentation(tex: str, display: bool) -> str | None:
     import latex2mathml.converter
 
     try:
-        raw = latex2mathml.converter.convert(tex, display="block" if display else "inline")
+        raw = latex2mathml.converter.convert(_known(tex), display="block" if display else "inline")
     except Exception:  # any failure of the converter is bad TeX to us
+        return None
+    if "<mi>&</mi>" in raw:  # an `&` outside a table (`\&` is `&#x00026;`): TeX refuses it
         return None
     # the sanitiser writes a no-break space (`\text{if }`) as the HTML entity `&nbsp;`,
     # which XML (the check below, ziamath) does not know: the number means the same
     clean = _OPERATOR.sub(r"<mi>\1</mi>", clean_mathml(raw)).replace("&nbsp;", "&#160;")
     return clean if _well_formed(clean) else None
+
+
+# amsmath environments latex2mathml does not know: it reads them as one flat row with
+# each `&` shown as a letter. The ones it knows that lay out the same stand in for them
+# (the TeX annotation keeps what the author wrote).
+_ENVIRONMENTS = (
+    (re.compile(r"\\begin\{alignedat\}\{\d+\}|\\begin\{aligned\}"), r"\\begin{align*}"),
+    (re.compile(r"\\end\{(?:alignedat|aligned)\}"), r"\\end{align*}"),
+    (re.compile(r"\\begin\{(?:gathered|gather\*?)\}"), r"\\begin{array}{c}"),
+    (re.compile(r"\\end\{(?:gathered|gather\*?)\}"), r"\\end{array}"),
+)
+
+
+def _known(tex: str) -> str:
+    for pattern, replacement in _ENVIRONMENTS:
+        tex = pattern.sub(replacement, tex)
+    return tex
 
 
 # LaTeX's operator names that latex2mathml leaves as unknown commands (\sin and \log it

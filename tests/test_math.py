@@ -59,6 +59,28 @@ def test_text_with_spaces_converts(tex: str) -> None:
     assert texmath.svg(tex, True) is not None
 
 
+@pytest.mark.parametrize(
+    ("tex", "rows"),
+    [
+        (r"\begin{aligned} t &= a \\ &\leq b \end{aligned}", 2),
+        (r"\begin{alignedat}{2} a &= 1 & b &= 2 \end{alignedat}", 1),
+        (r"\begin{gathered} t = a \\ b \end{gathered}", 2),
+        (r"\begin{gather*} t = a \\ b \end{gather*}", 2),
+    ],
+)
+def test_amsmath_environments_are_tables(tex: str, rows: int) -> None:
+    """latex2mathml does not know these: it drew one row with each `&` as a letter."""
+    markup = texmath.mathml(tex, True)
+    assert markup is not None and markup.count("<mtr>") == rows, markup
+    assert "<mi>&amp;</mi>" not in markup
+    assert texmath.svg(tex, True) is not None
+
+
+def test_a_stray_ampersand_is_bad_tex_and_an_escaped_one_is_not() -> None:
+    assert texmath.mathml("a & b", False) is None
+    assert "<mi>&amp;</mi>" in (texmath.mathml(r"a \& b", False) or "")
+
+
 def test_the_pdf_gets_vector_math_lowered_to_the_baseline() -> None:
     fragment = texmath.print_html(r"\frac{a}{b}", False)
     assert fragment.startswith('<span class="math inline" role="img" aria-label="\\frac{a}{b}"')
