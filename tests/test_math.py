@@ -66,14 +66,36 @@ def test_text_with_spaces_converts(tex: str) -> None:
         (r"\begin{alignedat}{2} a &= 1 & b &= 2 \end{alignedat}", 1),
         (r"\begin{gathered} t = a \\ b \end{gathered}", 2),
         (r"\begin{gather*} t = a \\ b \end{gather*}", 2),
+        (r"\begin{align} a &= 1 \\ b &= 2 \end{align}", 2),
+        (r"\begin{eqnarray} a &=& 1 \end{eqnarray}", 1),
     ],
 )
 def test_amsmath_environments_are_tables(tex: str, rows: int) -> None:
     """latex2mathml does not know these: it drew one row with each `&` as a letter."""
     markup = texmath.mathml(tex, True)
     assert markup is not None and markup.count("<mtr>") == rows, markup
-    assert "<mi>&amp;</mi>" not in markup
+    assert "<mi>&amp;</mi>" not in markup and "(1)" not in markup  # numbers: {#eq-x}
     assert texmath.svg(tex, True) is not None
+
+
+@pytest.mark.parametrize(
+    ("tex", "operator"),
+    [
+        (r"\operatorname*{arg\,max}_{\theta} f", "<munder><mo>arg\u2009max</mo>"),
+        (r"\operatorname{arg\,min}_x f", "<msub><mo>arg\u2009min</mo>"),
+        (r"\operatorname{softmax}(x)", "<mo>softmax</mo>"),
+    ],
+)
+def test_operator_names_are_one_upright_operator(tex: str, operator: str) -> None:
+    """latex2mathml printed the `*` of \\operatorname* and set a name holding `\\,` in
+    italic letters, one by one."""
+    markup = texmath.mathml(tex, True)
+    assert markup is not None and operator in markup and "<mo>*</mo>" not in markup
+
+
+def test_sim_is_a_relation_and_tilde_an_accent() -> None:
+    markup = texmath.mathml(r"x \sim \tilde{y}", False) or ""
+    assert "<mo>\u223c</mo>" in markup and '<mo stretchy="false">~</mo>' in markup
 
 
 def test_a_stray_ampersand_is_bad_tex_and_an_escaped_one_is_not() -> None:
