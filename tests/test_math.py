@@ -157,3 +157,19 @@ def test_labelled_equations_are_numbered_and_referred_to(run_cli, make_project) 
         "Equation 1",
         "Equation 2",
     ]
+
+
+def test_the_substitute_corpus_converts_as_pandoc_reads_it() -> None:
+    """bench/mathcorpus.py's 1,000-odd formulas typical of ML books: every one gives
+    MathML, with pandoc's symbols (bench/mathconv.py compares them with pandoc itself;
+    here, the corrections it led to stay corrected)."""
+    from bench.mathcorpus import corpus
+
+    formulas = corpus()
+    assert len({f.tex for f in formulas}) > 1000
+    bad = [f.tex for f in formulas if texmath.mathml(f.tex, f.display) is None]
+    assert bad == []
+    untagged = [f for f in formulas if "\\tag" not in f.tex]  # \tag{1} is "(1)"
+    shown = "".join(texmath.mathml(f.tex, f.display) or "" for f in untagged)
+    for wrong in ("<mi>&amp;</mi>", "<mo>*</mo>", "<mi>~</mi>", "<mtext>(1)</mtext>"):
+        assert wrong not in shown
