@@ -174,3 +174,63 @@ def test_many_fancy_lists_parse_fast(text: str) -> None:
     with time_limit(60, lambda: AssertionError("fancy lists hang the parse")):
         parsed = parse_chapter(make_parser(), "# A\n\n" + text, "chapters/01-a.md")
     assert parsed.tokens
+
+
+HOSTILE = """\
+# A
+
++------------------------------------+------------------------------------+
+| <script>alert(1)</script>          | [x](javascript:alert(2))           |
++====================================+====================================+
+| <img src=x onerror=alert(3)>       | ![i](javascript:alert(4))          |
+|                                    |                                    |
+| <a href="javascript:alert(5)">a</a>| <span onclick="alert(6)">s</span>  |
++------------------------------------+------------------------------------+
+
+: Grid <iframe src=javascript:alert(7)> {#tbl-grid onclick=alert(8)}
+
+Name                          Value
+----------------------------  ------------------------------
+<script>alert(9)</script>     [y](javascript:alert(10))
+
+Table: Simple {#tbl-simple style="x:expression(alert(11))"}
+
+(@a) <svg onload=alert(12)> [z](javascript:alert(13))
+
+c) <u onclick="alert(14)">u</u> <span lang="en" onmouseover="alert(15)">v</span>
+
+See @tbl-grid, @tbl-simple, (@a) [@smith2020].
+"""
+
+
+def test_new_blocks_keep_hostile_input_inert(project_factory, build_project) -> None:
+    """Raw HTML, script links and handler attributes inside grid and simple tables,
+    their captions and fancy and example lists stay text or are dropped, in the site
+    and the print document."""
+    from dossier.render import pdf as pdf_step
+
+    from .test_hostile_markup import judge
+
+    root = project_factory({"chapters/01-a.md": HOSTILE}, name="hostile-blocks")
+    captured: list[str] = []
+
+    def fake_pdf(config, html_text, stage, name, progress=None):
+        captured.append(html_text)
+        (stage / name).write_bytes(b"%PDF-1.7\n")
+        return []
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(pdf_step, "render_pdf", fake_pdf)
+        built = build_project(root, html=True, pdf=True)
+    assert built.result.ok, [d.format() for d in built.result.diagnostics]
+    page = (built.html / "01-a.html").read_text(encoding="utf-8")
+    for html_text in (page, captured[0]):
+        assert judge(html_text).problems == []
+        doc = lxml.html.fromstring(html_text)
+        assert doc.xpath("//table[@id='tbl-grid']") and doc.xpath("//table[@id='tbl-simple']")
+        for el in doc.iter():
+            if isinstance(el.tag, str):
+                assert not [a for a in el.attrib if a.startswith("on")], el.attrib
+                assert "expression" not in (el.get("style") or "")
+    text = lxml.html.fromstring(page).xpath("string(//article)")
+    assert "<script>alert(1)</script>" in text and "<svg onload=alert(12)>" in text
