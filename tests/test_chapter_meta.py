@@ -225,3 +225,21 @@ def test_a_bad_lang_or_dir_never_reaches_the_page(run_cli, make_project, key, va
     page = (root / "build" / "html" / "01-a.html").read_text(encoding="utf-8")
     (article,) = lxml.html.fromstring(page).xpath("//article")
     assert article.get(key) is None and "onmouseover" not in page and "onclick" not in page
+
+
+@pytest.mark.parametrize(
+    ("text", "before"),
+    [
+        (
+            "<!-- c -->\n\n# Title\n\nText.\n\n# Later\n",
+            ["heading_open", "inline", "heading_close"],
+        ),
+        ("## Intro\n\nText.\n\n# Later\n", []),
+        ("", []),
+    ],
+)
+def test_the_title_block_opens_the_chapter(text: str, before: list[str]) -> None:
+    """Under the heading the chapter opens with, as Pandoc's template puts it under
+    the title; never under a level-one heading further down."""
+    tokens = [t for t in parse(f"---\nsubtitle: S\n---\n\n{text}").tokens if not t.hidden]
+    assert [t.type for t in tokens][: len(before) + 1] == [*before, "title_block"]

@@ -193,12 +193,13 @@ def _front_matter(tok: Token, path: str) -> tuple[dict[str, Any], list[Diagnosti
 
 
 def _with_title_block(tokens: list[Token], meta: dict[str, Any]) -> list[Token]:
-    """The title block (subtitle, authors, date, abstract) right under the chapter's
-    first level-one heading, or first in the chapter when it has none."""
+    """The title block (subtitle, authors, date, abstract) at the top of the chapter,
+    as Pandoc's template has it: under the level-one heading the chapter opens with
+    (its title), or before whatever comes first."""
     block = title_block(meta)
     if block is None:
         return tokens
-    at = next(
-        (i + 1 for i, t in enumerate(tokens) if t.type == "heading_close" and t.tag == "h1"), 0
-    )
+    at = next((i for i, t in enumerate(tokens) if not t.hidden), len(tokens))
+    if at < len(tokens) and tokens[at].type == "heading_open" and tokens[at].tag == "h1":
+        at += 3  # heading_open, inline, heading_close
     return [*tokens[:at], block, *tokens[at:]]
