@@ -269,9 +269,13 @@ GROUPS: tuple[Group, ...] = (
                 "md.front-matter",
                 (E, W),
                 "The front matter (the block between `---` lines at the top of a chapter) is "
-                "not valid YAML, not a list of `key: value` lines, or its `title` is not "
-                "text (errors); a key other than `title` is ignored (a warning).",
-                "Keep only `title: ...` in front matter, and put a title holding a colon in "
+                "not valid YAML, not a list of `key: value` lines, nested too deeply, or its "
+                "`title` is not text (errors); a metadata key dossier shows has the wrong "
+                "shape (`author` not a name or a list of names, `lang` not a language tag, "
+                "`dir` not `ltr`, `rtl` or `auto`, `subtitle`, `date` or `abstract` not text), "
+                "or the metadata is over 64 KiB or holds too many values (warnings: that key "
+                "or the rest is dropped).",
+                "Write the key as the message says, and put a value holding a colon in "
                 'quotes: `title: "Iran: a history"`.',
             ),
             Code(

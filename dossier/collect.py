@@ -31,6 +31,7 @@ class ChapterInfo:
     headings: tuple[Heading, ...]
     clusters: tuple[Cluster, ...]
     blocks: tuple[tuple[str, str], ...] = ()  # (id, label) of its figures and tables
+    meta: str = "{}"  # its metadata as JSON, for the templates
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +199,7 @@ def collect(
                 tuple(headings),
                 tuple(clusters),
                 tuple(blocks),
+                scan.meta,
             )
         )
 

@@ -10,6 +10,7 @@ then by collect.annotate)."""
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +21,7 @@ from markdown_it.token import Token
 
 from .diagnostics import Diagnostic, Location
 from .markdown import ParsedChapter, parse_chapter
+from .markdown.chaptermeta import as_json
 from .markdown.divs import MAX_NESTING
 from .markdown.ids import EMPTY, pandoc_id, plain_text
 from .markdown.walk import column, find_in_lines, numbered_block, walk
@@ -97,6 +99,7 @@ class ChapterScan:
     # citations outside footnotes come before it), for numbering notes as pandoc does;
     # a heading of class RESET_POSITIONS as (-its level, ...)
     footnotes: tuple[tuple[int, int], ...] = ()
+    meta: str = "{}"  # the chapter's metadata as JSON (markdown.chaptermeta)
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,6 +228,7 @@ def scan_chapter(chapter: ParsedChapter) -> ChapterScan:
         not any(line.strip() for line in chapter.lines),
         chapter.diagnostics,
         tuple(footnotes),
+        as_json(chapter.front_matter),
     )
 
 
@@ -296,6 +300,7 @@ def to_json(scan: ChapterScan) -> dict[str, Any]:
         "empty": scan.empty,
         "diagnostics": encode_diagnostics(scan.diagnostics),
         "footnotes": [list(f) for f in scan.footnotes],
+        "meta": scan.meta,
     }
 
 
@@ -358,6 +363,14 @@ def from_json(data: Any, path: str) -> ChapterScan | None:
             bool(data["empty"]),
             diags,
             tuple((int(n), int(k)) for n, k in data.get("footnotes", ())),
+            _meta(data.get("meta", "{}")),
         )
     except (KeyError, TypeError, ValueError, IndexError, OverflowError):
         return None
+
+
+def _meta(text: Any) -> str:
+    """A kept record's metadata, if it is a JSON object (ValueError otherwise)."""
+    if not isinstance(text, str) or not isinstance(json.loads(text), dict):
+        raise ValueError("metadata")
+    return text

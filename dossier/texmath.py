@@ -74,11 +74,53 @@ def _presentation(tex: str, display: bool) -> str | None:
     import latex2mathml.converter
 
     try:
-        raw = latex2mathml.converter.convert(tex, display="block" if display else "inline")
+        raw = latex2mathml.converter.convert(_known(tex), display="block" if display else "inline")
     except Exception:  # any failure of the converter is bad TeX to us
         return None
-    clean = _OPERATOR.sub(r"<mi>\1</mi>", clean_mathml(raw))
+    if "<mi>&</mi>" in raw:  # an `&` outside a table (`\&` is `&#x00026;`): TeX refuses it
+        return None
+    # the sanitiser writes a no-break space (`\text{if }`) as the HTML entity `&nbsp;`,
+    # which XML (the check below, ziamath) does not know: the number means the same
+    clean = _OPERATOR.sub(r"<mi>\1</mi>", clean_mathml(raw)).replace("&nbsp;", "&#160;")
+    # latex2mathml writes the relation \sim as the letter `~` (small, raised, unspaced)
+    clean = clean.replace("<mi>~</mi>", "<mo>\u223c</mo>")
     return clean if _well_formed(clean) else None
+
+
+# amsmath environments latex2mathml does not know: it reads them as one flat row with
+# each `&` shown as a letter. The ones it knows that lay out the same stand in for them
+# (the TeX annotation keeps what the author wrote). `align` is unnumbered, as in
+# Pandoc: latex2mathml numbered each one's rows from (1), and dossier numbers
+# equations itself (`{#eq-x}`).
+_ENVIRONMENTS = (
+    (
+        re.compile(r"\\begin\{alignedat\}\{\d+\}|\\begin\{(?:aligned|align)\}"),
+        r"\\begin{align*}",
+    ),
+    (re.compile(r"\\end\{(?:alignedat|aligned|align)\}"), r"\\end{align*}"),
+    (re.compile(r"\\begin\{eqnarray\*?\}"), r"\\begin{array}{rcl}"),
+    (re.compile(r"\\end\{eqnarray\*?\}"), r"\\end{array}"),
+    (re.compile(r"\\begin\{(?:gathered|gather\*?)\}"), r"\\begin{array}{c}"),
+    (re.compile(r"\\end\{(?:gathered|gather\*?)\}"), r"\\end{array}"),
+)
+
+
+# `\operatorname*{arg\,max}` (limits below, as ML books write it) is unknown to
+# latex2mathml, which printed the `*` and an italic "arg max"; a space command inside
+# any \operatorname made its letters italic. Given the name as letters and thin
+# spaces, and `\limits` for the star, it writes one upright operator.
+_OPERATORNAME = re.compile(r"\\operatorname(\*?)\{((?:[A-Za-z]|\\[,;: ]|\s)+)\}")
+
+
+def _operatorname(found: re.Match[str]) -> str:
+    name = re.sub(r"\\[,;: ]", "\u2009", found.group(2)).replace(" ", "").strip()
+    return "\\operatorname{" + name + "}" + ("\\limits" if found.group(1) else "")
+
+
+def _known(tex: str) -> str:
+    for pattern, replacement in _ENVIRONMENTS:
+        tex = pattern.sub(replacement, tex)
+    return _OPERATORNAME.sub(_operatorname, tex)
 
 
 # LaTeX's operator names that latex2mathml leaves as unknown commands (\sin and \log it

@@ -108,6 +108,11 @@ chapters = ["chapters/01-<b>{{ 7*7 }}.md", "chapters/02-b.md"]
 CHAPTER = """\
 ---
 title: "Front <script>alert('fm')</script> {{ 7*7 }}"
+subtitle: "Sub <script>alert('sub')</script> {{ 7*7 }}"
+author: ["<img src=x onerror=alert('au')>", {name: "<svg onload=alert('au2')>"}]
+abstract: "<iframe src=javascript:alert('abs')></iframe>"
+keywords: ["\\"><script>alert('kw')</script>"]
+own: {deep: ["<script>alert('own')</script>"]}
 ---
 
 # Heading <img src=x onerror=alert(1)> {#sec-h .c onclick=alert(2)}
@@ -239,9 +244,13 @@ def test_template_syntax_everywhere_in_the_chapter_and_print(hostile):
         "{# comment #}",
         "Front <script>alert('fm')</script>",
         "Hostile {{ 7*7 }} <script>alert('title')</script>",
+        "Sub <script>alert('sub')</script> {{ 7*7 }}",
+        "<img src=x onerror=alert('au')>",
+        "<iframe src=javascript:alert('abs')></iframe>",
     ):
         assert literal in text
     printed_text = "".join(judge(printed).text)
+    assert "Sub <script>alert('sub')</script> {{ 7*7 }}" in printed_text
     assert "{{ 7*7 }}" in printed_text and "49" not in printed_text
     assert "<svg onload=alert('author')>, Eve {# c #}" in printed_text
 

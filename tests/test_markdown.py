@@ -79,7 +79,7 @@ def render(text: str, images: dict[str, str] | None = None) -> str:
         ),
         ("By @{weird key} here.", "@{weird key}", True, [item("weird key")]),
         ("By [@{weird key}, 3].", "[@{weird key}, 3]", False, [item("weird key", suffix=", 3")]),
-        ("(@_under_score)", "@_under_score", True, [item("_under_score")]),
+        ("See (@_under_score)", "@_under_score", True, [item("_under_score")]),
     ],
 )
 def test_citation_forms(text, source, narrative, items):
@@ -294,8 +294,8 @@ def test_image_inside_text_is_not_a_figure():
         ("pages 3--5, a dash --- here...", "<p>pages 3\u20135, a dash \u2014 here\u2026</p>\n"),
         ("it's", "<p>it\u2019s</p>\n"),
         # Pandoc's smart extension does not make (c), (tm) or +- into symbols
-        ("(c) (tm) +-", "<p>(c) (tm) +-</p>\n"),
-        ("a ---- b", "<p>a ---- b</p>\n"),
+        ("So (c) (tm) +-", "<p>So (c) (tm) +-</p>\n"),  # at a line start, (c) is a list
+        ("a ---- b", "<p>a \u2014- b</p>\n"),  # as pandoc: greedy, em dash then hyphen
         ("`a -- b`", "<p><code>a -- b</code></p>\n"),
     ],
 )
@@ -358,12 +358,26 @@ def test_front_matter_title():
     assert chapter.diagnostics == ()
 
 
-def test_front_matter_unknown_key_is_a_warning():
-    chapter = parse("---\ntitle: T\nauthor: X\n---\n\nText.\n")
-    assert [d.format() for d in chapter.diagnostics] == [
-        "chapters/01-a.md:2: warning: unknown front matter key 'author' is ignored "
-        "[md.front-matter]"
+def test_front_matter_keeps_other_keys_for_the_templates():
+    chapter = parse("---\ntitle: T\nauthor: X\nown: {a: 1}\n---\n\nText.\n")
+    assert chapter.front_matter == {"title": "T", "author": "X", "own": {"a": 1}}
+    assert chapter.diagnostics == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("a: " + "[" * 3000 + "]" * 3000, "error: front matter is nested too deeply"),
+        ("\n".join(f"k{i}: {{a: 1}}" for i in range(6000)), "warning: front matter over 64 KiB"),
+    ],
+)
+def test_hostile_front_matter_is_a_diagnostic(text: str, message: str) -> None:
+    """PyYAML ran out of stack on `[[[[...` (a traceback); over 64 KiB was silent."""
+    chapter = parse(f"---\n{text}\n---\n\n# A\n")
+    assert [d.format()[: len(message) + 20] for d in chapter.diagnostics] == [
+        f"chapters/01-a.md:2: {message}"
     ]
+    assert chapter.front_matter == {}
 
 
 def test_rendering_leaves_the_tokens_as_they_were() -> None:

@@ -16,14 +16,18 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 from ..diagnostics import Diagnostic, Location, Severity, error, warning
 from .attributes import attributes_plugin
 from .blankbefore import AMBIGUOUS, NAMES, blank_before_plugin
+from .chaptermeta import read_metadata, title_block
 from .citations import citations_plugin
 from .comments import comments_plugin
 from .divs import divs_plugin
+from .fancylists import fancy_lists_plugin
+from .gridtables import grid_tables_plugin
 from .implicit import implicit_refs_plugin
 from .lineblocks import line_blocks_plugin
 from .math import check_math, math_plugin
 from .metadata import metadata_plugin
 from .rawinline import raw_inline_plugin
+from .simpletables import simple_tables_plugin
 from .spans import spans_plugin
 from .transforms import check_markup, transforms_plugin
 from .typography import typography_plugin
@@ -46,7 +50,10 @@ def make_parser() -> MarkdownIt:
     md.use(spans_plugin)
     md.use(divs_plugin)
     md.use(line_blocks_plugin)
+    md.use(grid_tables_plugin)
+    md.use(simple_tables_plugin)
     md.use(citations_plugin)
+    md.use(fancy_lists_plugin)  # after blank_before and citations: it wraps and precedes them
     md.use(transforms_plugin)
     md.use(typography_plugin)
     md.use(raw_inline_plugin)  # after transforms: its balance runs before raw_html_scan
@@ -56,11 +63,16 @@ def make_parser() -> MarkdownIt:
     return md
 
 
-_DASHES = [
-    (re.compile(r"(?<!-)---(?!-)"), "\u2014"),
-    (re.compile(r"(?<!-)--(?!-)"), "\u2013"),
-    (re.compile(r"\.\.\."), "\u2026"),
-]
+# Pandoc reads a run of hyphens greedily: each `---` an em dash, then `--` an en dash
+# or `-` a hyphen (`-----` is em + en); a single hyphen stays.
+_DASH_RUN = re.compile(r"-{2,}")
+_REST = {0: "", 1: "-", 2: "\u2013"}
+_ELLIPSIS = re.compile(r"\.\.\.")
+
+
+def _dashes(m: re.Match[str]) -> str:
+    n = len(m.group())
+    return "\u2014" * (n // 3) + _REST[n % 3]
 
 
 def _pandoc_replacements(state: Any) -> None:
@@ -74,8 +86,7 @@ def _pandoc_replacements(state: Any) -> None:
             elif tok.type == "link_close":
                 inside_link -= 1
             elif tok.type == "text" and not inside_link:
-                for pattern, repl in _DASHES:
-                    tok.content = pattern.sub(repl, tok.content)
+                tok.content = _ELLIPSIS.sub("\u2026", _DASH_RUN.sub(_dashes, tok.content))
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +119,7 @@ def parse_chapter(md: MarkdownIt, text: str, path: str) -> ParsedChapter:
             diags.extend(more)
         elif tok.type == "metadata_block":  # later blocks win, as in Pandoc
             line = (tok.map[0] + 2) if tok.map else 1
-            more_front, more = _metadata(tok.meta["data"], path, line, "metadata block")
+            more_front, more = read_metadata(tok.meta["data"], path, line, "metadata block")
             front.update(more_front)
             diags.extend(more)
         elif tok.type == "raw_block":
@@ -131,6 +142,7 @@ def parse_chapter(md: MarkdownIt, text: str, path: str) -> ParsedChapter:
                     Location(path, line, 1),
                 )
             )
+    tokens = _with_title_block(tokens, front)
     lines = tuple(text.split("\n"))
     diags.extend(check_markup(tokens, lines, path))
     diags.extend(check_math(tokens, lines, path))
@@ -154,8 +166,16 @@ def parse_chapter(md: MarkdownIt, text: str, path: str) -> ParsedChapter:
 def _front_matter(tok: Token, path: str) -> tuple[dict[str, Any], list[Diagnostic]]:
     import yaml  # here: only a chapter with front matter pays for it (~10 ms)
 
+    if len(tok.content) >= 65536:
+        return {}, [
+            warning("md.front-matter", "front matter over 64 KiB is ignored", Location(path, 2))
+        ]
     try:
-        data = yaml.safe_load(tok.content) if len(tok.content) < 65536 else None
+        data = yaml.safe_load(tok.content)
+    except RecursionError:  # PyYAML recurses once per level: `[[[[...` ran out of stack
+        return {}, [
+            error("md.front-matter", "front matter is nested too deeply", Location(path, 2))
+        ]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1
@@ -169,34 +189,17 @@ def _front_matter(tok: Token, path: str) -> tuple[dict[str, Any], list[Diagnosti
                 "md.front-matter", "front matter must be a mapping (key: value)", Location(path, 1)
             )
         ]
-    return _metadata(data, path, 2)
+    return read_metadata(data, path, 2, "front matter")
 
 
-def _metadata(
-    data: dict[Any, Any], path: str, line: int, what: str = "front matter"
-) -> tuple[dict[str, Any], list[Diagnostic]]:
-    """The keys dossier reads from front matter or a metadata block (title), and a
-    warning for each other key."""
-    out: dict[str, Any] = {}
-    diags = []
-    for key, value in data.items():
-        if key == "title":
-            if not isinstance(value, str):
-                diags.append(
-                    error(
-                        "md.front-matter",
-                        f"{what} 'title' must be a string",
-                        Location(path, line),
-                    )
-                )
-            else:
-                out["title"] = value
-        else:
-            diags.append(
-                warning(
-                    "md.front-matter",
-                    f"unknown {what} key '{key}' is ignored",
-                    Location(path, line),
-                )
-            )
-    return out, diags
+def _with_title_block(tokens: list[Token], meta: dict[str, Any]) -> list[Token]:
+    """The title block (subtitle, authors, date, abstract) at the top of the chapter,
+    as Pandoc's template has it: under the level-one heading the chapter opens with
+    (its title), or before whatever comes first."""
+    block = title_block(meta)
+    if block is None:
+        return tokens
+    at = next((i for i, t in enumerate(tokens) if not t.hidden), len(tokens))
+    if at < len(tokens) and tokens[at].type == "heading_open" and tokens[at].tag == "h1":
+        at += 3  # heading_open, inline, heading_close
+    return [*tokens[:at], block, *tokens[at:]]

@@ -42,6 +42,8 @@ SAFE_ATTRS = frozenset(
         "style",
         "lang",
         "dir",
+        "colspan",
+        "rowspan",
     }
 )
 
@@ -75,6 +77,7 @@ def table_captions(state: Any) -> None:
         tok = tokens[i]
         if tok.type == "table_open":
             _caption_row_to_paragraph(tokens, i, state.src)
+            i += _definition_to_caption(tokens, i)
             after = _table_end(tokens, i) + 1
             if _is_caption(tokens, after):
                 caption = tokens[after : after + 3]
@@ -117,6 +120,33 @@ def _caption_row_to_paragraph(tokens: list[Token], start: int, src: str) -> None
         del tokens[row - 1 : row + 1]
         end = row - 1
     tokens[end + 1 : end + 1] = para
+
+
+_DEFINITION = ["dl_open", "dt_open", "inline", "dt_close", "dd_open"]
+_DEFINITION_END = ["paragraph_open", "inline", "paragraph_close", "dd_close", "dl_close"]
+
+
+def _definition_to_caption(tokens: list[Token], table: int) -> int:
+    """`Text` then `: caption` right above a table is a paragraph and the table's
+    caption in Pandoc, not a definition list (deflist reads it so). Returns how many
+    tokens the change added before the table."""
+    start = table - 10
+    if start < 0 or [t.type for t in tokens[start:table]] != _DEFINITION + _DEFINITION_END:
+        return 0
+    term, definition = tokens[start + 2], tokens[start + 6]
+    if term.level != tokens[table].level + 2:
+        return 0
+    level = tokens[table].level
+    para = []
+    for inline, where in ((term, tokens[start + 1].map), (definition, tokens[start + 5].map)):
+        opening, closing = Token("paragraph_open", "p", 1), Token("paragraph_close", "p", -1)
+        for t in (opening, closing):
+            t.level, t.block, t.map = level, True, where
+        inline.level = level + 1
+        para += [opening, inline, closing]
+    definition.content = ": " + definition.content
+    tokens[start:table] = para
+    return len(para) - 10
 
 
 def _table_end(tokens: list[Token], start: int) -> int:
@@ -187,6 +217,9 @@ def safe_attributes(state: Any) -> None:
                 del tok.attrs["lang"]
             if "dir" in tok.attrs and not good_dir(str(tok.attrs["dir"])):
                 del tok.attrs["dir"]
+            for span in ("colspan", "rowspan"):
+                if span in tok.attrs and not re.fullmatch(r"[1-9][0-9]{0,3}", str(tok.attrs[span])):
+                    del tok.attrs[span]
             style = tok.attrs.get("style")
             if style is not None and not re.fullmatch(r"[\w\s:;%.#-]*", str(style)):
                 del tok.attrs["style"]

@@ -280,6 +280,51 @@ def cell_open(
     return str(self.renderToken([tok], 0, options, env))
 
 
+_LIST_STYLES = {"1": "decimal", "a": "lower-alpha", "A": "upper-alpha", "i": "lower-roman"}
+_LIST_STYLES["I"] = "upper-roman"
+
+
+def ordered_list_open(
+    self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]
+) -> str:
+    """WeasyPrint reads neither `start` nor `type` of a list: in print they are written
+    as the CSS that means the same (browsers read both, so the site keeps them bare)."""
+    tok = tokens[idx]
+    start = str(tok.attrs.get("start", "1"))
+    kind = _LIST_STYLES.get(str(tok.attrs.get("type", "")))
+    if _ctx(env).mode != "print" or (start == "1" and not kind) or not start.isdigit():
+        return str(self.renderToken(tokens, idx, options, env))
+    tok = copy.copy(tok)
+    style = [f"counter-reset: list-item {int(start) - 1}"] if start != "1" else []
+    style += [f"list-style-type: {kind}"] if kind else []
+    tok.attrs = {**tok.attrs, "style": "; ".join(style)}
+    return str(self.renderToken([tok], 0, options, env))
+
+
+def title_block(
+    self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]
+) -> str:
+    """Pandoc's html5 title block, less the title (the chapter's heading is above it).
+    Metadata is text: escaped, never read as Markdown or HTML."""
+    shown = tokens[idx].meta
+    out = ['<header class="title-block">']
+    if "subtitle" in shown:
+        out.append(f'<p class="subtitle">{html.escape(shown["subtitle"])}</p>')
+    out += [f'<p class="author">{html.escape(a)}</p>' for a in shown.get("authors", ())]
+    if "date" in shown:
+        out.append(f'<p class="date">{html.escape(shown["date"])}</p>')
+    if "abstract" in shown:
+        # one line is inline text in Pandoc (`abstract: x`); a `|` block is paragraphs
+        paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", shown["abstract"])]
+        if "\n" not in shown["abstract"]:
+            body = html.escape(paragraphs[0])
+        else:
+            body = "\n".join(f"<p>{html.escape(p)}</p>" for p in paragraphs if p)
+        out += ['<div class="abstract">', '<div class="abstract-title">Abstract</div>', body]
+        out.append("</div>")
+    return "\n".join(out) + "\n</header>\n"
+
+
 def caption_open(
     self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]
 ) -> str:
@@ -301,6 +346,8 @@ def configure(md: MarkdownIt, mode: str) -> MarkdownIt:
         "table_open": table_open,
         "table_close": table_close,
         "caption_open": caption_open,
+        "ordered_list_open": ordered_list_open,
+        "title_block": title_block,
         "th_open": cell_open,
         "td_open": cell_open,
     }

@@ -34,7 +34,14 @@ from .pdfparallel import Settings, deadline_after, plan, render_parts
 from .pdfprocess import Child, Failed, Relayout, TimedOut
 from .pdfsplit import split_document
 from .pdfworker import main as worker_main
-from .site import SiteInput, abbreviation_rows, backlinks, contents, site_context
+from .site import (
+    SiteInput,
+    abbreviation_rows,
+    backlinks,
+    chapter_context,
+    contents,
+    site_context,
+)
 from .theme import THEME_DIR, environment, theme_file
 
 
@@ -61,8 +68,7 @@ def print_html(si: SiteInput, md: MarkdownIt) -> str:
         parsed = rendering(chapter, md, info)
         chapters.append(
             {
-                "number": info.number,
-                "title": info.title_text,
+                **chapter_context(info),
                 "body": Markup(render_chapter(md, parsed.tokens, parsed.env, ctx)),
             }
         )

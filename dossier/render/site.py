@@ -5,6 +5,7 @@ so the site works from file:// and from any sub-path of a static host."""
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
@@ -82,6 +83,25 @@ def site_context(config: Config) -> dict[str, Any]:
         "dir": text_direction(config.language),
         "description": (config.subtitle or config.title) + by,
     }
+
+
+def chapter_context(info: ChapterInfo) -> dict[str, Any]:
+    """What a template knows of a chapter: its number, title, all its metadata (plain
+    data: Jinja escapes it) and the language and direction that metadata sets."""
+    meta = json.loads(info.meta)
+    return {
+        "number": info.number,
+        "title": info.title_text,
+        "meta": meta,
+        "lang": meta.get("lang", ""),
+        "dir": meta.get("dir", ""),
+        "keywords": _keywords(meta.get("keywords")),
+    }
+
+
+def _keywords(value: Any) -> str:
+    items = value if isinstance(value, list) else [value] if value else []
+    return ", ".join(str(v) for v in items if isinstance(v, str | int | float))
 
 
 def contents(chapters: Sequence[ChapterInfo]) -> list[dict[str, Any]]:
@@ -391,7 +411,7 @@ def build_site(
             "chapter.html",
             body,
             body_inputs,
-            chapter={"number": info.number, "title": info.title_text},
+            chapter=chapter_context(info),
             chapter_refs=chapter_refs,
             prev={
                 "page": prev.page if prev else "index.html",
