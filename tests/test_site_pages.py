@@ -112,7 +112,8 @@ def test_sources_and_changes_put_problems_first() -> None:
             {"key": "gone", "state": "no-archive"},
         ]
     }
-    out = changes_context(report, None, ["a", "b"], {}, {"a": "source-a.html"})
+    listed = {"a": "bibliography.html", "b": "bibliography.html"}
+    out = changes_context(report, None, listed, {}, {"a": "source-a.html"})
     assert [r["key"] for r in out["problems"]] == ["a"]
     assert out["problems"][0]["meaning"] == "changed since it was locked"
     assert out["problems"][0]["source"] == "source-a.html"

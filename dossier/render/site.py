@@ -5,7 +5,6 @@ so the site works from file:// and from any sub-path of a static host."""
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -23,8 +22,14 @@ from ..model import Bibliography, Formatted
 from ..projectfs import Refused
 from ..scan import Chapter
 from ..sources import Evidence
+from .bibpages import FIRST_PAGE, letter_id, page_of_key, paginate, site_backlinks
 from .evidence import changes_context, popover_data, publishable, quotes_found, source_pages
 from .markup import RenderContext, configure, render_chapter
+from .publish import PdfLink as PdfLink  # re-exported: where it was
+from .publish import cite_this as cite_this
+from .publish import human_size as human_size
+from .publish import site_context as site_context
+from .publish import text_direction as text_direction
 from .sanitize import with_csp
 from .search import search_index
 from .theme import (
@@ -50,29 +55,6 @@ class SiteInput:
     figures: dict[str, str]  # src -> inline SVG
     bibliography: Bibliography | None = None
     evidence: Evidence | None = None
-
-
-# Languages written right to left (the primary subtag of a BCP 47 tag).
-RTL_LANGUAGES = frozenset(
-    {"ar", "arc", "ckb", "dv", "fa", "he", "ks", "ku", "ps", "sd", "ug", "ur", "yi"}
-)
-
-
-def text_direction(language: str) -> str:
-    return "rtl" if language.split("-", 1)[0].lower() in RTL_LANGUAGES else "ltr"
-
-
-def site_context(config: Config) -> dict[str, Any]:
-    by = f" by {', '.join(config.authors)}" if config.authors else ""
-    return {
-        "title": config.title,
-        "subtitle": config.subtitle,
-        "authors": config.authors,
-        "date": config.date,
-        "language": config.language,
-        "dir": text_direction(config.language),
-        "description": (config.subtitle or config.title) + by,
-    }
 
 
 def contents(chapters: Sequence[ChapterInfo]) -> list[dict[str, Any]]:
@@ -124,44 +106,6 @@ def _source_live(mark: LinkMark | None, page: str) -> dict[str, str] | None:
     }
 
 
-# More citations than this and an entry's back-links fold into a <details>.
-BACKLINKS_SHOWN = 6
-
-
-def site_backlinks(si: SiteInput, page_of: dict[str, str]) -> dict[str, dict[str, Any]]:
-    """key -> its citations grouped by chapter, for the site's bibliography. Each link is
-    named for a listener ("citation 3 in chapter 2, Names and aliases"); the build path
-    of a citation is never shown to readers."""
-    info = {c.path: c for c in si.collected.chapters}
-    out: dict[str, dict[str, Any]] = {}
-    for key, clusters in si.collected.citing.items():
-        groups: dict[str, dict[str, Any]] = {}
-        for cluster in clusters:
-            path = cluster.location.path
-            chapter = info.get(path)
-            if chapter is None:
-                continue
-            group = groups.setdefault(
-                path,
-                {"number": chapter.number, "title": chapter.title_text, "links": []},
-            )
-            n = len(group["links"]) + 1
-            group["links"].append(
-                {
-                    "href": f"{page_of.get(path, '')}#cite-{cluster.id}",
-                    "label": str(n),
-                    "name": f"citation {n} in chapter {chapter.number}, {chapter.title_text}",
-                }
-            )
-        total = sum(len(g["links"]) for g in groups.values())
-        out[key] = {
-            "total": total,
-            "chapters": list(groups.values()),
-            "folded": total > BACKLINKS_SHOWN,
-        }
-    return out
-
-
 # (page name, fingerprint of everything the page is made from) -> the previous bytes
 Reuse = Callable[[str, str], bytes | None]
 
@@ -192,43 +136,6 @@ def render_site(
     si: SiteInput, md: MarkdownIt, changes: dict[str, Any] | None = None
 ) -> dict[str, bytes]:
     return build_site(si, md, changes).files
-
-
-@dataclass(frozen=True, slots=True)
-class PdfLink:
-    """The PDF of the same build, copied into the site under `name`."""
-
-    name: str
-    size: int
-
-
-def human_size(n: int) -> str:
-    if n < 1000:
-        return f"{n} bytes"
-    if n < 1_000_000:
-        return f"{n / 1000:.0f} KB"
-    return f"{n / 1_000_000:.1f} MB"
-
-
-def cite_this(config: Config) -> str:
-    """A BibTeX record of the dossier itself, for the title page's "Cite this dossier"."""
-
-    def field(text: str) -> str:  # braces would unbalance the record
-        return text.replace("{", "(").replace("}", ")")
-
-    year = re.search(r"\b(\d{4})\b", config.date)
-    first = config.authors[0].split()[-1] if config.authors else "dossier"
-    key = re.sub(r"[^a-z0-9]", "", first.lower()) + (year.group(1) if year else "")
-    lines = [f"@book{{{key or 'dossier'},", f"  title = {{{field(config.title)}}},"]
-    if config.subtitle:
-        lines.append(f"  subtitle = {{{field(config.subtitle)}}},")
-    if config.authors:
-        lines.append(f"  author = {{{field(' and '.join(config.authors))}}},")
-    if year:
-        lines.append(f"  year = {{{year.group(1)}}},")
-    lines.append(f"  langid = {{{field(config.language)}}},")
-    lines.append("}")
-    return "\n".join(lines)
 
 
 def build_site(
@@ -291,7 +198,23 @@ def build_site(
     )
     si = replace(si, formatted=decorate(si.formatted, marks, source_of))
     found = quotes_found(si.evidence.checks if si.evidence is not None else ())
-    pages = 1 + len(chapters) + bool(si.formatted.order) + len(sources) + (changes is not None)
+    links = site_backlinks(si.collected, page_of)
+    bib_pages = (
+        paginate(si.formatted.order, si.formatted.bibliography, links) if si.formatted.order else []
+    )
+    ref_pages = page_of_key(bib_pages) if len(bib_pages) > 1 else {}
+    base["bibliography_pages"] = [p.name for p in bib_pages]
+
+    def entry(k: str) -> dict[str, Any]:
+        return {
+            "key": k,
+            "html": Markup(si.formatted.bibliography[k]),
+            "cited": links.get(k),
+            "source": source_of.get(k, ""),
+            "archived": _archived_link(marks.get(k), source_of.get(k, "")),
+        }
+
+    pages = 1 + len(chapters) + len(bib_pages) + len(sources) + (changes is not None)
 
     def emit(
         name: str,
@@ -328,11 +251,21 @@ def build_site(
     images = {src: "media/" + rel for src, rel in si.images.items()}
     # what every chapter body may use, hashed once rather than once per page
     shared = digest(
-        sorted(si.collected.targets.items()), sorted(images.items()), sorted(si.figures.items())
+        sorted(si.collected.targets.items()),
+        sorted(images.items()),
+        sorted(si.figures.items()),
+        sorted(ref_pages.items()),
     )
     for i, (info, chapter) in enumerate(zip(chapters, si.chapters, strict=True)):
         ctx = RenderContext(
-            "site", si.formatted, si.collected.targets, page_of, images, si.figures, page=info.page
+            "site",
+            si.formatted,
+            si.collected.targets,
+            page_of,
+            images,
+            si.figures,
+            page=info.page,
+            ref_pages=ref_pages,
         )
 
         def body(
@@ -384,25 +317,33 @@ def build_site(
                 else None
             ),
         )
-    links = site_backlinks(si, page_of)
-    if si.formatted.order:
-        entries = [
-            {
-                "key": k,
-                "html": Markup(si.formatted.bibliography[k]),
-                "cited": links.get(k),
-                "source": source_of.get(k, ""),
-                "archived": _archived_link(marks.get(k), source_of.get(k, "")),
-            }
-            for k in si.formatted.order
+    for n, bib in enumerate(bib_pages):
+        neighbours = [
+            {"page": p.name, "title": f"Bibliography {p.label}"} for p in bib_pages[n - 1 : n] if n
         ]
-        last = chapters[-1] if chapters else None
+        after = bib_pages[n + 1 : n + 2]
         emit(
+            bib.name,
             "bibliography.html",
-            "bibliography.html",
-            entries=entries,
-            prev={"page": last.page, "title": last.title_text} if last else None,
-            next=None,
+            page={"label": bib.label, "number": n + 1},
+            pages=[{"name": p.name, "label": p.label} for p in bib_pages],
+            sections=[
+                {
+                    "letter": s.letter,
+                    "id": letter_id(s.letter) if s.letter and not s.continued else "",
+                    "continued": s.continued,
+                    "entries": [entry(k) for k in s.keys],
+                }
+                for s in bib.sections
+            ],
+            prev=neighbours[0]
+            if neighbours
+            else {"page": chapters[-1].page, "title": chapters[-1].title_text}
+            if chapters
+            else None,
+            next={"page": after[0].name, "title": f"Bibliography {after[0].label}"}
+            if after
+            else None,
         )
     for page in sources:
         emit(
@@ -443,7 +384,7 @@ def build_site(
             readers=changes_context(
                 report,
                 si.bibliography,
-                si.formatted.order,
+                {k: ref_pages.get(k, FIRST_PAGE) for k in si.formatted.order},
                 links,
                 source_of,
             ),

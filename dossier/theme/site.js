@@ -187,9 +187,10 @@
     }
     return box;
   }
-  // the key of a link to this site's bibliography; null for anything else
+  // the key of a link to this site's bibliography (one page, or one of its pages by
+  // letter: bibliography-d.html); null for anything else
   function keyOf(href) {
-    var m = /^(?:bibliography\.html)?#ref-(.+)$/.exec(href || "");
+    var m = /^(?:bibliography(?:-[a-z0-9-]+)?\.html)?#ref-(.+)$/.exec(href || "");
     if (!m) { return null; }
     try { return decodeURIComponent(m[1]); } catch (e) { return null; }
   }
