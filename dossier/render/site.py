@@ -5,6 +5,7 @@ so the site works from file:// and from any sub-path of a static host."""
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -22,6 +23,7 @@ from ..model import Bibliography, Formatted
 from ..projectfs import Refused
 from ..scan import Chapter
 from ..sources import Evidence
+from .assets import fingerprinted
 from .bibpages import FIRST_PAGE, letter_id, page_of_key, paginate, site_backlinks
 from .evidence import changes_context, popover_data, publishable, quotes_found, source_pages
 from .markup import RenderContext, configure, render_chapter
@@ -43,6 +45,9 @@ from .theme import (
 )
 
 STATIC = ("style.css", "site.js", "favicon.svg", "minisearch.js", "minisearch.LICENSE.txt")
+FINGERPRINTED = frozenset({"style.css", "site.js", "favicon.svg", "minisearch.js"})
+INDEX_STANDIN = "assets/search-index.0000000000.js"
+_INDEX_ATTR = re.compile(rb'data-index="assets/search-index\.[0-9a-f]{10}\.js"')
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,12 +167,13 @@ def build_site(
         "pdf": {"href": pdf.name} if pdf else None,
     }
     assets = {name: static_asset(si.config.root, name) for name in STATIC}
-    # the stylesheet and icon are linked with their content's hash, so that a browser's
-    # cached copy never pairs with new pages (the script's URL is pinned by the site's
-    # policy check, sanitize.SITE_SCRIPT)
-    base["version"] = {
-        name: hashlib.sha256(assets[name]).hexdigest()[:10] for name in ("style.css", "favicon.svg")
+    # named by their bytes (render.assets); the search index, made last, by a stand-in
+    # that is replaced in every page at the end (so that pages stay reusable)
+    named = {
+        name: f"assets/{fingerprinted(name, data) if name in FINGERPRINTED else name}"
+        for name, data in assets.items()
     }
+    base["assets"] = {**named, "search-index.js": INDEX_STANDIN}
     files: dict[str, bytes] = {}
     fingerprints: dict[str, str] = {}
     rendered: list[str] = []
@@ -392,8 +398,12 @@ def build_site(
             next=None,
         )
     for name, data in assets.items():
-        files[f"assets/{name}"] = data
-    files["assets/search-index.js"] = search_index(
+        files[named[name]] = data
+    index = search_index(
         (c.page, f"{c.number} {c.title_text}", files[c.page].decode("utf-8")) for c in chapters
     )
+    index_name = "assets/" + fingerprinted("search-index.js", index)
+    files[index_name] = index
+    for name in fingerprints:  # every page, rendered or reused, names this build's index
+        files[name] = _INDEX_ATTR.sub(f'data-index="{index_name}"'.encode(), files[name])
     return Site(files, fingerprints, tuple(rendered))

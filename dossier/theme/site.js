@@ -69,7 +69,7 @@
   });
 
   // --- search ----------------------------------------------------------------------------
-  // The index is a script of this site (assets/search-index.js), loaded with MiniSearch
+  // The index is a script of this site (assets/search-index.<hash>.js), loaded with MiniSearch
   // the first time the box is used: a script, not fetched JSON, so that search also works
   // from file://. Results are built with text nodes; their links are this site's pages.
   var box = document.getElementById("dossier-search-box");
@@ -84,9 +84,19 @@
       document.head.appendChild(s);
     });
   }
+  // the engine and the index by the names their bytes give them (the page says which),
+  // and only such names of this site's assets/ folder
+  var where = box ? box.closest(".site-search") : null;
+  var ENGINE = /^assets\/minisearch\.[0-9a-f]{10}\.js$/, INDEX = /^assets\/search-index\.[0-9a-f]{10}\.js$/;
   function ready() {
     if (!loading) {
-      loading = load("assets/minisearch.js").then(function () { return load("assets/search-index.js"); }).then(function () {
+      var engineSrc = where ? where.getAttribute("data-engine") || "" : "";
+      var indexSrc = where ? where.getAttribute("data-index") || "" : "";
+      if (!ENGINE.test(engineSrc) || !INDEX.test(indexSrc)) {
+        loading = Promise.reject(new Error("no search index"));
+        return loading;
+      }
+      loading = load(engineSrc).then(function () { return load(indexSrc); }).then(function () {
         engine = new window.MiniSearch({
           fields: ["title", "text"],
           storeFields: ["title", "chapter", "href", "text"],
@@ -122,7 +132,7 @@
   }
   if (box && results) {
     box.closest(".site-search").hidden = false;
-    box.addEventListener("focus", function () { ready(); });
+    box.addEventListener("focus", function () { ready().catch(function () { /* shown on input */ }); });
     box.addEventListener("input", function () {
       var q = box.value;
       // Escape in a search box empties it (an input event): nothing to show then
