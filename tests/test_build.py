@@ -715,8 +715,17 @@ def test_timeline_figure(run_cli, make_project, texts, load_site):
     figure = page.split('<figure id="fig-timeline">\n', 1)[1].split("</figure>", 1)[0]
     assert figure.startswith('<svg class="timeline" xmlns="http://www.w3.org/2000/svg"')
     assert figure.endswith(
-        '</svg><figcaption><span class="label">Figure 1:</span> Chronology</figcaption>\n'
+        '</ol><figcaption><span class="label">Figure 1:</span> Chronology</figcaption>\n'
     )
+    # for a phone: the events as a list of dated links (style.css shows it below 600 px)
+    listed = figure.split('<ol class="timeline-list" aria-label="Timeline">\n', 1)[1]
+    assert listed.splitlines()[:3] == [
+        '<li><span class="tl-when">1990</span> '
+        '<a href="bibliography.html#ref-smith2020">Start &amp; growth</a></li>',
+        '<li><span class="tl-when">1995</span> Uncited</li>',
+        '<li><span class="tl-when">2001</span> '
+        '<a href="bibliography.html#ref-jones2019">Middle</a></li>',
+    ]
     links = re.findall(r'<a href="([^"]+)"><text [^>]*>([^<]*)</text></a>', figure)
     assert links == [
         ("bibliography.html#ref-smith2020", "1990  Start &amp; growth"),
@@ -726,6 +735,24 @@ def test_timeline_figure(run_cli, make_project, texts, load_site):
     assert "<img" not in figure
     assert internal_link_problems(pages) == []
     assert not (root / "build" / "html" / "media").exists()
+
+
+def test_the_timeline_list_is_left_out_of_print() -> None:
+    from dossier.model import Formatted
+    from dossier.render.markup import RenderContext, configure, render_chapter
+    from dossier.timeline import SITE_ONLY
+
+    md = make_parser()
+    env: dict[str, object] = {}
+    tokens = md.parse("![Chronology](data/t.toml){#fig-t}\n", env)
+    figures = {"data/t.toml": "<svg>drawn</svg>\n" + SITE_ONLY + '<ol class="timeline-list">'}
+    out = {}
+    for mode in ("site", "print"):
+        configure(md, mode)
+        ctx = RenderContext(mode, Formatted(), {}, {}, {}, figures)
+        out[mode] = render_chapter(md, tokens, env, ctx)
+    assert "<svg>drawn</svg>" in out["print"] and "timeline-list" not in out["print"]
+    assert "<svg>drawn</svg>" in out["site"] and '<ol class="timeline-list">' in out["site"]
 
 
 def test_timeline_with_an_unknown_key_is_an_error(run_cli, make_project, texts):
