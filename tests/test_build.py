@@ -164,6 +164,26 @@ def test_index_page_lists_chapters_and_sections(site):
     assert '<li><a href="bibliography.html">Bibliography</a></li>' in index
 
 
+def test_on_this_page_lists_the_sections_of_the_chapter(site):
+    """In the sidebar on a wide screen, folded under the title on a phone (style.css
+    shows one or the other); the contents list only the chapters."""
+    _, pages = site
+    page = pages["01-first.html"].text
+    listed = (
+        '<ol class="on-this-page"><li class="level2"><a href="#sec-background">'
+        '<span class="secno">1.1</span> Background</a></li><li class="level2">'
+        '<a href="#method"><span class="secno">1.2</span> Method</a></li></ol>'
+    )
+    side, main = page.split('<main id="dossier-main">')
+    assert '<nav class="otp-side" aria-labelledby="dossier-otp-side">' in side
+    assert listed in side and listed in main
+    title = '<h1 id="sec-first"><span class="secno">1</span> First Chapter</h1>'
+    assert main.index(title) < main.index('<details class="otp-fold"><summary>On this page')
+    assert "01-first.html#sec-background" not in side  # no longer in the contents
+    for other in ("index.html", "bibliography.html"):
+        assert "On this page" not in pages[other].text
+
+
 def test_headings_are_numbered(site):
     _, pages = site
     first, second = main_text(pages["01-first.html"]), main_text(pages["02-second.html"])

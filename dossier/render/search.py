@@ -11,6 +11,8 @@ from collections.abc import Iterable
 
 # elements whose text is not part of the prose a reader searches
 _SKIPPED = frozenset({"script", "style", "svg", "nav", "header", "footer"})
+# section numbers, and the folded "On this page" list at the top of a chapter
+_SKIPPED_CLASSES = frozenset({"secno", "otp-fold"})
 _HEADINGS = frozenset({"h1", "h2", "h3"})
 
 
@@ -39,7 +41,7 @@ def sections(page: str) -> list[dict[str, str]]:
     for event, el in walker:
         tag = el.tag if isinstance(el.tag, str) else ""
         if event == "start":
-            if tag in _SKIPPED or "secno" in (el.get("class") or "").split():
+            if tag in _SKIPPED or _SKIPPED_CLASSES.intersection((el.get("class") or "").split()):
                 walker.skip_subtree()  # its "end" event still comes, with its tail
                 continue
             if tag in _HEADINGS:

@@ -279,8 +279,12 @@ def build_site(
         ) -> dict[str, Any]:
             parsed = rendering(chapter, md, info)
             html = render_chapter(md, parsed.tokens, parsed.env, ctx)
+            # the title apart, so that "On this page" can follow it (chapter.html)
+            title, end, rest = html.partition("</h1>")
             return {
                 "body": Markup(html),
+                "body_title": Markup(title + end if end else ""),
+                "body_rest": Markup(rest if end else html),
                 "notes": [{"id": cid, "html": Markup(note)} for cid, note in ctx.notes],
             }
 

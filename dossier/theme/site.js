@@ -58,6 +58,31 @@
     sidebar.scrollTop = Math.max(0, current.offsetTop - sidebar.clientHeight / 3);
   }
 
+  // --- "On this page": the section being read, marked in the list ----------------------
+  var spy = document.querySelectorAll(".on-this-page a");
+  var heads = [], targets = [];
+  spy.forEach(function (a) {
+    var h = null;
+    try { h = document.getElementById(decodeURIComponent((a.getAttribute("href") || "").slice(1))); } catch (e) { h = null; }
+    targets.push(h);
+    if (h && heads.indexOf(h) < 0) { heads.push(h); }
+  });
+  var marking = false;
+  function markSection() {
+    marking = false;
+    var at = null; // the last heading above the upper third of the window
+    heads.forEach(function (h) { if (h.getBoundingClientRect().top < window.innerHeight / 3) { at = h; } });
+    spy.forEach(function (a, i) {
+      if (at !== null && targets[i] === at) { a.setAttribute("aria-current", "location"); } else { a.removeAttribute("aria-current"); }
+    });
+  }
+  if (heads.length) {
+    window.addEventListener("scroll", function () {
+      if (!marking) { marking = true; window.requestAnimationFrame(markSection); }
+    }, { passive: true });
+    markSection();
+  }
+
   // --- heading anchors -----------------------------------------------------------------
   document.querySelectorAll("main h2[id], main h3[id], main h4[id]").forEach(function (h) {
     var a = document.createElement("a");
