@@ -86,6 +86,16 @@ def test_a_letter_longer_than_a_page_continues_on_the_next() -> None:
     assert pages[-1].sections[-1].letter == "T"
 
 
+def test_a_letter_cut_between_pages_is_named_by_guide_words() -> None:
+    names = ["Nakamura", "Nash", "Neveov", "Novak", "Nunez", "Ortiz", "Risaell"]
+    entries = {n.lower(): f"{n}, Ingrid. 1989. A long enough title." for n in names}
+    entries = {"adams": "Adams, A.", **entries}
+    pages = paginate(list(entries), entries, {}, budget=800)
+    assert [p.label for p in pages] == ["A", "N\u2013Ne", "No\u2013O", "R"]
+    assert bibpages.guide("&Aring;str&ouml;m, A.", "Astor, B.") == "Astr"
+    assert bibpages.guide("———. 1990.", "Nash") == ""
+
+
 def test_a_numbered_style_is_cut_by_numbers() -> None:
     entries = {
         f"k{i}": f'<div class="csl-left-margin">[{i}] </div>'

@@ -4,8 +4,9 @@ A long dossier's bibliography is mostly back-links (the 500 entries of the mediu
 are 149 KB; their 3,000 back-links another 500 KB), too much for one page on a phone.
 The entries are cut, in the order the style sorts them, into pages of at most `BUDGET`
 bytes, at the change of an initial letter where possible, so that each page holds whole
-letters ("A-C", "D-G") and the reader can tell which page holds a name. A bibliography
-that fits is one page, bibliography.html, as before. Every link to an entry
+letters ("A-C", "D-G") and the reader can tell which page holds a name; a letter
+longer than a page is cut, and named by guide words on either side ("N-Ne", "No-R").
+A bibliography that fits is one page, bibliography.html, as before. Every link to an entry
 (`#ref-KEY`) is written with the page that holds it (RenderContext.ref_pages), so no
 script is needed to find an entry: it works without JavaScript and from file://.
 A numbered style (a `csl-left-margin` with "[1]") is cut by numbers instead ("1-80")."""
@@ -129,19 +130,48 @@ def paginate(
             chunk.append(key)
             used += size[key]
         pages[-1].append(Section(section.letter, tuple(chunk), continued))
-    return _named([p for p in pages if p], order)
+    return _named([p for p in pages if p], order, entries)
 
 
-def _named(pages: list[list[Section]], order: Sequence[str]) -> list[BibPage]:
+def _word(entry_html: str) -> str:
+    """The first word of an entry in plain letters ("Åström, A." -> "Astrom")."""
+    text = htmlmod.unescape(_TAG.sub("", entry_html))
+    plain = "".join(unicodedata.normalize("NFKD", c)[0] for c in text)
+    word = re.search(r"[^\W\d_]+", plain)
+    return word.group().capitalize() if word else ""
+
+
+def guide(entry_html: str, other_html: str) -> str:
+    """The guide word of a letter cut between two pages, as a dictionary prints it: the
+    shortest start of the entry's first word (two letters at least, four at most) that
+    tells it from the entry on the other side of the cut ("Ne" | "No"); "" for an entry
+    without a word ("———. 1990.", the same author again)."""
+    word, other = _word(entry_html), _word(other_html)
+    for n in range(2, 5):
+        if word[:n] != other[:n]:
+            return word[:n]
+    return word[:4]
+
+
+def _named(
+    pages: list[list[Section]], order: Sequence[str], entries: Mapping[str, str]
+) -> list[BibPage]:
     out: list[BibPage] = []
     taken: set[str] = set()
     position = {k: n for n, k in enumerate(order, 1)}
     for n, secs in enumerate(pages):
         first, last = secs[0], secs[-1]
         if first.letter:
-            label = first.letter
-            if last.letter != first.letter:
-                label += DASH + last.letter
+            # a letter cut between two pages is named by guide words on both sides of
+            # the cut ("N-Ne", "No-R"), so a reader can tell which page holds a name
+            start, end = first.letter, last.letter
+            if first.continued:
+                before = entries.get(pages[n - 1][-1].keys[-1], "")
+                start = guide(entries.get(first.keys[0], ""), before) or start
+            if n + 1 < len(pages) and pages[n + 1][0].continued:
+                after = entries.get(pages[n + 1][0].keys[0], "")
+                end = guide(entries.get(last.keys[-1], ""), after) or end
+            label = start if start == end else start + DASH + end
             slug = first.letter.lower() if first.letter.isascii() else str(n + 1)
         else:  # a numbered style: the numbers of its first and last entries
             label = f"{position[first.keys[0]]}{DASH}{position[last.keys[-1]]}"
