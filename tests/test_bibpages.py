@@ -16,6 +16,8 @@ from dossier.render.bibpages import Section, initial, page_of_key, paginate, sec
     ("entry", "letter"),
     [
         ("Åström, André. 1973.", "A"),
+        ("Østergaard, Lise. 2001.", "O"),  # no mark to take off: filed as citeproc sorts it
+        ("Łukasz, Anna.", "L"),
         ("<span>“The Making of</span> Ostpolitik", "T"),
         ("&ldquo;Zeal&rdquo;", "Z"),
         ("———. 1974. Another book.", ""),  # the same author again: filed with the last
@@ -45,6 +47,22 @@ def test_letters_only_move_forward() -> None:
         Section("C", ("c",)),
         Section("D", ("d",)),
     ]
+
+
+def test_a_letter_without_a_base_letter_does_not_swallow_the_rest() -> None:
+    entries = {"o": "Olsen", "oe": "Østergaard", "p": "Park", "r": "Ross"}
+    assert [s.letter for s in sections(list(entries), entries)] == ["O", "P", "R"]
+
+
+def test_a_long_contents_leaves_less_room_for_entries() -> None:
+    def chapters(n: int) -> list[tuple[str, str]]:
+        return [
+            (f"{i:03}-measuring-diplomacy-in-africa.html", "Measuring diplomacy") for i in range(n)
+        ]
+
+    assert bibpages.budget_for(chapters(40)) == bibpages.BUDGET
+    assert bibpages.budget_for(chapters(200)) < 80_000
+    assert bibpages.budget_for(chapters(2_000)) == 20_000
 
 
 def _entries(n: int) -> dict[str, str]:

@@ -26,9 +26,18 @@ FIRST_PAGE = "bibliography.html"
 # Bytes of entries and back-links on one page (estimated, see `weight`); the header, the
 # contents and the footer come on top (15 KB on a 40-chapter dossier), under 150 KB.
 BUDGET = 110_000
+# What a whole page may weigh, and what every page carries besides its entries: the
+# head, header and footer, and the contents twice (the sidebar, and the phone's menu),
+# about a line of markup per chapter. On a 200-chapter dossier the contents alone are
+# 58 KB, which `budget_for` takes from the entries' share.
+PAGE_LIMIT = 140_000
+CHROME = 10_000
 
 DASH = "\u2013"  # an en dash, between the first and last letter of a page
 _TAG = re.compile(r"<[^>]*>")
+# Letters Unicode does not decompose into a base letter and a mark, filed under the
+# letter they are sorted with (Øster under O, Łukasz under L), as citeproc sorts them.
+_FOLD = str.maketrans("ØøŁłĐđÐðÆæŒœÞþßıĦħ", "OOLLDDDDAAOOTTSIHH")
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +56,14 @@ class BibPage:
     sections: tuple[Section, ...]
 
 
+def budget_for(chapters: Sequence[tuple[str, str]]) -> int:
+    """Bytes of entries for each page of a dossier whose chapters are these (page, title)
+    pairs: BUDGET, less what a long contents adds to every page (20 KB at least: past
+    some 400 chapters a page holds few entries, and so be it)."""
+    contents = sum(2 * (70 + len(page) + len(title.encode())) for page, title in chapters)
+    return min(BUDGET, max(20_000, PAGE_LIMIT - CHROME - contents))
+
+
 def numbered(entries: Mapping[str, str]) -> bool:
     """Whether the style numbers its entries ("[1]" in a left margin)."""
     return any("csl-left-margin" in h for h in entries.values())
@@ -57,7 +74,7 @@ def initial(entry_html: str) -> str:
     accent (Åström under A); "" when it begins otherwise (a year, "———" for the same
     author again), which files it with the entries before it."""
     text = htmlmod.unescape(_TAG.sub("", entry_html))
-    for char in text:
+    for char in text.translate(_FOLD):
         if char.isalpha():
             base = unicodedata.normalize("NFKD", char)[0]
             return base.upper() if base.isalpha() else char.upper()
@@ -136,7 +153,7 @@ def paginate(
 def _word(entry_html: str) -> str:
     """The first word of an entry in plain letters ("Åström, A." -> "Astrom")."""
     text = htmlmod.unescape(_TAG.sub("", entry_html))
-    plain = "".join(unicodedata.normalize("NFKD", c)[0] for c in text)
+    plain = "".join(unicodedata.normalize("NFKD", c)[0] for c in text.translate(_FOLD))
     word = re.search(r"[^\W\d_]+", plain)
     return word.group().capitalize() if word else ""
 

@@ -24,7 +24,7 @@ from ..projectfs import Refused
 from ..scan import Chapter
 from ..sources import Evidence
 from .assets import fingerprinted
-from .bibpages import FIRST_PAGE, letter_id, page_of_key, paginate, site_backlinks
+from .bibpages import FIRST_PAGE, budget_for, letter_id, page_of_key, paginate, site_backlinks
 from .evidence import changes_context, popover_data, publishable, quotes_found, source_pages
 from .markup import RenderContext, configure, render_chapter
 from .publish import PdfLink as PdfLink  # re-exported: where it was
@@ -205,9 +205,9 @@ def build_site(
     si = replace(si, formatted=decorate(si.formatted, marks, source_of))
     found = quotes_found(si.evidence.checks if si.evidence is not None else ())
     links = site_backlinks(si.collected, page_of)
-    bib_pages = (
-        paginate(si.formatted.order, si.formatted.bibliography, links) if si.formatted.order else []
-    )
+    share = budget_for([(c.page, c.title_text) for c in chapters])  # of each page's bytes
+    order = si.formatted.order
+    bib_pages = paginate(order, si.formatted.bibliography, links, share) if order else []
     ref_pages = page_of_key(bib_pages) if len(bib_pages) > 1 else {}
     base["bibliography_pages"] = [p.name for p in bib_pages]
 
