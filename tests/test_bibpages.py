@@ -112,6 +112,8 @@ def test_a_letter_cut_between_pages_is_named_by_guide_words() -> None:
     assert [p.label for p in pages] == ["A", "N\u2013Ne", "No\u2013O", "R"]
     assert bibpages.guide("&Aring;str&ouml;m, A.", "Astor, B.") == "Astr"
     assert bibpages.guide("———. 1990.", "Nash") == ""
+    assert bibpages.guide("Karsaic, A.", "Karsaur, C.") == "Karsai"
+    assert bibpages.guide("Smith, A. 2010.", "Smith, B. 2012.") == "Smith"
 
 
 def test_a_numbered_style_is_cut_by_numbers() -> None:

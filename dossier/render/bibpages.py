@@ -160,14 +160,16 @@ def _word(entry_html: str) -> str:
 
 def guide(entry_html: str, other_html: str) -> str:
     """The guide word of a letter cut between two pages, as a dictionary prints it: the
-    shortest start of the entry's first word (two letters at least, four at most) that
-    tells it from the entry on the other side of the cut ("Ne" | "No"); "" for an entry
-    without a word ("———. 1990.", the same author again)."""
+    shortest start of the entry's first word (two letters at least) that tells it from
+    the entry on the other side of the cut ("Ne" | "No", "Karsai" | "Karsau"); the whole
+    word when both begin with it (one author's works over two pages: "Smith" | "Smith",
+    as a dictionary repeats a guide word); "" for an entry without a word ("———. 1990.",
+    the same author again)."""
     word, other = _word(entry_html), _word(other_html)
-    for n in range(2, 5):
+    for n in range(2, len(word) + 1):
         if word[:n] != other[:n]:
             return word[:n]
-    return word[:4]
+    return word
 
 
 def _named(
