@@ -145,7 +145,9 @@ def analyse(
         events, more = timeline.read_events(root, rel, loc, keys)
         found.extend(more)
         if events:
-            figures[src] = timeline.draw(events)
+            figures[src] = (
+                timeline.draw(events) + "\n" + timeline.SITE_ONLY + timeline.draw_list(events)
+            )
             charted += [str(k) for e in events for k in _keys_of(e)]
     abbreviations, more = _abbreviations(root, config, config_text, chapters)
     found.extend(more)

@@ -173,6 +173,26 @@ def draw(events: list[dict[str, object]], title: str = "Timeline") -> str:
     return "\n".join(out)
 
 
+# What follows it in a drawn figure is for the site only (render.markup.image leaves it
+# out of the PDF): the events as an HTML list, shown instead of the drawing on a phone.
+SITE_ONLY = "<!--dossier:site-only-->"
+
+
+def draw_list(events: list[dict[str, object]], title: str = "Timeline") -> str:
+    """The events as a list of dated links, each to the entry of the source that supports
+    it: what a phone shows instead of a drawing whose labels would shrink to 6 px."""
+    out = [f'<ol class="timeline-list" aria-label="{html.escape(title)}">']
+    for e in events:
+        label = html.escape(str(e["label"]))
+        cites = list(e["cite"]) if isinstance(e["cite"], list) else []
+        if cites:
+            key = html.escape(str(cites[0]), quote=True)
+            label = f'<a href="#ref-{key}">{label}</a>'
+        out.append(f'<li><span class="tl-when">{int(str(e["year"]))}</span> {label}</li>')
+    out.append("</ol>")
+    return "\n".join(out)
+
+
 def draw_file(
     root: Path, rel: str, loc: Location, keys: Collection[str]
 ) -> tuple[str, list[Diagnostic]]:

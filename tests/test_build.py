@@ -15,6 +15,7 @@ import pytest
 
 from dossier.collect import collect
 from dossier.markdown import make_parser, parse_chapter
+from dossier.render.assets import site_script
 from dossier.scan import scan_chapter
 
 EXTRA_PAGES = {"changes.html"}
@@ -127,15 +128,17 @@ def test_site_files(site, texts):
         "index.html",
     ]
     files = snapshot(built.html)
-    assert sorted(set(files) - EXTRA_PAGES) == [
+    # the theme's files are named by a hash of their bytes (render.assets)
+    names = {re.sub(r"\.[0-9a-f]{10}\.", ".#.", f) for f in files}
+    assert sorted(names - EXTRA_PAGES) == [
         "01-first.html",
         "02-second.html",
-        "assets/favicon.svg",
+        "assets/favicon.#.svg",
+        "assets/minisearch.#.js",
         "assets/minisearch.LICENSE.txt",
-        "assets/minisearch.js",
-        "assets/search-index.js",
-        "assets/site.js",
-        "assets/style.css",
+        "assets/search-index.#.js",
+        "assets/site.#.js",
+        "assets/style.#.css",
         "bibliography.html",
         "index.html",
         "media/img/dot.png",
@@ -159,6 +162,26 @@ def test_index_page_lists_chapters_and_sections(site):
     ) in index
     assert '<a href="01-first.html#method"><span class="secno">1.2</span> Method</a>' in index
     assert '<li><a href="bibliography.html">Bibliography</a></li>' in index
+
+
+def test_on_this_page_lists_the_sections_of_the_chapter(site):
+    """In the sidebar on a wide screen, folded under the title on a phone (style.css
+    shows one or the other); the contents list only the chapters."""
+    _, pages = site
+    page = pages["01-first.html"].text
+    listed = (
+        '<ol class="on-this-page"><li class="level2"><a href="#sec-background">'
+        '<span class="secno">1.1</span> Background</a></li><li class="level2">'
+        '<a href="#method"><span class="secno">1.2</span> Method</a></li></ol>'
+    )
+    side, main = page.split('<main id="dossier-main">')
+    assert '<nav class="otp-side" aria-labelledby="dossier-otp-side">' in side
+    assert listed in side and listed in main
+    title = '<h1 id="sec-first"><span class="secno">1</span> First Chapter</h1>'
+    assert main.index(title) < main.index('<details class="otp-fold"><summary>On this page')
+    assert "01-first.html#sec-background" not in side  # no longer in the contents
+    for other in ("index.html", "bibliography.html"):
+        assert "On this page" not in pages[other].text
 
 
 def test_headings_are_numbered(site):
@@ -296,12 +319,12 @@ def test_only_relative_links_and_no_external_requests(site):
         for tag, _, value in page.refs:
             if tag in ("link", "script", "img", "iframe", "source", "video", "audio"):
                 assert not urlsplit(value).scheme, (page.name, tag, value)
-        # versioned by a hash of their content, so a cached copy never meets new pages
+        # named by a hash of their content, so a cached copy never meets new pages
         assert [
-            re.sub(r"\?v=[0-9a-f]{10}$", "?v=#", h)
+            re.sub(r"\.[0-9a-f]{10}\.", ".#.", h)
             for h in re.findall(r'<link [^>]*href="([^"]+)"', page.text)
-        ] == ["assets/style.css?v=#", "assets/favicon.svg?v=#"]
-        assert re.findall(r'<script [^>]*src="([^"]+)"', page.text) == ["assets/site.js"]
+        ] == ["assets/style.#.css", "assets/favicon.#.svg"]
+        assert re.findall(r'<script [^>]*src="([^"]+)"', page.text) == [site_script()]
     assert internal_link_problems(pages) == []
 
 
@@ -712,8 +735,17 @@ def test_timeline_figure(run_cli, make_project, texts, load_site):
     figure = page.split('<figure id="fig-timeline">\n', 1)[1].split("</figure>", 1)[0]
     assert figure.startswith('<svg class="timeline" xmlns="http://www.w3.org/2000/svg"')
     assert figure.endswith(
-        '</svg><figcaption><span class="label">Figure 1:</span> Chronology</figcaption>\n'
+        '</ol><figcaption><span class="label">Figure 1:</span> Chronology</figcaption>\n'
     )
+    # for a phone: the events as a list of dated links (style.css shows it below 600 px)
+    listed = figure.split('<ol class="timeline-list" aria-label="Timeline">\n', 1)[1]
+    assert listed.splitlines()[:3] == [
+        '<li><span class="tl-when">1990</span> '
+        '<a href="bibliography.html#ref-smith2020">Start &amp; growth</a></li>',
+        '<li><span class="tl-when">1995</span> Uncited</li>',
+        '<li><span class="tl-when">2001</span> '
+        '<a href="bibliography.html#ref-jones2019">Middle</a></li>',
+    ]
     links = re.findall(r'<a href="([^"]+)"><text [^>]*>([^<]*)</text></a>', figure)
     assert links == [
         ("bibliography.html#ref-smith2020", "1990  Start &amp; growth"),
@@ -723,6 +755,24 @@ def test_timeline_figure(run_cli, make_project, texts, load_site):
     assert "<img" not in figure
     assert internal_link_problems(pages) == []
     assert not (root / "build" / "html" / "media").exists()
+
+
+def test_the_timeline_list_is_left_out_of_print() -> None:
+    from dossier.model import Formatted
+    from dossier.render.markup import RenderContext, configure, render_chapter
+    from dossier.timeline import SITE_ONLY
+
+    md = make_parser()
+    env: dict[str, object] = {}
+    tokens = md.parse("![Chronology](data/t.toml){#fig-t}\n", env)
+    figures = {"data/t.toml": "<svg>drawn</svg>\n" + SITE_ONLY + '<ol class="timeline-list">'}
+    out = {}
+    for mode in ("site", "print"):
+        configure(md, mode)
+        ctx = RenderContext(mode, Formatted(), {}, {}, {}, figures)
+        out[mode] = render_chapter(md, tokens, env, ctx)
+    assert "<svg>drawn</svg>" in out["print"] and "timeline-list" not in out["print"]
+    assert "<svg>drawn</svg>" in out["site"] and '<ol class="timeline-list">' in out["site"]
 
 
 def test_timeline_with_an_unknown_key_is_an_error(run_cli, make_project, texts):

@@ -28,7 +28,7 @@ ROOTS = Path(__file__).parent / "roots"
 GOLDEN = Path(__file__).parent / "golden"
 NAMES = sorted(p.name for p in GOLDEN.iterdir() if p.is_dir()) if GOLDEN.is_dir() else []
 UPDATE = os.environ.get("DOSSIER_UPDATE_GOLDEN") == "1"
-_FINGERPRINT = re.compile(r"\?v=[0-9a-f]{6,}")
+_FINGERPRINT = re.compile(r"(assets/[\w-]+)\.[0-9a-f]{10}\.")
 EPOCH = "1700000000"  # 14 November 2023: the date every golden build is stamped with
 
 
@@ -40,7 +40,7 @@ def outputs(build: Path, pdf: bool) -> dict[str, str]:
         rel = path.relative_to(build).as_posix()
         if path.is_file() and path.suffix == ".html" and not rel.startswith("html/assets/"):
             # the theme's asset fingerprints change with every edit of the theme
-            found[rel] = _FINGERPRINT.sub("?v=HASH", path.read_text(encoding="utf-8"))
+            found[rel] = _FINGERPRINT.sub(r"\1.HASH.", path.read_text(encoding="utf-8"))
     found["changes.json"] = (build / "changes.json").read_text(encoding="utf-8")
     if pdf:
         (made,) = build.glob("*.pdf")

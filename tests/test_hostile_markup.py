@@ -16,6 +16,7 @@ import pytest
 
 from dossier.markdown.transforms import url_problem
 from dossier.render import pdf as pdf_step
+from dossier.render.assets import site_script
 from dossier.render.markup import safe_html
 
 MAIN = '<main id="dossier-main">'
@@ -69,7 +70,7 @@ class Judge(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = {k: v or "" for k, v in attrs}
-        if tag == "script" and values.get("src") != "assets/site.js":
+        if tag == "script" and values.get("src") != site_script():
             self.found.problems.append(f"<script {values}>")
         elif tag in ACTIVE_TAGS - {"script"}:
             self.found.problems.append(f"<{tag}>")
@@ -219,7 +220,7 @@ def test_site_has_no_active_content(hostile):
     for page in pages:
         text = page.read_text(encoding="utf-8")
         assert judge(text).problems == [], page.name
-        assert text.count("<script") == 1 and '<script src="assets/site.js"' in text
+        assert text.count("<script") == 1 and f'<script src="{site_script()}"' in text
 
 
 def test_print_html_has_no_active_content(hostile):
@@ -455,7 +456,8 @@ def test_project_template_with_scripts_is_refused_at_its_line(run_cli, make_proj
     line = evil.splitlines().index("<script>alert(1)</script>") + 1
     assert err.splitlines() == [
         f"templates/base.html:{line}: error: the template has a <script> (only the theme's "
-        "assets/site.js may run); a dossier never publishes active content [theme.active]",
+        "script, src=\"{{ assets['site.js'] }}\", may run); a dossier never publishes active "
+        "content [theme.active]",
         f"templates/base.html:{line + 1}: error: the template has a <base> element; a dossier "
         "never publishes active content [theme.active]",
         f'templates/base.html:{line + 2}: error: the template has rel="attachment" (it would '
@@ -497,7 +499,8 @@ def test_project_site_js_is_never_published(run_cli, make_project):
         "[theme.script]",
         "0 errors, 1 warning",
     ]
-    js = (root / "build" / "html" / "assets" / "site.js").read_text(encoding="utf-8")
+    (js_file,) = (root / "build" / "html" / "assets").glob("site.*.js")
+    js = js_file.read_text(encoding="utf-8")
     assert "from the project" not in js
 
 

@@ -224,7 +224,8 @@ def test_stylesheet_inside_the_project_is_used(run_cli, make_project, texts):
     )
     code, err = run_cli(["build", "--html", "-q"], root)
     assert code == 0, err
-    css = (root / "build" / "html" / "assets" / "style.css").read_text(encoding="utf-8")
+    (sheet,) = (root / "build" / "html" / "assets").glob("style.*.css")
+    css = sheet.read_text(encoding="utf-8")
     assert css == "body { background: url(img/dot.png) }\n"
 
 

@@ -147,7 +147,8 @@ def test_search_index_parses_only_the_pages_rendered_again(
     edit(project, "chapters/02.md", "More prose.", "More prose, and findable words.")
     rebuild(project)
     assert len(parsed) == 1 and "findable words" in parsed[0]
-    index = (project / "build/html/assets/search-index.js").read_text("utf-8")
+    (named,) = (project / "build/html/assets").glob("search-index.*.js")  # its hash in its name
+    index = named.read_text("utf-8")
     assert "findable words" in index and "Prose of chapter 3" in index
     same_as_cold(project)
 
@@ -180,7 +181,8 @@ def test_theme_change_rerenders_everything(project: Path) -> None:
     assert {"html/01-chapter.html", "html/02-chapter.html", "html/03-chapter.html"} <= set(
         result.rendered
     )
-    assert (project / "build/html/assets/style.css").read_text("utf-8").startswith("body")
+    (css,) = (project / "build/html/assets").glob("style.*.css")
+    assert css.read_text("utf-8").startswith("body")
 
 
 @pytest.mark.parametrize(
@@ -528,3 +530,18 @@ def test_tied_references_are_found_once_and_again_when_the_bibliography_changes(
     rebuild(root)
     assert len(calls) >= 3
     same_as_cold(root)
+
+
+def test_an_edit_renames_the_search_index_in_every_page(project: Path) -> None:
+    """The index is named by its bytes: an edit of one chapter gives it a new name, which
+    the pages not rendered again name too, and the old index is gone."""
+    html = project / "build" / "html"
+    (before,) = (html / "assets").glob("search-index.*.js")
+    edit(project, "chapters/02.md", "More prose.", "More prose, with a new word: quokka.")
+    result = rebuild(project)
+    assert "html/01-chapter.html" not in result.rendered  # reused, yet up to date
+    (after,) = (html / "assets").glob("search-index.*.js")
+    assert after.name != before.name and b"quokka" in after.read_bytes()
+    for page in html.glob("*.html"):
+        assert f'data-index="assets/{after.name}"' in page.read_text("utf-8"), page.name
+    same_as_cold(project)

@@ -6,7 +6,8 @@ What is compared is what a reader gets: the sequence of block and inline element
 carry meaning (paragraphs, headings, lists, divs, spans with a language, direction or
 class, sub- and superscripts, underline, highlight, strikeout) with their normalised
 text and their lang/dir/class. dossier's own additions (section numbers, ids, anchor
-links) are left aside; where dossier differs on purpose, the fixture says so here.
+links, the "On this page" list) are left aside; where dossier differs on purpose, the
+fixture says so here.
 """
 
 from __future__ import annotations
@@ -105,6 +106,8 @@ def chapter_page(site: Path, name: str) -> lxml.html.HtmlElement:
     (page,) = [p for p in site.glob("*.html") if p.stem.endswith(name)]
     doc = lxml.html.fromstring(page.read_text(encoding="utf-8"))
     (article,) = doc.xpath("//article")
+    for fold in article.xpath(".//details[contains(@class, 'otp-fold')]"):
+        fold.drop_tree()  # the theme's "On this page" list, under the chapter's title
     return article
 
 

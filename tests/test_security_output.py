@@ -22,6 +22,7 @@ import pytest
 from dossier.build import build
 from dossier.media import svg_problem
 from dossier.render import pdfworker
+from dossier.render.assets import site_script
 from dossier.render.sanitize import page_problem, with_csp
 from dossier.render.theme import THEME_DIR
 
@@ -208,6 +209,7 @@ DIFFERENTIALS = {
 def test_differentials_are_found_in_rendered_pages(name: str) -> None:
     """The check of rendered pages parses as a browser does: it is a barrier by itself."""
     page = (THEME_DIR / "base.html").read_text(encoding="utf-8")
+    page = page.replace("{{ assets['site.js'] }}", site_script())
     page = re.sub(r"\{[%{#].*?[%}#]\}", "", page)  # the template, without its tags
     main = '<main id="dossier-main">'
     page = with_csp(page.replace(main, main + DIFFERENTIALS[name]))

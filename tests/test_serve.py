@@ -200,13 +200,19 @@ def test_symlinks_leaving_the_site_are_forbidden(site: tuple[Path, Live]) -> Non
         assert SECRET.encode() not in body
 
 
+def asset(root: Path, pattern: str) -> str:
+    """The address of a theme file, named by a hash of its bytes: "style.*.css"."""
+    (found,) = (root / "build" / "html" / "assets").glob(pattern)
+    return "/assets/" + found.name
+
+
 def test_serves_the_site_with_types_and_headers(site: tuple[Path, Live]) -> None:
     port = site[1].port
     expected = {
         "/": "text/html; charset=utf-8",
         "/01-a.html": "text/html; charset=utf-8",
-        "/assets/style.css": "text/css; charset=utf-8",
-        "/assets/site.js": "text/javascript; charset=utf-8",
+        asset(site[0], "style.*.css"): "text/css; charset=utf-8",
+        asset(site[0], "site.*.js"): "text/javascript; charset=utf-8",
     }
     for target, ctype in expected.items():
         status, headers, body = request(port, target)
@@ -216,7 +222,7 @@ def test_serves_the_site_with_types_and_headers(site: tuple[Path, Live]) -> None
         assert int(headers["content-length"]) == len(body) > 0
     status, headers, body = request(port, "/01-a.html", method="HEAD")
     assert (status, body) == (200, b"") and int(headers["content-length"]) > 0
-    assert request(port, "/assets/style.css?v=2#top")[0] == 200
+    assert request(port, asset(site[0], "style.*.css") + "?v=2#top")[0] == 200
 
 
 def test_no_directory_listings_and_404s(site: tuple[Path, Live]) -> None:
@@ -235,8 +241,9 @@ def test_reload_script_is_in_responses_not_on_disk(site: tuple[Path, Live]) -> N
     assert page.rstrip().endswith(b"</script></body>\n</html>")
     _, _, script = request(live.port, "/__dossier__/live.js")
     assert EVENTS.encode() in script
-    _, _, css = request(live.port, "/assets/style.css")
-    assert b"dossier-live" not in css and css == (root / "build/html/assets/style.css").read_bytes()
+    sheet = asset(root, "style.*.css")
+    _, _, css = request(live.port, sheet)
+    assert b"dossier-live" not in css and css == (root / "build/html" / sheet[1:]).read_bytes()
     for built in (root / "build" / "html").rglob("*"):
         if built.is_file() and not built.is_symlink():
             assert b"dossier-live" not in built.read_bytes(), built
@@ -304,7 +311,7 @@ def test_folders_made_later_are_watched(make_project: Callable[..., Path]) -> No
         edit(root / "templates" / "style.css", "main { color: #123456 }\n")
         assert events.next() == {"version": 3, "errors": []}
         events.close()
-        assert request(live.port, "/assets/style.css")[2] == b"main { color: #123456 }\n"
+        assert request(live.port, asset(root, "style.*.css"))[2] == b"main { color: #123456 }\n"
 
 
 def test_first_build_failing_serves_an_error_page(make_project: Callable[..., Path]) -> None:
@@ -454,7 +461,7 @@ def test_clients_that_reset_their_connection_print_no_traceback(
 
     root = make_project()
     with serving(root) as live:
-        for target in ("/", "/01-a.html", EVENTS, "/assets/style.css"):
+        for target in ("/", "/01-a.html", EVENTS, asset(root, "style.*.css")):
             sock = socket.create_connection(("127.0.0.1", live.port), timeout=30)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             sock.sendall(f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())

@@ -239,3 +239,85 @@ def test_note_style_citations_and_footnotes_preview(
     page.get_by_text("The footnote.").last.wait_for()
     assert "The footnote." in tip.inner_text()
     page.context.close()
+
+
+def test_the_timeline_is_a_list_of_links_on_a_phone(site: Path, browser: Any) -> None:
+    url = (site / "01-summary.html").as_uri()
+    phone = _page(browser, url, viewport={"width": 390, "height": 800})
+    assert not phone.locator("svg.timeline").is_visible()
+    events = phone.get_by_role("list", name="Timeline")
+    assert events.is_visible()
+    links = events.get_by_role("link")
+    assert links.count() >= 10
+    assert links.first.get_attribute("href", timeout=1000).startswith("bibliography.html#ref-")
+    size = phone.evaluate(
+        "parseFloat(getComputedStyle(document.querySelector('.timeline-list a')).fontSize)"
+    )
+    assert size >= 14  # the drawing's labels were about 6 px at this width
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    phone.context.close()
+    desktop = _page(browser, url)
+    assert desktop.locator("svg.timeline").is_visible()
+    assert not desktop.locator(".timeline-list").is_visible()
+    desktop.context.close()
+
+
+def test_on_this_page_marks_the_section_being_read(site: Path, browser: Any) -> None:
+    page = _page(browser, (site / "02-names.html").as_uri())
+    side = page.get_by_role("navigation", name="On this page")
+    assert side.is_visible()
+    target = side.get_by_role("link").nth(2)
+    href = target.get_attribute("href")
+    assert href is not None
+    page.locator(href).scroll_into_view_if_needed()
+    page.evaluate("(id) => document.getElementById(id).scrollIntoView()", href[1:])
+    page.wait_for_function(
+        "(h) => document.querySelector(`.otp-side a[href='${h}']`)"
+        ".getAttribute('aria-current') === 'location'",
+        arg=href,
+    )
+    assert side.locator("[aria-current]").count() == 1
+    page.context.close()
+    phone = _page(
+        browser, (site / "02-names.html").as_uri(), viewport={"width": 390, "height": 800}
+    )
+    fold = phone.locator("details.otp-fold")
+    assert fold.is_visible() and not phone.locator(".otp-side").is_visible()
+    fold.locator("summary").click()
+    fold.get_by_role("link").nth(1).click()
+    assert phone.url.endswith(fold.get_by_role("link").nth(1).get_attribute("href") or "?")
+    phone.context.close()
+
+
+def test_a_long_bibliography_is_paged_by_letter(
+    make_project: Any, browser: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dossier.render import bibpages
+
+    names = ["Adams", "Baker", "Clark", "Davis", "Evans", "Fox"]
+    bib = "\n".join(
+        f"@book{{{n.lower()}, author = {{{n}, Ann}}, title = {{Book}}, year = {{2001}}, "
+        "publisher = {P}}"
+        for n in names
+    )
+    chapter = "# One\n\n" + " ".join(f"Text [@{n.lower()}]." for n in names) + "\n"
+    monkeypatch.setattr(bibpages, "BUDGET", 700)
+    site = _built(
+        make_project({"references.bib": bib, "chapters/01-a.md": chapter}),
+        tmp_path / "paged",
+        pdf=False,
+    )
+    page = _page(browser, (site / "01-a.html").as_uri())
+    link = page.locator('.citation a[href*="#ref-fox"]')
+    link.hover()
+    page.locator(".cite-popover").wait_for(state="visible")  # found on another page
+    link.click()
+    page.wait_for_load_state()
+    assert page.url.split("/")[-1].startswith("bibliography-") and page.url.endswith("#ref-fox")
+    assert page.evaluate("document.querySelector(':target').id") == "ref-fox"
+    pages = page.get_by_role("navigation", name="Bibliography pages")
+    assert pages.locator("[aria-current=page]").count() == 1
+    pages.get_by_role("link").first.click()
+    page.wait_for_load_state()
+    assert page.url.endswith("/bibliography.html")
+    page.context.close()

@@ -77,7 +77,7 @@ def test_metadata_for_reference_managers(make_project: Callable[..., Path]) -> N
     assert '<meta name="citation_inbook_title" content="Test Dossier">' in page
     assert '<meta name="citation_author" content="Ann Author">' in page
     assert '<meta property="og:title" content="Alpha">' in page
-    assert '<link rel="icon" href="assets/favicon.svg?v=' in page
+    assert re.search(r'<link rel="icon" href="assets/favicon\.[0-9a-f]{10}\.svg"', page)
     index = (site / "index.html").read_text(encoding="utf-8")
     assert "<h2>Cite this dossier</h2>" in index
     assert "@book{author," in index
@@ -112,7 +112,8 @@ def test_sources_and_changes_put_problems_first() -> None:
             {"key": "gone", "state": "no-archive"},
         ]
     }
-    out = changes_context(report, None, ["a", "b"], {}, {"a": "source-a.html"})
+    listed = {"a": "bibliography.html", "b": "bibliography.html"}
+    out = changes_context(report, None, listed, {}, {"a": "source-a.html"})
     assert [r["key"] for r in out["problems"]] == ["a"]
     assert out["problems"][0]["meaning"] == "changed since it was locked"
     assert out["problems"][0]["source"] == "source-a.html"

@@ -4,10 +4,13 @@ state of its notes. markup and footnotes both read it."""
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass, field
+from urllib.parse import unquote
 
 from ..model import Formatted, Target
+from .bibpages import FIRST_PAGE
 from .sanitize import clean_fragment
 
 _REF_HREF = re.compile(r'href="#ref-([^"]+)"')
@@ -27,6 +30,9 @@ class RenderContext:
     # In a note style the site numbers citation notes and footnotes in one sequence
     # per page, as the PDF does (render.notes): "cite:<id>" or "fn:<id>" -> number.
     numbered: dict[str, int] = field(default_factory=dict)
+    # key -> the page of the site's bibliography holding its entry (render.bibpages);
+    # a key not in it is on the first page
+    ref_pages: dict[str, str] = field(default_factory=dict)
 
     def note_number(self, key: str) -> int:
         return self.numbered.setdefault(key, len(self.numbered) + 1)
@@ -42,5 +48,12 @@ class RenderContext:
         return self.ref_links(clean_fragment(fragment))
 
     def ref_links(self, fragment: str) -> str:
-        prefix = "" if self.mode == "print" else "bibliography.html"
-        return _REF_HREF.sub(lambda m: f'href="{prefix}#ref-{m.group(1)}"', fragment)
+        if self.mode == "print":
+            return fragment
+        return _REF_HREF.sub(
+            lambda m: f'href="{self.ref_page(m.group(1))}#ref-{m.group(1)}"', fragment
+        )
+
+    def ref_page(self, key: str) -> str:
+        """The bibliography page of an entry, by its key as written in an href."""
+        return self.ref_pages.get(html.unescape(unquote(key)), FIRST_PAGE)

@@ -234,16 +234,15 @@ def source_title(entry: Entry | None, key: str) -> str:
 def changes_context(
     report: Mapping[str, Any],
     bib: Bibliography | None,
-    listed: Iterable[str],
+    listed: Mapping[str, str],
     cited: Mapping[str, Any],
     source_of: Mapping[str, str],
 ) -> dict[str, Any]:
     """The "Sources and changes" page for readers: problems first, each source by its
     title with its citations linked to the text; the sources without an archived copy
     folded into one list; build paths and fingerprints tucked into <details>.
-    `listed`: the keys the bibliography page has an entry for; `cited`: site_backlinks."""
+    `listed`: key -> the bibliography page with its entry; `cited`: site_backlinks."""
     entries = bib.by_key() if bib is not None else {}
-    in_bibliography = set(listed)
     rows = []
     for c in report.get("changes", []):
         key = str(c.get("key"))
@@ -253,7 +252,7 @@ def changes_context(
                 "title": source_title(entries.get(key), key),
                 "state": str(c.get("state")),
                 "meaning": STATES.get(str(c.get("state")), str(c.get("state"))),
-                "entry": f"bibliography.html#ref-{key}" if key in in_bibliography else "",
+                "entry": f"{listed[key]}#ref-{key}" if key in listed else "",
                 "source": source_of.get(key, ""),
                 "cited": cited.get(key),
                 "path": c.get("path") or "",

@@ -20,6 +20,7 @@ from markdown_it.token import Token
 
 from ..model import Formatted, FormattedCitation
 from ..texmath import render_rules
+from ..timeline import SITE_ONLY
 from ..urls import site_href
 from .context import RenderContext as RenderContext  # re-exported: where it was
 from .footnotes import (
@@ -151,8 +152,9 @@ def image(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[
     tok = tokens[idx]
     src = str(tok.attrs.get("src", ""))
     alt = _alt_text(tok.children or [], ctx)
-    if src in ctx.figures_html:
-        return ctx.ref_links(ctx.figures_html[src])  # drawn by dossier, labels escaped
+    if src in ctx.figures_html:  # drawn by dossier, labels escaped
+        drawn, _, site_only = ctx.figures_html[src].partition(SITE_ONLY)
+        return ctx.ref_links(drawn + site_only if ctx.mode == "site" else drawn)
     href = ctx.images.get(src, "")
     if not href:
         return f'<span class="missing-image">[{html.escape(alt)}]</span>'

@@ -25,7 +25,7 @@ from ..collect import ChapterInfo, rendering
 from ..config import Config
 from ..diagnostics import Diagnostic, Location, Severity, error, warning
 from ..live.marks import decorate, link_marks
-from ..timeline import with_print_links
+from ..timeline import SITE_ONLY, with_print_links
 from .markup import RenderContext, configure, render_chapter
 from .pdfdates import long_date
 from .pdfhtml import captions, imprint, mark_rtl_runs, protect_words
@@ -54,7 +54,10 @@ def print_html(si: SiteInput, md: MarkdownIt) -> str:
         si = replace(si, formatted=decorate(si.formatted, marks, {}, kept))
     chapters = []
     page_of = {c.path: c.page for c in si.collected.chapters}
-    figures = {src: with_print_links(svg) for src, svg in si.figures.items()}
+    # a timeline's list for phones is the site's alone (timeline.SITE_ONLY)
+    figures = {
+        src: with_print_links(svg.partition(SITE_ONLY)[0]) for src, svg in si.figures.items()
+    }
     for info, chapter in zip(si.collected.chapters, si.chapters, strict=True):
         ctx = RenderContext(
             "print",

@@ -28,6 +28,7 @@ import nh3
 import tinyhtml5
 
 from ..urls import url_problem
+from .assets import site_script
 
 # --- fragments from BibTeX, through citeproc: rebuilt from an allow-list ---------------
 
@@ -211,7 +212,8 @@ CSP = (
 CSP_META = f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
 _HEAD = re.compile(r"<head(?:\s[^>]*)?>", re.I)
 _HTML = "{http://www.w3.org/1999/xhtml}"
-SITE_SCRIPT = "assets/site.js"
+# what a page may hold of scripts: the theme's own, by the name its bytes give it
+SCRIPT_RULE = "a <script> (only the theme's script, src=\"{{ assets['site.js'] }}\", may run)"
 
 
 def with_csp(page: str) -> str:
@@ -303,9 +305,9 @@ def page_problem(page: str, site: bool) -> str:
 def _element_problem(el: Element, tag: str) -> str:
     attrs = {_local(k): v for k, v in el.attrib.items()}
     if tag == "script":
-        theirs = el.tag == f"{_HTML}script" and attrs.get("src") == SITE_SCRIPT and not el.text
+        theirs = el.tag == f"{_HTML}script" and attrs.get("src") == site_script() and not el.text
         if not theirs:
-            return "a <script> (only the theme's assets/site.js may run)"
+            return SCRIPT_RULE
     if tag in _FORBIDDEN:
         return f"a <{tag}> element"
     if tag == "meta" and attrs.get("http-equiv", "").lower() == "refresh":

@@ -17,6 +17,8 @@ SectionRecord = dict[str, tuple[str, list[Section]]]
 
 # elements whose text is not part of the prose a reader searches
 _SKIPPED = frozenset({"script", "style", "svg", "nav", "header", "footer"})
+# section numbers, and the folded "On this page" list at the top of a chapter
+_SKIPPED_CLASSES = frozenset({"secno", "otp-fold"})
 _HEADINGS = frozenset({"h1", "h2", "h3"})
 
 
@@ -45,7 +47,7 @@ def sections(page: str) -> list[Section]:
     for event, el in walker:
         tag = el.tag if isinstance(el.tag, str) else ""
         if event == "start":
-            if tag in _SKIPPED or "secno" in (el.get("class") or "").split():
+            if tag in _SKIPPED or _SKIPPED_CLASSES.intersection((el.get("class") or "").split()):
                 walker.skip_subtree()  # its "end" event still comes, with its tail
                 continue
             if tag in _HEADINGS:

@@ -25,6 +25,8 @@ from ..model import Bibliography, Formatted
 from ..projectfs import Refused
 from ..scan import Chapter
 from ..sources import Evidence
+from .assets import fingerprinted
+from .bibpages import FIRST_PAGE, budget_for, letter_id, page_of_key, paginate, site_backlinks
 from .evidence import (
     changes_context,
     popover_data,
@@ -34,6 +36,11 @@ from .evidence import (
     source_pages,
 )
 from .markup import RenderContext, configure, render_chapter
+from .publish import PdfLink as PdfLink  # re-exported: where it was
+from .publish import cite_this as cite_this
+from .publish import human_size as human_size
+from .publish import site_context as site_context
+from .publish import text_direction as text_direction
 from .sanitize import with_csp
 from .search import SectionRecord, search_index
 from .theme import (
@@ -47,6 +54,9 @@ from .theme import (
 )
 
 STATIC = ("style.css", "site.js", "favicon.svg", "minisearch.js", "minisearch.LICENSE.txt")
+FINGERPRINTED = frozenset({"style.css", "site.js", "favicon.svg", "minisearch.js"})
+INDEX_STANDIN = "assets/search-index.0000000000.js"
+_INDEX_ATTR = re.compile(rb'data-index="assets/search-index\.[0-9a-f]{10}\.js"')
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,29 +70,6 @@ class SiteInput:
     bibliography: Bibliography | None = None
     evidence: Evidence | None = None
     abbreviations: tuple[Abbreviation, ...] = ()
-
-
-# Languages written right to left (the primary subtag of a BCP 47 tag).
-RTL_LANGUAGES = frozenset(
-    {"ar", "arc", "ckb", "dv", "fa", "he", "ks", "ku", "ps", "sd", "ug", "ur", "yi"}
-)
-
-
-def text_direction(language: str) -> str:
-    return "rtl" if language.split("-", 1)[0].lower() in RTL_LANGUAGES else "ltr"
-
-
-def site_context(config: Config) -> dict[str, Any]:
-    by = f" by {', '.join(config.authors)}" if config.authors else ""
-    return {
-        "title": config.title,
-        "subtitle": config.subtitle,
-        "authors": config.authors,
-        "date": config.date,
-        "language": config.language,
-        "dir": text_direction(config.language),
-        "description": (config.subtitle or config.title) + by,
-    }
 
 
 def chapter_context(info: ChapterInfo) -> dict[str, Any]:
@@ -153,44 +140,6 @@ def _source_live(mark: LinkMark | None, page: str) -> dict[str, str] | None:
     }
 
 
-# More citations than this and an entry's back-links fold into a <details>.
-BACKLINKS_SHOWN = 6
-
-
-def site_backlinks(si: SiteInput, page_of: dict[str, str]) -> dict[str, dict[str, Any]]:
-    """key -> its citations grouped by chapter, for the site's bibliography. Each link is
-    named for a listener ("citation 3 in chapter 2, Names and aliases"); the build path
-    of a citation is never shown to readers."""
-    info = {c.path: c for c in si.collected.chapters}
-    out: dict[str, dict[str, Any]] = {}
-    for key, clusters in si.collected.citing.items():
-        groups: dict[str, dict[str, Any]] = {}
-        for cluster in clusters:
-            path = cluster.location.path
-            chapter = info.get(path)
-            if chapter is None:
-                continue
-            group = groups.setdefault(
-                path,
-                {"number": chapter.number, "title": chapter.title_text, "links": []},
-            )
-            n = len(group["links"]) + 1
-            group["links"].append(
-                {
-                    "href": f"{page_of.get(path, '')}#cite-{cluster.id}",
-                    "label": str(n),
-                    "name": f"citation {n} in chapter {chapter.number}, {chapter.title_text}",
-                }
-            )
-        total = sum(len(g["links"]) for g in groups.values())
-        out[key] = {
-            "total": total,
-            "chapters": list(groups.values()),
-            "folded": total > BACKLINKS_SHOWN,
-        }
-    return out
-
-
 # (page name, fingerprint of everything the page is made from) -> the previous bytes
 Reuse = Callable[[str, str], bytes | None]
 
@@ -229,43 +178,6 @@ def render_site(
     return build_site(si, md, changes).files
 
 
-@dataclass(frozen=True, slots=True)
-class PdfLink:
-    """The PDF of the same build, copied into the site under `name`."""
-
-    name: str
-    size: int
-
-
-def human_size(n: int) -> str:
-    if n < 1000:
-        return f"{n} bytes"
-    if n < 999_500:  # from here on, KB would round up to "1000 KB"
-        return f"{n / 1000:.0f} KB"
-    return f"{n / 1_000_000:.1f} MB"
-
-
-def cite_this(config: Config) -> str:
-    """A BibTeX record of the dossier itself, for the title page's "Cite this dossier"."""
-
-    def field(text: str) -> str:  # braces would unbalance the record
-        return text.replace("{", "(").replace("}", ")")
-
-    year = re.search(r"\b(\d{4})\b", config.date)
-    first = config.authors[0].split()[-1] if config.authors else "dossier"
-    key = re.sub(r"[^a-z0-9]", "", first.lower()) + (year.group(1) if year else "")
-    lines = [f"@book{{{key or 'dossier'},", f"  title = {{{field(config.title)}}},"]
-    if config.subtitle:
-        lines.append(f"  subtitle = {{{field(config.subtitle)}}},")
-    if config.authors:
-        lines.append(f"  author = {{{field(' and '.join(config.authors))}}},")
-    if year:
-        lines.append(f"  year = {{{year.group(1)}}},")
-    lines.append(f"  langid = {{{field(config.language)}}},")
-    lines.append("}")
-    return "\n".join(lines)
-
-
 def build_site(
     si: SiteInput,
     md: MarkdownIt,
@@ -293,12 +205,13 @@ def build_site(
         "abbreviations": abbreviation_rows(si.abbreviations),
     }
     assets = {name: static_asset(si.config.root, name) for name in STATIC}
-    # the stylesheet and icon are linked with their content's hash, so that a browser's
-    # cached copy never pairs with new pages (the script's URL is pinned by the site's
-    # policy check, sanitize.SITE_SCRIPT)
-    base["version"] = {
-        name: hashlib.sha256(assets[name]).hexdigest()[:10] for name in ("style.css", "favicon.svg")
+    # named by their bytes (render.assets); the search index, made last, by a stand-in
+    # that is replaced in every page at the end (so that pages stay reusable)
+    named = {
+        name: f"assets/{fingerprinted(name, data) if name in FINGERPRINTED else name}"
+        for name, data in assets.items()
     }
+    base["assets"] = {**named, "search-index.js": INDEX_STANDIN}
     files: dict[str, bytes] = {}
     fingerprints: dict[str, str] = {}
     rendered: list[str] = []
@@ -329,7 +242,23 @@ def build_site(
     )
     si = replace(si, formatted=decorate(si.formatted, marks, source_of))
     found = quotes_found(si.evidence.checks if si.evidence is not None else ())
-    pages = 1 + len(chapters) + bool(si.formatted.order) + len(sources) + (changes is not None)
+    links = site_backlinks(si.collected, page_of)
+    share = budget_for([(c.page, c.title_text) for c in chapters])  # of each page's bytes
+    order = si.formatted.order
+    bib_pages = paginate(order, si.formatted.bibliography, links, share) if order else []
+    ref_pages = page_of_key(bib_pages) if len(bib_pages) > 1 else {}
+    base["bibliography_pages"] = [p.name for p in bib_pages]
+
+    def entry(k: str) -> dict[str, Any]:
+        return {
+            "key": k,
+            "html": Markup(si.formatted.bibliography[k]),
+            "cited": links.get(k),
+            "source": source_of.get(k, ""),
+            "archived": _archived_link(marks.get(k), source_of.get(k, "")),
+        }
+
+    pages = 1 + len(chapters) + len(bib_pages) + len(sources) + (changes is not None)
 
     def emit(
         name: str,
@@ -366,11 +295,21 @@ def build_site(
     images = {src: "media/" + rel for src, rel in si.images.items()}
     # what every chapter body may use, hashed once rather than once per page
     shared = digest(
-        sorted(si.collected.targets.items()), sorted(images.items()), sorted(si.figures.items())
+        sorted(si.collected.targets.items()),
+        sorted(images.items()),
+        sorted(si.figures.items()),
+        sorted(ref_pages.items()),
     )
     for i, (info, chapter) in enumerate(zip(chapters, si.chapters, strict=True)):
         ctx = RenderContext(
-            "site", si.formatted, si.collected.targets, page_of, images, si.figures, page=info.page
+            "site",
+            si.formatted,
+            si.collected.targets,
+            page_of,
+            images,
+            si.figures,
+            page=info.page,
+            ref_pages=ref_pages,
         )
 
         def body(
@@ -379,8 +318,12 @@ def build_site(
             parsed = rendering(chapter, md, info)
             html = render_chapter(md, parsed.tokens, parsed.env, ctx)
             html = mark_first_uses(html, si.abbreviations)
+            # the title apart, so that "On this page" can follow it (chapter.html)
+            title, end, rest = html.partition("</h1>")
             return {
                 "body": Markup(html),
+                "body_title": Markup(title + end if end else ""),
+                "body_rest": Markup(rest if end else html),
                 "notes": [{"id": cid, "html": Markup(note)} for cid, note in ctx.notes],
                 "popovers": popover_data(info.clusters, si.formatted, found, source_of),
             }
@@ -425,25 +368,33 @@ def build_site(
                 else None
             ),
         )
-    links = site_backlinks(si, page_of)
-    if si.formatted.order:
-        entries = [
-            {
-                "key": k,
-                "html": Markup(si.formatted.bibliography[k]),
-                "cited": links.get(k),
-                "source": source_of.get(k, ""),
-                "archived": _archived_link(marks.get(k), source_of.get(k, "")),
-            }
-            for k in si.formatted.order
+    for n, bib in enumerate(bib_pages):
+        neighbours = [
+            {"page": p.name, "title": f"Bibliography {p.label}"} for p in bib_pages[n - 1 : n] if n
         ]
-        last = chapters[-1] if chapters else None
+        after = bib_pages[n + 1 : n + 2]
         emit(
+            bib.name,
             "bibliography.html",
-            "bibliography.html",
-            entries=entries,
-            prev={"page": last.page, "title": last.title_text} if last else None,
-            next=None,
+            page={"label": bib.label, "number": n + 1},
+            pages=[{"name": p.name, "label": p.label} for p in bib_pages],
+            sections=[
+                {
+                    "letter": s.letter,
+                    "id": letter_id(s.letter) if s.letter and not s.continued else "",
+                    "continued": s.continued,
+                    "entries": [entry(k) for k in s.keys],
+                }
+                for s in bib.sections
+            ],
+            prev=neighbours[0]
+            if neighbours
+            else {"page": chapters[-1].page, "title": chapters[-1].title_text}
+            if chapters
+            else None,
+            next={"page": after[0].name, "title": f"Bibliography {after[0].label}"}
+            if after
+            else None,
         )
     for page in sources:
         emit(
@@ -484,7 +435,7 @@ def build_site(
             readers=changes_context(
                 report,
                 si.bibliography,
-                si.formatted.order,
+                {k: ref_pages.get(k, FIRST_PAGE) for k in si.formatted.order},
                 links,
                 source_of,
             ),
@@ -492,12 +443,16 @@ def build_site(
             next=None,
         )
     for name, data in assets.items():
-        files[f"assets/{name}"] = data
-    files["assets/search-index.js"], record = search_index(
+        files[named[name]] = data
+    index, record = search_index(
         (
             (c.page, fingerprints[c.page], f"{c.number} {c.title_text}", files[c.page].decode())
             for c in chapters
         ),
         searched or {},
     )
+    index_name = "assets/" + fingerprinted("search-index.js", index)
+    files[index_name] = index
+    for name in fingerprints:  # every page, rendered or reused, names this build's index
+        files[name] = _INDEX_ATTR.sub(f'data-index="{index_name}"'.encode(), files[name])
     return Site(files, fingerprints, tuple(rendered), record)

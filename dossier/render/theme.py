@@ -13,7 +13,6 @@ import re
 import stat
 from collections.abc import Callable
 from html.parser import HTMLParser
-from importlib import resources
 from pathlib import Path
 
 from jinja2 import (
@@ -32,13 +31,10 @@ from jinja2.sandbox import SandboxedEnvironment
 from ..diagnostics import Diagnostic, Location, error, warning
 from ..projectfs import MAX_TEMPLATE_BYTES, Refused, read_file
 from ..urls import plain_url, url_problem
+from .assets import THEME_DIR as THEME_DIR  # re-exported: where it was
+from .assets import THEME_SCRIPT as THEME_SCRIPT
 from .budget import BoundedEnvironment
-from .sanitize import page_problem
-
-# The default theme is package data (dossier/theme/), found through the package itself
-# so that a wheel, an editable checkout and a zip-free install all agree.
-THEME_DIR = Path(str(resources.files("dossier") / "theme")).resolve()
-THEME_SCRIPT = "site.js"  # the only script a site ever has, and never the project's
+from .sanitize import SCRIPT_RULE, page_problem
 
 
 def regular_inside(path: Path, root: Path) -> Path | None:
@@ -360,7 +356,9 @@ def _data_problem(url: str) -> str:
 
 
 # HTML templates: what Jinja cannot see (it renders text) is checked on the source.
-_ALLOWED_SCRIPT = "assets/" + THEME_SCRIPT
+# the theme's script, by the name its bytes give it (render.assets): a template names it
+# with this expression, and the rendered page is checked for the real name
+_ALLOWED_SCRIPT = re.compile(r"""\{\{\s*assets\[\s*(['"])site\.js\1\s*\]\s*\}\}""")
 _FORBIDDEN_TAGS = frozenset(
     {"iframe", "frame", "frameset", "object", "embed", "applet", "base", "form", "portal"}
 )
@@ -391,8 +389,8 @@ class _TemplateScan(HTMLParser):
         values: dict[str, str] = {}
         for k, v in attrs:
             values.setdefault(k, v or "")  # the first wins, as in browsers
-        if tag == "script" and values.get("src") != _ALLOWED_SCRIPT:
-            self.found.append((line, "a <script> (only the theme's assets/site.js may run)"))
+        if tag == "script" and not _ALLOWED_SCRIPT.fullmatch(values.get("src", "")):
+            self.found.append((line, SCRIPT_RULE))
         elif tag in _FORBIDDEN_TAGS:
             self.found.append((line, f"a <{tag}> element"))
         elif tag == "meta" and values.get("http-equiv", "").lower() == "refresh":

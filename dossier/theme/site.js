@@ -58,6 +58,31 @@
     sidebar.scrollTop = Math.max(0, current.offsetTop - sidebar.clientHeight / 3);
   }
 
+  // --- "On this page": the section being read, marked in the list ----------------------
+  var spy = document.querySelectorAll(".on-this-page a");
+  var heads = [], targets = [];
+  spy.forEach(function (a) {
+    var h = null;
+    try { h = document.getElementById(decodeURIComponent((a.getAttribute("href") || "").slice(1))); } catch (e) { h = null; }
+    targets.push(h);
+    if (h && heads.indexOf(h) < 0) { heads.push(h); }
+  });
+  var marking = false;
+  function markSection() {
+    marking = false;
+    var at = null; // the last heading above the upper third of the window
+    heads.forEach(function (h) { if (h.getBoundingClientRect().top < window.innerHeight / 3) { at = h; } });
+    spy.forEach(function (a, i) {
+      if (at !== null && targets[i] === at) { a.setAttribute("aria-current", "location"); } else { a.removeAttribute("aria-current"); }
+    });
+  }
+  if (heads.length) {
+    window.addEventListener("scroll", function () {
+      if (!marking) { marking = true; window.requestAnimationFrame(markSection); }
+    }, { passive: true });
+    markSection();
+  }
+
   // --- heading anchors -----------------------------------------------------------------
   document.querySelectorAll("main h2[id], main h3[id], main h4[id]").forEach(function (h) {
     var a = document.createElement("a");
@@ -69,7 +94,7 @@
   });
 
   // --- search ----------------------------------------------------------------------------
-  // The index is a script of this site (assets/search-index.js), loaded with MiniSearch
+  // The index is a script of this site (assets/search-index.<hash>.js), loaded with MiniSearch
   // the first time the box is used: a script, not fetched JSON, so that search also works
   // from file://. Results are built with text nodes; their links are this site's pages.
   var box = document.getElementById("dossier-search-box");
@@ -84,9 +109,19 @@
       document.head.appendChild(s);
     });
   }
+  // the engine and the index by the names their bytes give them (the page says which),
+  // and only such names of this site's assets/ folder
+  var where = box ? box.closest(".site-search") : null;
+  var ENGINE = /^assets\/minisearch\.[0-9a-f]{10}\.js$/, INDEX = /^assets\/search-index\.[0-9a-f]{10}\.js$/;
   function ready() {
     if (!loading) {
-      loading = load("assets/minisearch.js").then(function () { return load("assets/search-index.js"); }).then(function () {
+      var engineSrc = where ? where.getAttribute("data-engine") || "" : "";
+      var indexSrc = where ? where.getAttribute("data-index") || "" : "";
+      if (!ENGINE.test(engineSrc) || !INDEX.test(indexSrc)) {
+        loading = Promise.reject(new Error("no search index"));
+        return loading;
+      }
+      loading = load(engineSrc).then(function () { return load(indexSrc); }).then(function () {
         engine = new window.MiniSearch({
           fields: ["title", "text"],
           storeFields: ["title", "chapter", "href", "text"],
@@ -122,7 +157,7 @@
   }
   if (box && results) {
     box.closest(".site-search").hidden = false;
-    box.addEventListener("focus", function () { ready(); });
+    box.addEventListener("focus", function () { ready().catch(function () { /* shown on input */ }); });
     box.addEventListener("input", function () {
       var q = box.value;
       // Escape in a search box empties it (an input event): nothing to show then
@@ -187,9 +222,10 @@
     }
     return box;
   }
-  // the key of a link to this site's bibliography; null for anything else
+  // the key of a link to this site's bibliography (one page, or one of its pages by
+  // letter: bibliography-d.html); null for anything else
   function keyOf(href) {
-    var m = /^(?:bibliography\.html)?#ref-(.+)$/.exec(href || "");
+    var m = /^(?:bibliography(?:-[a-z0-9-]+)?\.html)?#ref-(.+)$/.exec(href || "");
     if (!m) { return null; }
     try { return decodeURIComponent(m[1]); } catch (e) { return null; }
   }
