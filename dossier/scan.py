@@ -171,7 +171,8 @@ def scan_chapter(chapter: ParsedChapter) -> ChapterScan:
             marks.append(
                 HeadingMark(
                     int(tok.tag[1]),
-                    inline.content.strip() if inline else "",
+                    # what a reader sees (contents, <title>, labels): no Markdown marks
+                    " ".join(plain_text(inline.children or []).split()) if inline else "",
                     str(tok.attrs.get("id") or ""),
                     "unnumbered" not in classes,
                     line,

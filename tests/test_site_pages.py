@@ -177,3 +177,25 @@ def test_the_timeline_is_a_list_of_linked_events() -> None:
     assert svg.count('<g role="listitem">') == 2 and 'role="list"' in svg
     assert '<a href="#ref-smith2020"><text class="tl-label"' in svg
     assert '<g aria-hidden="true">' in svg  # the axis and its years are decoration
+
+
+def test_titles_are_what_a_reader_sees_not_markdown(make_project: Callable[..., Path]) -> None:
+    """A heading's Markdown (emphasis, code, a link, straight quotes) is read for the
+    contents, "On this page" and the page's <title>, as Pandoc's contents shows it."""
+    root = make_project(
+        {
+            "dossier.toml": 'title = "T"\nchapters = ["chapters/01-a.md"]\n',
+            "chapters/01-a.md": (
+                '# The *MEK* and `code` in "exile"\n\n'
+                "## The leaders' names [link](https://example.org)\n\nText [@smith2020].\n"
+            ),
+        }
+    )
+    site = _site(root)
+    page = (site / "01-a.html").read_text(encoding="utf-8")
+    index = (site / "index.html").read_text(encoding="utf-8")
+    assert "<title>The MEK and code in “exile” · T</title>" in page
+    assert "The leaders’ names link</a>" in page  # On this page
+    assert "The MEK and code in “exile”</a>" in index
+    for text in (page, index):
+        assert "*MEK*" not in text and "`code`" not in text and "](https" not in text
