@@ -5,16 +5,21 @@ and, on the example dossier's PDF, the measurements of the manual's typography t
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from bench.printdoc import print_document
 from dossier.build import build
 from dossier.config import parse_config
 from dossier.render.pdfdates import build_day, long_date
-from dossier.render.pdfhtml import captions, imprint, mark_rtl_runs, protect_words
+from dossier.render.pdfhtml import imprint, mark_rtl_runs, protect_words
 from dossier.render.pdfsplit import cited_on, page_ranges
+
+from .conftest import tiny_png
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -74,14 +79,30 @@ def test_arabic_script_runs_get_their_language() -> None:
     assert mark_rtl_runs(page, "fa-IR") == page
 
 
-def test_captions_for_the_lists() -> None:
-    body = (
-        '<figure id="fig-a"><svg><title>x</title></svg>'
-        '<figcaption><span class="label">Figure 1:</span> A &amp; B.</figcaption></figure>'
-        '<table id="tbl-a">\n<caption><span class="label">Table 1:</span> Names.</caption>'
+def test_the_lists_of_figures_and_tables(make_project: Callable[..., Path]) -> None:
+    """The lists after the contents name each captioned figure and table with an id, by
+    its label and its caption as plain text (a citation as it prints), in order."""
+    root = make_project(
+        {
+            "dossier.toml": 'title = "T"\nchapters = ["chapters/01-a.md"]\n[pdf]\nlists = true\n',
+            "chapters/01-a.md": (
+                "# Alpha\n\n![A *bold* & plain map [@smith2020].](map.png){#fig-a}\n\n"
+                "![No id.](map.png)\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n"
+                ": Names **in** a table {#tbl-a}\n"
+            ),
+            "map.png": tiny_png(),
+        }
     )
-    assert captions(body, "figure") == [{"id": "fig-a", "text": "Figure 1: A & B."}]
-    assert captions(body, "table") == [{"id": "tbl-a", "text": "Table 1: Names."}]
+    printed = print_document(root, root / "print.html").read_text(encoding="utf-8")
+    figures = printed.split('id="dossier-list-of-figures"')[1].split("</ol>")[0]
+    tables = printed.split('id="dossier-list-of-tables"')[1].split("</ol>")[0]
+    assert re.findall(r'<li><a href="#([^"]+)">([^<]*)</a>', figures) == [
+        ("fig-a", "Figure 1: A bold &amp; plain map (Smith 2020)."),
+        ("fig-2", "Figure 2: No id."),  # numbered all the same, with an id of its own
+    ]
+    assert re.findall(r'<li><a href="#([^"]+)">([^<]*)</a>', tables) == [
+        ("tbl-a", "Table 1: Names in a table")
+    ]
 
 
 def test_the_imprint_says_how_to_cite(tmp_path: Path) -> None:

@@ -30,6 +30,10 @@ class RenderContext:
     # In a note style the site numbers citation notes and footnotes in one sequence
     # per page, as the PDF does (render.notes): "cite:<id>" or "fn:<id>" -> number.
     numbered: dict[str, int] = field(default_factory=dict)
+    # ("figure" or "table", id, caption as plain text) of each captioned block with an
+    # id, in document order: the PDF's lists of figures and tables, as data rather than
+    # read back out of the HTML
+    captions: list[tuple[str, str, str]] = field(default_factory=list)
     # key -> the page of the site's bibliography holding its entry (render.bibpages);
     # a key not in it is on the first page
     ref_pages: dict[str, str] = field(default_factory=dict)

@@ -142,9 +142,20 @@ def figure_close(
 ) -> str:
     opener = next(t for t in reversed(tokens[:idx]) if t.type == "figure_open")
     image: Token = opener.meta["image"]
-    label = html.escape(opener.meta.get("label", ""))
+    label = str(opener.meta.get("label", ""))
     caption = self.renderInline(image.children or [], options, env)
-    return f'<figcaption><span class="label">{label}:</span> {caption}</figcaption>\n</figure>\n'
+    if ident := str(opener.attrs.get("id", "")):
+        ctx = _ctx(env)
+        ctx.captions.append(("figure", ident, _listed(f"{label}: ", image.children, ctx)))
+    return (
+        f'<figcaption><span class="label">{html.escape(label)}:</span> {caption}</figcaption>\n'
+        "</figure>\n"
+    )
+
+
+def _listed(label: str, children: Sequence[Token] | None, ctx: RenderContext) -> str:
+    """A caption as a list of figures or tables shows it: its label, then its text."""
+    return " ".join((label + _alt_text(children or [], ctx)).split())
 
 
 def image(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
@@ -331,8 +342,13 @@ def caption_open(
     self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]
 ) -> str:
     table = next(t for t in reversed(tokens[:idx]) if t.type == "table_open")
-    label = html.escape((table.meta or {}).get("label", ""))
-    return f'<caption><span class="label">{label}:</span> ' if label else "<caption>"
+    label = str((table.meta or {}).get("label", ""))
+    if ident := str(table.attrs.get("id", "")):
+        text = tokens[idx + 1] if idx + 1 < len(tokens) else None
+        ctx = _ctx(env)
+        children = text.children if text is not None and text.type == "inline" else None
+        ctx.captions.append(("table", ident, _listed(f"{label}: " if label else "", children, ctx)))
+    return f'<caption><span class="label">{html.escape(label)}:</span> ' if label else "<caption>"
 
 
 def configure(md: MarkdownIt, mode: str) -> MarkdownIt:

@@ -28,7 +28,7 @@ from ..live.marks import decorate, link_marks
 from ..timeline import SITE_ONLY, with_print_links
 from .markup import RenderContext, configure, render_chapter
 from .pdfdates import long_date
-from .pdfhtml import captions, imprint, mark_rtl_runs, protect_words
+from .pdfhtml import imprint, mark_rtl_runs, protect_words
 from .pdfmerge import main as merge_main
 from .pdfparallel import Settings, deadline_after, plan, render_parts
 from .pdfprocess import Child, Failed, Relayout, TimedOut
@@ -58,6 +58,7 @@ def print_html(si: SiteInput, md: MarkdownIt) -> str:
     figures = {
         src: with_print_links(svg.partition(SITE_ONLY)[0]) for src, svg in si.figures.items()
     }
+    captions: list[tuple[str, str, str]] = []  # for the lists of figures and tables
     for info, chapter in zip(si.collected.chapters, si.chapters, strict=True):
         ctx = RenderContext(
             "print",
@@ -75,6 +76,7 @@ def print_html(si: SiteInput, md: MarkdownIt) -> str:
                 "body": Markup(render_chapter(md, parsed.tokens, parsed.env, ctx)),
             }
         )
+        captions.extend(ctx.captions)
     links = backlinks(si, page_of, "print")
     entries = [
         {
@@ -97,13 +99,12 @@ def print_html(si: SiteInput, md: MarkdownIt) -> str:
     )
     env = environment(si.config.root)
     config = si.config
-    body = "".join(str(c["body"]) for c in chapters)
     text = env.get_template("print.html").render(
         site=site_context(config),
         date_long=long_date(config.date, config.language),
         imprint=imprint(config, os.environ.get("SOURCE_DATE_EPOCH", "")),
-        figures=captions(body, "figure") if config.pdf.lists else [],
-        tables=captions(body, "table") if config.pdf.lists else [],
+        figures=_listed(captions, "figure") if config.pdf.lists else [],
+        tables=_listed(captions, "table") if config.pdf.lists else [],
         abbreviations=abbreviation_rows(si.abbreviations),
         contents=print_contents(si.collected.chapters),
         chapters=chapters,
@@ -113,6 +114,10 @@ def print_html(si: SiteInput, md: MarkdownIt) -> str:
         pdf_standard=si.config.pdf.standard,
     )
     return protect_words(mark_rtl_runs(text, config.language), config.pdf.no_hyphenate)
+
+
+def _listed(captions: Sequence[tuple[str, str, str]], kind: str) -> list[dict[str, str]]:
+    return [{"id": ident, "text": text} for k, ident, text in captions if k == kind]
 
 
 # Each line of the PDF's contents takes its page number from the layout (CSS

@@ -82,21 +82,6 @@ def protect_words(html_text: str, words: Sequence[str]) -> str:
     return _in_body_text(html_text, change)
 
 
-_CAPTIONED = {
-    "figure": re.compile(r'<figure id="([^"]+)">.*?<figcaption>(.*?)</figcaption>', re.S),
-    "table": re.compile(r'<table id="([^"]+)">\s*<caption>(.*?)</caption>', re.S),
-}
-
-
-def captions(body: str, kind: str) -> list[dict[str, str]]:
-    """(id, caption as text) of every figure or table with an id, in order, for the
-    lists of figures and tables."""
-    return [
-        {"id": html.unescape(ident), "text": " ".join(html.unescape(_STRIP.sub("", cap)).split())}
-        for ident, cap in _CAPTIONED[kind].findall(body)
-    ]
-
-
 def imprint(config: Config, epoch: str) -> dict[str, str]:
     """The back of the title page: how to cite the dossier, its version and licence,
     when and with what it was made (SOURCE_DATE_EPOCH's day when set)."""
