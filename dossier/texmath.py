@@ -23,7 +23,9 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
+from markdown_it.utils import OptionsDict
 
 from .render.sanitize import clean_mathml
 
@@ -230,18 +232,26 @@ def render_rules(mode: str) -> dict[str, Callable[..., str]]:
     """markdown-it render rules for the math tokens, for the site or the print document."""
     make = site_html if mode == "site" else print_html
 
-    def inline(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    def inline(
+        self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: Any
+    ) -> str:
         return make(tokens[idx].content, tokens[idx].type == "math_inline_double")
 
-    def block(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    def block(
+        self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: Any
+    ) -> str:
         # a paragraph holding the display formula, as Pandoc writes it
         return f"<p>{make(tokens[idx].content, True)}</p>\n"
 
-    def equation_open(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    def equation_open(
+        self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: Any
+    ) -> str:
         ident = html.escape(str(tokens[idx].attrs.get("id", "")), quote=True)
         return f'<p class="equation" id="{ident}">'
 
-    def equation_close(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    def equation_close(
+        self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: Any
+    ) -> str:
         # the number, as Quarto and pandoc-crossref print it: "(1)" at the right
         label = str((tokens[idx - 2].meta or {}).get("label", ""))
         number = html.escape(label.rsplit(" ", 1)[-1])

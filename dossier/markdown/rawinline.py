@@ -15,8 +15,10 @@ import re
 from typing import Any
 
 from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
+from markdown_it.utils import OptionsDict
 
 # Elements read as formatting: name -> the attributes they may keep.
 PAIRED = {
@@ -119,5 +121,7 @@ def raw_inline_plugin(md: MarkdownIt) -> None:
     md.add_render_rule("raw_anchor", _anchor)
 
 
-def _anchor(self: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
+def _anchor(
+    self: RendererHTML, tokens: list[Token], idx: int, options: OptionsDict, env: Any
+) -> str:
     return f"<span{self.renderAttrs(tokens[idx])}></span>"

@@ -8,7 +8,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
+from markdown_it.utils import OptionsDict
 
 from .context import RenderContext
 
@@ -24,7 +26,7 @@ def _note_ids(tokens: Sequence[Token], idx: int) -> tuple[str, str]:
 
 
 def footnote_ref_site(
-    self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]
+    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict[str, Any]
 ) -> str:
     n, ref = _note_ids(tokens, idx)
     ctx = env.get("ctx")
@@ -41,13 +43,13 @@ def footnote_ref_site(
 
 
 def footnote_block_open_site(
-    self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]
+    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict[str, Any]
 ) -> str:
     return '<section class="footnotes">\n<h2 class="footnotes-title">Notes</h2>\n<ol>\n'
 
 
 def footnote_anchor_site(
-    self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]
+    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict[str, Any]
 ) -> str:
     _, ref = _note_ids(tokens, idx)
     return (
@@ -60,14 +62,16 @@ def footnote_anchor_site(
 
 
 def footnote_ref_print(
-    self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]
+    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict[str, Any]
 ) -> str:
     note_id = tokens[idx].meta["id"]
     body = env.get("_print_notes", {}).get(note_id, "")
     return f'<span class="footnote">{body}</span>'
 
 
-def nothing(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
+def nothing(
+    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict[str, Any]
+) -> str:
     return ""
 
 

@@ -16,7 +16,9 @@ from typing import Any
 from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
+from markdown_it.utils import OptionsDict
 
 from ..model import Formatted, FormattedCitation
 from ..texmath import render_rules
@@ -63,7 +65,7 @@ def _ctx(env: dict[str, Any]) -> RenderContext:
 
 
 def citation(
-    self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]
+    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict[str, Any]
 ) -> str:
     ctx = _ctx(env)
     tok = tokens[idx]
@@ -100,7 +102,9 @@ def citation(
     )
 
 
-def xref(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
+def xref(
+    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict[str, Any]
+) -> str:
     ctx = _ctx(env)
     tok = tokens[idx]
     parts = []
@@ -119,7 +123,7 @@ def xref(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[s
 
 
 def heading_open(
-    self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]
+    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict[str, Any]
 ) -> str:
     tok = tokens[idx]
     number = (tok.meta or {}).get("number", "")
@@ -130,7 +134,7 @@ def heading_open(
 
 
 def figure_open(
-    self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]
+    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict[str, Any]
 ) -> str:
     tok = tokens[idx]
     ident = tok.attrs.get("id", "")
@@ -138,7 +142,7 @@ def figure_open(
 
 
 def figure_close(
-    self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]
+    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict[str, Any]
 ) -> str:
     opener = next(t for t in reversed(tokens[:idx]) if t.type == "figure_open")
     image: Token = opener.meta["image"]
@@ -158,7 +162,9 @@ def _listed(label: str, children: Sequence[Token] | None, ctx: RenderContext) ->
     return " ".join((label + _alt_text(children or [], ctx)).split())
 
 
-def image(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
+def image(
+    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict[str, Any]
+) -> str:
     ctx = _ctx(env)
     tok = tokens[idx]
     src = str(tok.attrs.get("src", ""))
@@ -196,7 +202,7 @@ def _alt_text(children: Sequence[Token], ctx: RenderContext) -> str:
 
 
 def link_open(
-    self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]
+    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict[str, Any]
 ) -> str:
     ctx = _ctx(env)
     # a copy: the same tokens are rendered for the site and then for print
@@ -235,7 +241,7 @@ def link_open(
 
 
 def implicit_ref(
-    self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]
+    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict[str, Any]
 ) -> str:
     """`[Heading text]`: a link to the heading with that text, else the text as written."""
     ctx = _ctx(env)
@@ -258,7 +264,7 @@ def _kept(href: str, mode: str, chapter: bool) -> bool:
 
 
 def table_open(
-    self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]
+    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict[str, Any]
 ) -> str:
     opening = '<div class="table-wrap">'
     if _ctx(env).mode == "site":
@@ -269,7 +275,7 @@ def table_open(
 
 
 def table_close(
-    self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]
+    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict[str, Any]
 ) -> str:
     return str(self.renderToken(tokens, idx, options, env)) + "</div>\n"
 
@@ -278,7 +284,7 @@ _ALIGN = re.compile(r"text-align:(left|right|center)")
 
 
 def cell_open(
-    self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]
+    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict[str, Any]
 ) -> str:
     """A table cell; on the site its alignment is a class, since the site's policy lets
     no inline style apply (markdown-it writes style="text-align:...")."""
@@ -298,7 +304,7 @@ _LIST_STYLES["I"] = "upper-roman"
 
 
 def ordered_list_open(
-    self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]
+    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict[str, Any]
 ) -> str:
     """WeasyPrint reads neither `start` nor `type` of a list: in print they are written
     as the CSS that means the same (browsers read both, so the site keeps them bare)."""
@@ -315,7 +321,7 @@ def ordered_list_open(
 
 
 def title_block(
-    self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]
+    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict[str, Any]
 ) -> str:
     """Pandoc's html5 title block, less the title (the chapter's heading is above it).
     Metadata is text: escaped, never read as Markdown or HTML."""
@@ -339,7 +345,7 @@ def title_block(
 
 
 def caption_open(
-    self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict[str, Any]
+    self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: dict[str, Any]
 ) -> str:
     table = next(t for t in reversed(tokens[:idx]) if t.type == "table_open")
     label = str((table.meta or {}).get("label", ""))
