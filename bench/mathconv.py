@@ -135,7 +135,7 @@ def ziamath_svg(f: Formula) -> bool:
 def pandoc_texmath(formulas: Sequence[Formula]) -> Measure:
     """One pandoc run over a document of every formula, each in its own paragraph; the
     time includes starting pandoc once (measured apart, and noted)."""
-    from dossier.cite import pandoc_path
+    from dossier.cite.engine import pandoc_path
 
     def document(items: Sequence[Formula]) -> str:
         return "\n\n".join(

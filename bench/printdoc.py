@@ -1,6 +1,6 @@
 """The print document of a project: the one HTML file dossier hands to WeasyPrint.
 
-Kept to one function on purpose: dossier/render/pdf.py is being reworked (parallel
+Kept to one function on purpose: dossier/render/pdf/document.py is being reworked (parallel
 rendering), and this is the only place in bench/ that depends on how the PDF step is
 called. If the benchmark fails here, adapt `print_document` to the new PDF step."""
 
@@ -19,12 +19,12 @@ def print_document(root: Path, dest: Path) -> Path:
     """Writes the print HTML of the project at `root` to `dest`, exactly as `dossier build
     --pdf` makes it, without rendering it.
 
-    The build itself runs (in this process), with dossier.render.pdf.render_pdf replaced by
+    The build itself runs (in this process), with dossier.render.pdf.document.render_pdf replaced by
     a stand-in that keeps the HTML it is given and fails the step, so nothing is written:
     the document is the one the real pipeline makes, whatever the pipeline's internals."""
     from dossier import build as pipeline
     from dossier.diagnostics import error
-    from dossier.render import pdf
+    from dossier.render.pdf import document as pdf
 
     captured: list[str] = []
 
@@ -47,7 +47,7 @@ def print_document(root: Path, dest: Path) -> Path:
         problems = [d.format() for d in result.diagnostics if d.severity.value == "error"]
         raise PrintDocumentError(
             "could not capture the print document: dossier.build no longer passes one HTML "
-            "string to dossier.render.pdf.render_pdf; update bench/printdoc.py"
+            "string to dossier.render.pdf.document.render_pdf; update bench/printdoc.py"
             + ("\n" + "\n".join(problems[:10]) if problems else "")
         )
     dest.parent.mkdir(parents=True, exist_ok=True)

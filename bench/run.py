@@ -74,7 +74,7 @@ class Project:
 
 
 def read_project(root: Path) -> Project:
-    from dossier.cite import resolve_style
+    from dossier.cite.engine import resolve_style
     from dossier.config import load_config
     from dossier.diagnostics import Location
 
@@ -93,7 +93,7 @@ def pandoc_command(project: Project, out: Path, linked: bool = True) -> list[str
     """One standalone HTML page from the chapters in order, as dossier's pandoc sees them:
     same binary, CSL file, bibliography, language and linked citations (a note style's
     notes unlinked, as dossier asks for them). Run in the project."""
-    from dossier.cite import pandoc_path
+    from dossier.cite.engine import pandoc_path
 
     nocite = (
         ["-M", "nocite=" + ", ".join("@" + k for k in project.nocite)] if project.nocite else []
@@ -391,7 +391,7 @@ def rows(size: str, series: Series, parity: Parity) -> list[Row]:
 
 def meta(args: argparse.Namespace, sizes: Sequence[str]) -> dict[str, Any]:
     from dossier import __version__
-    from dossier.cite import pandoc_path
+    from dossier.cite.engine import pandoc_path
 
     def output(cmd: list[str]) -> str:
         proc = subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=REPO)

@@ -19,12 +19,12 @@ from .projectfs import MAX_CONFIG_BYTES, Refused, read_file
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
 
-    from .abbreviations import Abbreviation
-    from .bibcache import BibRecord
-    from .collect import Collected
+    from .cite.bibcache import BibRecord
+    from .evidence.sources import Evidence
     from .model import Bibliography
-    from .scan import Chapter
-    from .sources import Evidence
+    from .read.scan import Chapter
+    from .resolve.abbreviations import Abbreviation
+    from .resolve.collect import Collected
 
 Progress = Callable[[str], None]
 
@@ -73,12 +73,15 @@ def analyse(
     """Everything read and checked. `bib_record` and `chapter_record` are the last
     build's reading of the bibliography (see bibcache) and scans of the chapters (see
     scan), each reused while its file is unchanged."""
-    from . import bibcache, cite, quotes, timeline
-    from .collect import collect, unused_entries
-    from .load import bidi_controls, read_text
-    from .media import resolve_images
-    from .scan import read_chapter
-    from .sources import evaluate
+    from .cite import bibcache
+    from .cite import engine as cite
+    from .evidence import quotes
+    from .evidence.sources import evaluate
+    from .read.load import bidi_controls, read_text
+    from .read.scan import read_chapter
+    from .resolve import timeline
+    from .resolve.collect import collect, unused_entries
+    from .resolve.media import resolve_images
 
     config, diags = load_config(root)
     if config is None:
@@ -191,7 +194,7 @@ def _abbreviations(
     """The project's list of abbreviations, checked against the chapters."""
     if not config.abbreviations:
         return (), []
-    from .abbreviations import read_abbreviations, unused
+    from .resolve.abbreviations import read_abbreviations, unused
 
     where = Location(CONFIG_NAME, key_line(config_text, "abbreviations"))
     listed, found = read_abbreviations(root, config.abbreviations, where)

@@ -51,7 +51,7 @@ def finish(
 def check(root: Path, strict: bool = False, progress: Progress = log.info) -> Result:
     analysis, diags = analyse(root, progress)
     if analysis is not None:  # what formatting would refuse, without formatting
-        from .citing import alike_problems
+        from .cite.stage import alike_problems
 
         diags = (*diags, *alike_problems(analysis))
     return Result(finish(diags, strict), analysis=analysis)
@@ -81,12 +81,12 @@ def build(
         return Result(finish(previous.unchanged, strict), tuple(outputs), inputs=read)
     from jinja2 import TemplateError
 
-    from .citing import format_cached
-    from .collect import StaleScan
+    from .cite.stage import format_cached
+    from .evidence.sources import report
     from .render.site import SiteInput
     from .render.stage import make_pdf, make_site
     from .render.theme import ActiveOutput, active_output_error, template_error
-    from .sources import report
+    from .resolve.collect import StaleScan
     from .write import WriteFailed, discard, keep_other_outputs, stage_dir, swap, unwritable
     from .write import write_files as write
 

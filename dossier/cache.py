@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from . import __version__
-from .bibcache import BibRecord
+from .cite.bibcache import BibRecord
 from .diagnostics import (
     Diagnostic,
     Location,

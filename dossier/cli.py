@@ -233,7 +233,7 @@ def _run(args: argparse.Namespace) -> int:
         return _sources(root, args, progress)
 
     if args.command == "serve":
-        from .serve import serve
+        from .serve.server import serve
 
         def say(message: str) -> None:
             print(message, file=sys.stderr, flush=True)
@@ -265,7 +265,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def _sources(root: Path, args: argparse.Namespace, progress: object) -> int:
     from . import build as pipeline
-    from .sources import accept, unknown_keys
+    from .evidence.sources import accept, unknown_keys
 
     analysis, diags = pipeline.analyse(root, progress=lambda _: None)
     if analysis is None:

@@ -14,7 +14,6 @@ from typing import Any
 
 from .diagnostics import Diagnostic, Location, did_you_mean, error, has_errors
 from .limits import clamp_pdf
-from .load import decode_text
 from .projectfs import (
     MAX_CONFIG_BYTES,
     Refused,
@@ -23,6 +22,7 @@ from .projectfs import (
     read_file,
     read_head,
 )
+from .read.load import decode_text
 from .write import escapes_project, outside_project
 
 CONFIG_NAME = "dossier.toml"

@@ -27,7 +27,7 @@ from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
 from markdown_it.utils import OptionsDict
 
-from .render.sanitize import clean_mathml
+from .sanitize import clean_mathml
 
 MAX_TEX = 4000  # characters in one formula: a long display equation is a few hundred
 _SVG = "{http://www.w3.org/2000/svg}"

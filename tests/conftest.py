@@ -223,7 +223,7 @@ def _pandoc_memo(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
         return
     if request.node.get_closest_marker("real_pandoc"):  # the test watches pandoc run
         return
-    from dossier import cite
+    from dossier.cite import engine as cite
 
     real = cite._run
 

@@ -1,4 +1,4 @@
-"""The list of abbreviations (dossier/abbreviations.py): read from the project's TOML
+"""The list of abbreviations (dossier/resolve/abbreviations.py): read from the project's TOML
 file, its problems at file:line:col, shown on the site's title page and spelt out at
 each short form's first use on a chapter page. The PDF's list is checked on the example
 dossier (tests/test_pdf_standards.py)."""
@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from dossier.abbreviations import (
+from dossier.diagnostics import Location
+from dossier.resolve.abbreviations import (
     MAX_ABBREVIATIONS,
     Abbreviation,
     mark_first_uses,
     read_abbreviations,
     unused,
 )
-from dossier.diagnostics import Location
 
 WHERE = Location("dossier.toml", 5)
 REL = "data/abbreviations.toml"

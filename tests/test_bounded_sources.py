@@ -11,8 +11,8 @@ import hypothesis
 import hypothesis.strategies as st
 import pytest
 
-from dossier import quotematch
-from dossier.quotematch import Part, parts_of, spans
+from dossier.evidence import quotematch
+from dossier.evidence.quotematch import Part, parts_of, spans
 
 from .conftest import time_limit
 
@@ -62,7 +62,7 @@ def test_many_pieces_and_a_near_miss_finish() -> None:
 def test_closest_passage_in_a_2_mb_source_is_found_without_hanging() -> None:
     """A misquotation's closest passage: difflib over every window took 10 s for 20
     words in 2 MB, and hours for a few hundred."""
-    from dossier.quotes import closest
+    from dossier.evidence.quotes import closest
 
     words = [f"w{n}x" for n in range(5000)]
     source = " ".join(words[(n * 7919) % 5000] for n in range(350_000))
@@ -77,7 +77,7 @@ def test_closest_passage_in_a_2_mb_source_is_found_without_hanging() -> None:
 @pytest.mark.parametrize("flood", ["<!--", '<a href="', "<![CDATA[", "<a"])
 def test_archived_html_full_of_unclosed_constructs_is_read_without_hanging(flood: str) -> None:
     """CPython's HTMLParser took 20 s for 50,000 `<!--` and 100 s for 30,000 `<a href="`."""
-    from dossier.archive import html_text
+    from dossier.evidence.archive import html_text
 
     page = "<p>The quoted words are here.</p>" + flood * 200_000
     with time_limit(60, lambda: AssertionError(f"reading {flood!r} x 200,000 hangs")):
@@ -92,7 +92,7 @@ def test_an_archived_pdf_whose_pages_share_one_content_stream_is_read_once() -> 
 
     import pikepdf
 
-    from dossier.archive import extract_pages
+    from dossier.evidence.archive import extract_pages
 
     pdf = pikepdf.new()
     font = pdf.make_indirect(

@@ -13,10 +13,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from dossier.collect import collect
 from dossier.markdown import make_parser, parse_chapter
+from dossier.read.scan import scan_chapter
 from dossier.render.assets import site_script
-from dossier.scan import scan_chapter
+from dossier.resolve.collect import collect
 
 EXTRA_PAGES = {"changes.html"}
 
@@ -760,7 +760,7 @@ def test_timeline_figure(run_cli, make_project, texts, load_site):
 def test_the_timeline_list_is_left_out_of_print() -> None:
     from dossier.model import Formatted
     from dossier.render.markup import RenderContext, configure, render_chapter
-    from dossier.timeline import SITE_ONLY
+    from dossier.resolve.timeline import SITE_ONLY
 
     md = make_parser()
     env: dict[str, object] = {}

@@ -10,8 +10,8 @@ import pytest
 
 from dossier.markdown import make_parser, parse_chapter
 from dossier.markdown.chaptermeta import MAX_ITEMS
-from dossier.render import pdf as pdf_step
-from dossier.scan import from_json, scan_chapter, to_json
+from dossier.read.scan import from_json, scan_chapter, to_json
+from dossier.render.pdf import document as pdf_step
 
 from .test_hostile_markup import judge
 

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from dossier import build as pipeline
-from dossier import citing
+from dossier.cite import stage as citing
 
 UNUSED = "(cite it, list it under 'nocite' in dossier.toml, or remove it) [cite.unused-entry]"
 

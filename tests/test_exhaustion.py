@@ -124,7 +124,7 @@ def test_table_of_5000_columns(make_project):
 def test_table_of_5000_columns_in_the_pdf(make_project):
     """One process laid the 10,000 cells out twice ("Cited on" needs the pages first):
     25 s. So dense a document is laid out in parts, like a long one: about 15 s."""
-    from dossier.render import pdf as pdf_step
+    from dossier.render.pdf import document as pdf_step
 
     row = "|" + "".join(f" c{n} |" for n in range(5000))
     rule = "|" + "---|" * 5000

@@ -1,11 +1,11 @@
-"""Which references a citation could be confused with (dossier/families.py): the pure
+"""Which references a citation could be confused with (dossier/cite/families.py): the pure
 parts of formatting a large bibliography in small runs. That the runs give exactly what
 pandoc gives is tested against pandoc itself in tests/test_parity.py."""
 
 from __future__ import annotations
 
-from dossier.bib import parse_bibtex
-from dossier.families import _pack, cluster_runs, entry_runs, families, probe_groups
+from dossier.cite.bib import parse_bibtex
+from dossier.cite.families import _pack, cluster_runs, entry_runs, families, probe_groups
 
 BIB = r"""
 @book{js20, author = {Smith, Jane}, title = {A}, year = {2020}}

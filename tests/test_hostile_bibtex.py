@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from dossier import build as pipeline
-from dossier import citing
+from dossier.cite import stage as citing
 
 # smith2020 on lines 1-6, the bad text from line 8, jones2019 after it; both good
 # entries are cited.
@@ -24,7 +24,8 @@ JONES_CITED = '(<a href="bibliography.html#ref-jones2019" role="doc-biblioref">J
 FORMAT = """
 import json, sys
 from pathlib import Path
-from dossier import build, citing
+from dossier import build
+from dossier.cite import stage as citing
 result = build.check(Path(sys.argv[1]), progress=lambda m: None)
 formatted, problems = citing.format_citations(result.analysis)
 print(json.dumps([formatted.citations[c.id].html for c in result.analysis.collected.clusters]))

@@ -15,9 +15,9 @@ import hypothesis
 import pytest
 
 from dossier.markdown.transforms import url_problem
-from dossier.render import pdf as pdf_step
 from dossier.render.assets import site_script
 from dossier.render.markup import safe_html
+from dossier.render.pdf import document as pdf_step
 
 MAIN = '<main id="dossier-main">'
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from dossier.fetch import Refused, read_data_url, resolve_file_url
+from dossier.render.pdf.fetch import Refused, read_data_url, resolve_file_url
 from dossier.render.theme import THEME_DIR
 
 from .conftest import time_limit

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from dossier import cite, scan
 from dossier.build import Result, build
 from dossier.cache import CACHE_NAME
+from dossier.cite import engine as cite
+from dossier.read import scan
 
 from .conftest import JONES, SMITH, tiny_png
 
@@ -303,7 +304,7 @@ def test_tied_references_get_their_letters_from_the_whole_documents_order(
 ) -> None:
     """Two entries alike in author, year and title: 2020a goes to the one cited first in
     the document, also when the citations are formatted in separate pandoc runs."""
-    from dossier import formatting
+    from dossier.cite import formatting
 
     monkeypatch.setattr(formatting, "PARALLEL_FROM", 1)
     monkeypatch.setattr(formatting.os, "cpu_count", lambda: 2)  # two runs, even here
@@ -417,7 +418,7 @@ never closed
 
 def test_a_scan_survives_the_cache_exactly() -> None:
     from dossier.markdown import make_parser, parse_chapter
-    from dossier.scan import from_json, scan_chapter, to_json
+    from dossier.read.scan import from_json, scan_chapter, to_json
 
     found = scan_chapter(parse_chapter(make_parser(), RICH, "chapters/09-rich.md"))
     assert len([m for m in found.marks if isinstance(m, scan.CiteMark)]) == 5
@@ -493,7 +494,7 @@ def test_tied_references_are_found_once_and_again_when_the_bibliography_changes(
 ) -> None:
     """Which references tie is kept with the cache: a rebuild after a prose edit does not
     decode every name again, a changed entry does, and a damaged record is recomputed."""
-    from dossier import formatting
+    from dossier.cite import formatting
 
     calls: list[int] = []
     real = formatting.tie_groups

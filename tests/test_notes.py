@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from dossier.build import build
-from dossier.cite import pandoc_path, resolve_style
+from dossier.cite.engine import pandoc_path, resolve_style
 from tests.parity import note_text
 
 BIB = r"""
@@ -210,7 +210,7 @@ def test_a_heading_can_start_positions_again(tmp_path: Path, style_name: str, le
 def test_the_scan_keeps_where_notes_stand(tmp_path: Path) -> None:
     """What the order of notes is made of survives the build cache's JSON."""
     from dossier.markdown import make_parser, parse_chapter
-    from dossier.scan import CiteMark, from_json, scan_chapter, to_json
+    from dossier.read.scan import CiteMark, from_json, scan_chapter, to_json
 
     text = (
         "# A\n\nX [@doe2019].[^1] Y.[^2]\n\n## B {.reset-citation-positions}\n\n"

@@ -157,8 +157,8 @@ def test_60000_identical_headings_are_refused_at_the_first_past_the_limit(
 def test_the_pdf_contents_lists_chapters_only_past_500_sections() -> None:
     """Each contents line's page number (target-counter) makes WeasyPrint lay the
     contents out again: 2,000 sections added 20 s."""
-    from dossier.collect import ChapterInfo, Heading
-    from dossier.render.pdf import MAX_CONTENTS_SECTIONS, print_contents
+    from dossier.render.pdf.document import MAX_CONTENTS_SECTIONS, print_contents
+    from dossier.resolve.collect import ChapterInfo, Heading
 
     def chapter(sections: int) -> ChapterInfo:
         heads = [Heading(1, "a", "1", "", "A")]
@@ -170,7 +170,7 @@ def test_the_pdf_contents_lists_chapters_only_past_500_sections() -> None:
 
 
 def test_a_long_contents_is_noted_in_a_pdf_build(run_cli, make_project, monkeypatch) -> None:
-    import dossier.render.pdf as pdf_step
+    import dossier.render.pdf.document as pdf_step
 
     monkeypatch.setattr(pdf_step, "MAX_CONTENTS_SECTIONS", 3)
     monkeypatch.setattr(pdf_step, "render_pdf", lambda *args: [])  # the note, not the PDF

@@ -333,7 +333,7 @@ def _change(root: Path) -> None:
 def test_pdf_step_crashing_leaves_the_previous_build(run_cli, built, monkeypatch):
     root, before = built
     _change(root)
-    from dossier.render import pdf
+    from dossier.render.pdf import document as pdf
 
     def crash(config, html_text, stage, name, progress=None):
         (stage / name).write_bytes(b"%PDF-half")

@@ -207,7 +207,7 @@ def test_new_blocks_keep_hostile_input_inert(project_factory, build_project) -> 
     """Raw HTML, script links and handler attributes inside grid and simple tables,
     their captions and fancy and example lists stay text or are dropped, in the site
     and the print document."""
-    from dossier.render import pdf as pdf_step
+    from dossier.render.pdf import document as pdf_step
 
     from .test_hostile_markup import judge
 

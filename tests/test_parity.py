@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from dossier.build import build
-from dossier.cite import pandoc_path, resolve_style
+from dossier.cite.engine import pandoc_path, resolve_style
 from tests.parity import extract, note_clusters
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "bench" / "make_corpus.py"
@@ -153,7 +153,7 @@ def test_formatting_by_family_equals_pandoc(
     runs, each seeing the references its citations could be confused with, found by a
     probe run without disambiguation that also gives the bibliography's order), forced
     onto the small corpus in runs of a few references."""
-    from dossier import formatting
+    from dossier.cite import formatting
 
     monkeypatch.setattr(formatting, "BY_FAMILY_FROM", 1)
     monkeypatch.setattr(formatting, "RUN_REFERENCES", 4)
@@ -222,7 +222,7 @@ def test_confusable_references_by_family_equal_pandoc(
     ways, editors, no names, no year, dates and ranges, namesakes in other years,
     corporate and shared co-authors), formatted in runs of two references, give exactly
     what pandoc gives for the whole document."""
-    from dossier import formatting
+    from dossier.cite import formatting
 
     monkeypatch.setattr(formatting, "BY_FAMILY_FROM", 1)
     monkeypatch.setattr(formatting, "RUN_REFERENCES", 2)

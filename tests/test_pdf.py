@@ -282,8 +282,8 @@ def test_a_part_out_of_memory_is_one_clear_error(run_cli, make_project, monkeypa
 @pytest.mark.slow
 def test_parts_that_cannot_be_assembled_fall_back_to_one_process(make_project, monkeypatch):
     from dossier import build as pipeline
-    from dossier.render import pdf as pdf_step
-    from dossier.render.pdfprocess import Relayout
+    from dossier.render.pdf import document as pdf_step
+    from dossier.render.pdf.process import Relayout
 
     calls: list[int] = []
 

@@ -13,8 +13,8 @@ import pytest
 
 from dossier.build import build
 from dossier.config import parse_config
-from dossier.render.pdfcheck import check_pdfa, check_ua, font_programs
-from dossier.render.pdftags import link_words
+from dossier.render.pdf.check import check_pdfa, check_ua, font_programs
+from dossier.render.pdf.tags import link_words
 
 ROOT = Path(__file__).resolve().parents[1]
 GENERATOR = ROOT.parent / "shared" / "bench" / "make_corpus.py"

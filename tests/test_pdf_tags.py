@@ -1,4 +1,4 @@
-"""The structure tree's finer points (dossier/render/pdftags.py): a table broken across
+"""The structure tree's finer points (dossier/render/pdf/tags.py): a table broken across
 pages has one set of `TH` (the header repeated on later pages is an artifact), and the
 contents and the lists of figures and tables are `TOC` with `TOCI` items; a timeline's
 events are links in the PDF too."""
@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from dossier.build import build
-from dossier.render.pdfcheck import check_ua
-from dossier.timeline import draw, with_print_links
+from dossier.render.pdf.check import check_ua
+from dossier.resolve.timeline import draw, with_print_links
 
 ROWS = 90  # about three A4 pages of rows
 

@@ -15,9 +15,9 @@ import pytest
 from bench.printdoc import print_document
 from dossier.build import build
 from dossier.config import parse_config
-from dossier.render.pdfdates import build_day, long_date
-from dossier.render.pdfhtml import imprint, mark_rtl_runs, protect_words
-from dossier.render.pdfsplit import cited_on, page_ranges
+from dossier.render.pdf.dates import build_day, long_date
+from dossier.render.pdf.html import imprint, mark_rtl_runs, protect_words
+from dossier.render.pdf.split import cited_on, page_ranges
 
 from .conftest import tiny_png
 
@@ -150,7 +150,7 @@ def test_the_example_pdf_reads_like_a_report(tmp_path: Path) -> None:
 def test_the_theme_folder_is_served_under_its_fixed_name_only(tmp_path: Path) -> None:
     """file:///dossier-theme/ is the theme (the second allowed folder) and nothing
     outside it: the bundled fonts are read, a way out is refused."""
-    from dossier.fetch import THEME_URL, Refused, resolve_file_url
+    from dossier.render.pdf.fetch import THEME_URL, Refused, resolve_file_url
     from dossier.render.theme import THEME_DIR
 
     allowed = [tmp_path, THEME_DIR]

@@ -344,10 +344,10 @@ def test_a_chapter_scan_comes_back_from_the_cache_unchanged(text: str) -> None:
     and citation the id collect chose."""
     import json
 
-    from dossier.collect import annotate, collect
     from dossier.markdown import make_parser, parse_chapter
     from dossier.markdown.walk import walk
-    from dossier.scan import from_json, scan_chapter, to_json
+    from dossier.read.scan import from_json, scan_chapter, to_json
+    from dossier.resolve.collect import annotate, collect
 
     md = make_parser()
     found = scan_chapter(parse_chapter(md, text, "chapters/a.md"))

@@ -17,10 +17,10 @@ from typing import Any
 import pytest
 
 from dossier import limits, projectfs
-from dossier.archive import LOCK_NAME
 from dossier.config import BUILD_MARKER, parse_config
 from dossier.diagnostics import Location, error
-from dossier.watch import plan, real_folders
+from dossier.evidence.archive import LOCK_NAME
+from dossier.serve.watch import plan, real_folders
 
 from .conftest import time_limit
 from .test_serve import request, serving

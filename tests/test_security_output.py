@@ -20,11 +20,11 @@ import pikepdf
 import pytest
 
 from dossier.build import build
-from dossier.media import svg_problem
-from dossier.render import pdfworker
 from dossier.render.assets import site_script
-from dossier.render.sanitize import page_problem, with_csp
+from dossier.render.pdf import worker as pdfworker
 from dossier.render.theme import THEME_DIR
+from dossier.resolve.media import svg_problem
+from dossier.sanitize import page_problem, with_csp
 
 from .test_evidence import SOURCE_PAGED, project
 

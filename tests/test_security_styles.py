@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from dossier import build as pipeline
-from dossier import cite
+from dossier.cite import engine as cite
 
 from .conftest import quiet
 

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from dossier.serve import EVENTS, is_loopback, plan, serve
+from dossier.serve.server import EVENTS, is_loopback, plan, serve
 
 CHROMIUM = Path("/usr/bin/chromium")
 SECRET = "TOP-SECRET-NOT-IN-THE-SITE"

@@ -165,7 +165,7 @@ def test_search_index_reuses_the_sections_recorded_for_an_unchanged_page() -> No
 
 
 def test_the_timeline_is_a_list_of_linked_events() -> None:
-    from dossier.timeline import draw
+    from dossier.resolve.timeline import draw
 
     svg = draw(
         [

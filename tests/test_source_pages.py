@@ -163,7 +163,7 @@ def test_a_failed_quotation_check_fails_the_build(built: Path) -> None:
 def test_each_archived_source_has_a_page(site: Path) -> None:
     page = html_of(site, "source-rajavi2003.html")
     assert "sources/rajavi2003.txt" in page
-    from dossier.archive import read_archive
+    from dossier.evidence.archive import read_archive
 
     archived, _ = read_archive(site, "rajavi2003", "sources/rajavi2003.txt")
     assert archived is not None and archived.sha256 in page

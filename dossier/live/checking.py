@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from ..archive import Archived, read_lock, write_lock
+from ..evidence.archive import Archived, read_lock, write_lock
+from ..evidence.quotes import QuoteCheck
+from ..evidence.sources import quoting_by_key
 from ..model import Bibliography, Cluster
-from ..quotes import QuoteCheck
-from ..sources import quoting_by_key
 from .compare import Diff, archived_text, contains_quotation, word_diff
 from .fetcher import Fetched
 

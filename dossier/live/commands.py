@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..archive import read_lock, today
 from ..diagnostics import Diagnostic, has_errors
-from ..sources import unknown_keys
+from ..evidence.archive import read_lock, today
+from ..evidence.sources import unknown_keys
 from .checking import LiveResult, affected, cited_urls, exit_status, judge, record
 from .compare import live_text
 from .fetcher import Fetched, Fetcher, Limits

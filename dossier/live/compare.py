@@ -6,9 +6,9 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
-from ..archive import Archived, extract_pages
-from ..quotematch import parts_of, spans
-from ..quotes import normalise
+from ..evidence.archive import Archived, extract_pages
+from ..evidence.quotematch import parts_of, spans
+from ..evidence.quotes import normalise
 from .fetcher import Fetched
 from .store import sniff
 

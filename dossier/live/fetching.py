@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..archive import Archived, lock_record, read_archive, read_lock, today, write_lock
 from ..diagnostics import Diagnostic, error, warning
+from ..evidence.archive import Archived, lock_record, read_archive, read_lock, today, write_lock
 from ..model import Bibliography, Entry
 from ..projectfs import MAX_BIB_BYTES, Refused, read_file, write_file
 from .bibedit import set_urldate

@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..collect import Collected
+from ..resolve.collect import Collected
 
 FIRST_PAGE = "bibliography.html"
 # Bytes of entries and back-links on one page (estimated, see `weight`); the header, the

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote
 
 from ..model import Formatted, Target
+from ..sanitize import clean_fragment
 from .bibpages import FIRST_PAGE
-from .sanitize import clean_fragment
 
 _REF_HREF = re.compile(r'href="#ref-([^"]+)"')
 

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..config import Config, slug
+from ..evidence.quotes import QuoteCheck
+from ..evidence.sources import Evidence, SourceStatus
 from ..model import Bibliography, Cluster, Entry, Formatted
-from ..quotes import QuoteCheck
-from ..sources import Evidence, SourceStatus
+from ..sanitize import inert_tree
 from ..urls import web_url
-from .sanitize import inert_tree
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,8 +21,9 @@ from markdown_it.token import Token
 from markdown_it.utils import OptionsDict
 
 from ..model import Formatted, FormattedCitation
+from ..resolve.timeline import SITE_ONLY
+from ..sanitize import clean_fragment
 from ..texmath import render_rules
-from ..timeline import SITE_ONLY
 from ..urls import site_href
 from .context import RenderContext as RenderContext  # re-exported: where it was
 from .footnotes import (
@@ -35,7 +36,6 @@ from .footnotes import (
     print_notes,
 )
 from .notes import one_sequence, place_notes
-from .sanitize import clean_fragment
 
 # --- HTML made by pandoc from BibTeX fields: inert, whatever the fields held ------------
 

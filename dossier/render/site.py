@@ -16,15 +16,16 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from .. import __version__
-from ..abbreviations import Abbreviation, mark_first_uses
 from ..cache import digest
-from ..collect import ChapterInfo, Collected, rendering
 from ..config import Config
+from ..evidence.sources import Evidence
 from ..live.marks import LinkMark, decorate, link_marks
 from ..model import Bibliography, Formatted
 from ..projectfs import Refused
-from ..scan import Chapter
-from ..sources import Evidence
+from ..read.scan import Chapter
+from ..resolve.abbreviations import Abbreviation, mark_first_uses
+from ..resolve.collect import ChapterInfo, Collected, rendering
+from ..sanitize import with_csp
 from .assets import fingerprinted
 from .bibpages import FIRST_PAGE, budget_for, letter_id, page_of_key, paginate, site_backlinks
 from .evidence import (
@@ -41,7 +42,6 @@ from .publish import cite_this as cite_this
 from .publish import human_size as human_size
 from .publish import site_context as site_context
 from .publish import text_direction as text_direction
-from .sanitize import with_csp
 from .search import SectionRecord, search_index
 from .theme import (
     THEME_DIR,

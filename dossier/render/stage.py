@@ -37,7 +37,7 @@ def make_pdf(
     si: SiteInput, root: Path, stage: Path, cache: Cache, out: Path, progress: Progress
 ) -> Staged:
     from ..markdown import make_parser
-    from .pdf import contents_note, print_html, render_pdf
+    from .pdf.document import contents_note, print_html, render_pdf
     from .theme import check_rendered, overrides_html
 
     config = si.config
@@ -79,7 +79,7 @@ def make_site(
     with_pdf: bool,
 ) -> Staged:
     from ..markdown import make_parser
-    from ..media import media_files
+    from ..resolve.media import media_files
     from .site import build_site
 
     pdf_name = si.config.pdf_name

@@ -30,11 +30,11 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from ..diagnostics import Diagnostic, Location, error, warning
 from ..projectfs import MAX_TEMPLATE_BYTES, Refused, read_file
+from ..sanitize import SCRIPT_RULE, page_problem
 from ..urls import plain_url, url_problem
 from .assets import THEME_DIR as THEME_DIR  # re-exported: where it was
 from .assets import THEME_SCRIPT as THEME_SCRIPT
 from .budget import BoundedEnvironment
-from .sanitize import SCRIPT_RULE, page_problem
 
 
 def regular_inside(path: Path, root: Path) -> Path | None:

@@ -1,4 +1,4 @@
-"""dossier.archive: which file backs an entry, its text page by page (with the labels a
+"""dossier.evidence.archive: which file backs an entry, its text page by page (with the labels a
 PDF gives its pages), its fingerprints, and sources.lock."""
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ import pikepdf
 import pytest
 from pikepdf import Array, Dictionary, Name
 
-from dossier import archive
-from dossier.archive import (
+from dossier.diagnostics import Location, Severity
+from dossier.evidence import archive
+from dossier.evidence.archive import (
     Archived,
     entry_fingerprint,
     extract_pages,
@@ -25,7 +26,6 @@ from dossier.archive import (
     today,
     write_lock,
 )
-from dossier.diagnostics import Location, Severity
 from dossier.model import Entry
 
 

@@ -1,4 +1,4 @@
-"""dossier.bibcache: the bibliography as the last build read it is reused while the
+"""dossier.cite.bibcache: the bibliography as the last build read it is reused while the
 .bib's bytes are the same, read again when they change, and a damaged record is never
 trusted (the file is parsed instead)."""
 
@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from dossier import bib, bibcache
-from dossier.bibcache import BibRecord
+from dossier.cite import bib, bibcache
+from dossier.cite.bibcache import BibRecord
 from dossier.diagnostics import Location, Severity
 
 BIB = """\

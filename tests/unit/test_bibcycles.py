@@ -1,4 +1,4 @@
-"""dossier.bibcycles: a crossref/xdata cycle is reported once, at the field of the entry
+"""dossier.cite.bibcycles: a crossref/xdata cycle is reported once, at the field of the entry
 that closes it, and only that link is dropped from what pandoc reads."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import bibtexparser
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dossier.bibcycles import break_cycles, parents
+from dossier.cite.bibcycles import break_cycles, parents
 from dossier.diagnostics import Location, Severity
 from dossier.model import Entry
 

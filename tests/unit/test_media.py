@@ -1,4 +1,4 @@
-"""dossier.media: an image a chapter shows is used only when it is a regular image file
+"""dossier.resolve.media: an image a chapter shows is used only when it is a regular image file
 inside the project; everything else is refused with a diagnostic at the image."""
 
 from __future__ import annotations
@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from dossier import media
 from dossier.diagnostics import Location, Severity
-from dossier.media import resolve_images
-from dossier.scan import ChapterScan, ImageMark
+from dossier.read.scan import ChapterScan, ImageMark
+from dossier.resolve import media
+from dossier.resolve.media import resolve_images
 
 from ..conftest import tiny_png
 

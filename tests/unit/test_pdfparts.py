@@ -13,11 +13,11 @@ import pikepdf
 import pytest
 from pypdf import PdfReader
 
-from dossier.render.pdfmerge import merge
-from dossier.render.pdfparallel import Settings, deadline_after, plan, render_parts
-from dossier.render.pdfprocess import Child
-from dossier.render.pdfsplit import split_document
-from dossier.render.pdfworker import main as worker_main
+from dossier.render.pdf.merge import merge
+from dossier.render.pdf.parallel import Settings, deadline_after, plan, render_parts
+from dossier.render.pdf.process import Child
+from dossier.render.pdf.split import split_document
+from dossier.render.pdf.worker import main as worker_main
 from dossier.render.theme import THEME_DIR
 
 pytestmark = pytest.mark.slow

@@ -1,4 +1,4 @@
-"""dossier.render.pdfprocess: a child process under a memory limit and a deadline, its
+"""dossier.render.pdf.process: a child process under a memory limit and a deadline, its
 JSON lines read as they come (warnings kept aside), and its failure told in words.
 The children here run the standard library's `json.tool`, which prints the JSON lines
 of a file: the protocol without WeasyPrint."""
@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from dossier.render import pdfprocess
-from dossier.render.pdfprocess import Child, Failed, TimedOut, command, memory_cap_mb, reason
+from dossier.render.pdf import process as pdfprocess
+from dossier.render.pdf.process import Child, Failed, TimedOut, command, memory_cap_mb, reason
 
 LATER = 600.0  # a deadline no test comes near: only the one that must expire is short
 

@@ -1,4 +1,4 @@
-"""dossier.render.pdfsplit and pdfparallel.plan: the print document cut into parts at
+"""dossier.render.pdf.split and pdfparallel.plan: the print document cut into parts at
 its markers, each part a whole document whose links to other parts survive, and the
 chapters grouped into runs of about equal size. Pure functions on text."""
 
@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dossier.render.pdfparallel import Plan, plan
-from dossier.render.pdfsplit import (
+from dossier.render.pdf.parallel import Plan, plan
+from dossier.render.pdf.split import (
     DEST_SCHEME,
     Block,
     Split,

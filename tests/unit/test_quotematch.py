@@ -1,11 +1,11 @@
-"""dossier.quotematch: a quotation read as literal parts, and where those parts stand in
+"""dossier.evidence.quotematch: a quotation read as literal parts, and where those parts stand in
 a text. (tests/test_bounded_sources.py compares spans with the regular expression it
 replaced, and checks that it finishes in bounded time.)"""
 
 from __future__ import annotations
 
 # an ellipsis character is the data split on here
-from dossier.quotematch import INSERTION_GAP, MAX_PIECES, PIECE_GAP, Part, parts_of, spans
+from dossier.evidence.quotematch import INSERTION_GAP, MAX_PIECES, PIECE_GAP, Part, parts_of, spans
 
 
 def test_parts_of_a_quotation() -> None:

@@ -1,4 +1,4 @@
-"""dossier.quotes: which text of a chapter is a quotation, and whether (and on which
+"""dossier.evidence.quotes: which text of a chapter is a quotation, and whether (and on which
 page) an archived source holds it, forgiving what typesetting changes."""
 
 # typographic quotes and dashes are the data normalised here
@@ -10,12 +10,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dossier.archive import Archived
 from dossier.diagnostics import Location
+from dossier.evidence.archive import Archived
+from dossier.evidence.quotes import Quotation, QuoteMark, bind, check, closest, normalise
 from dossier.markdown import make_parser, parse_chapter
 from dossier.model import CiteItem, Cluster
-from dossier.quotes import Quotation, QuoteMark, bind, check, closest, normalise
-from dossier.scan import scan_chapter
+from dossier.read.scan import scan_chapter
 
 HERE = Location("chapters/01.md", 3, 7)
 

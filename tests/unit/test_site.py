@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from dossier.collect import ChapterInfo, Collected, collect
 from dossier.config import Config
 from dossier.diagnostics import Location
 from dossier.markdown import make_parser
 from dossier.model import CiteItem, Cluster, Formatted, FormattedCitation, Heading
+from dossier.read.scan import read_chapter
 from dossier.render.bibpages import BACKLINKS_SHOWN
 from dossier.render.site import (
     PdfLink,
@@ -27,7 +27,7 @@ from dossier.render.site import (
     site_context,
     theme_fingerprint,
 )
-from dossier.scan import read_chapter
+from dossier.resolve.collect import ChapterInfo, Collected, collect
 
 CHAPTERS = {
     "chapters/01-a.md": "# Alpha\n\nText [@smith2020].\n\n## Sub {#sec-sub}\n\nMore.\n",

@@ -1,4 +1,4 @@
-"""dossier.sources: the evidence stage. Each bibliography entry's archived source is
+"""dossier.evidence.sources: the evidence stage. Each bibliography entry's archived source is
 compared with sources.lock (ok, changed, entry-changed, missing, new, unused), quotations
 are checked, and every problem is a diagnostic at the entry (or the quotation)."""
 
@@ -11,11 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from dossier.archive import Archived, entry_fingerprint
 from dossier.diagnostics import Location, Severity
-from dossier.model import Bibliography, CiteItem, Cluster, Entry
-from dossier.quotes import Quotation, QuoteCheck
-from dossier.sources import (
+from dossier.evidence.archive import Archived, entry_fingerprint
+from dossier.evidence.quotes import Quotation, QuoteCheck
+from dossier.evidence.sources import (
     SourceStatus,
     accept,
     evaluate,
@@ -25,6 +24,7 @@ from dossier.sources import (
     statuses,
     unknown_keys,
 )
+from dossier.model import Bibliography, CiteItem, Cluster, Entry
 
 TEXT = b"The organisation was founded in 1965 by students."
 SHA = hashlib.sha256(TEXT).hexdigest()

@@ -1,4 +1,4 @@
-"""dossier.timeline: the events of a TOML data file, each problem at its event's line,
+"""dossier.resolve.timeline: the events of a TOML data file, each problem at its event's line,
 in the order of their years, and the SVG drawn from them."""
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dossier import timeline
 from dossier.diagnostics import Location, Severity
-from dossier.timeline import draw, draw_file, read_events
+from dossier.resolve import timeline
+from dossier.resolve.timeline import draw, draw_file, read_events
 
 CITED_AT = Location("chapters/01.md", 4)
 KEYS = {"smith2020", "jones2019"}

@@ -1,0 +1,377 @@
+"""What the rest of the build needs from one chapter, read from its tokens once.
+
+A scan lists the chapter's headings, figures, captioned tables and citations in
+document order, its cross-references, quotations and images, each with its place in
+the source, and the chapter's own diagnostics. It depends on nothing but the chapter's
+text, and it is plain data: the build cache keeps it, so an unchanged chapter is not
+parsed again, and its tokens are made only when its page must be rendered (numbered
+then by collect.annotate)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from ..diagnostics import Diagnostic, Location
+from ..evidence.quotes import QuoteMark, scan_quotes
+from ..markdown import ParsedChapter, parse_chapter
+from ..markdown.chaptermeta import as_json
+from ..markdown.divs import MAX_NESTING
+from ..markdown.ids import EMPTY, pandoc_id, plain_text
+from ..markdown.walk import column, find_in_lines, numbered_block, walk
+from ..model import RESET_POSITIONS, CiteItem
+
+
+@dataclass(frozen=True, slots=True)
+class HeadingMark:
+    level: int
+    text: str
+    given: str  # an {#id} written in the chapter
+    numbered: bool
+    line: int
+    index: int  # its place in the walk
+    auto: str  # the identifier Pandoc would give it (markdown.ids)
+
+
+@dataclass(frozen=True, slots=True)
+class BlockMark:
+    """A figure, or a table with a caption."""
+
+    kind: str  # "fig" | "tbl"
+    given: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class CiteMark:
+    source: str
+    items: tuple[CiteItem, ...]
+    narrative: bool
+    location: Location
+    in_note: bool
+    note_context: str = ""  # inside a footnote: markdown.citations.note_context
+    note: int = -1  # inside a footnote: the footnote's id (markdown-it's)
+
+
+@dataclass(frozen=True, slots=True)
+class XrefMark:
+    keys: tuple[str, ...]
+    location: Location
+    link: bool = False  # a link `[text](#id)` rather than `@sec-x`
+
+
+@dataclass(frozen=True, slots=True)
+class AnchorMark:
+    """An identifier given to a fenced div or a bracketed span: a link target."""
+
+    ident: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class ImageMark:
+    src: str
+    line: int
+
+
+Mark = HeadingMark | BlockMark | CiteMark | AnchorMark
+
+
+@dataclass(frozen=True, slots=True)
+class ChapterScan:
+    path: str
+    title: str  # from the front matter; collect falls back to the first heading
+    marks: tuple[Mark, ...]
+    xrefs: tuple[XrefMark, ...] = ()
+    quotes: tuple[QuoteMark, ...] = ()
+    images: tuple[ImageMark, ...] = ()
+    too_deep: int | None = None  # line of the first block nested deeper than allowed
+    empty: bool = False
+    diagnostics: tuple[Diagnostic, ...] = ()
+    # each footnote reference in the text, in order: (the footnote's id, how many
+    # citations outside footnotes come before it), for numbering notes as pandoc does;
+    # a heading of class RESET_POSITIONS as (-its level, ...)
+    footnotes: tuple[tuple[int, int], ...] = ()
+    meta: str = "{}"  # the chapter's metadata as JSON (markdown.chaptermeta)
+
+
+@dataclass(frozen=True, slots=True)
+class Chapter:
+    """A chapter in the pipeline: its text and scan, and its tokens once made."""
+
+    path: str
+    text: str
+    lines: tuple[str, ...]
+    scan: ChapterScan
+    sha: str  # SHA-256 of the text: what a page made from it is fingerprinted by
+    memo: list[ParsedChapter] = field(default_factory=list, compare=False, repr=False)
+
+    def parsed(self, md: MarkdownIt) -> ParsedChapter:
+        if not self.memo:
+            self.memo.append(parse_chapter(md, self.text, self.path))
+        return self.memo[0]
+
+
+def read_chapter(
+    parser: Callable[[], MarkdownIt], text: str, path: str, record: Any = None
+) -> tuple[Chapter, list[Any]]:
+    """The chapter and what the cache keeps of it: [SHA-256 of the text, its scan]. The
+    scan in `record` (the last build's) is taken when the text is unchanged."""
+    sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    lines = tuple(text.split("\n"))
+    if isinstance(record, list) and len(record) == 2 and record[0] == sha:
+        scan = from_json(record[1], path)
+        if scan is not None:
+            return Chapter(path, text, lines, scan, sha), record
+    parsed = parse_chapter(parser(), text, path)
+    scan = scan_chapter(parsed)
+    return Chapter(path, text, lines, scan, sha, [parsed]), [sha, to_json(scan)]
+
+
+def scan_chapter(chapter: ParsedChapter) -> ChapterScan:
+    tokens = chapter.tokens
+    index = {id(t): j for j, t in enumerate(tokens)}
+    marks: list[Mark] = []
+    xrefs: list[XrefMark] = []
+    images: list[ImageMark] = []
+    cites: dict[int, int] = {}  # id of a citation token -> its position in the chapter
+    one_paragraph = False  # the footnote being walked is a single paragraph
+    note = -1  # the footnote being walked
+    in_text = 0  # citations outside footnotes so far
+    footnotes: list[tuple[int, int]] = []
+    top = 6  # the lowest heading level so far
+    block_line = 0  # the line of the block the inline tokens stand in
+    for i, (tok, in_note) in enumerate(walk(tokens)):
+        line = (tok.map[0] + 1) if tok.map else 0
+        block_line = line or block_line
+        if tok.type == "footnote_open":
+            one_paragraph = _one_paragraph(tokens, index.get(id(tok), -1))
+            note = int((tok.meta or {}).get("id", -1))
+        elif tok.type == "footnote_ref" and not in_note:
+            footnotes.append((int((tok.meta or {}).get("id", -1)), in_text))
+        elif tok.type == "citation" and not in_note:
+            in_text += 1
+        if tok.type == "heading_open":
+            j = index.get(id(tok), -1) + 1
+            inline = tokens[j] if 0 < j < len(tokens) and tokens[j].type == "inline" else None
+            classes = str(tok.attrs.get("class", "")).split()
+            level = int(tok.tag[1])
+            if RESET_POSITIONS in classes and level <= top and not in_note:
+                # pandoc 3.9 starts positions again at such a heading, if its section is
+                # not inside another's (collect checks the chapters before)
+                footnotes.append((-level, in_text))
+            top = min(top, level)
+            marks.append(
+                HeadingMark(
+                    int(tok.tag[1]),
+                    # what a reader sees (contents, <title>, labels): no Markdown marks
+                    " ".join(plain_text(inline.children or []).split()) if inline else "",
+                    str(tok.attrs.get("id") or ""),
+                    "unnumbered" not in classes,
+                    line,
+                    i,
+                    pandoc_id(plain_text(inline.children or [])) if inline else EMPTY,
+                )
+            )
+        elif kind := numbered_block(tok):
+            marks.append(BlockMark(kind, str(tok.attrs.get("id") or ""), line))
+        elif tok.type == "citation":
+            cites[id(tok)] = len(cites)  # for the quotations below
+            marks.append(
+                CiteMark(
+                    tok.content,
+                    tuple(
+                        CiteItem(it["key"], it["suppress_author"], it["suffix"])
+                        for it in tok.meta["items"]
+                    ),
+                    tok.meta["narrative"],
+                    _where(chapter, tok),
+                    in_note,
+                    _note_context(str(tok.meta.get("note_context", "")), one_paragraph)
+                    if in_note
+                    else "",
+                    note if in_note else -1,
+                )
+            )
+        elif tok.type == "link_open" and str(tok.attrs.get("href", "")).startswith("#"):
+            frag = unquote(str(tok.attrs["href"])[1:])
+            xrefs.append(XrefMark((frag,), _link_where(chapter, block_line, frag), link=True))
+        elif tok.type in ("div_open", "span_open", "raw_anchor") and tok.attrs.get("id"):
+            marks.append(AnchorMark(str(tok.attrs["id"]), block_line or line))
+        elif tok.type == "xref":
+            xrefs.append(
+                XrefMark(tuple(it["key"] for it in tok.meta["items"]), _where(chapter, tok))
+            )
+        elif tok.type == "image":
+            src = str(tok.attrs.get("src", ""))
+            images.append(
+                ImageMark(
+                    src,
+                    next((n for n, text in enumerate(chapter.lines, 1) if src and src in text), 0),
+                )
+            )
+    deepest = next((t for t in tokens if t.level >= MAX_NESTING - 1), None)
+    return ChapterScan(
+        chapter.path,
+        str(chapter.front_matter.get("title", "")),
+        tuple(marks),
+        tuple(xrefs),
+        tuple(scan_quotes(chapter, cites)),
+        tuple(images),
+        None if deepest is None else (deepest.map[0] + 1 if deepest.map else 0),
+        not any(line.strip() for line in chapter.lines),
+        chapter.diagnostics,
+        tuple(footnotes),
+        as_json(chapter.front_matter),
+    )
+
+
+def _link_where(chapter: ParsedChapter, line: int, frag: str) -> Location:
+    """Where `](#frag` stands, from the line of its block on (links carry no position)."""
+    start = max(line, 1) - 1
+    found, col = find_in_lines(chapter.lines, start, start + 200, ["#" + frag])
+    return Location(chapter.path, found, col)
+
+
+def _where(chapter: ParsedChapter, tok: Any) -> Location:
+    line0 = tok.meta["line0"]
+    return Location(chapter.path, line0 + 1, column(chapter.lines, line0, tok.content, tok.meta))
+
+
+# JSON: compact rows, since a large dossier has tens of thousands of marks.
+
+
+def _one_paragraph(tokens: Sequence[Token], start: int) -> bool:
+    """Whether the footnote opened at tokens[start] holds one paragraph and nothing else
+    (pandoc prints a citation that opens such a note as the note itself)."""
+    if start < 0:
+        return False
+    level, blocks = tokens[start].level, 0
+    for k in range(start + 1, len(tokens)):  # not a slice: a chapter may hold many notes
+        tok = tokens[k]
+        if tok.type == "footnote_close" and tok.level == level:
+            break
+        if tok.nesting == 1 and tok.level == level + 1:
+            blocks += 1
+            if tok.type != "paragraph_open" or blocks > 1:
+                return False
+    return blocks == 1
+
+
+def _note_context(context: str, one_paragraph: bool) -> str:
+    return context if one_paragraph else context.replace("first", "")
+
+
+def to_json(scan: ChapterScan) -> dict[str, Any]:
+    from ..diagnostics import encode_diagnostics
+
+    def mark(m: Mark) -> list[Any]:
+        if isinstance(m, HeadingMark):
+            return ["h", m.level, m.text, m.given, m.numbered, m.line, m.index, m.auto]
+        if isinstance(m, BlockMark):
+            return ["b", m.kind, m.given, m.line]
+        if isinstance(m, AnchorMark):
+            return ["a", m.ident, m.line]
+        return [
+            "c",
+            m.source,
+            [[i.key, i.suppress_author, i.locator] for i in m.items],
+            m.narrative,
+            m.location.line,
+            m.location.col,
+            m.in_note,
+            m.note_context,
+            m.note,
+        ]
+
+    return {
+        "title": scan.title,
+        "marks": [mark(m) for m in scan.marks],
+        "xrefs": [[list(x.keys), x.location.line, x.location.col, x.link] for x in scan.xrefs],
+        "quotes": [[q.cite, q.text, q.location.line, q.location.col, q.block] for q in scan.quotes],
+        "images": [[i.src, i.line] for i in scan.images],
+        "too_deep": scan.too_deep,
+        "empty": scan.empty,
+        "diagnostics": encode_diagnostics(scan.diagnostics),
+        "footnotes": [list(f) for f in scan.footnotes],
+        "meta": scan.meta,
+    }
+
+
+def from_json(data: Any, path: str) -> ChapterScan | None:
+    """The scan kept by the last build; None when the record is not one."""
+    from ..diagnostics import decode_diagnostics
+
+    def mark(row: list[Any]) -> Mark:
+        if row[0] == "h":
+            if row[1] not in range(1, 7):
+                raise ValueError(row[1])
+            return HeadingMark(
+                int(row[1]),
+                str(row[2]),
+                str(row[3]),
+                bool(row[4]),
+                int(row[5]),
+                int(row[6]),
+                str(row[7]),
+            )
+        if row[0] == "b":
+            if row[1] not in ("fig", "tbl", "eq"):
+                raise ValueError(row[1])
+            return BlockMark(str(row[1]), str(row[2]), int(row[3]))
+        if row[0] == "a":
+            return AnchorMark(str(row[1]), int(row[2]))
+        if row[0] != "c":
+            raise ValueError(row[0])
+        return CiteMark(
+            str(row[1]),
+            tuple(CiteItem(str(k), bool(s), str(loc)) for k, s, loc in row[2]),
+            bool(row[3]),
+            Location(path, int(row[4]), int(row[5])),
+            bool(row[6]),
+            str(row[7]) if len(row) > 7 else "",
+            int(row[8]) if len(row) > 8 else -1,
+        )
+
+    try:
+        diags = decode_diagnostics(data["diagnostics"])
+        deep = data["too_deep"]
+        if diags is None or not (deep is None or isinstance(deep, int)):
+            return None
+        return ChapterScan(
+            path,
+            str(data["title"]),
+            tuple(mark(m) for m in data["marks"]),
+            tuple(
+                XrefMark(
+                    tuple(str(k) for k in keys), Location(path, int(line), int(col)), bool(link)
+                )
+                for keys, line, col, link in data["xrefs"]
+            ),
+            tuple(
+                QuoteMark(int(c), str(t), Location(path, int(line), int(col)), bool(b))
+                for c, t, line, col, b in data["quotes"]
+            ),
+            tuple(ImageMark(str(s), int(line)) for s, line in data["images"]),
+            deep,
+            bool(data["empty"]),
+            diags,
+            tuple((int(n), int(k)) for n, k in data.get("footnotes", ())),
+            _meta(data.get("meta", "{}")),
+        )
+    except (KeyError, TypeError, ValueError, IndexError, OverflowError):
+        return None
+
+
+def _meta(text: Any) -> str:
+    """A kept record's metadata, if it is a JSON object (ValueError otherwise)."""
+    if not isinstance(text, str) or not isinstance(json.loads(text), dict):
+        raise ValueError("metadata")
+    return text

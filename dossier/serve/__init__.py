@@ -1,0 +1,1 @@
+"""Serving the built site while the author writes, rebuilding on change."""
