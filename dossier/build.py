@@ -228,13 +228,21 @@ def format_cached(
     from . import cite
     from .formatting import Request, TooManyAlike, format_all
     from .model import Formatted
+    from .positions import cites
     from .render.markup import safe_html
     from .render.notes import punctuation_in_quote
 
     assert analysis.style is not None
     config, collected = analysis.config, analysis.collected
     requests = [
-        Request(c.source, c.in_note, tuple(i.key for i in c.items), c.note_context, c.note)
+        Request(
+            c.source,
+            c.in_note,
+            tuple(i.key for i in c.items),
+            c.note_context,
+            c.note,
+            cites(c.narrative, c.items),
+        )
         for c in collected.clusters
     ]
     try:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import cite, cslstyle
+from . import cite, cslstyle, positions
 from .cache import digest, sha256
 from .families import (
     by_family_safe,
@@ -57,6 +57,8 @@ class Request:
     keys: tuple[str, ...] = ()
     note_context: str = ""  # inside a footnote: markdown.citations.note_context
     note: str = ""  # inside a footnote: which one (model.Cluster.note)
+    # the items as citeproc sees them (positions.cites), for the positions of notes
+    cites: tuple[positions.Cite, ...] = ()
 
     @property
     def key(self) -> str:
@@ -198,23 +200,15 @@ def format_all(
     warnings: list[str] = []
     style_text = style_bytes.decode("utf-8", "replace")
     if not independent(style_text):
-        doc = digest([(r.source, r.in_note, r.note_context, r.note) for r in requests], notes)
-        if record.get("doc") != doc:
-            with cite.private_folder() as tmp:
-                formatted, warnings = _run(
-                    requests, bibtex, style, language, nocite, workdir=tmp, notes=notes
-                )
-            record = {
-                "refset": refset,
-                "doc": doc,
-                **_bib_record(formatted, clean),
-                "clusters": [
-                    [clean(c.html), clean(c.note_html)]
-                    for c in (formatted.citations[f"c{n}"] for n in range(len(requests)))
-                ],
-            }
-        out = [FormattedCitation(*pair) for pair in record["clusters"]]
-        return out, _bibliography(record), warnings, {**record, "ties": [tie_key, sorted(ties)]}
+        out, record, warnings = _whole(
+            requests, bibtex, style, style_text, language, nocite, record, clean, notes
+        )
+        return (
+            out,
+            _bibliography(record),
+            warnings,
+            {**record, "refset": refset, "ties": [tie_key, sorted(ties)]},
+        )
 
     known: dict[str, list[str]] = dict(record.get("clusters", {}))
     ids = [r.key for r in requests]  # each a hash of the cluster: computed once
@@ -386,3 +380,84 @@ def _bibliography(record: dict[str, Any]) -> Formatted:
     return Formatted(
         {}, dict(record["bibliography"]), tuple(record["order"]), bool(record["note_style"])
     )
+
+
+def _whole(
+    requests: Sequence[Request],
+    bibtex: str,
+    style: Path,
+    style_text: str,
+    language: str,
+    nocite: Sequence[str],
+    record: dict[str, Any],
+    clean: Callable[[str], str],
+    notes: Sequence[int | str],
+) -> tuple[list[FormattedCitation], dict[str, Any], list[str]]:
+    """A style whose citations depend on one another (a note style: ibid., short forms),
+    formatted in one run over the whole document, and reused: whole when nothing a
+    citation depends on changed, note by note when each note's words and position
+    (positions.contexts) were formatted before under the same disambiguation
+    (positions.signature). `record` is the last build's, for the same references."""
+    doc = digest([(r.source, r.in_note, r.note_context, r.note) for r in requests], notes)
+    if record.get("doc") == doc:
+        return [FormattedCitation(*pair) for pair in record["clusters"]], record, []
+    keys, sig = note_keys(requests, style_text, notes)
+    known = record.get("notes")
+    if (
+        keys is not None
+        and record.get("signature") == sig
+        and isinstance(known, dict)
+        and all(k in known for k in keys)
+    ):
+        pairs = [known[k] for k in keys]
+        record = {**record, "doc": doc, "clusters": pairs}
+        return [FormattedCitation(*pair) for pair in pairs], record, []
+    with cite.private_folder() as tmp:
+        formatted, warnings = _run(
+            requests, bibtex, style, language, nocite, workdir=tmp, notes=notes
+        )
+    pairs = [
+        [clean(c.html), clean(c.note_html)]
+        for c in (formatted.citations[f"c{n}"] for n in range(len(requests)))
+    ]
+    record = {"doc": doc, **_bib_record(formatted, clean), "clusters": pairs}
+    if keys is not None:
+        found: dict[str, list[str]] = {}
+        # A key that got two texts would mean the contexts miss something pandoc reads:
+        # then this document's notes are not reused note by note.
+        if all(found.setdefault(k, pair) == pair for k, pair in zip(keys, pairs, strict=True)):
+            record = {**record, "signature": sig, "notes": found}
+    return [FormattedCitation(*pair) for pair in pairs], record, warnings
+
+
+def note_keys(
+    requests: Sequence[Request], style_text: str, notes: Sequence[int | str]
+) -> tuple[list[str] | None, str]:
+    """Each request's key (its words and its position context) and the document's
+    disambiguation signature; (None, "") when the style's notes cannot be keyed so."""
+    facts = positions.style_facts(style_text)
+    if not facts.keyed or any(r.keys and not r.cites for r in requests):
+        return None, ""
+    events = note_events(requests, notes)
+    items = [r.cites for r in requests]
+    real = positions.contexts(events, items, facts)
+    tidy = positions.contexts(events, items, facts, clean=True)
+    keys = [digest(r.key, repr(real.get(n, ()))) for n, r in enumerate(requests)]
+    return keys, digest(repr(positions.signature(items, tidy)))
+
+
+def note_events(requests: Sequence[Request], notes: Sequence[int | str]) -> list[positions.Event]:
+    """The requests in pandoc's order (in_note_order), as positions reads them."""
+    ids = [
+        cite.ClusterRequest(f"c{n}", r.source, r.in_note, r.note_context, r.note)
+        for n, r in enumerate(requests)
+    ]
+    events = []
+    for c in in_note_order(ids, notes) if notes else ids:
+        if c.id.startswith("r"):
+            events.append(positions.Event(reset=True))
+        elif c.id.startswith("e"):
+            events.append(positions.Event(-1, c.note, True))
+        else:
+            events.append(positions.Event(int(c.id[1:]), c.note, c.in_note))
+    return events
