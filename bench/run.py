@@ -42,6 +42,8 @@ from bench.corpus import (
     generator_command,
     working_copy,
 )
+from bench.notes import note_parity
+from bench.notes import table as notes_table
 from bench.parity import SHOWN, Parity, compare, compare_notes
 from bench.printdoc import PrintDocumentError, print_document
 from bench.proc import CommandFailed, Sample, command_text, run_timed
@@ -52,6 +54,8 @@ WEASYPRINT_LIBRARY = "libpango"
 DEFAULT_REPEAT = {"tiny": 1, "small": 5, "medium": 3, "large": 1}
 # The note style timed against the corpus's own (author-date) style, run for run.
 NOTE_STYLE = "chicago-note-bibliography"
+# The note styles of the parity tests (tests/test_parity.py), for --note-styles.
+PARITY_STYLES = ("chicago-note-bibliography", "mhra-notes", "oscola")
 Progress = Callable[[str], None]
 
 
@@ -435,6 +439,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         action="store_true",
         help="also time dossier build --pdf against one WeasyPrint process",
     )
+    p.add_argument(
+        "--note-styles",
+        metavar="STYLES",
+        help="instead of the timings: every note of each corpus in these comma-separated "
+        f"note styles compared with pandoc's (e.g. {','.join(PARITY_STYLES)})",
+    )
     p.add_argument("--json", type=Path, metavar="FILE", help="also write the results here")
     p.add_argument(
         "--cache",
@@ -491,6 +501,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     opts = Options(args.repeat, args.pdf, args.cache, args.generator, work)
     compile_package()
+    if args.note_styles:
+        return notes_main(args, work, say)
     all_rows: list[Row] = []
     failures: list[str] = []
     try:
@@ -522,6 +534,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.json:
         write_json(args.json, all_rows, info)
     return 1 if any(r.passed is False for r in all_rows) else 0
+
+
+def notes_main(args: argparse.Namespace, work: Path, say: Progress) -> int:
+    """--note-styles: the note parity of each corpus in each style, nothing else."""
+    styles = [s.strip() for s in args.note_styles.split(",") if s.strip()]
+    results = []
+    try:
+        for size in args.size_list:
+            results += note_parity(
+                size, styles, args.cache, args.generator, work, dossier_command(), say
+            )
+    except (CorpusError, CommandFailed, OSError) as exc:
+        say(f"bench: {exc}")
+        return 2
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    print(notes_table(results))
+    print("\nCommands:")
+    for r in results:
+        print(f"- {r.corpus} {r.style}: `{r.pandoc_command}`; `{r.dossier_command}`")
+    failing = [r for r in results if not r.parity.ok]
+    for r in failing:
+        print(f"\n{r.corpus} {r.style}, first differences:")
+        print("\n".join(f"- {d}" for d in r.parity.differences[:SHOWN]))
+    return 1 if failing else 0
 
 
 if __name__ == "__main__":
