@@ -5,7 +5,7 @@ In a note style a citation prints as a first, full note, a short form, "Ibid." o
 citeproc decides this per cited item from the last citation of the same item: how many
 notes back it was, whether it was the citation right before and alone in its note, and
 its locator. This module follows those rules over the requests in pandoc's order
-(formatting.in_note_order) and gives, for each request, a *context*: those inputs, no
+(notekeys.in_note_order) and gives, for each request, a *context*: those inputs, no
 coarser than citeproc reads them (a raw locator stands for the parsed one). A note
 formatted once is then reused wherever its words and its context are the same.
 
