@@ -4,11 +4,11 @@ disambiguation signature (positions.signature), over the requests in pandoc's or
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from . import cite, positions
-from .cache import digest
 from .model import RESET_POSITIONS
 
 if TYPE_CHECKING:
@@ -51,9 +51,15 @@ def note_keys(
     events = note_events(requests, notes)
     items = [r.cites for r in requests]
     real = positions.contexts(events, items, facts)
-    tidy = positions.contexts(events, items, facts, clean=True)
-    keys = [digest(r.key, repr(real.get(n, ()))) for n, r in enumerate(requests)]
-    return keys, digest(repr(positions.signature(items, tidy)))
+    clean = positions.cleaned(items)
+    tidy = positions.contexts(events, clean, facts)
+    # hashed directly: through cache.digest's JSON this took 50 ms on 1,900 notes
+    keys = [_hash(f"{r.key}\0{real.get(n, ())!r}") for n, r in enumerate(requests)]
+    return keys, _hash(repr(positions.signature(clean, tidy)))
+
+
+def _hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def note_events(requests: Sequence[Request], notes: Sequence[int | str]) -> list[positions.Event]:

@@ -94,13 +94,10 @@ Context = tuple[tuple[object, ...], ...]  # one tuple per item of the citation
 
 
 def contexts(
-    events: Iterable[Event],
-    items: Sequence[tuple[Cite, ...]],
-    facts: StyleFacts,
-    clean: bool = False,
+    events: Iterable[Event], items: Sequence[tuple[Cite, ...]], facts: StyleFacts
 ) -> dict[int, Context]:
-    """request -> its context. `clean`: as citeproc renders citations to find what is
-    ambiguous, every locator removed and a narrative citation made a normal one."""
+    """request -> its context, each request's items in `items` (or in cleaned(items),
+    for the positions citeproc renders to find what is ambiguous)."""
     last: dict[str, tuple[int, int, int, bool, str]] = {}  # citeproc's stateLastCitedMap
     in_notes: dict[int, set[str]] = {}  # note -> items cited in it (stateNoteMap)
     first: dict[str, int] = {}
@@ -118,15 +115,24 @@ def contexts(
         if ev.request < 0:
             continue
         group += 1
-        its = _cleaned(items[ev.request]) if clean else items[ev.request]
-        out[ev.request] = _cite(its, group, note, last, in_notes, first, facts)
+        out[ev.request] = _cite(items[ev.request], group, note, last, in_notes, first, facts)
     return out
 
 
-def _cleaned(items: tuple[Cite, ...]) -> tuple[Cite, ...]:
-    if len(items) >= 2 and items[0].kind == "author" and items[1].kind == "suppress":
-        items = (Cite(items[1].key, "normal"), *items[2:])
-    return tuple(Cite(c.key, c.kind) for c in items)
+def cleaned(items: Sequence[tuple[Cite, ...]]) -> list[tuple[Cite, ...]]:
+    """Each citation as citeproc renders it to find what is ambiguous: every locator
+    removed, and a narrative citation made a normal one."""
+    made: dict[tuple[Cite, ...], tuple[Cite, ...]] = {}
+    out = []
+    for its in items:
+        tidy = made.get(its)
+        if tidy is None:
+            rest = its
+            if len(its) >= 2 and its[0].kind == "author" and its[1].kind == "suppress":
+                rest = (Cite(its[1].key, "normal"), *its[2:])
+            tidy = made[its] = tuple(c if not c.locator else Cite(c.key, c.kind) for c in rest)
+        out.append(tidy)
+    return out
 
 
 def _cite(
@@ -171,14 +177,13 @@ def _cite(
     return tuple(context)
 
 
-def signature(
-    items: Sequence[tuple[Cite, ...]], clean: dict[int, Context]
-) -> list[tuple[str, str, tuple[object, ...]]]:
+def signature(clean: Sequence[tuple[Cite, ...]], contexts: dict[int, Context]) -> list[str]:
     """What disambiguation depends on: each item with each position it is cited in, in
-    the clean rendering (see contexts), as a sorted set."""
+    the clean rendering (`clean`: cleaned(items), `contexts` over them), as a sorted
+    set."""
     found = {
-        (c.key, c.kind, ctx)
-        for n, context in clean.items()
-        for c, ctx in zip(_cleaned(items[n]), context, strict=True)
+        repr((c.key, c.kind, ctx))
+        for n, context in contexts.items()
+        for c, ctx in zip(clean[n], context, strict=True)
     }
-    return sorted(found, key=repr)
+    return sorted(found)
