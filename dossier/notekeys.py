@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from . import cite, positions
@@ -41,35 +40,22 @@ def in_note_order(
     return out + [c for c in ids if c.id not in seen]  # whatever the order left out
 
 
-@dataclass(frozen=True, slots=True)
-class NoteKeys:
-    """Each request's key (its words and its position context), the document's
-    disambiguation signature, and what minidoc needs to format a few notes alone."""
-
-    keys: tuple[str, ...]
-    signature: str
-    facts: positions.StyleFacts
-    contexts: dict[int, positions.Context]
-    previous: dict[int, tuple[int, ...]]  # see positions.contexts
-    forms: set[positions.Form]
-
-
 def note_keys(
     requests: Sequence[Request], style_text: str, notes: Sequence[int | str]
-) -> NoteKeys | None:
-    """None when the style's notes cannot be keyed so (positions.StyleFacts.keyed)."""
+) -> tuple[list[str] | None, str]:
+    """Each request's key (its words and its position context) and the document's
+    disambiguation signature; (None, "") when the style's notes cannot be keyed so."""
     facts = positions.style_facts(style_text)
     if not facts.keyed or any(r.keys and not r.cites for r in requests):
-        return None
+        return None, ""
     events = note_events(requests, notes)
     items = [r.cites for r in requests]
-    previous: dict[int, tuple[int, ...]] = {}
-    real = positions.contexts(events, items, facts, previous)
+    real = positions.contexts(events, items, facts)
     clean = positions.cleaned(items)
-    found = positions.forms(clean, positions.contexts(events, clean, facts))
+    tidy = positions.contexts(events, clean, facts)
     # hashed directly: through cache.digest's JSON this took 50 ms on 1,900 notes
-    keys = tuple(_hash(f"{r.key}\0{real.get(n, ())!r}") for n, r in enumerate(requests))
-    return NoteKeys(keys, _hash(positions.signature(found)), facts, real, previous, found)
+    keys = [_hash(f"{r.key}\0{real.get(n, ())!r}") for n, r in enumerate(requests)]
+    return keys, _hash(repr(positions.signature(clean, tidy)))
 
 
 def _hash(text: str) -> str:

@@ -91,21 +91,14 @@ class Event:
 
 
 Context = tuple[tuple[object, ...], ...]  # one tuple per item of the citation
-# an item's last citation: group, note, position in it, alone in it, locator, request
-Last = tuple[int, int, int, bool, str, int]
 
 
 def contexts(
-    events: Iterable[Event],
-    items: Sequence[tuple[Cite, ...]],
-    facts: StyleFacts,
-    previous: dict[int, tuple[int, ...]] | None = None,
+    events: Iterable[Event], items: Sequence[tuple[Cite, ...]], facts: StyleFacts
 ) -> dict[int, Context]:
     """request -> its context, each request's items in `items` (or in cleaned(items),
-    for the positions citeproc renders to find what is ambiguous). `previous`, when
-    given, is filled with each request's items' last earlier citation (the request; -1
-    for none)."""
-    last: dict[str, Last] = {}  # citeproc's stateLastCitedMap
+    for the positions citeproc renders to find what is ambiguous)."""
+    last: dict[str, tuple[int, int, int, bool, str]] = {}  # citeproc's stateLastCitedMap
     in_notes: dict[int, set[str]] = {}  # note -> items cited in it (stateNoteMap)
     first: dict[str, int] = {}
     out: dict[int, Context] = {}
@@ -122,10 +115,7 @@ def contexts(
         if ev.request < 0:
             continue
         group += 1
-        its = items[ev.request]
-        if previous is not None:
-            previous[ev.request] = tuple(last[c.key][5] if c.key in last else -1 for c in its)
-        out[ev.request] = _cite(its, (ev.request, group, note), last, in_notes, first, facts)
+        out[ev.request] = _cite(items[ev.request], group, note, last, in_notes, first, facts)
     return out
 
 
@@ -147,14 +137,14 @@ def cleaned(items: Sequence[tuple[Cite, ...]]) -> list[tuple[Cite, ...]]:
 
 def _cite(
     items: tuple[Cite, ...],
-    where: tuple[int, int, int],  # request, group, note
-    last: dict[str, Last],
+    group: int,
+    note: int,
+    last: dict[str, tuple[int, int, int, bool, str]],
     in_notes: dict[int, set[str]],
     first: dict[str, int],
     facts: StyleFacts,
 ) -> Context:
     """citeproc's getPosition, updateRefMap and updateLastCitedMap for one citation."""
-    request, group, note = where
     alone_in_citation = len(items) == 1 or (
         len(items) == 2
         and items[0].key == items[1].key
@@ -168,7 +158,7 @@ def _cite(
             context.append(("first",))
             first[item.key] = note
         else:
-            p_group, p_note, p_pos, p_alone, p_locator, _ = prev
+            p_group, p_note, p_pos, p_alone, p_locator = prev
             alone = p_alone and len(in_notes.get(p_note, ())) <= 1
             ibid = (group == p_group and pos == p_pos + 1) or (
                 group == p_group + 1 and note - p_note <= 1 and pos == 1 and alone
@@ -183,22 +173,17 @@ def _cite(
             )
         in_notes.setdefault(note, set()).add(item.key)
         if item.kind != "author":
-            last[item.key] = (group, note, pos, alone_in_citation, item.locator, request)
+            last[item.key] = (group, note, pos, alone_in_citation, item.locator)
     return tuple(context)
 
 
-Form = tuple[str, str, tuple[object, ...]]  # item, kind, context in the clean rendering
-
-
-def forms(clean: Sequence[tuple[Cite, ...]], contexts: dict[int, Context]) -> set[Form]:
+def signature(clean: Sequence[tuple[Cite, ...]], contexts: dict[int, Context]) -> list[str]:
     """What disambiguation depends on: each item with each position it is cited in, in
-    the clean rendering (`clean`: cleaned(items), `contexts` over them)."""
-    return {
-        (c.key, c.kind, ctx)
+    the clean rendering (`clean`: cleaned(items), `contexts` over them), as a sorted
+    set."""
+    found = {
+        repr((c.key, c.kind, ctx))
         for n, context in contexts.items()
         for c, ctx in zip(clean[n], context, strict=True)
     }
-
-
-def signature(found: set[Form]) -> str:
-    return repr(sorted(map(repr, found)))
+    return sorted(found)

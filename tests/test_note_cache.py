@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from dossier import formatting, minidoc
+from dossier import formatting
 from tests.parity import note_text
 from tests.test_notes import NOTE_STYLE, dossier_says, pandoc_says
 
@@ -103,53 +103,3 @@ def test_a_moved_first_note_number_is_formatted_again(tmp_path: Path, runs: list
     dossier_notes(tmp_path, before, "oscola")
     assert dossier_notes(tmp_path, after, "oscola") == pandoc_notes(tmp_path, after, "oscola")
     assert len(runs) == 2
-
-
-# (before, after): notes that were never formatted, each formatted in a small document
-# after the notes that give it its position (minidoc)
-NEW_NOTES = {
-    "a locator added": (
-        "A [@doe2019]. B [@smith2020]. C [@doe2019]. D [@doe2019]. E [@smith2020].\n",
-        "A [@doe2019]. B [@smith2020]. C [@doe2019, 7]. D [@doe2019]. E [@smith2020].\n",
-    ),
-    "ibid with a new locator": (
-        "A [@doe2019]. B [@doe2019, 3]. C [@smith2020]. D [@doe2019, 3].\n",
-        "A [@doe2019]. B [@doe2019, 3]. C [@smith2020]. D [@doe2019, 9].\n",
-    ),
-    "a footnote's second citation": (
-        "A [@doe2019]. B [@smith2020]. T.[^1] C [@doe2019].\n\n"
-        "[^1]: See [@smith2020, 2] and [@doe2019].\n",
-        "A [@doe2019]. B [@smith2020]. T.[^1] C [@doe2019].\n\n"
-        "[^1]: See [@smith2020, 2] and [@doe2019, 5].\n",
-    ),
-    "ibid inside a footnote": (
-        "A [@doe2019]. B [@smith2020]. T.[^1] C [@doe2019].\n\n"
-        "[^1]: See [@smith2020, 2]; and [@smith2020, 2].\n",
-        "A [@doe2019]. B [@smith2020]. T.[^1] C [@doe2019].\n\n"
-        "[^1]: See [@smith2020, 2]; and [@smith2020, 4].\n",
-    ),
-    "a narrative citation": (
-        "A [@doe2019]. @smith2020 says. C [@smith2020, 3]. D [@doe2019].\n",
-        "A [@doe2019]. @smith2020 [4] says. C [@smith2020, 3]. D [@doe2019].\n",
-    ),
-}
-
-
-@pytest.mark.parametrize("style_name", [NOTE_STYLE, "mhra-notes"])
-@pytest.mark.parametrize("edit", NEW_NOTES, ids=list(NEW_NOTES))
-def test_new_notes_are_formatted_alone_as_pandoc_prints_them(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, edit: str, style_name: str
-) -> None:
-    planned: list[bool] = []
-    real = minidoc.plan
-
-    def recorded(*args: Any) -> Any:
-        made = real(*args)
-        planned.append(made is not None)
-        return made
-
-    monkeypatch.setattr(minidoc, "plan", recorded)
-    before, after = NEW_NOTES[edit]
-    dossier_notes(tmp_path, before, style_name)
-    assert dossier_notes(tmp_path, after, style_name) == pandoc_notes(tmp_path, after, style_name)
-    assert planned == [True]
