@@ -48,6 +48,12 @@ def note_keys(
     facts = positions.style_facts(style_text)
     if not facts.keyed or any(r.keys and not r.cites for r in requests):
         return None, ""
+    # Across a reset-citation-positions heading, citeproc's disambiguation depends on
+    # which works are cited in which section and in what order, not only on the
+    # positions each work is cited in (tests/test_note_cache.py): such a document is
+    # formatted whole.
+    if RESET_POSITIONS in notes:
+        return None, ""
     events = note_events(requests, notes)
     items = [r.cites for r in requests]
     real = positions.contexts(events, items, facts)

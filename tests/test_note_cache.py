@@ -103,3 +103,86 @@ def test_a_moved_first_note_number_is_formatted_again(tmp_path: Path, runs: list
     dossier_notes(tmp_path, before, "oscola")
     assert dossier_notes(tmp_path, after, "oscola") == pandoc_notes(tmp_path, after, "oscola")
     assert len(runs) == 2
+
+
+# (before, after): the edit makes notes that were never formatted
+NEW_NOTES = {
+    "a locator added": (
+        "A [@doe2019]. B [@smith2020]. C [@doe2019]. D [@doe2019]. E [@smith2020].\n",
+        "A [@doe2019]. B [@smith2020]. C [@doe2019, 7]. D [@doe2019]. E [@smith2020].\n",
+    ),
+    "ibid with a new locator": (
+        "A [@doe2019]. B [@doe2019, 3]. C [@smith2020]. D [@doe2019, 3].\n",
+        "A [@doe2019]. B [@doe2019, 3]. C [@smith2020]. D [@doe2019, 9].\n",
+    ),
+    "a footnote's second citation": (
+        "A [@doe2019]. B [@smith2020]. T.[^1] C [@doe2019].\n\n"
+        "[^1]: See [@smith2020, 2] and [@doe2019].\n",
+        "A [@doe2019]. B [@smith2020]. T.[^1] C [@doe2019].\n\n"
+        "[^1]: See [@smith2020, 2] and [@doe2019, 5].\n",
+    ),
+    "ibid inside a footnote": (
+        "A [@doe2019]. B [@smith2020]. T.[^1] C [@doe2019].\n\n"
+        "[^1]: See [@smith2020, 2]; and [@smith2020, 2].\n",
+        "A [@doe2019]. B [@smith2020]. T.[^1] C [@doe2019].\n\n"
+        "[^1]: See [@smith2020, 2]; and [@smith2020, 4].\n",
+    ),
+    "a narrative citation": (
+        "A [@doe2019]. @smith2020 says. C [@smith2020, 3]. D [@doe2019].\n",
+        "A [@doe2019]. @smith2020 [4] says. C [@smith2020, 3]. D [@doe2019].\n",
+    ),
+}
+
+
+@pytest.mark.parametrize("style_name", [NOTE_STYLE, "mhra-notes"])
+@pytest.mark.parametrize("edit", NEW_NOTES, ids=list(NEW_NOTES))
+def test_notes_never_formatted_before_read_as_pandoc_prints_them(
+    tmp_path: Path, edit: str, style_name: str
+) -> None:
+    before, after = NEW_NOTES[edit]
+    dossier_notes(tmp_path, before, style_name)
+    assert dossier_notes(tmp_path, after, style_name) == pandoc_notes(tmp_path, after, style_name)
+
+
+# Two works of one author whose short forms read alike ("Linveberg, The Making of
+# Ostpolitik"): pandoc adds the year to the short form of the article.
+ALIKE = r"""
+@article{art1986, author = {Linveberg, John}, title = {The making of \emph{Ostpolitik}},
+  journal = {IO}, year = {1986}, volume = {79}, pages = {229--253}}
+@book{book2017, author = {Linveberg, John},
+  title = {The making of \emph{Ostpolitik}: Contesting elections in {Asia}},
+  publisher = {OUP}, year = {2017}}
+@book{other, author = {Other, Olga}, title = {Else}, publisher = {P}, year = {2019}}
+"""
+
+
+@pytest.mark.parametrize("style_name", [NOTE_STYLE, "mhra-notes"])
+def test_a_new_short_form_keeps_the_disambiguation_of_the_whole_dossier(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, style_name: str
+) -> None:
+    """Formatted apart from the note that cites the book (in a small document made of
+    reset-citation-positions sections, as was tried for the notes never formatted
+    before), the article's new short form loses its year."""
+    from tests import test_notes
+
+    monkeypatch.setattr(test_notes, "BIB", ALIKE)
+    before = "A [@art1986]. B [@book2017]. C [@other]. D [@art1986, 4]. E [@other].\n"
+    after = "A [@art1986]. B [@book2017]. C [@other]. D [@art1986, 5]. E [@other].\n"
+    assert dossier_notes(tmp_path, before, style_name) == pandoc_notes(tmp_path, before, style_name)
+    assert dossier_notes(tmp_path, after, style_name) == pandoc_notes(tmp_path, after, style_name)
+
+
+def test_a_reset_between_works_that_read_alike_is_followed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests import test_notes
+
+    """The same works in the same positions, the sections swapped: the reused notes
+    would keep a year pandoc now leaves out (the short forms no longer read alike
+    within one section). A document with such headings is formatted whole."""
+    monkeypatch.setattr(test_notes, "BIB", ALIKE)
+    reset = "\n\n# Z {.reset-citation-positions}\n\n"
+    before = "A [@art1986]. X [@other]. B [@art1986]." + reset + "C [@book2017].\n"
+    after = "C [@book2017]." + reset + "A [@art1986]. X [@other]. B [@art1986].\n"
+    assert dossier_notes(tmp_path, before, NOTE_STYLE) == pandoc_notes(tmp_path, before, NOTE_STYLE)
+    assert dossier_notes(tmp_path, after, NOTE_STYLE) == pandoc_notes(tmp_path, after, NOTE_STYLE)
