@@ -37,6 +37,7 @@ from bench.corpus import (
     SIZES,
     CorpusError,
     edit_citation,
+    edit_locator,
     edit_prose,
     ensure_corpus,
     generator_command,
@@ -228,6 +229,8 @@ def bench_corpus(size: str, opts: Options, say: Progress) -> tuple[list[Row], Pa
         timed("warm_prose", build, run, proj, env)
         edit_citation(proj)
         timed("warm_cite", build, run, proj, env)
+        edit_locator(proj)
+        timed("warm_locator", build, run, proj, env)
         notes_parity = bench_notes(timed, dossier, corpus, run, i == 0)
         if notes_parity is not None:
             series.check("parity_notes", notes_parity.ok)
@@ -298,6 +301,8 @@ def bench_notes(
     timed("warm_prose_notes", build, run, proj, env)
     edit_citation(proj)
     timed("warm_cite_notes", build, run, proj, env)
+    edit_locator(proj)
+    timed("warm_locator_notes", build, run, proj, env)
     return parity
 
 
@@ -308,10 +313,12 @@ LABELS = {
     "noop_html": ("rebuild, nothing changed", "s"),
     "warm_prose": ("rebuild after a prose edit", "s"),
     "warm_cite": ("rebuild after a citation edit", "s"),
+    "warm_locator": ("rebuild after a locator is added", "s"),
     "cold_html_notes": (f"build --html, cold, in {NOTE_STYLE}", "s"),
     "parity_notes": (f"notes identical to pandoc, {NOTE_STYLE}", "check"),
     "warm_prose_notes": (f"prose edit rebuild, {NOTE_STYLE}", "s"),
     "warm_cite_notes": (f"citation edit rebuild, {NOTE_STYLE}", "s"),
+    "warm_locator_notes": (f"locator added rebuild, {NOTE_STYLE}", "s"),
     "help": ("dossier --help", "s"),
     "help_weasyprint": ("--help imports no WeasyPrint", "check"),
     "html_weasyprint": ("HTML build imports no WeasyPrint", "check"),
@@ -328,6 +335,8 @@ RATIOS = {
     "cold_html_notes": ("cold_html", "author-date"),
     "warm_prose_notes": ("warm_prose", "author-date"),
     "warm_cite_notes": ("warm_cite", "author-date"),
+    "warm_locator_notes": ("warm_locator", "author-date"),
+    "warm_locator": ("cold_html", "cold"),
     "warm_prose": ("cold_html", "cold"),
     "noop_html": ("cold_html", "cold"),
     "cold_pdf": ("weasyprint", "WeasyPrint"),
