@@ -39,7 +39,7 @@ from .families import (
     without_disambiguation,
 )
 from .model import Bibliography, Formatted, FormattedCitation
-from .notekeys import in_note_order, note_keys
+from .notekeys import in_note_order
 
 # Below this many clusters a second pandoc process costs more than it saves.
 PARALLEL_FROM = 300
@@ -176,7 +176,9 @@ def format_all(
     warnings: list[str] = []
     style_text = style_bytes.decode("utf-8", "replace")
     if not independent(style_text):
-        out, record, warnings = _whole(
+        from .noteformat import format_whole
+
+        out, record, warnings = format_whole(
             requests, bibtex, style, style_text, language, nocite, record, clean, notes
         )
         return (
@@ -356,51 +358,3 @@ def _bibliography(record: dict[str, Any]) -> Formatted:
     return Formatted(
         {}, dict(record["bibliography"]), tuple(record["order"]), bool(record["note_style"])
     )
-
-
-def _whole(
-    requests: Sequence[Request],
-    bibtex: str,
-    style: Path,
-    style_text: str,
-    language: str,
-    nocite: Sequence[str],
-    record: dict[str, Any],
-    clean: Callable[[str], str],
-    notes: Sequence[int | str],
-) -> tuple[list[FormattedCitation], dict[str, Any], list[str]]:
-    """A style whose citations depend on one another (a note style: ibid., short forms),
-    formatted in one run over the whole document, and reused: whole when nothing a
-    citation depends on changed, note by note when each note's words and position
-    (positions.contexts) were formatted before under the same disambiguation
-    (positions.signature). `record` is the last build's, for the same references."""
-    doc = digest([(r.source, r.in_note, r.note_context, r.note) for r in requests], notes)
-    if record.get("doc") == doc:
-        return [FormattedCitation(*pair) for pair in record["clusters"]], record, []
-    keys, sig = note_keys(requests, style_text, notes)
-    known = record.get("notes")
-    if (
-        keys is not None
-        and record.get("signature") == sig
-        and isinstance(known, dict)
-        and all(k in known for k in keys)
-    ):
-        pairs = [known[k] for k in keys]
-        record = {**record, "doc": doc, "clusters": pairs}
-        return [FormattedCitation(*pair) for pair in pairs], record, []
-    with cite.private_folder() as tmp:
-        formatted, warnings = _run(
-            requests, bibtex, style, language, nocite, workdir=tmp, notes=notes
-        )
-    pairs = [
-        [clean(c.html), clean(c.note_html)]
-        for c in (formatted.citations[f"c{n}"] for n in range(len(requests)))
-    ]
-    record = {"doc": doc, **_bib_record(formatted, clean), "clusters": pairs}
-    if keys is not None:
-        found: dict[str, list[str]] = {}
-        # A key that got two texts would mean the contexts miss something pandoc reads:
-        # then this document's notes are not reused note by note.
-        if all(found.setdefault(k, pair) == pair for k, pair in zip(keys, pairs, strict=True)):
-            record = {**record, "signature": sig, "notes": found}
-    return [FormattedCitation(*pair) for pair in pairs], record, warnings
