@@ -179,7 +179,17 @@ def format_all(
         from .noteformat import format_whole
 
         out, record, warnings = format_whole(
-            requests, bibtex, style, style_text, language, nocite, record, clean, notes
+            requests,
+            bib,
+            pool_keys,
+            bibtex,
+            style,
+            style_text,
+            language,
+            nocite,
+            record,
+            clean,
+            notes,
         )
         return (
             out,

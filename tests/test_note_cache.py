@@ -186,3 +186,44 @@ def test_a_reset_between_works_that_read_alike_is_followed(
     after = "C [@book2017]." + reset + "A [@art1986]. X [@other]. B [@art1986].\n"
     assert dossier_notes(tmp_path, before, NOTE_STYLE) == pandoc_notes(tmp_path, before, NOTE_STYLE)
     assert dossier_notes(tmp_path, after, NOTE_STYLE) == pandoc_notes(tmp_path, after, NOTE_STYLE)
+
+
+# (before, after): a new note among many citations of other works
+FEW_OF_MANY = {
+    "a page added": (
+        "A [@smith2020]. B [@roe2018]. C [@doe2019]. D [@smith2020]. E [@roe2018].[^1]"
+        " F [@smith2020]. G [@doe2019]. H [@roe2018]. I [@smith2020].\n\n"
+        "[^1]: See [@roe2018] and [@smith2020, 3].\n",
+        "A [@smith2020]. B [@roe2018]. C [@doe2019]. D [@smith2020]. E [@roe2018].[^1]"
+        " F [@smith2020]. G [@doe2019, 4]. H [@roe2018]. I [@smith2020].\n\n"
+        "[^1]: See [@roe2018] and [@smith2020, 3].\n",
+    ),
+    "ibid. in a footnote shared with another work": (
+        "A [@smith2020]. B [@roe2018]. C [@doe2019].[^1] D [@smith2020]. E [@roe2018]."
+        " F [@smith2020]. G [@roe2018]. H [@smith2020]. I [@roe2018].\n\n"
+        "[^1]: See [@doe2019, 2] and [@roe2018].\n",
+        "A [@smith2020]. B [@roe2018]. C [@doe2019].[^1] D [@smith2020]. E [@roe2018]."
+        " F [@smith2020]. G [@roe2018]. H [@smith2020]. I [@roe2018].\n\n"
+        "[^1]: See [@doe2019, 5] and [@roe2018].\n",
+    ),
+    "far from its first note": (
+        "A [@doe2019]. B [@roe2018]. C [@smith2020]. D [@roe2018]. E [@smith2020]."
+        " F [@roe2018]. G [@smith2020]. H [@roe2018]. I [@doe2019].\n",
+        "A [@doe2019]. B [@roe2018]. C [@smith2020]. D [@roe2018]. E [@smith2020]."
+        " F [@roe2018]. G [@smith2020]. H [@roe2018]. I [@doe2019, 8].\n",
+    ),
+}
+
+
+@pytest.mark.parametrize("style_name", [NOTE_STYLE, "mhra-notes", "oscola"])
+@pytest.mark.parametrize("edit", FEW_OF_MANY, ids=list(FEW_OF_MANY))
+def test_a_new_note_is_formatted_with_only_the_notes_it_depends_on(
+    tmp_path: Path, runs: list[int], edit: str, style_name: str
+) -> None:
+    """The new note's work is cited in a few of the notes: pandoc formats those, the
+    others left empty (notesubset), and prints what it prints for the whole text."""
+    before, after = FEW_OF_MANY[edit]
+    dossier_notes(tmp_path, before, style_name)
+    whole = runs[-1]
+    assert dossier_notes(tmp_path, after, style_name) == pandoc_notes(tmp_path, after, style_name)
+    assert len(runs) == 2 and runs[-1] < whole / 2
