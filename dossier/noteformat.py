@@ -19,9 +19,12 @@ from typing import TYPE_CHECKING, Any
 
 from . import cite
 from .cache import digest
+from .families import related
 from .model import Bibliography, FormattedCitation
 from .notekeys import note_keys
 from .notesubset import format_new_notes
+
+_YEAR_SUFFIX = 'disambiguate-add-year-suffix="true"'
 
 if TYPE_CHECKING:
     from .formatting import Request
@@ -56,17 +59,28 @@ def format_whole(
         return [FormattedCitation(*texts[n]) for n in at], record, []
     keys, sig = note_keys(requests, style_text, notes)
     known = record.get("notes")
-    if (
-        keys is not None
-        and texts is not None
-        and record.get("signature") == sig
-        and isinstance(known, dict)
-    ):
+    stale = _stale(sig, record.get("signature"), bib, pool, style_text)
+    if keys is not None and texts is not None and stale is not None and isinstance(known, dict):
         known = {k: n for k, n in known.items() if isinstance(n, int) and 0 <= n < len(texts)}
-        # the notes never formatted, one request per key
-        todo = list({k: n for n, k in enumerate(keys) if k not in known}.values())
+        # the notes never formatted or perhaps disambiguated otherwise, one per key
+        todo = list(
+            {
+                k: n
+                for n, k in enumerate(keys)
+                if k not in known or not stale.isdisjoint(requests[n].keys)
+            }.values()
+        )
+        entries = record.get("bibliography") if stale else None
         made = (
-            format_new_notes(todo, requests, notes, bib, pool, style, style_text, language, nocite)
+            format_new_notes(
+                todo,
+                requests,
+                notes,
+                bib,
+                pool,
+                (style, style_text, language, nocite),
+                (entries, clean) if isinstance(entries, dict) else None,
+            )
             if todo
             else {}
         )
@@ -94,8 +108,26 @@ def format_whole(
     return [FormattedCitation(*texts[n]) for n in at], record, warnings
 
 
+def _stale(
+    sig: dict[str, str], old: Any, bib: Bibliography, pool: set[str], style_text: str
+) -> set[str] | None:
+    """The works whose notes may read otherwise though their words and position are the
+    same: those that could be confused with a work now cited in other positions than
+    at the last build (their disambiguation may have changed). None when that cannot
+    be told: then the whole document is formatted."""
+    if old == sig:
+        return set()
+    # a year suffix shows in the bibliography, which the small run does not remake
+    if not isinstance(old, dict) or _YEAR_SUFFIX in style_text:
+        return None
+    changed = {k for k in old.keys() | sig.keys() if old.get(k) != sig.get(k)}
+    if not changed.issubset(pool):
+        return None
+    return set(related(bib, pool, changed))
+
+
 def _reused(
-    pairs: list[list[str]], keys: list[str], sig: str, record: dict[str, Any], doc: str
+    pairs: list[list[str]], keys: list[str], sig: dict[str, str], record: dict[str, Any], doc: str
 ) -> tuple[list[FormattedCitation], dict[str, Any], list[str]]:
     """The texts of every request (`pairs`), kept in the record once each, by key."""
     index: dict[tuple[str, str], int] = {}

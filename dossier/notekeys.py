@@ -42,18 +42,19 @@ def in_note_order(
 
 def note_keys(
     requests: Sequence[Request], style_text: str, notes: Sequence[int | str]
-) -> tuple[list[str] | None, str]:
+) -> tuple[list[str] | None, dict[str, str]]:
     """Each request's key (its words and its position context) and the document's
-    disambiguation signature; (None, "") when the style's notes cannot be keyed so."""
+    disambiguation signature, by work (positions.signature, hashed); (None, {}) when
+    the style's notes cannot be keyed so."""
     facts = positions.style_facts(style_text)
     if not facts.keyed or any(r.keys and not r.cites for r in requests):
-        return None, ""
+        return None, {}
     # Across a reset-citation-positions heading, citeproc's disambiguation depends on
     # which works are cited in which section and in what order, not only on the
     # positions each work is cited in (tests/test_note_cache.py): such a document is
     # formatted whole.
     if RESET_POSITIONS in notes:
-        return None, ""
+        return None, {}
     events = note_events(requests, notes)
     items = [r.cites for r in requests]
     real = positions.contexts(events, items, facts)
@@ -61,7 +62,9 @@ def note_keys(
     tidy = positions.contexts(events, clean, facts)
     # hashed directly: through cache.digest's JSON this took 50 ms on 1,900 notes
     keys = [_hash(f"{r.key}\0{real.get(n, ())!r}") for n, r in enumerate(requests)]
-    return keys, _hash(repr(positions.signature(clean, tidy)))
+    works = positions.signature(clean, tidy)
+    # 64 bits a work: a record of 500 works grows by 10 kB, not 40
+    return keys, {k: _hash("\n".join(v))[:16] for k, v in works.items()}
 
 
 def _hash(text: str) -> str:

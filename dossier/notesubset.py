@@ -18,9 +18,9 @@ reduced document would not be much smaller, the caller formats the whole documen
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from . import cite, positions
 from .families import related
@@ -42,15 +42,18 @@ def format_new_notes(
     notes: Sequence[int | str],
     bib: Bibliography,
     pool: set[str],
-    style: Path,
-    style_text: str,
-    language: str,
-    nocite: Sequence[str],
+    how: tuple[Path, str, str, Sequence[str]],
+    check: tuple[Mapping[str, Any], Callable[[str], str]] | None = None,
 ) -> dict[int, FormattedCitation] | None:
     """The requests `targets` (indices into `requests`, in pandoc's order `notes`)
-    formatted as in the whole document, whose `nocite` is given; None when that cannot
-    be done for less."""
+    formatted as in the whole document; None when that cannot be done for less. `how`:
+    the style file, its text, the language and the whole document's nocite. `check`:
+    the last build's bibliography entries and the cleaning they went through, when the
+    disambiguation may have changed: each entry of the works the run sees must read as
+    before (the bibliography is kept from the last build)."""
     from .formatting import _run
+
+    style, style_text, language, nocite = how
 
     if not notes or not targets:
         return None
@@ -89,6 +92,10 @@ def format_new_notes(
         formatted, _ = _run(
             small, bib.subset(refs), style, language, named, workdir=tmp, notes=frame
         )
+    if check is not None:
+        entries, clean = check
+        if any(clean(formatted.bibliography.get(k, "")) != entries.get(k) for k in near):
+            return None
     return {t: formatted.citations[f"c{new[t]}"] for t in targets}
 
 

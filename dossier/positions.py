@@ -177,13 +177,13 @@ def _cite(
     return tuple(context)
 
 
-def signature(clean: Sequence[tuple[Cite, ...]], contexts: dict[int, Context]) -> list[str]:
+def signature(
+    clean: Sequence[tuple[Cite, ...]], contexts: dict[int, Context]
+) -> dict[str, list[str]]:
     """What disambiguation depends on: each item with each position it is cited in, in
-    the clean rendering (`clean`: cleaned(items), `contexts` over them), as a sorted
-    set."""
-    found = {
-        repr((c.key, c.kind, ctx))
-        for n, context in contexts.items()
-        for c, ctx in zip(clean[n], context, strict=True)
-    }
-    return sorted(found)
+    the clean rendering (`clean`: cleaned(items), `contexts` over them), sorted."""
+    found: dict[str, set[str]] = {}
+    for n, context in contexts.items():
+        for c, ctx in zip(clean[n], context, strict=True):
+            found.setdefault(c.key, set()).add(repr((c.kind, ctx)))
+    return {k: sorted(v) for k, v in found.items()}

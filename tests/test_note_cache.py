@@ -227,3 +227,22 @@ def test_a_new_note_is_formatted_with_only_the_notes_it_depends_on(
     whole = runs[-1]
     assert dossier_notes(tmp_path, after, style_name) == pandoc_notes(tmp_path, after, style_name)
     assert len(runs) == 2 and runs[-1] < whole / 2
+
+
+@pytest.mark.parametrize("style_name", [NOTE_STYLE, "mhra-notes"])
+def test_a_work_cited_in_a_new_position_has_its_alike_works_formatted_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, runs: list[int], style_name: str
+) -> None:
+    """The article is cited again, far from its first note: its notes and the book's
+    (whose short form reads alike) are formatted again with only the notes they depend
+    on; Other's notes are reused."""
+    from tests import test_notes
+
+    monkeypatch.setattr(test_notes, "BIB", ALIKE)
+    others = " ".join(f"{c} [@other, {n}]." for n, c in enumerate("FGHIJ", 2))
+    before = f"A [@art1986]. B [@other]. C [@book2017]. D [@other, 1]. {others} K [@other].\n"
+    after = f"A [@art1986]. B [@other]. C [@book2017]. D [@other, 1]. {others} K [@art1986].\n"
+    dossier_notes(tmp_path, before, style_name)
+    whole = runs[-1]
+    assert dossier_notes(tmp_path, after, style_name) == pandoc_notes(tmp_path, after, style_name)
+    assert len(runs) == 2 and runs[-1] < whole / 2
