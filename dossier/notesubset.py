@@ -9,7 +9,8 @@ every note that cites none of those works left empty: each note keeps its number
 each work its positions, and a footnote that cites one of them keeps all its
 citations (whether a work was alone in a note decides ibid.). What pandoc no longer
 sees are the citations of works that share no name with the new notes' works, the
-same assumption as formatting's runs by family for author-date styles.
+same assumption as formatting's runs by family for author-date styles. Runs of empty
+notes are then shortened as far as the distances citeproc reads allow (_tight).
 
 Before the run, the positions of the works are read again over the reduced document
 (positions.contexts) and must be the whole document's; otherwise, or when the
@@ -18,6 +19,7 @@ reduced document would not be much smaller, the caller formats the whole documen
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -80,10 +82,21 @@ def format_new_notes(
         new.get(item, f"\0gap{item}") if isinstance(item, int) else item for item in notes
     ]
     facts = positions.style_facts(style_text)
+    frames = [frame]
     if not facts.first_note:
-        frame = _squeezed(frame, {r.note for r in small if r.in_note}, facts.near_note_distance)
-    if not _same_positions(requests, notes, small, frame, order, near, facts):
+        # the tightest frame first, then one that keeps more of each gap
+        kept_notes = {r.note for r in small if r.in_note}
+        frames = [
+            _squeezed(frame, kept_notes, _tight(frame, kept_notes, small, near, facts)),
+            _squeezed(frame, kept_notes, lambda _, k: min(k, facts.near_note_distance)),
+        ]
+    chosen = next(
+        (f for f in frames if _same_positions(requests, notes, small, f, order, near, facts)),
+        None,
+    )
+    if chosen is None:
         return None
+    frame = chosen
     refs = near | {k for r in small for k in r.keys}
     # pandoc cites what nocite names: only the whole document's, of these references
     # (listing them all moved the note a work was first cited in, "(n 3)")
@@ -99,21 +112,90 @@ def format_new_notes(
     return {t: formatted.citations[f"c{new[t]}"] for t in targets}
 
 
-def _squeezed(frame: list[int | str], kept: set[str], near: int) -> list[int | str]:
+def _squeezed(
+    frame: list[int | str], kept: set[str], size: Callable[[int, int], int]
+) -> list[int | str]:
     """The frame without the empty notes before the first citation and after the last,
-    and with at most `near` empty notes in a row: a work cited again that many notes
-    later is as far as it is further on, which is all a style without note numbers
-    ("(n 3)") reads of the distance (pandoc then sees a few hundred notes, not
-    thousands)."""
+    each run of `k` empty notes after note `n` shortened to `size(n, k)` notes: in a
+    style without note numbers ("(n 3)") only how far apart two citations of a work
+    are matters, and only up to near-note-distance (pandoc then sees a few hundred
+    notes, not thousands)."""
     out: list[int | str] = []
-    run = 0
+    run = number = 0
     for item in frame:
         if isinstance(item, str) and item != RESET_POSITIONS and item not in kept:
             run += 1
+            number += 1
             continue
-        if out:
-            out += [f"\0gap-{len(out)}-{n}" for n in range(min(run, near))]
+        if out and run:
+            out += [f"\0gap-{len(out)}-{n}" for n in range(size(number - run, run))]
         out.append(item)
+        number += item != RESET_POSITIONS
+        run = 0
+    return out
+
+
+def _tight(
+    frame: list[int | str],
+    kept: set[str],
+    small: Sequence[Request],
+    near: set[str],
+    facts: positions.StyleFacts,
+) -> Callable[[int, int], int]:
+    """Gap sizes that keep every two successive citations of a work in `near` as near
+    or far apart as they are (a gap of one note at least, so that no ibid. appears):
+    a gap is shortened by as much as the far pairs spanning it can spare, in order."""
+    cited: dict[str, list[int]] = {}  # work -> the notes citing it, in order
+    by_note: dict[str, list[str]] = {}
+    for r in small:
+        if r.in_note:
+            by_note.setdefault(r.note, []).extend(r.keys)
+    number = 0
+    for item in frame:
+        if item == RESET_POSITIONS:
+            continue
+        number += 1
+        works = small[item].keys if isinstance(item, int) else by_note.get(item, ())
+        for k in works:
+            if k in near and (not cited.get(k) or cited[k][-1] != number):
+                cited.setdefault(k, []).append(number)
+    distance = facts.near_note_distance
+    # far pairs: [first note, second note, what the notes between can lose]
+    pairs = sorted(
+        [a, b, b - a - distance]
+        for notes in cited.values()
+        for a, b in itertools.pairwise(notes)
+        if b - a >= distance
+    )
+    sizes: dict[int, int] = {}
+    active: list[list[int]] = []
+    start = 0
+    for after, run in _runs(frame, kept):
+        while start < len(pairs) and pairs[start][0] <= after:
+            active.append(pairs[start])
+            start += 1
+        active = [p for p in active if p[1] > after]
+        spare = min([run - 1, *(p[2] for p in active)])
+        for p in active:
+            p[2] -= spare
+        sizes[after] = run - spare
+    return lambda after, run: sizes.get(after, run)
+
+
+def _runs(frame: list[int | str], kept: set[str]) -> list[tuple[int, int]]:
+    """(the note before, its length) of each run of empty notes between citations."""
+    out = []
+    run = number = 0
+    seen = False
+    for item in frame:
+        if isinstance(item, str) and item != RESET_POSITIONS and item not in kept:
+            run += 1
+            number += 1
+            continue
+        if seen and run:
+            out.append((number - run, run))
+        seen = True
+        number += item != RESET_POSITIONS
         run = 0
     return out
 
