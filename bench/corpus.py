@@ -128,3 +128,22 @@ def edit_citation(root: Path) -> CitationEdit:
         path.write_text(text[:start] + new + text[end:], encoding="utf-8")
         return CitationEdit(path, old, new)
     raise CorpusError(f"{path} has no citation key cited twice in the corpus")
+
+
+_BARE_CITATION = re.compile(r"\[@([^\s;,\]]+)\]")
+LOCATOR = ", 999"
+
+
+def edit_locator(root: Path) -> Path:
+    """Gives one bracketed citation without a locator (`[@key]`) a page (`[@key, 999]`).
+
+    The same references stay cited; in a note style the note is one never formatted
+    before (a citation edit that does not move any other note: see edit_citation)."""
+    path = edited_chapter(root)
+    text = path.read_text(encoding="utf-8")
+    match = _BARE_CITATION.search(text)
+    if match is None:
+        raise CorpusError(f"{path} has no citation without a locator")
+    end = match.end(1)
+    path.write_text(text[:end] + LOCATOR + text[end:], encoding="utf-8")
+    return path

@@ -41,6 +41,7 @@ GOALS: dict[str, dict[str, Goal]] = {
     "cold_html_notes": {"medium": Goal("ratio", 1.1, "≤ 1.1x author-date")},
     "warm_prose_notes": {"medium": Goal("ratio", 1.1, "≤ 1.1x author-date")},
     "warm_cite_notes": {"medium": Goal("ratio", 1.1, "≤ 1.1x author-date")},
+    "warm_locator_notes": {"medium": Goal("ratio", 1.1, "≤ 1.1x author-date")},
 }
 
 

@@ -37,11 +37,14 @@ from bench.corpus import (
     SIZES,
     CorpusError,
     edit_citation,
+    edit_locator,
     edit_prose,
     ensure_corpus,
     generator_command,
     working_copy,
 )
+from bench.notes import note_parity
+from bench.notes import table as notes_table
 from bench.parity import SHOWN, Parity, compare, compare_notes
 from bench.printdoc import PrintDocumentError, print_document
 from bench.proc import CommandFailed, Sample, command_text, run_timed
@@ -52,6 +55,8 @@ WEASYPRINT_LIBRARY = "libpango"
 DEFAULT_REPEAT = {"tiny": 1, "small": 5, "medium": 3, "large": 1}
 # The note style timed against the corpus's own (author-date) style, run for run.
 NOTE_STYLE = "chicago-note-bibliography"
+# The note styles of the parity tests (tests/test_parity.py), for --note-styles.
+PARITY_STYLES = ("chicago-note-bibliography", "mhra-notes", "oscola")
 Progress = Callable[[str], None]
 
 
@@ -224,6 +229,8 @@ def bench_corpus(size: str, opts: Options, say: Progress) -> tuple[list[Row], Pa
         timed("warm_prose", build, run, proj, env)
         edit_citation(proj)
         timed("warm_cite", build, run, proj, env)
+        edit_locator(proj)
+        timed("warm_locator", build, run, proj, env)
         notes_parity = bench_notes(timed, dossier, corpus, run, i == 0)
         if notes_parity is not None:
             series.check("parity_notes", notes_parity.ok)
@@ -294,6 +301,8 @@ def bench_notes(
     timed("warm_prose_notes", build, run, proj, env)
     edit_citation(proj)
     timed("warm_cite_notes", build, run, proj, env)
+    edit_locator(proj)
+    timed("warm_locator_notes", build, run, proj, env)
     return parity
 
 
@@ -304,10 +313,12 @@ LABELS = {
     "noop_html": ("rebuild, nothing changed", "s"),
     "warm_prose": ("rebuild after a prose edit", "s"),
     "warm_cite": ("rebuild after a citation edit", "s"),
+    "warm_locator": ("rebuild after a locator is added", "s"),
     "cold_html_notes": (f"build --html, cold, in {NOTE_STYLE}", "s"),
     "parity_notes": (f"notes identical to pandoc, {NOTE_STYLE}", "check"),
     "warm_prose_notes": (f"prose edit rebuild, {NOTE_STYLE}", "s"),
     "warm_cite_notes": (f"citation edit rebuild, {NOTE_STYLE}", "s"),
+    "warm_locator_notes": (f"locator added rebuild, {NOTE_STYLE}", "s"),
     "help": ("dossier --help", "s"),
     "help_weasyprint": ("--help imports no WeasyPrint", "check"),
     "html_weasyprint": ("HTML build imports no WeasyPrint", "check"),
@@ -324,6 +335,8 @@ RATIOS = {
     "cold_html_notes": ("cold_html", "author-date"),
     "warm_prose_notes": ("warm_prose", "author-date"),
     "warm_cite_notes": ("warm_cite", "author-date"),
+    "warm_locator_notes": ("warm_locator", "author-date"),
+    "warm_locator": ("cold_html", "cold"),
     "warm_prose": ("cold_html", "cold"),
     "noop_html": ("cold_html", "cold"),
     "cold_pdf": ("weasyprint", "WeasyPrint"),
@@ -435,6 +448,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         action="store_true",
         help="also time dossier build --pdf against one WeasyPrint process",
     )
+    p.add_argument(
+        "--note-styles",
+        metavar="STYLES",
+        help="instead of the timings: every note of each corpus in these comma-separated "
+        f"note styles compared with pandoc's (e.g. {','.join(PARITY_STYLES)})",
+    )
     p.add_argument("--json", type=Path, metavar="FILE", help="also write the results here")
     p.add_argument(
         "--cache",
@@ -491,6 +510,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     opts = Options(args.repeat, args.pdf, args.cache, args.generator, work)
     compile_package()
+    if args.note_styles:
+        return notes_main(args, work, say)
     all_rows: list[Row] = []
     failures: list[str] = []
     try:
@@ -522,6 +543,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.json:
         write_json(args.json, all_rows, info)
     return 1 if any(r.passed is False for r in all_rows) else 0
+
+
+def notes_main(args: argparse.Namespace, work: Path, say: Progress) -> int:
+    """--note-styles: the note parity of each corpus in each style, nothing else."""
+    styles = [s.strip() for s in args.note_styles.split(",") if s.strip()]
+    results = []
+    try:
+        for size in args.size_list:
+            results += note_parity(
+                size, styles, args.cache, args.generator, work, dossier_command(), say
+            )
+    except (CorpusError, CommandFailed, OSError) as exc:
+        say(f"bench: {exc}")
+        return 2
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    print(notes_table(results))
+    print("\nCommands:")
+    for r in results:
+        print(f"- {r.corpus} {r.style}: `{r.pandoc_command}`; `{r.dossier_command}`")
+    failing = [r for r in results if not r.parity.ok]
+    for r in failing:
+        print(f"\n{r.corpus} {r.style}, first differences:")
+        print("\n".join(f"- {d}" for d in r.parity.differences[:SHOWN]))
+    return 1 if failing else 0
 
 
 if __name__ == "__main__":

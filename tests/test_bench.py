@@ -9,7 +9,15 @@ from typing import Any
 
 import pytest
 
-from bench.corpus import GENERATOR, edit_citation, edit_prose, ensure_corpus, working_copy
+from bench.corpus import (
+    GENERATOR,
+    LOCATOR,
+    edit_citation,
+    edit_locator,
+    edit_prose,
+    ensure_corpus,
+    working_copy,
+)
 from bench.parity import compare
 from bench.run import LABELS, main
 
@@ -102,10 +110,25 @@ def test_warm_edits_change_one_chapter(tmp_path: Path) -> None:
 
     prose = edit_prose(project)
     cite = edit_citation(project)
+    located = edit_locator(project)
     after = {p.name: p.read_text(encoding="utf-8") for p in project.glob("chapters/*.md")}
 
-    assert prose == cite.path
+    assert prose == cite.path == located
+    assert after[prose.name].count(LOCATOR + "]") == before[prose.name].count(LOCATOR + "]") + 1
     assert [n for n in before if before[n] != after[n]] == [prose.name]
     assert cite.old != cite.new and f"@{cite.new}" in after[prose.name]
     assert "The benchmark added this sentence" in after[prose.name]
     assert (corpus / "chapters" / prose.name).read_text(encoding="utf-8") == before[prose.name]
+
+
+@pytest.mark.slow
+def test_note_edits_compares_each_rebuild_with_formatting_from_scratch(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    script = Path(__file__).resolve().parents[1] / "bench" / "note_edits.py"
+    cmd = [sys.executable, str(script), "tiny", "oscola", "3", "--seed", "2"]
+    cmd += ["--cache", str(tmp_path / "cache")]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.rstrip().endswith("3 edits, 0 rebuilds differ")

@@ -7,6 +7,8 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from dossier.build import build
 from dossier.config import load_config
 from dossier.render.site import cite_this, human_size, text_direction
@@ -162,6 +164,25 @@ def test_search_index_reuses_the_sections_recorded_for_an_unchanged_page() -> No
     ):
         data, _ = search_index([("01-a.html", "fp1", "1 A", page)], previous)
         assert b"fresh words" in data and b"kept words" not in data
+
+
+@pytest.mark.parametrize(
+    "article",
+    [
+        "<p>Intro <b>bold</b> tail</p><h2>No id <a href='#x'>link</a> more</h2><p>After"
+        "<script>var x</script> text.</p><h3 id='c'><span class='x secno'>2.1</span>"
+        "</h3><nav>skip</nav><p>last</p>",
+        "<h1 id='a'>A</h1><h2>B</h2>",  # empty sections keep their titles
+        "<p>a \ue000 mark in the text</p><h2 id='m'>M</h2><p>x</p>",
+        "<h2 id='n'>Out <h3 id='i'>in</h3> after</h2><p>y</p>",  # a heading in a heading
+        "<ol class='notes'><li>Doe, <em>Title</em>, 4.<a href='#r1'>↩</a></li></ol>",
+    ],
+)
+def test_search_sections_read_as_a_walk_over_every_element_reads_them(article: str) -> None:
+    from dossier.render.search import _walked, sections
+
+    fragment = f"<article>{article}</article>"
+    assert sections(f"<main>{fragment}</main>") == _walked(fragment)
 
 
 def test_the_timeline_is_a_list_of_linked_events() -> None:

@@ -27,8 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from ..cache import digest, sha256
-from ..model import RESET_POSITIONS, Bibliography, Formatted, FormattedCitation
-from . import cslstyle
+from ..model import Bibliography, Formatted, FormattedCitation
+from . import cslstyle, positions
 from . import engine as cite
 from .families import (
     by_family_safe,
@@ -40,6 +40,7 @@ from .families import (
     tie_groups,
     without_disambiguation,
 )
+from .notekeys import in_note_order
 
 # Below this many clusters a second pandoc process costs more than it saves.
 PARALLEL_FROM = 300
@@ -58,6 +59,8 @@ class Request:
     keys: tuple[str, ...] = ()
     note_context: str = ""  # inside a footnote: markdown.citations.note_context
     note: str = ""  # inside a footnote: which one (model.Cluster.note)
+    # the items as citeproc sees them (positions.cites), for the positions of notes
+    cites: tuple[positions.Cite, ...] = ()
 
     @property
     def key(self) -> str:
@@ -79,31 +82,6 @@ def independent(text: str) -> bool:
         and "citation-number" not in citation.group(0)
         and (bibliography is None or "<sort>" in bibliography.group(0))
     )
-
-
-def in_note_order(
-    ids: Sequence[cite.ClusterRequest], notes: Sequence[int | str]
-) -> list[cite.ClusterRequest]:
-    """The requests in the order pandoc meets them, numbering notes (collect.note_order):
-    a footnote's citations where the text refers to it, and a footnote without
-    citations as an empty request, so that every note gets pandoc's number."""
-    in_notes: dict[str, list[cite.ClusterRequest]] = {}
-    for c in ids:
-        if c.in_note and c.note:
-            in_notes.setdefault(c.note, []).append(c)
-    out: list[cite.ClusterRequest] = []
-    for item in notes:
-        if isinstance(item, int):
-            if 0 <= item < len(ids):
-                out.append(ids[item])
-        elif item == RESET_POSITIONS:
-            out.append(cite.ClusterRequest(f"r{len(out)}", "", False, "", item))
-        elif item in in_notes:
-            out += in_notes[item]
-        else:
-            out.append(cite.ClusterRequest(f"e{len(out)}", "", True, "", item))
-    seen = {c.id for c in out}
-    return out + [c for c in ids if c.id not in seen]  # whatever the order left out
 
 
 def _run(
@@ -199,23 +177,27 @@ def format_all(
     warnings: list[str] = []
     style_text = style_bytes.decode("utf-8", "replace")
     if not independent(style_text):
-        doc = digest([(r.source, r.in_note, r.note_context, r.note) for r in requests], notes)
-        if record.get("doc") != doc:
-            with cite.private_folder() as tmp:
-                formatted, warnings = _run(
-                    requests, bibtex, style, language, nocite, workdir=tmp, notes=notes
-                )
-            record = {
-                "refset": refset,
-                "doc": doc,
-                **_bib_record(formatted, clean),
-                "clusters": [
-                    [clean(c.html), clean(c.note_html)]
-                    for c in (formatted.citations[f"c{n}"] for n in range(len(requests)))
-                ],
-            }
-        out = [FormattedCitation(*pair) for pair in record["clusters"]]
-        return out, _bibliography(record), warnings, {**record, "ties": [tie_key, sorted(ties)]}
+        from .noteformat import format_whole
+
+        out, record, warnings = format_whole(
+            requests,
+            bib,
+            pool_keys,
+            bibtex,
+            style,
+            style_text,
+            language,
+            nocite,
+            record,
+            clean,
+            notes,
+        )
+        return (
+            out,
+            _bibliography(record),
+            warnings,
+            {**record, "refset": refset, "ties": [tie_key, sorted(ties)]},
+        )
 
     known: dict[str, list[str]] = dict(record.get("clusters", {}))
     ids = [r.key for r in requests]  # each a hash of the cluster: computed once

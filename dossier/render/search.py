@@ -26,14 +26,63 @@ def sections(page: str) -> list[Section]:
     """A chapter page's <article> split at its h1-h3 headings: (anchor, title, text) of
     each part. Parsed with libxml2 (through lxml): a 200-chapter site in a fraction of
     a second, which matters since the index is remade on every build."""
-    from lxml import etree, html
+    from lxml import html
 
     # only the article is parsed: on a long dossier the rest of a page is mostly the
     # contents (twice) and the pop-overs' data
     start, end = page.find("<article"), page.rfind("</article>")
     if start < 0 or end < start:
         return []
-    article = html.fragment_fromstring(page[start : end + len("</article>")])
+    fragment = page[start : end + len("</article>")]
+    article = html.fragment_fromstring(fragment)
+    # What is not prose goes, its tail kept; then each heading's text is swapped for a
+    # mark and the article's text, gathered by libxml2 in one call, is cut at the marks
+    # (a walk over every element in Python took twice as long on a page of notes).
+    dropped = [el for el in article.iter(*_SKIPPED) if el is not article]
+    dropped += [
+        el
+        for el in article.iter()
+        if el is not article
+        and isinstance(el.tag, str)
+        and _SKIPPED_CLASSES.intersection((el.get("class") or "").split())
+    ]
+    for el in dropped:
+        if el.getparent() is not None:  # not inside one already dropped
+            el.drop_tree()
+    heads = [h for h in article.iter(*_HEADINGS) if h is not article]
+    if any(sum(1 for _ in h.iter(*_HEADINGS)) > 1 for h in heads):
+        return _walked(fragment)  # a heading in a heading
+    anchors, titles = [], []
+    anchor = ""
+    for h in heads:
+        anchor = h.get("id") or anchor
+        anchors.append(anchor)
+        titles.append(" ".join(h.text_content().split()))
+        for child in list(h):
+            h.remove(child)
+        h.text = _MARK
+    parts = article.text_content().split(_MARK)
+    if len(parts) != len(heads) + 1:
+        return _walked(fragment)  # the page holds the mark itself
+    out: list[Section] = []
+    for n, text in enumerate(parts):
+        words = " ".join(text.split())
+        name = titles[n - 1] if n else ""
+        if words or name:
+            out.append({"anchor": anchors[n - 1] if n else "", "title": name, "text": words})
+    return out
+
+
+# stands for a heading while the article's text is cut (a private-use character: a
+# page that holds one is walked instead)
+_MARK = "\ue000"
+
+
+def _walked(fragment: str) -> list[Section]:
+    """sections() by a walk over every element: for a page the marks cannot cut."""
+    from lxml import etree, html
+
+    article = html.fragment_fromstring(fragment)
     out: list[Section] = []
     anchor, title, text = "", [], []  # type: ignore[var-annotated]
     heading = False
