@@ -33,7 +33,6 @@ from dossier.build import Analysis, analyse
 from dossier.cite import formatting
 from dossier.cite.formatting import Request, format_all
 from dossier.cite.positions import cites
-from dossier.render.markup import safe_html
 
 _BRACKETED = re.compile(r"\[@([\w:.-]+)([^\]]*)\]")
 
@@ -65,7 +64,6 @@ def formatted(analysis: Analysis, requests: list[Request], record: dict[str, Any
         analysis.config.language,
         (*analysis.config.nocite, *analysis.charted),
         record,
-        clean=safe_html,
         notes=analysis.collected.notes,
     )
 

@@ -16,8 +16,8 @@ import pytest
 
 from dossier.markdown.transforms import url_problem
 from dossier.render.assets import site_script
-from dossier.render.markup import safe_html
 from dossier.render.pdf import document as pdf_step
+from dossier.sanitize import clean_fragment as safe_html
 
 MAIN = '<main id="dossier-main">'
 

@@ -24,7 +24,6 @@ def format_cached(
     """Every citation formatted, reusing the cache `record` of the last build; returns
     the record to keep for the next one."""
     from ..model import Formatted
-    from ..render.markup import safe_html
     from ..render.notes import punctuation_in_quote
     from . import engine as cite
     from .formatting import Request, TooManyAlike, format_all
@@ -52,9 +51,8 @@ def format_cached(
             config.language,
             (*config.nocite, *analysis.charted),
             record,
-            clean=safe_html,
             notes=collected.notes,
-        )  # BibTeX is untrusted: nothing active reaches a page
+        )  # cleaned where it left pandoc (engine), and again as pages use it (render)
     except TooManyAlike as exc:
         return None, [_too_many_alike(analysis.bibliography, exc.keys)], {}
     except cite.EngineError as exc:

@@ -11,7 +11,6 @@ import copy
 import html
 import re
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import Any
 from urllib.parse import unquote
 
@@ -20,9 +19,7 @@ from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
 from markdown_it.utils import OptionsDict
 
-from ..model import Formatted, FormattedCitation
 from ..resolve.timeline import SITE_ONLY
-from ..sanitize import clean_fragment
 from ..texmath import render_rules
 from ..urls import site_href
 from .context import RenderContext as RenderContext  # re-exported: where it was
@@ -36,26 +33,6 @@ from .footnotes import (
     print_notes,
 )
 from .notes import one_sequence, place_notes
-
-# --- HTML made by pandoc from BibTeX fields: inert, whatever the fields held ------------
-
-
-def safe_html(fragment: str) -> str:
-    """The fragment with nothing active left in it: the one sanitiser (render.sanitize),
-    which parses as browsers do and applies the one URL policy to every link."""
-    return clean_fragment(fragment)
-
-
-def safe_formatted(formatted: Formatted) -> Formatted:
-    """Every citation and bibliography entry made inert, for whatever shows them."""
-    return replace(
-        formatted,
-        citations={
-            cid: FormattedCitation(safe_html(c.html), safe_html(c.note_html))
-            for cid, c in formatted.citations.items()
-        },
-        bibliography={k: safe_html(v) for k, v in formatted.bibliography.items()},
-    )
 
 
 def _ctx(env: dict[str, Any]) -> RenderContext:

@@ -192,7 +192,9 @@ def build_site(
     the PDF (its size only on the title page: the other pages stay reusable). `searched`
     is the last build's record of the search index (see search_index)."""
     configure(md, "site")
-    # si.formatted went through markup.safe_html when it was formatted (build.format_cached)
+    # si.formatted was cleaned where it left pandoc (cite.engine); what the pages show of
+    # it is cleaned again as it is used (RenderContext.bib_link), since the cache it may
+    # come from sits in the project's own output folder
     env = environment(si.config.root)
     chapters = si.collected.chapters
     page_of = {c.path: c.page for c in chapters}
