@@ -38,7 +38,8 @@ def test_a_pdf_build_counts_its_pages(make_project) -> None:
     root = make_project()
     screen = Terminal()
     with progress(False, screen) as report:
-        assert build(root, html=False, progress=report).ok
+        built = build(root, html=False, progress=report)
+        assert built.ok, [d.format() for d in built.diagnostics]  # why, if it fails
     text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", screen.getvalue())
     assert re.search(r"✓ drawing the PDF's \d+ pages", text), text
 
@@ -57,7 +58,8 @@ def test_a_long_pdf_counts_parts_and_pages(make_project) -> None:
     root = make_project({"dossier.toml": toml, "chapters/01-a.md": None, **chapters})
     screen = Terminal()
     with progress(False, screen) as report:
-        assert build(root, html=False, progress=report).ok
+        built = build(root, html=False, progress=report)
+        assert built.ok, [d.format() for d in built.diagnostics]  # why, if it fails
     text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", screen.getvalue())
     assert re.search(r"✓ laying out the PDF \(2/2 parts, \d+ pages\)", text), text
     assert re.search(r"✓ drawing the PDF's \d+ pages in \d processes", text), text
