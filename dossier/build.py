@@ -6,14 +6,13 @@ replaced in one swap, and only when every requested output was made."""
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .analysis import Analysis, analyse
-from .config import BUILD_MARKER, load_config, output_problem
+from .config import load_config, output_problem
 from .diagnostics import Diagnostic, error, has_errors, sort
 from .diagnostics import strict as to_strict
 
@@ -82,10 +81,8 @@ def build(
     from jinja2 import TemplateError
 
     from .cite.stage import format_cached
-    from .evidence.sources import report
-    from .render.site import SiteInput
-    from .render.stage import make_pdf, make_site
-    from .render.theme import ActiveOutput, active_output_error, template_error
+    from .render.stage import problem_of, render_outputs
+    from .render.theme import ActiveOutput
     from .resolve.collect import StaleScan
     from .write import WriteFailed, discard, keep_other_outputs, stage_dir, swap, unwritable
     from .write import write_files as write
@@ -115,36 +112,12 @@ def build(
     found.extend(more)
     if formatted is None or has_errors(finish(found, strict)):
         return Result(finish(found, strict), analysis=analysis)
-    si = SiteInput(
-        config,
-        analysis.chapters,
-        analysis.collected,
-        formatted,
-        analysis.images,
-        analysis.figures,
-        analysis.bibliography,
-        analysis.evidence,
-        analysis.abbreviations,
-    )
-    changes = report(analysis.evidence, analysis.collected.citing)
     try:
         stage = stage_dir(out)
     except WriteFailed as exc:
         return Result(finish([*found, unwritable(exc, out_name)], strict), analysis=analysis)
     try:
-        report_json = json.dumps(changes, indent=2, ensure_ascii=False) + "\n"
-        write(
-            stage,
-            {
-                BUILD_MARKER: b"made by dossier; replaced on every build\n",
-                "changes.json": report_json.encode("utf-8"),
-            },
-        )
-        made = []
-        if pdf:
-            made.append(make_pdf(si, root, stage, cache, out, progress))
-        if html:
-            made.append(make_site(si, root, changes, stage, cache, out, progress, with_pdf=pdf))
+        made = render_outputs(analysis, formatted, stage, cache, out, progress, html=html, pdf=pdf)
         found.extend(d for m in made for d in m.diagnostics)
         final = finish(found, strict)
         if has_errors(final):
@@ -152,34 +125,25 @@ def build(
             return Result(final, analysis=analysis)
         keep_other_outputs(out, stage, html, pdf, config.pdf_name)
         inputs = analysis.inputs()
-        covered = previous is not None and set(inputs) <= previous.covered
-        kept = {  # what `--html` or `--pdf` left of the other output
-            rel: v
-            for rel, v in cache.outputs.items()
-            if (not html and rel.startswith("html/")) or (not pdf and rel == config.pdf_name)
-        }
-        new_cache = caching.Cache(
-            record,
-            {**kept, **{rel: v for m in made for rel, v in m.records.items()}},
-            # the snapshot must cover every input, or the next build cannot trust it
-            previous.state if previous is not None and covered else "",
-            tuple(inputs),
-            tuple(d for d in found if not d.code.startswith("cache.")),
-            analysis.bib_record,
-            analysis.chapter_record,
-            made[-1].search if html else cache.search,  # a PDF-only build keeps it
+        new_cache = caching.after_build(
+            previous,
+            cache,
+            {rel: v for m in made for rel, v in m.records.items()},
+            citations=record,
+            inputs=inputs,
+            diagnostics=found,
+            bibliography=analysis.bib_record,
+            chapters=analysis.chapter_record,
+            search=made[-1].search if html else None,
+            html=html,
+            pdf=pdf,
+            pdf_name=config.pdf_name,
         )
         write(stage, {caching.CACHE_NAME: caching.dump(new_cache)})
         swap(stage, out)
     except (TemplateError, ActiveOutput, WriteFailed) as exc:  # a problem for people
         discard(stage)
-        if isinstance(exc, WriteFailed):
-            found.append(unwritable(exc, out_name))
-        elif isinstance(exc, ActiveOutput):
-            found.append(active_output_error(exc))
-        else:
-            found.append(template_error(exc, root))
-        return Result(finish(found, strict), analysis=analysis)
+        return Result(finish([*found, problem_of(exc, root, out_name)], strict), analysis=analysis)
     except StaleScan:
         discard(stage)
         if not reuse_scans:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -244,3 +244,39 @@ def last_build(root: Path, out_name: str, settings: Sequence[object]) -> Previou
     diags = cache.diagnostics
     same = state == cache.state and diags is not None and unchanged(cache, out)
     return Previous(out, cache, (), state, frozenset(covered), diags if same else None)
+
+
+def after_build(
+    previous: Previous | None,
+    cache: Cache,
+    made: Mapping[str, Output],
+    *,
+    citations: dict[str, Any],
+    inputs: Sequence[str],
+    diagnostics: Sequence[Diagnostic],
+    bibliography: BibRecord | None,
+    chapters: dict[str, Any],
+    search: dict[str, object] | None,
+    html: bool,
+    pdf: bool,
+    pdf_name: str,
+) -> Cache:
+    """The cache a build leaves: what it made, and of the last build's outputs what
+    `--html` or `--pdf` left alone. The snapshot is kept only if it covered every
+    input, or the next build could not trust it."""
+    kept = {
+        rel: v
+        for rel, v in cache.outputs.items()
+        if (not html and rel.startswith("html/")) or (not pdf and rel == pdf_name)
+    }
+    covered = previous is not None and set(inputs) <= previous.covered
+    return Cache(
+        citations,
+        {**kept, **made},
+        previous.state if previous is not None and covered else "",
+        tuple(inputs),
+        tuple(d for d in diagnostics if not d.code.startswith("cache.")),
+        bibliography,
+        chapters,
+        cache.search if search is None else search,  # a PDF-only build keeps it
+    )

@@ -5,12 +5,13 @@ since the last build is taken from it instead of being made again."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from ..cache import Cache, Output, digest, reuse, sha256
@@ -19,7 +20,72 @@ from ..projectfs import MAX_IMAGE_BYTES, Refused, read_file
 from ..write import write_files
 from .site import PdfLink, SiteInput
 
+if TYPE_CHECKING:
+    from ..analysis import Analysis
+    from ..model import Formatted
+
 Progress = Callable[[str], None]
+
+
+def render_outputs(
+    analysis: Analysis,
+    formatted: Formatted,
+    stage: Path,
+    cache: Cache,
+    out: Path,
+    progress: Callable[[str], None],
+    *,
+    html: bool,
+    pdf: bool,
+) -> list[Staged]:
+    """The render stage, into the stage folder: the changes report, then the PDF and
+    the site as asked (the PDF first: the site links it and publishes a copy)."""
+    from ..config import BUILD_MARKER
+    from ..evidence.sources import report
+
+    root = analysis.config.root
+    si = SiteInput(
+        analysis.config,
+        analysis.chapters,
+        analysis.collected,
+        formatted,
+        analysis.images,
+        analysis.figures,
+        analysis.bibliography,
+        analysis.evidence,
+        analysis.abbreviations,
+    )
+    changes = report(analysis.evidence, analysis.collected.citing)
+    report_json = json.dumps(changes, indent=2, ensure_ascii=False) + "\n"
+    write_files(
+        stage,
+        {
+            BUILD_MARKER: b"made by dossier; replaced on every build\n",
+            "changes.json": report_json.encode("utf-8"),
+        },
+    )
+    made = []
+    if pdf:
+        made.append(make_pdf(si, root, stage, cache, out, progress))
+    if html:
+        made.append(make_site(si, root, changes, stage, cache, out, progress, with_pdf=pdf))
+    return made
+
+
+def problem_of(exc: Exception, root: Path, out_name: str) -> Diagnostic:
+    """A failure of the render or write stage that is a problem for people (a template
+    error, active content in a page, an output that cannot be written) in words."""
+    from jinja2 import TemplateError
+
+    from ..write import WriteFailed, unwritable
+    from .theme import ActiveOutput, active_output_error, template_error
+
+    if isinstance(exc, WriteFailed):
+        return unwritable(exc, out_name)
+    if isinstance(exc, ActiveOutput):
+        return active_output_error(exc)
+    assert isinstance(exc, TemplateError)
+    return template_error(exc, root)
 
 
 @dataclass(frozen=True, slots=True)
