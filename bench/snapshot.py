@@ -31,7 +31,12 @@ EPOCH = "1767225600"  # a fixed build date, so that pages that print it do not d
 
 def projects(work: Path, sizes: list[str]) -> dict[str, Path]:
     """Name -> project folder (the corpora are written into `work`)."""
-    found = {"example": REPO, "messy": REPO / "tests" / "roots" / "messy"}
+    found = {
+        "example": REPO,
+        "messy": REPO / "tests" / "roots" / "messy",
+        "fixtures": fixtures_project(work),
+        "example-notes": in_note_style(REPO, work / "example-notes"),
+    }
     maker = SHARED / "bench" / "make_corpus.py"
     for size in sizes if maker.is_file() else []:
         out = work / f"corpus-{size}"
@@ -58,6 +63,70 @@ def build(name: str, project: Path, out: Path) -> None:
     )
     if done.returncode not in (0, 1):  # 1: the project has errors on purpose (messy)
         raise SystemExit(f"{name}: build failed\n{done.stdout}{done.stderr}")
+
+
+def print_document(project: Path) -> str:
+    """The print HTML the PDF is made from, made in this process (the build keeps it
+    nowhere): what the PDF's text alone would not show, such as its links and tags."""
+    from dossier.analysis import analyse
+    from dossier.cite.stage import format_citations
+    from dossier.markdown import make_parser
+    from dossier.render.pdf.document import print_html
+    from dossier.render.site import SiteInput
+
+    analysis, _ = analyse(project)
+    if analysis is None:
+        return ""
+    formatted, _ = format_citations(analysis)
+    if formatted is None:
+        return ""
+    si = SiteInput(
+        analysis.config,
+        analysis.chapters,
+        analysis.collected,
+        formatted,
+        analysis.images,
+        analysis.figures,
+        analysis.bibliography,
+        analysis.evidence,
+        analysis.abbreviations,
+    )
+    return print_html(si, make_parser())
+
+
+def fixtures_project(work: Path) -> Path:
+    """The Pandoc fixtures of tests/fixtures/pandoc as the chapters of one project: the
+    constructs the books above may not use."""
+    src = REPO / "tests" / "fixtures" / "pandoc"
+    out = work / "fixtures"
+    out.mkdir()
+    names = sorted(p.name for p in src.glob("*.md"))
+    for name in names:
+        shutil.copyfile(src / name, out / name)
+    for extra in src.glob("*.png"):
+        shutil.copyfile(extra, out / extra.name)
+    shutil.copyfile(src / "map.png", out / "x.png")  # an image a fixture names
+    (out / "references.bib").write_text("", encoding="utf-8")
+    chapters = ", ".join(f'"{n}"' for n in names)
+    (out / "dossier.toml").write_text(
+        f'title = "Fixtures"\nchapters = [{chapters}]\n', encoding="utf-8"
+    )
+    return out
+
+
+def in_note_style(project: Path, out: Path) -> Path:
+    """A copy of the example set in a note style: the writers' other path (notes at the
+    page foot and in one sequence)."""
+    out.mkdir()
+    for name in ("chapters", "data", "sources", "templates"):
+        if (project / name).is_dir():
+            shutil.copytree(project / name, out / name)
+    for name in ("references.bib", "sources.lock"):
+        shutil.copyfile(project / name, out / name)
+    config = (project / "dossier.toml").read_text(encoding="utf-8")
+    config = config.replace('csl = "chicago-author-date"', 'csl = "chicago-note-bibliography"')
+    (out / "dossier.toml").write_text(config, encoding="utf-8")
+    return out
 
 
 def record_tree(out: Path) -> dict[str, str]:
@@ -112,17 +181,32 @@ def snapshot(snap: Path, sizes: list[str], keep_html: bool) -> dict[str, dict[st
                     keep = snap / "text" / name / rel
                     keep.parent.mkdir(parents=True, exist_ok=True)
                     shutil.copyfile(out / rel, keep)
+            done = subprocess.run(
+                [sys.executable, "-m", "bench.snapshot", "print-html", str(project)],
+                env={**os.environ, "SOURCE_DATE_EPOCH": EPOCH},
+                capture_output=True,
+                check=True,
+                cwd=REPO,
+            )
+            result[name]["print.html"] = hashlib.sha256(done.stdout).hexdigest()
+            if keep_html:
+                keep = snap / "text" / name / "print.html"
+                keep.parent.mkdir(parents=True, exist_ok=True)
+                keep.write_bytes(done.stdout)
             print(f"{name}: {len(result[name])} files", flush=True)
     return result
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("action", choices=["record", "compare"])
-    ap.add_argument("snapdir", type=Path)
+    ap.add_argument("action", choices=["record", "compare", "print-html"])
+    ap.add_argument("snapdir", type=Path, help="the snapshot (a project for print-html)")
     ap.add_argument("--sizes", default="small,medium", help="corpora (default: small,medium)")
     args = ap.parse_args(argv)
     sizes = [s for s in args.sizes.split(",") if s]
+    if args.action == "print-html":
+        sys.stdout.buffer.write(print_document(args.snapdir.resolve()).encode("utf-8"))
+        return 0
     index = args.snapdir / "snapshot.json"
     if args.action == "record":
         args.snapdir.mkdir(parents=True, exist_ok=True)
