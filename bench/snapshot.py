@@ -70,7 +70,6 @@ def print_document(project: Path) -> str:
     nowhere): what the PDF's text alone would not show, such as its links and tags."""
     from dossier.analysis import analyse
     from dossier.cite.stage import format_citations
-    from dossier.markdown import make_parser
     from dossier.render.pdf.document import print_html
     from dossier.render.site import SiteInput
 
@@ -91,7 +90,7 @@ def print_document(project: Path) -> str:
         analysis.evidence,
         analysis.abbreviations,
     )
-    return print_html(si, make_parser())
+    return print_html(si)
 
 
 def fixtures_project(work: Path) -> Path:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,8 +16,6 @@ from .diagnostics import Diagnostic, Location, error
 from .projectfs import MAX_CONFIG_BYTES, Refused, read_file
 
 if TYPE_CHECKING:
-    from markdown_it import MarkdownIt
-
     from .cite.bibcache import BibRecord
     from .evidence.sources import Evidence
     from .model import Bibliography
@@ -92,12 +89,6 @@ def analyse(
     chapters: list[Chapter] = []
     old_scans, new_scans = chapter_record or {}, {}
 
-    @cache  # one parser, made only if a chapter has changed since the last build
-    def parser() -> MarkdownIt:
-        from .markdown import make_parser
-
-        return make_parser()
-
     seen: set[str] = set()
     config_text = _config_text(root)
     found.extend(bidi_controls(config_text, CONFIG_NAME))  # in file names and titles too
@@ -118,7 +109,7 @@ def analyse(
         found.extend(more)
         if text is not None:
             found.extend(bidi_controls(text, rel))
-            chapter, new_scans[rel] = read_chapter(parser, text, rel, old_scans.get(rel))
+            chapter, new_scans[rel] = read_chapter(text, rel, old_scans.get(rel))
             found.extend(chapter.scan.diagnostics)
             chapters.append(chapter)
     scans = [c.scan for c in chapters]

@@ -64,7 +64,6 @@ def build(
     strict: bool = False,
     output: str | None = None,
     progress: Progress = log.info,
-    reuse_scans: bool = True,
 ) -> Result:
     from . import cache as caching
 
@@ -83,7 +82,6 @@ def build(
     from .cite.stage import format_cached
     from .render.stage import problem_of, render_outputs
     from .render.theme import ActiveOutput
-    from .resolve.collect import StaleScan
     from .write import WriteFailed, discard, keep_other_outputs, stage_dir, swap, unwritable
     from .write import write_files as write
 
@@ -91,7 +89,7 @@ def build(
         root,
         progress,
         previous.cache.bibliography if previous else None,
-        previous.cache.chapters if previous and reuse_scans else None,
+        previous.cache.chapters if previous else None,
     )
     found = list(diags)
     if analysis is None or has_errors(finish(found, strict)):
@@ -144,19 +142,6 @@ def build(
     except (TemplateError, ActiveOutput, WriteFailed) as exc:  # a problem for people
         discard(stage)
         return Result(finish([*found, problem_of(exc, root, out_name)], strict), analysis=analysis)
-    except StaleScan:
-        discard(stage)
-        if not reuse_scans:
-            raise
-        return build(
-            root,
-            html=html,
-            pdf=pdf,
-            strict=strict,
-            output=output,
-            progress=progress,
-            reuse_scans=False,
-        )
     except BaseException:
         discard(stage)
         raise

@@ -20,12 +20,6 @@ import html
 import logging
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Sequence
-from typing import Any
-
-from markdown_it.renderer import RendererHTML
-from markdown_it.token import Token
-from markdown_it.utils import OptionsDict
 
 from .sanitize import clean_mathml
 
@@ -226,41 +220,3 @@ def print_html(tex: str, display: bool) -> str:
     label = html.escape(tex, quote=True)
     shift = f' style="vertical-align: -{below:.2f}px"' if not display else ""
     return f'<span class="math {kind}" role="img" aria-label="{label}"{shift}>{picture}</span>'
-
-
-def render_rules(mode: str) -> dict[str, Callable[..., str]]:
-    """markdown-it render rules for the math tokens, for the site or the print document."""
-    make = site_html if mode == "site" else print_html
-
-    def inline(
-        self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: Any
-    ) -> str:
-        return make(tokens[idx].content, tokens[idx].type == "math_inline_double")
-
-    def block(
-        self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: Any
-    ) -> str:
-        # a paragraph holding the display formula, as Pandoc writes it
-        return f"<p>{make(tokens[idx].content, True)}</p>\n"
-
-    def equation_open(
-        self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: Any
-    ) -> str:
-        ident = html.escape(str(tokens[idx].attrs.get("id", "")), quote=True)
-        return f'<p class="equation" id="{ident}">'
-
-    def equation_close(
-        self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: Any
-    ) -> str:
-        # the number, as Quarto and pandoc-crossref print it: "(1)" at the right
-        label = str((tokens[idx - 2].meta or {}).get("label", ""))
-        number = html.escape(label.rsplit(" ", 1)[-1])
-        return f' <span class="equation-number">({number})</span></p>\n' if number else "</p>\n"
-
-    return {
-        "math_inline": inline,
-        "math_inline_double": inline,
-        "math_block": block,
-        "equation_open": equation_open,
-        "equation_close": equation_close,
-    }

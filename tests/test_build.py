@@ -758,19 +758,14 @@ def test_timeline_figure(run_cli, make_project, texts, load_site):
 
 
 def test_the_timeline_list_is_left_out_of_print() -> None:
-    from dossier.model import Formatted
-    from dossier.render.markup import RenderContext, configure, render_chapter
     from dossier.resolve.timeline import SITE_ONLY
+    from tests.rendering import render_text
 
-    md = make_parser()
-    env: dict[str, object] = {}
-    tokens = md.parse("![Chronology](data/t.toml){#fig-t}\n", env)
     figures = {"data/t.toml": "<svg>drawn</svg>\n" + SITE_ONLY + '<ol class="timeline-list">'}
-    out = {}
-    for mode in ("site", "print"):
-        configure(md, mode)
-        ctx = RenderContext(mode, Formatted(), {}, {}, {}, figures)
-        out[mode] = render_chapter(md, tokens, env, ctx)
+    out = {
+        mode: render_text("![Chronology](data/t.toml){#fig-t}\n", mode, figures=figures)
+        for mode in ("site", "print")
+    }
     assert "<svg>drawn</svg>" in out["print"] and "timeline-list" not in out["print"]
     assert "<svg>drawn</svg>" in out["site"] and '<ol class="timeline-list">' in out["site"]
 

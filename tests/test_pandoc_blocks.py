@@ -147,17 +147,11 @@ def test_an_example_label_is_a_number_and_a_citation_key_stays_a_citation(
     assert page.xpath("//article//ol[@class='example']/li")
 
 
-def test_fancy_lists_print_with_their_style_and_start(monkeypatch) -> None:
+def test_fancy_lists_print_with_their_style_and_start() -> None:
     """WeasyPrint reads neither `start` nor `type`: print writes them as CSS."""
-    from dossier.render import markup
+    from tests.rendering import render_text
 
-    class Ctx:
-        mode = "print"
-
-    monkeypatch.setattr(markup, "_ctx", lambda env: Ctx())
-    md = markup.configure(make_parser(), "print")
-    parsed = parse_chapter(md, "c) three\nd) four\n\n(iv) four\n", "chapters/01-a.md")
-    html = md.renderer.render(list(parsed.tokens), md.options, dict(parsed.env))
+    html = render_text("c) three\nd) four\n\n(iv) four\n", "print")
     assert (
         '<ol start="3" type="a" style="counter-reset: list-item 2; list-style-type: lower-alpha">'
         in html

@@ -339,23 +339,27 @@ def test_every_diagnostic_points_at_a_line_of_its_file(project, first, second, b
 @settings(max_examples=EXAMPLES or 150, **SETTINGS)
 @given(hostile_document)
 def test_a_chapter_scan_comes_back_from_the_cache_unchanged(text: str) -> None:
-    """What a warm build takes from the cache is what a cold build would have found, and
-    numbering fresh tokens from it (collect.annotate) gives every heading, figure, table
-    and citation the id collect chose."""
+    """What a warm build takes from the cache is what a cold build would have found: the
+    scan and the tree, which agree on the order of headings, numbered blocks and
+    citations (each node's ref is its place among the scan's)."""
     import json
 
-    from dossier.markdown import make_parser, parse_chapter
-    from dossier.markdown.walk import walk
-    from dossier.read.scan import from_json, scan_chapter, to_json
-    from dossier.resolve.collect import annotate, collect
+    from dossier.model import tree
+    from dossier.read.scan import from_json, read_chapter, to_json
+    from dossier.resolve.collect import collect
 
-    md = make_parser()
-    found = scan_chapter(parse_chapter(md, text, "chapters/a.md"))
-    assert from_json(json.loads(json.dumps(to_json(found))), "chapters/a.md") == found
-    collected, _ = collect([found], KEYS)
-    fresh = parse_chapter(md, text, "chapters/a.md")
-    annotate(fresh.tokens, collected.chapters[0])
-    ids = [t.meta["id"] for t, _ in walk(fresh.tokens) if t.type == "citation"]
-    assert ids == [c.id for c in collected.chapters[0].clusters]
-    headings = [t.attrs.get("id") for t, _ in walk(fresh.tokens) if t.type == "heading_open"]
-    assert headings == [h.id for h in collected.chapters[0].headings]
+    chapter, record = read_chapter(text, "chapters/a.md")
+    kept = json.loads(json.dumps(record))
+    again, _ = read_chapter(text, "chapters/a.md", kept)
+    assert again.tree is None  # taken from the record, not read again
+    assert again.scan == chapter.scan
+    assert from_json(json.loads(json.dumps(to_json(chapter.scan))), "chapters/a.md") == chapter.scan
+    assert again.document() == chapter.document()
+    collected, _ = collect([chapter.scan], KEYS)
+    info = collected.chapters[0]
+    refs: dict[type, list[int]] = {tree.Heading: [], tree.Cite: []}
+    for node in tree.walk(again.document()):
+        if isinstance(node, (tree.Heading, tree.Cite)):
+            refs[type(node)].append(node.ref)
+    assert refs[tree.Heading] == list(range(len(info.headings)))
+    assert refs[tree.Cite] == list(range(len(info.clusters)))

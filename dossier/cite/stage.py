@@ -24,7 +24,7 @@ def format_cached(
     """Every citation formatted, reusing the cache `record` of the last build; returns
     the record to keep for the next one."""
     from ..model import Formatted
-    from ..render.notes import punctuation_in_quote
+    from ..render.placement import punctuation_in_quote
     from . import engine as cite
     from .formatting import Request, TooManyAlike, format_all
     from .positions import cites

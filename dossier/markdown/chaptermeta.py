@@ -97,7 +97,7 @@ def as_json(meta: dict[str, Any]) -> str:
 
 
 def title_block(meta: dict[str, Any]) -> Token | None:
-    """A token for the title block (rendered by render.markup), or None when the
+    """A token for the title block (written by render.writer), or None when the
     metadata has nothing that Pandoc's template shows."""
     shown: dict[str, Any] = {}
     for key in ("subtitle", "date", "abstract"):

@@ -1,7 +1,7 @@
 """Pandoc's implicit header references: `[Heading text]` or `[Heading text][]` links to
 the heading with that text, in any chapter. The bracket is marked here; whether a
 heading has that text is known only once every chapter is read, so the renderer
-(render.markup.implicit_ref) makes it a link, or prints the brackets as they were
+(render.writer) makes it a link, or prints the brackets as they were
 written (`[sic]`, `[...]`, `[emphasis added]` stay text). Labels with markup, and
 brackets followed by `(`, `{`, or `[label]` of a reference, are left to other rules."""
 

@@ -27,9 +27,9 @@ def walk(tokens: Sequence[Token]) -> Iterator[tuple[Token, bool]]:
 
 def numbered_block(tok: Token) -> str | None:
     """ "fig", "tbl" or "eq" for a token that opens a figure, a captioned table or a
-    labelled equation (what gets a
-    number and a label), else None. scan and collect.annotate both ask this one
-    question, so that the n-th block of one is the n-th block of the other."""
+    labelled equation (what gets a number and a label), else None. The scan and the
+    tree reader both ask this one question, so that the n-th block of one is the
+    n-th block of the other."""
     if tok.type == "figure_open":
         return "fig"
     if tok.type == "equation_open":

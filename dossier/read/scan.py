@@ -3,30 +3,35 @@
 A scan lists the chapter's headings, figures, captioned tables and citations in
 document order, its cross-references, quotations and images, each with its place in
 the source, and the chapter's own diagnostics. It depends on nothing but the chapter's
-text, and it is plain data: the build cache keeps it, so an unchanged chapter is not
-parsed again, and its tokens are made only when its page must be rendered (numbered
-then by collect.annotate)."""
+text, and it is plain data: the build cache keeps it beside the chapter's tree
+(read.tree), so an unchanged chapter is not parsed again. The scan and the tree are
+made from one reading of the tokens, in the same document order: the n-th heading,
+numbered block and citation of the scan are the tree's nodes with `ref` n."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from ..diagnostics import Diagnostic, Location
-from ..evidence.quotes import QuoteMark, scan_quotes
+from ..diagnostics import Diagnostic, Location, error
 from ..markdown import ParsedChapter, parse_chapter
 from ..markdown.chaptermeta import as_json
 from ..markdown.divs import MAX_NESTING
 from ..markdown.ids import EMPTY, pandoc_id, plain_text
 from ..markdown.walk import column, find_in_lines, numbered_block, walk
 from ..model import RESET_POSITIONS, CiteItem
+from ..model.codec import decode_doc, encode_doc
+from ..model.tree import Doc
+from .quotes import QuoteMark, scan_quotes
+from .tree import read_tree
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +97,6 @@ class ChapterScan:
     xrefs: tuple[XrefMark, ...] = ()
     quotes: tuple[QuoteMark, ...] = ()
     images: tuple[ImageMark, ...] = ()
-    too_deep: int | None = None  # line of the first block nested deeper than allowed
     empty: bool = False
     diagnostics: tuple[Diagnostic, ...] = ()
     # each footnote reference in the text, in order: (the footnote's id, how many
@@ -104,35 +108,64 @@ class ChapterScan:
 
 @dataclass(frozen=True, slots=True)
 class Chapter:
-    """A chapter in the pipeline: its text and scan, and its tokens once made."""
+    """A chapter in the pipeline: its text, its scan and its tree. A chapter unchanged
+    since the last build has its tree as the cache kept it (`kept`, JSON), decoded only
+    if its page must be rendered again."""
 
     path: str
     text: str
     lines: tuple[str, ...]
     scan: ChapterScan
     sha: str  # SHA-256 of the text: what a page made from it is fingerprinted by
-    memo: list[ParsedChapter] = field(default_factory=list, compare=False, repr=False)
+    tree: Doc | None = field(default=None, compare=False, repr=False)
+    kept: object = field(default=None, compare=False, repr=False)
 
-    def parsed(self, md: MarkdownIt) -> ParsedChapter:
-        if not self.memo:
-            self.memo.append(parse_chapter(md, self.text, self.path))
-        return self.memo[0]
+    def document(self) -> Doc:
+        """The chapter's tree: this build's, or the last build's as kept in the cache
+        (read again from the text if that record is damaged)."""
+        if self.tree is not None:
+            return self.tree
+        try:
+            return decode_doc(self.kept)
+        except ValueError:
+            return read_tree(parse_chapter(parser(), self.text, self.path))
 
 
-def read_chapter(
-    parser: Callable[[], MarkdownIt], text: str, path: str, record: Any = None
-) -> tuple[Chapter, list[Any]]:
-    """The chapter and what the cache keeps of it: [SHA-256 of the text, its scan]. The
-    scan in `record` (the last build's) is taken when the text is unchanged."""
+@cache  # one parser, made only if a chapter has changed since the last build
+def parser() -> MarkdownIt:
+    from ..markdown import make_parser
+
+    return make_parser()
+
+
+def read_chapter(text: str, path: str, record: object = None) -> tuple[Chapter, list[object]]:
+    """The chapter and what the cache keeps of it: [SHA-256 of the text, its scan, its
+    tree, a seal over the three]. The scan and tree in `record` (the last build's) are
+    taken when the text is unchanged and the record is as it was written."""
     sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
     lines = tuple(text.split("\n"))
-    if isinstance(record, list) and len(record) == 2 and record[0] == sha:
+    if (
+        isinstance(record, list)
+        and len(record) == 4
+        and record[0] == sha
+        and record[3] == _seal(record[:3])
+    ):
         scan = from_json(record[1], path)
         if scan is not None:
-            return Chapter(path, text, lines, scan, sha), record
+            return Chapter(path, text, lines, scan, sha, kept=record[2]), record
     parsed = parse_chapter(parser(), text, path)
     scan = scan_chapter(parsed)
-    return Chapter(path, text, lines, scan, sha, [parsed]), [sha, to_json(scan)]
+    doc = read_tree(parsed)
+    kept: list[object] = [sha, to_json(scan), encode_doc(doc)]
+    return Chapter(path, text, lines, scan, sha, doc), [*kept, _seal(kept)]
+
+
+def _seal(record: list[object]) -> str:
+    """A digest of a chapter's record as this build wrote it. The scan and the tree in it
+    agree by construction (one reading made both); a record changed since, by damage or
+    by hand, could make them disagree, so it is not trusted at all."""
+    data = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
 
 def scan_chapter(chapter: ParsedChapter) -> ChapterScan:
@@ -218,6 +251,18 @@ def scan_chapter(chapter: ParsedChapter) -> ChapterScan:
                 )
             )
     deepest = next((t for t in tokens if t.level >= MAX_NESTING - 1), None)
+    diagnostics = chapter.diagnostics
+    if deepest is not None:
+        diagnostics += (
+            error(
+                "md.too-deep",
+                f"blocks nested more than {MAX_NESTING - 2} "
+                "levels deep (block quotes, lists, fenced divs); what lies "
+                "deeper is not shown",
+                Location(chapter.path, deepest.map[0] + 1 if deepest.map else 0),
+                "flatten the nesting",
+            ),
+        )
     return ChapterScan(
         chapter.path,
         str(chapter.front_matter.get("title", "")),
@@ -225,9 +270,8 @@ def scan_chapter(chapter: ParsedChapter) -> ChapterScan:
         tuple(xrefs),
         tuple(scan_quotes(chapter, cites)),
         tuple(images),
-        None if deepest is None else (deepest.map[0] + 1 if deepest.map else 0),
         not any(line.strip() for line in chapter.lines),
-        chapter.diagnostics,
+        diagnostics,
         tuple(footnotes),
         as_json(chapter.front_matter),
     )
@@ -297,7 +341,6 @@ def to_json(scan: ChapterScan) -> dict[str, Any]:
         "xrefs": [[list(x.keys), x.location.line, x.location.col, x.link] for x in scan.xrefs],
         "quotes": [[q.cite, q.text, q.location.line, q.location.col, q.block] for q in scan.quotes],
         "images": [[i.src, i.line] for i in scan.images],
-        "too_deep": scan.too_deep,
         "empty": scan.empty,
         "diagnostics": encode_diagnostics(scan.diagnostics),
         "footnotes": [list(f) for f in scan.footnotes],
@@ -342,8 +385,7 @@ def from_json(data: Any, path: str) -> ChapterScan | None:
 
     try:
         diags = decode_diagnostics(data["diagnostics"])
-        deep = data["too_deep"]
-        if diags is None or not (deep is None or isinstance(deep, int)):
+        if diags is None:
             return None
         return ChapterScan(
             path,
@@ -360,7 +402,6 @@ def from_json(data: Any, path: str) -> ChapterScan | None:
                 for c, t, line, col, b in data["quotes"]
             ),
             tuple(ImageMark(str(s), int(line)) for s, line in data["images"]),
-            deep,
             bool(data["empty"]),
             diags,
             tuple((int(n), int(k)) for n, k in data.get("footnotes", ())),

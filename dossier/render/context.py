@@ -28,7 +28,7 @@ class RenderContext:
     notes: list[tuple[str, str]] = field(default_factory=list)  # note-style citations
     by_title: dict[str, Target] | None = None  # headings by their text (implicit_ref)
     # In a note style the site numbers citation notes and footnotes in one sequence
-    # per page, as the PDF does (render.notes): "cite:<id>" or "fn:<id>" -> number.
+    # per page, as the PDF does (render.notelist): "cite:<id>" or "fn:<id>" -> number.
     numbered: dict[str, int] = field(default_factory=dict)
     # ("figure" or "table", id, caption as plain text) of each captioned block with an
     # id, in document order: the PDF's lists of figures and tables, as data rather than

@@ -84,7 +84,7 @@ def _walked(fragment: str) -> list[Section]:
 
     article = html.fragment_fromstring(fragment)
     out: list[Section] = []
-    anchor, title, text = "", [], []  # type: ignore[var-annotated]
+    anchor, title, text = "", list[str](), list[str]()
     heading = False
 
     def flush() -> None:

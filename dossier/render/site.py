@@ -12,7 +12,6 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from .. import __version__
@@ -24,10 +23,11 @@ from ..model import Bibliography, Formatted
 from ..projectfs import Refused
 from ..read.scan import Chapter
 from ..resolve.abbreviations import Abbreviation, mark_first_uses
-from ..resolve.collect import ChapterInfo, Collected, rendering
+from ..resolve.collect import ChapterInfo, Collected
 from ..sanitize import with_csp
 from .assets import fingerprinted
 from .bibpages import FIRST_PAGE, budget_for, letter_id, page_of_key, paginate, site_backlinks
+from .context import RenderContext
 from .evidence import (
     changes_context,
     popover_data,
@@ -36,7 +36,6 @@ from .evidence import (
     quotes_found,
     source_pages,
 )
-from .markup import RenderContext, configure, render_chapter
 from .publish import PdfLink as PdfLink  # re-exported: where it was
 from .publish import cite_this as cite_this
 from .publish import human_size as human_size
@@ -52,6 +51,7 @@ from .theme import (
     static_asset,
     theme_files,
 )
+from .writer import render_chapter
 
 STATIC = ("style.css", "site.js", "favicon.svg", "minisearch.js", "minisearch.LICENSE.txt")
 FINGERPRINTED = frozenset({"style.css", "site.js", "favicon.svg", "minisearch.js"})
@@ -172,15 +172,12 @@ def theme_fingerprint(root: Path) -> str:
     return h.hexdigest()
 
 
-def render_site(
-    si: SiteInput, md: MarkdownIt, changes: dict[str, Any] | None = None
-) -> dict[str, bytes]:
-    return build_site(si, md, changes).files
+def render_site(si: SiteInput, changes: dict[str, Any] | None = None) -> dict[str, bytes]:
+    return build_site(si, changes).files
 
 
 def build_site(
     si: SiteInput,
-    md: MarkdownIt,
     changes: dict[str, Any] | None = None,
     reuse: Reuse | None = None,
     progress: Callable[[str], None] | None = None,
@@ -191,7 +188,6 @@ def build_site(
     build is taken from it instead of being rendered again. With `pdf`, every page links
     the PDF (its size only on the title page: the other pages stay reusable). `searched`
     is the last build's record of the search index (see search_index)."""
-    configure(md, "site")
     # si.formatted was cleaned where it left pandoc (cite.engine); what the pages show of
     # it is cleaned again as it is used (RenderContext.bib_link), since the cache it may
     # come from sits in the project's own output folder
@@ -317,8 +313,7 @@ def build_site(
         def body(
             ctx: RenderContext = ctx, chapter: Chapter = chapter, info: ChapterInfo = info
         ) -> dict[str, Any]:
-            parsed = rendering(chapter, md, info)
-            html = render_chapter(md, parsed.tokens, parsed.env, ctx)
+            html = render_chapter(chapter.document(), info, ctx)
             html = mark_first_uses(html, si.abbreviations)
             # the title apart, so that "On this page" can follow it (chapter.html)
             title, end, rest = html.partition("</h1>")

@@ -102,13 +102,12 @@ class Staged:
 def make_pdf(
     si: SiteInput, root: Path, stage: Path, cache: Cache, out: Path, progress: Progress
 ) -> Staged:
-    from ..markdown import make_parser
     from .pdf.document import contents_note, print_html, render_pdf
     from .theme import check_rendered, overrides_html
 
     config = si.config
     progress("making the print document")
-    document = print_html(si, make_parser())
+    document = print_html(si)
     found = list(contents_note(config, si.collected.chapters))
     if overrides_html(root):
         check_rendered("print document", document)
@@ -144,7 +143,6 @@ def make_site(
     progress: Progress,
     with_pdf: bool,
 ) -> Staged:
-    from ..markdown import make_parser
     from ..resolve.media import media_files
     from .site import build_site
 
@@ -152,7 +150,6 @@ def make_site(
     pdf = stage / pdf_name
     site = build_site(
         si,
-        make_parser(),
         changes,
         reuse=lambda name, fp: reuse(cache, out, f"html/{name}", fp),
         progress=progress,

@@ -1,6 +1,7 @@
 """The whole dossier from its chapters' scans: number sections, figures and tables, give
 citation clusters their ids in document order, and check every key and
-cross-reference; then, for a page to render, put those numbers into its tokens."""
+cross-reference. What it decides is data (ChapterInfo), looked up by the writers by
+each tree node's `ref`: its headings, blocks and clusters are in the tree's order."""
 
 from __future__ import annotations
 
@@ -8,16 +9,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
-
 from ..config import slug
 from ..diagnostics import Diagnostic, Location, did_you_mean, error, visible, warning
-from ..markdown import ParsedChapter
-from ..markdown.divs import MAX_NESTING
-from ..markdown.walk import numbered_block, walk
 from ..model import RESET_POSITIONS, Cluster, Heading, Target
-from ..read.scan import AnchorMark, BlockMark, Chapter, ChapterScan, CiteMark, HeadingMark
+from ..read.scan import AnchorMark, BlockMark, ChapterScan, CiteMark, HeadingMark
 
 KIND_LABEL = {"sec": "Section", "fig": "Figure", "tbl": "Table", "eq": "Equation"}
 
@@ -169,17 +164,6 @@ def collect(
                 label = f"{KIND_LABEL[mark.kind]} {counters[mark.kind]}"
                 blocks.append((ident, label))
                 targets[ident] = Target(ident, mark.kind, label, page)
-        if scan.too_deep is not None:
-            diags.append(
-                error(
-                    "md.too-deep",
-                    f"blocks nested more than {MAX_NESTING - 2} "
-                    "levels deep (block quotes, lists, fenced divs); what lies "
-                    "deeper is not shown",
-                    Location(scan.path, scan.too_deep),
-                    "flatten the nesting",
-                )
-            )
         if scan.empty:
             diags.append(warning("md.empty", "chapter is empty", Location(scan.path, 1)))
         elif not title:
@@ -269,46 +253,6 @@ def note_order(
         first += len(info.clusters)
         top = min([top, *(h.level for h in info.headings)])
     return tuple(order)
-
-
-def rendering(chapter: Chapter, md: MarkdownIt, info: ChapterInfo) -> ParsedChapter:
-    """The chapter's tokens, made if the build has not made them yet, and numbered."""
-    parsed = chapter.parsed(md)
-    annotate(parsed.tokens, info)
-    return parsed
-
-
-class StaleScan(Exception):
-    """A chapter's tokens do not match the scan collect numbered: the scan came from a
-    build cache that disagrees with the text (see build, which builds again without)."""
-
-
-def annotate(tokens: Sequence[Token], info: ChapterInfo) -> None:
-    """Puts what collect decided into a chapter's freshly made tokens, for rendering:
-    heading ids and numbers, figure and table ids and labels, citation ids. The walk is
-    the scan's, so the n-th heading here is the n-th heading collect numbered."""
-    headings, blocks, clusters = iter(info.headings), iter(info.blocks), iter(info.clusters)
-    for tok, in_note in walk(tokens):
-        if tok.type == "heading_open":
-            heading = next(headings, None)
-            if heading is None:
-                raise StaleScan(info.path)
-            tok.attrSet("id", heading.id)
-            tok.meta = {**(tok.meta or {}), "number": heading.number}
-        elif numbered_block(tok):
-            block = next(blocks, None)
-            if block is None:
-                raise StaleScan(info.path)
-            tok.attrSet("id", block[0])
-            tok.meta = {**(tok.meta or {}), "label": block[1]}
-        elif tok.type == "citation":
-            cluster = next(clusters, None)
-            if cluster is None:
-                raise StaleScan(info.path)
-            tok.meta["id"] = cluster.id
-            tok.meta["in_note"] = in_note
-    if any(next(it, None) is not None for it in (headings, blocks, clusters)):
-        raise StaleScan(info.path)
 
 
 def _unknown_link(key: str, targets: dict[str, Target], loc: Location) -> Diagnostic:

@@ -173,7 +173,7 @@ def draw(events: list[dict[str, object]], title: str = "Timeline") -> str:
     return "\n".join(out)
 
 
-# What follows it in a drawn figure is for the site only (render.markup.image leaves it
+# What follows it in a drawn figure is for the site only (render.writer.Writer.image leaves it
 # out of the PDF): the events as an HTML list, shown instead of the drawing on a phone.
 SITE_ONLY = "<!--dossier:site-only-->"
 

@@ -11,7 +11,6 @@ import pytest
 
 from dossier.config import Config
 from dossier.diagnostics import Location
-from dossier.markdown import make_parser
 from dossier.model import CiteItem, Cluster, Formatted, FormattedCitation, Heading
 from dossier.read.scan import read_chapter
 from dossier.render.bibpages import BACKLINKS_SHOWN
@@ -40,7 +39,7 @@ def config(root: Path, **kw: object) -> Config:
 
 
 def site_input(root: Path, texts: dict[str, str] = CHAPTERS, order: bool = True) -> SiteInput:
-    chapters = tuple(read_chapter(make_parser, text, path)[0] for path, text in texts.items())
+    chapters = tuple(read_chapter(text, path)[0] for path, text in texts.items())
     collected, diags = collect([c.scan for c in chapters], ["smith2020", "jones2019"])
     assert diags == []
     formatted = Formatted(
@@ -214,7 +213,7 @@ def test_site_backlinks_are_grouped_by_chapter_and_fold(tmp_path: Path) -> None:
 
 
 def test_the_pages_and_their_order(tmp_path: Path) -> None:
-    site = build_site(site_input(tmp_path), make_parser())
+    site = build_site(site_input(tmp_path))
     pages = ["index.html", "01-a.html", "02-b.html", "bibliography.html"]
     assert site.rendered == tuple(pages)
     assert sorted(site.fingerprints) == sorted(pages)
@@ -244,29 +243,29 @@ def test_the_pages_and_their_order(tmp_path: Path) -> None:
 
 
 def test_no_bibliography_page_without_entries(tmp_path: Path) -> None:
-    site = build_site(site_input(tmp_path, order=False), make_parser())
+    site = build_site(site_input(tmp_path, order=False))
     assert site.rendered == ("index.html", "01-a.html", "02-b.html")
     assert pager(site.files["02-b.html"]) == ("01-a.html", None)
 
 
 def test_the_pdf_link_and_its_size_on_the_title_page(tmp_path: Path) -> None:
-    site = build_site(site_input(tmp_path), make_parser(), pdf=PdfLink("t.pdf", 205_607))
+    site = build_site(site_input(tmp_path), pdf=PdfLink("t.pdf", 205_607))
     index, chapter = site.files["index.html"].decode(), site.files["01-a.html"].decode()
     assert 'href="t.pdf"' in index and "206 KB" in index
     assert 'href="t.pdf"' in chapter and "206 KB" not in chapter
 
 
 def test_unchanged_pages_are_reused_and_an_edit_renders_its_page_again(tmp_path: Path) -> None:
-    first = build_site(site_input(tmp_path), make_parser())
+    first = build_site(site_input(tmp_path))
 
     def reuse(name: str, fingerprint: str) -> bytes | None:
         return first.files[name] if first.fingerprints[name] == fingerprint else None
 
-    again = build_site(site_input(tmp_path), make_parser(), reuse=reuse)
+    again = build_site(site_input(tmp_path), reuse=reuse)
     assert again.rendered == ()
     assert again.files == first.files
     edited = {**CHAPTERS, "chapters/01-a.md": CHAPTERS["chapters/01-a.md"] + "\nNew words.\n"}
-    third = build_site(site_input(tmp_path, edited), make_parser(), reuse=reuse)
+    third = build_site(site_input(tmp_path, edited), reuse=reuse)
     assert third.rendered == ("01-a.html",)
     assert [n for n in first.fingerprints if first.fingerprints[n] != third.fingerprints[n]] == [
         "01-a.html"

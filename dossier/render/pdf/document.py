@@ -17,16 +17,15 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from ... import limits
 from ...config import Config
 from ...diagnostics import Diagnostic, Location, Severity, error, warning
 from ...live.marks import decorate, link_marks
-from ...resolve.collect import ChapterInfo, rendering
+from ...resolve.collect import ChapterInfo
 from ...resolve.timeline import SITE_ONLY, with_print_links
-from ..markup import RenderContext, configure, render_chapter
+from ..context import RenderContext
 from ..site import (
     SiteInput,
     abbreviation_rows,
@@ -36,6 +35,7 @@ from ..site import (
     site_context,
 )
 from ..theme import THEME_DIR, environment, theme_file
+from ..writer import render_chapter
 from .dates import long_date
 from .html import imprint, mark_rtl_runs, protect_words
 from .merge import main as merge_main
@@ -45,8 +45,7 @@ from .split import split_document
 from .worker import main as worker_main
 
 
-def print_html(si: SiteInput, md: MarkdownIt) -> str:
-    configure(md, "print")
+def print_html(si: SiteInput) -> str:
     if si.evidence is not None and si.bibliography is not None:
         # a dead or moved link noted in the references, as text (dossier.live.marks)
         marks = link_marks(si.bibliography, si.evidence.records)
@@ -69,11 +68,10 @@ def print_html(si: SiteInput, md: MarkdownIt) -> str:
             figures,
             page=info.page,
         )
-        parsed = rendering(chapter, md, info)
         chapters.append(
             {
                 **chapter_context(info),
-                "body": Markup(render_chapter(md, parsed.tokens, parsed.env, ctx)),
+                "body": Markup(render_chapter(chapter.document(), info, ctx)),
             }
         )
         captions.extend(ctx.captions)

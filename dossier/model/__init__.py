@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .diagnostics import Location
+from ..diagnostics import Location
 
 # Pandoc 3.9: the citations under a heading of this class are positioned (first note,
 # ibid., short form) as if none came before them.
