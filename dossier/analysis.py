@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .config import CONFIG_NAME, Config, key_line, load_config
 from .diagnostics import Diagnostic, Location, error
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from .cite.bibcache import BibRecord
     from .evidence.sources import Evidence
     from .model import Bibliography
+    from .read.record import ChapterRecord
     from .read.scan import Chapter
     from .resolve.abbreviations import Abbreviation
     from .resolve.collect import Collected
@@ -44,7 +45,7 @@ class Analysis:
     charted: tuple[str, ...] = ()  # keys cited only by timelines and other data figures
     # for the cache: the reading of the bibliography, and each chapter's scan (see scan)
     bib_record: BibRecord | None = field(default=None, compare=False)
-    chapter_record: dict[str, Any] = field(default_factory=dict, compare=False)
+    chapter_record: dict[str, ChapterRecord] = field(default_factory=dict, compare=False)
     abbreviations: tuple[Abbreviation, ...] = ()  # the project's list, if it has one
 
     def inputs(self) -> list[str]:
@@ -65,7 +66,7 @@ def analyse(
     root: Path,
     progress: Progress = _quiet,
     bib_record: BibRecord | None = None,
-    chapter_record: dict[str, Any] | None = None,
+    chapter_record: dict[str, ChapterRecord] | None = None,
 ) -> tuple[Analysis | None, tuple[Diagnostic, ...]]:
     """Everything read and checked. `bib_record` and `chapter_record` are the last
     build's reading of the bibliography (see bibcache) and scans of the chapters (see
@@ -87,7 +88,8 @@ def analyse(
     total = len(config.chapters)
     progress(f"reading chapters (0/{total})")
     chapters: list[Chapter] = []
-    old_scans, new_scans = chapter_record or {}, {}
+    old_scans: dict[str, ChapterRecord] = chapter_record or {}
+    new_scans: dict[str, ChapterRecord] = {}
 
     seen: set[str] = set()
     config_text = _config_text(root)

@@ -27,6 +27,7 @@ from .diagnostics import (
     encode_diagnostics,
 )
 from .projectfs import MAX_SERVED_BYTES, Refused, read_file
+from .read.record import ChapterRecord
 
 CACHE_NAME = ".dossier-cache.json"
 VERSION = 3
@@ -63,7 +64,7 @@ class Cache:
     inputs: tuple[str, ...] = ()
     diagnostics: tuple[Diagnostic, ...] | None = ()
     bibliography: BibRecord | None = None
-    chapters: dict[str, Any] = field(default_factory=dict)  # path -> [sha256, scan]
+    chapters: dict[str, ChapterRecord] = field(default_factory=dict)  # by chapter path
     # the search index's sections of each chapter page (render.search.SectionRecord);
     # checked where it is read
     search: dict[str, object] = field(default_factory=dict)
@@ -167,9 +168,17 @@ def load(out: Path) -> tuple[Cache, list[Diagnostic]]:
         tuple(raw.get("inputs", [])),
         decode_diagnostics(raw.get("diagnostics", [])),
         BibRecord.from_json(raw.get("bibliography")),
-        chapters if isinstance(chapters, dict) else {},
+        _chapters(chapters),
         search if isinstance(search, dict) else {},
     ), []
+
+
+def _chapters(raw: object) -> dict[str, ChapterRecord]:
+    """The chapter records whose seal holds; the others are read again from their text."""
+    if not isinstance(raw, dict):
+        return {}
+    found = {rel: ChapterRecord.from_json(v) for rel, v in raw.items() if isinstance(rel, str)}
+    return {rel: record for rel, record in found.items() if record is not None}
 
 
 def dump(cache: Cache) -> bytes:
@@ -182,7 +191,7 @@ def dump(cache: Cache) -> bytes:
         "inputs": cache.inputs,
         "diagnostics": encode_diagnostics(cache.diagnostics or ()),
         "bibliography": cache.bibliography.to_json() if cache.bibliography else None,
-        "chapters": cache.chapters,
+        "chapters": {rel: record.to_json() for rel, record in cache.chapters.items()},
         "search": cache.search,
     }
     # neither sorted nor UTF-8: written on every build, it is the C encoder's fastest
@@ -255,7 +264,7 @@ def after_build(
     inputs: Sequence[str],
     diagnostics: Sequence[Diagnostic],
     bibliography: BibRecord | None,
-    chapters: dict[str, Any],
+    chapters: dict[str, ChapterRecord],
     search: dict[str, object] | None,
     html: bool,
     pdf: bool,

@@ -345,11 +345,13 @@ def test_a_chapter_scan_comes_back_from_the_cache_unchanged(text: str) -> None:
     import json
 
     from dossier.model import tree
+    from dossier.read.record import ChapterRecord
     from dossier.read.scan import from_json, read_chapter, to_json
     from dossier.resolve.collect import collect
 
     chapter, record = read_chapter(text, "chapters/a.md")
-    kept = json.loads(json.dumps(record))
+    kept = ChapterRecord.from_json(json.loads(json.dumps(record.to_json())))
+    assert kept == record
     again, _ = read_chapter(text, "chapters/a.md", kept)
     assert again.tree is None  # taken from the record, not read again
     assert again.scan == chapter.scan

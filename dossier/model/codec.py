@@ -93,7 +93,7 @@ def _decoder(tp: object) -> Decode:
         if NoneType in args and len(options) == 1:
             inner = _decoder(options[0])
             return lambda value: None if value is None else inner(value)
-        return _node  # a union of nodes: each names its class
+        return _node_of(tuple(typing.cast(type, a) for a in options))  # each names its class
     if origin is tuple:
         item = _decoder(args[0])
         if len(args) == 2 and args[1] is Ellipsis:
@@ -101,8 +101,20 @@ def _decoder(tp: object) -> Decode:
         items = [_decoder(a) for a in args]
         return lambda value: tuple(d(v) for d, v in zip(items, _list(value), strict=True))
     if isinstance(tp, type) and dataclasses.is_dataclass(tp):
-        return _node
+        return _node_of((tp,))
     raise TypeError(f"no decoder for {tp!r}")
+
+
+def _node_of(kinds: tuple[type, ...]) -> Decode:
+    """A node that must be one of `kinds` (a note where a note belongs, not a paragraph)."""
+
+    def decode(value: object) -> object:
+        node = _node(value)
+        if not isinstance(node, kinds):
+            raise ValueError(f"{type(node).__name__} where {kinds[0].__name__} belongs")
+        return node
+
+    return decode
 
 
 def _list(value: object) -> list[object]:

@@ -31,6 +31,7 @@ from ..model import RESET_POSITIONS, CiteItem
 from ..model.codec import decode_doc, encode_doc
 from ..model.tree import Doc
 from .quotes import QuoteMark, scan_quotes
+from .record import ChapterRecord
 from .tree import read_tree
 
 
@@ -118,7 +119,7 @@ class Chapter:
     scan: ChapterScan
     sha: str  # SHA-256 of the text: what a page made from it is fingerprinted by
     tree: Doc | None = field(default=None, compare=False, repr=False)
-    kept: object = field(default=None, compare=False, repr=False)
+    kept: str = field(default="", compare=False, repr=False)  # the cached tree, JSON
 
     def document(self) -> Doc:
         """The chapter's tree: this build's, or the last build's as kept in the cache
@@ -126,8 +127,8 @@ class Chapter:
         if self.tree is not None:
             return self.tree
         try:
-            return decode_doc(self.kept)
-        except ValueError:
+            return decode_doc(json.loads(self.kept))
+        except (ValueError, RecursionError):
             return read_tree(parse_chapter(parser(), self.text, self.path))
 
 
@@ -138,34 +139,27 @@ def parser() -> MarkdownIt:
     return make_parser()
 
 
-def read_chapter(text: str, path: str, record: object = None) -> tuple[Chapter, list[object]]:
-    """The chapter and what the cache keeps of it: [SHA-256 of the text, its scan, its
-    tree, a seal over the three]. The scan and tree in `record` (the last build's) are
-    taken when the text is unchanged and the record is as it was written."""
+def read_chapter(
+    text: str, path: str, kept: ChapterRecord | None = None
+) -> tuple[Chapter, ChapterRecord]:
+    """The chapter and what the cache keeps of it. The scan and tree of `kept`, the last
+    build's record, are taken when the text is unchanged."""
     sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
     lines = tuple(text.split("\n"))
-    if (
-        isinstance(record, list)
-        and len(record) == 4
-        and record[0] == sha
-        and record[3] == _seal(record[:3])
-    ):
-        scan = from_json(record[1], path)
+    record = kept if isinstance(kept, ChapterRecord) else None
+    if record is not None and record.sha == sha:
+        try:
+            scan = from_json(json.loads(record.scan), path)
+        except ValueError:
+            scan = None
         if scan is not None:
-            return Chapter(path, text, lines, scan, sha, kept=record[2]), record
+            return Chapter(path, text, lines, scan, sha, kept=record.tree), record
     parsed = parse_chapter(parser(), text, path)
     scan = scan_chapter(parsed)
     doc = read_tree(parsed)
-    kept: list[object] = [sha, to_json(scan), encode_doc(doc)]
-    return Chapter(path, text, lines, scan, sha, doc), [*kept, _seal(kept)]
-
-
-def _seal(record: list[object]) -> str:
-    """A digest of a chapter's record as this build wrote it. The scan and the tree in it
-    agree by construction (one reading made both); a record changed since, by damage or
-    by hand, could make them disagree, so it is not trusted at all."""
-    data = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+    scan_text = json.dumps(to_json(scan), ensure_ascii=False, separators=(",", ":"))
+    tree_text = json.dumps(encode_doc(doc), ensure_ascii=False, separators=(",", ":"))
+    return Chapter(path, text, lines, scan, sha, doc), ChapterRecord.made(sha, scan_text, tree_text)
 
 
 def scan_chapter(chapter: ParsedChapter) -> ChapterScan:
