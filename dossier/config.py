@@ -7,10 +7,9 @@ import os
 import re
 import tomllib
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 from .diagnostics import Diagnostic, Location, did_you_mean, error, has_errors
 from .limits import clamp_pdf
@@ -235,7 +234,7 @@ def parse_config(root: Path, text: str) -> tuple[Config | None, tuple[Diagnostic
         return None, (error("config.syntax", f"invalid TOML: {msg}", loc),)
 
     diags: list[Diagnostic] = []
-    values: dict[str, Any] = {}
+    values: dict[str, object] = {}  # field name -> value, of a type _TOP accepts for it
 
     def where(key: str, table: str = "") -> Location:
         return Location(CONFIG_NAME, key_line(text, key, table))
@@ -271,7 +270,8 @@ def parse_config(root: Path, text: str) -> tuple[Config | None, tuple[Diagnostic
         values[name] = value
 
     for name in _PATH_KEYS:  # no file has a NUL or a line break in its name
-        if isinstance(values.get(name), str) and _CONTROL.search(values[name]):
+        path = values.get(name)
+        if isinstance(path, str) and _CONTROL.search(path):
             diags.append(error("config.type", f"'{name}' holds a control character", where(name)))
             del values[name]
     listed = values.get("chapters")
@@ -281,14 +281,16 @@ def parse_config(root: Path, text: str) -> tuple[Config | None, tuple[Diagnostic
         )
         values["chapters"] = [c for c in listed if not _CONTROL.search(str(c))]
     for name in ("authors", "chapters", "nocite"):
-        if name in values:
-            items = [values[name]] if isinstance(values[name], str) else values[name]
+        value = values.get(name)
+        if isinstance(value, str | list):  # _TOP lets only these through
+            items: list[object] = [value] if isinstance(value, str) else value
             bad = [i for i in items if not isinstance(i, str)]
             if bad:
                 diags.append(error("config.type", f"'{name}' must hold only strings", where(name)))
             values[name] = tuple(str(i) for i in items)
-    if isinstance(values.get("date"), dt.date):
-        values["date"] = values["date"].isoformat()
+    date = values.get("date")
+    if isinstance(date, dt.date):
+        values["date"] = date.isoformat()
 
     for required in ("title", "chapters"):
         if required not in values and not any(
@@ -302,13 +304,24 @@ def parse_config(root: Path, text: str) -> tuple[Config | None, tuple[Diagnostic
                 )
             )
 
-    values["html"] = _sub_table(values.get("html", {}), "html", _HTML, HtmlOptions, text, diags)
-    raw_pdf = values.get("pdf", {})
-    values["pdf"] = _sub_table(raw_pdf, "pdf", _PDF, PdfOptions, text, diags)
-    values["pdf"] = _clamped(values["pdf"], raw_pdf, text, diags)
+    html_values = _sub_table(_table(values.get("html")), "html", _HTML, text, diags)
+    publish = html_values.get("publish_sources")
+    if isinstance(publish, list) and not all(isinstance(k, str) for k in publish):
+        # a key written unquoted (`[2019]`) is a TOML number, and would publish nothing
+        diags.append(
+            error(
+                "config.type",
+                "'html.publish_sources' must hold only cite keys (strings)",
+                Location(CONFIG_NAME, key_line(text, "publish_sources", "html")),
+            )
+        )
+    html = _html_options(html_values)
+    raw_pdf = _table(values.get("pdf"))
+    pdf_values = _sub_table(raw_pdf, "pdf", _PDF, text, diags)
+    pdf = _clamped(_pdf_options(pdf_values), raw_pdf, text, diags)
 
-    values["pdf"] = _pdf_checked(values["pdf"], text, diags)
-    filename = values["pdf"].filename
+    pdf = _pdf_checked(pdf, pdf_values.get("no_hyphenate", []), text, diags)
+    filename = pdf.filename
     if filename and filename_problem(filename):
         diags.append(
             error(
@@ -318,16 +331,14 @@ def parse_config(root: Path, text: str) -> tuple[Config | None, tuple[Diagnostic
                 "for example 'report.pdf'",
             )
         )
+    config = _config(root, values, html, pdf)
     if "output" in values:
-        inputs = [
-            str(values.get(k, d))
-            for k, d in (("bibliography", "references.bib"), ("sources", "sources"))
-        ]
-        if str(values.get("csl", "")).endswith(".csl"):
-            inputs.append(str(values["csl"]))
+        inputs = [config.bibliography, config.sources]
+        if config.csl.endswith(".csl"):
+            inputs.append(config.csl)
         problem = output_problem(
-            root, values["output"], (*values.get("chapters", ()), *inputs)
-        ) or outside_project(root, values["output"])
+            root, config.output, (*config.chapters, *inputs)
+        ) or outside_project(root, config.output)
         if problem:
             diags.append(
                 error(
@@ -339,11 +350,86 @@ def parse_config(root: Path, text: str) -> tuple[Config | None, tuple[Diagnostic
             )
     if has_errors(diags):
         return None, tuple(diags)
-    return Config(root=root, **values), tuple(diags)  # notes of clamped limits
+    return config, tuple(diags)  # notes of clamped limits
+
+
+def _config(root: Path, values: Mapping[str, object], html: HtmlOptions, pdf: PdfOptions) -> Config:
+    """Config from the checked values; a field not set keeps Config's default (a
+    required one that is missing was reported: this Config is then not used)."""
+    unset = Config(root, "", ())
+    return Config(
+        root=root,
+        title=_text(values, "title", unset.title),
+        chapters=_texts(values, "chapters", unset.chapters),
+        subtitle=_text(values, "subtitle", unset.subtitle),
+        authors=_texts(values, "authors", unset.authors),
+        date=_text(values, "date", unset.date),
+        language=_text(values, "language", unset.language),
+        bibliography=_text(values, "bibliography", unset.bibliography),
+        csl=_text(values, "csl", unset.csl),
+        sources=_text(values, "sources", unset.sources),
+        output=_text(values, "output", unset.output),
+        nocite=_texts(values, "nocite", unset.nocite),
+        abbreviations=_text(values, "abbreviations", unset.abbreviations),
+        html=html,
+        pdf=pdf,
+    )
+
+
+def _html_options(values: Mapping[str, object]) -> HtmlOptions:
+    unset = HtmlOptions()
+    publish = values.get("publish_sources", unset.publish_sources)
+    keys = [k for k in publish if isinstance(k, str)] if isinstance(publish, list) else []
+    return HtmlOptions(
+        _flag(values, "chapter_bibliographies", unset.chapter_bibliographies),
+        publish if isinstance(publish, bool) else keys,
+    )
+
+
+def _pdf_options(values: Mapping[str, object]) -> PdfOptions:
+    """The `[pdf]` options but `no_hyphenate` (_pdf_checked reads the words)."""
+    unset = PdfOptions()
+    return PdfOptions(
+        filename=_text(values, "filename", unset.filename),
+        timeout=_number(values, "timeout", unset.timeout),
+        memory_mb=_number(values, "memory_mb", unset.memory_mb),
+        jobs=_number(values, "jobs", unset.jobs),
+        standard=_text(values, "standard", unset.standard),
+        version=_text(values, "version", unset.version),
+        licence=_text(values, "licence", unset.licence),
+        lists=_flag(values, "lists", unset.lists),
+    )
+
+
+# Each reads a value the schema (_TOP, _HTML, _PDF) has let through, of that type.
+
+
+def _text(values: Mapping[str, object], key: str, default: str) -> str:
+    value = values.get(key, default)
+    return value if isinstance(value, str) else default
+
+
+def _texts(values: Mapping[str, object], key: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    value = values.get(key, default)
+    return tuple(i for i in value if isinstance(i, str)) if isinstance(value, tuple) else default
+
+
+def _number(values: Mapping[str, object], key: str, default: int) -> int:
+    value = values.get(key, default)
+    return value if isinstance(value, int) else default
+
+
+def _flag(values: Mapping[str, object], key: str, default: bool) -> bool:
+    value = values.get(key, default)
+    return value if isinstance(value, bool) else default
+
+
+def _table(value: object) -> dict[str, object]:
+    return value if isinstance(value, dict) else {}
 
 
 def _clamped(
-    pdf: PdfOptions, raw: dict[str, Any], text: str, diags: list[Diagnostic]
+    pdf: PdfOptions, raw: Mapping[str, object], text: str, diags: list[Diagnostic]
 ) -> PdfOptions:
     """The PDF step's resource limits within what this machine can give (see limits)."""
     fitted, notes = clamp_pdf(
@@ -357,9 +443,11 @@ def _clamped(
     )
 
 
-def _pdf_checked(pdf: PdfOptions, text: str, diags: list[Diagnostic]) -> PdfOptions:
-    """`standard` is one of PDF_STANDARDS; `no_hyphenate` holds words (a list from TOML
-    arrives as a list: made a tuple here, so that the options stay frozen)."""
+def _pdf_checked(
+    pdf: PdfOptions, no_hyphenate: object, text: str, diags: list[Diagnostic]
+) -> PdfOptions:
+    """`standard` is one of PDF_STANDARDS; `no_hyphenate` (the list from TOML) holds
+    words, kept as a tuple, so that the options stay frozen."""
     if pdf.standard not in PDF_STANDARDS:
         diags.append(
             error(
@@ -370,8 +458,9 @@ def _pdf_checked(pdf: PdfOptions, text: str, diags: list[Diagnostic]) -> PdfOpti
                 did_you_mean(pdf.standard, PDF_STANDARDS),
             )
         )
-    words = list(pdf.no_hyphenate)
-    if any(not isinstance(w, str) or not w.strip() or _CONTROL.search(w) for w in words):
+    listed = no_hyphenate if isinstance(no_hyphenate, list) else []
+    words = [w for w in listed if isinstance(w, str) and w.strip() and not _CONTROL.search(w)]
+    if len(words) != len(listed):
         diags.append(
             error(
                 "config.type",
@@ -380,18 +469,18 @@ def _pdf_checked(pdf: PdfOptions, text: str, diags: list[Diagnostic]) -> PdfOpti
             )
         )
         words = []
-    return replace(pdf, no_hyphenate=tuple(str(w).strip() for w in words))
+    return replace(pdf, no_hyphenate=tuple(w.strip() for w in words))
 
 
 def _sub_table(
-    raw: dict[str, Any],
+    raw: Mapping[str, object],
     table: str,
     schema: dict[str, tuple[type, ...]],
-    cls: type[Any],
     text: str,
     diags: list[Diagnostic],
-) -> Any:
-    good: dict[str, Any] = {}
+) -> dict[str, object]:
+    """The values of `[table]` of the types its schema accepts; the rest reported."""
+    good: dict[str, object] = {}
     for key, value in raw.items():
         loc = Location(CONFIG_NAME, key_line(text, key, table))
         if key not in schema:
@@ -416,7 +505,7 @@ def _sub_table(
             )
         else:
             good[key] = value
-    return cls(**good)
+    return good
 
 
 BUILD_MARKER = ".dossier-build"

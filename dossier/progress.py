@@ -9,7 +9,11 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import IO, Any
+from dataclasses import dataclass, replace
+from typing import IO, TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 Progress = Callable[[str], None]
 
@@ -34,6 +38,14 @@ def _silent(_: str) -> None:
     pass
 
 
+@dataclass(frozen=True, slots=True)
+class _Stage:
+    """The stage on the status line: its last message ("" once printed) and its start."""
+
+    message: str
+    since: float
+
+
 @contextmanager
 def progress(quiet: bool, stream: IO[str] | None = None) -> Iterator[Progress]:
     out = stream or sys.stderr
@@ -45,14 +57,16 @@ def progress(quiet: bool, stream: IO[str] | None = None) -> Iterator[Progress]:
 
     console = Console(file=out, highlight=False)
     started = time.perf_counter()
-    current: dict[str, Any] = {"message": "", "since": started}
+    current = _Stage("", started)
     with console.status("", spinner="dots") as status:
 
         def report(message: str) -> None:
-            if stage_of(message) != stage_of(current["message"]):
+            nonlocal current
+            if stage_of(message) != stage_of(current.message):
                 _finish(console, current)
-                current["since"] = time.perf_counter()
-            current["message"] = message
+                current = _Stage(message, time.perf_counter())
+            else:
+                current = replace(current, message=message)
             status.update(f"{escape(message)} …")
 
         try:
@@ -62,10 +76,9 @@ def progress(quiet: bool, stream: IO[str] | None = None) -> Iterator[Progress]:
     console.print(f"[dim]done in {time.perf_counter() - started:.1f} s[/dim]")
 
 
-def _finish(console: Any, current: dict[str, Any]) -> None:
-    if current["message"]:
-        took = time.perf_counter() - current["since"]
+def _finish(console: Console, current: _Stage) -> None:
+    if current.message:
+        took = time.perf_counter() - current.since
         from rich.markup import escape
 
-        console.print(f"[green]✓[/green] {escape(current['message'])} [dim]{took:.1f} s[/dim]")
-        current["message"] = ""
+        console.print(f"[green]✓[/green] {escape(current.message)} [dim]{took:.1f} s[/dim]")

@@ -21,7 +21,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from html.parser import HTMLParser
-from typing import Any
 from xml.etree.ElementTree import Element
 
 import nh3
@@ -163,6 +162,9 @@ def clean_mathml(fragment: str) -> str:
 
 _POPOVER_TAGS = frozenset({"b", "cite", "code", "em", "i", "q", "small", "strong", "sub", "sup"})
 
+# [tag, class, child...]: the first two items are strings, the children text or nodes
+PopoverNode = list["str | PopoverNode"]
+
 
 class _Tree(HTMLParser):
     """nh3's output (already canonical: quoted attributes, escaped text, no comments) as
@@ -171,14 +173,14 @@ class _Tree(HTMLParser):
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.root: list[Any] = ["span", ""]
-        self.stack: list[list[Any]] = [self.root]
+        self.root: PopoverNode = ["span", ""]
+        self.stack: list[PopoverNode] = [self.root]
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "br":
             self.stack[-1].append("\n")
             return
-        node: list[Any] = [
+        node: PopoverNode = [
             tag if tag in _POPOVER_TAGS else "span",
             next((v or "" for k, v in attrs if k == "class"), ""),
         ]
@@ -193,7 +195,7 @@ class _Tree(HTMLParser):
         self.stack[-1].append(data)
 
 
-def inert_tree(fragment: str) -> list[Any]:
+def inert_tree(fragment: str) -> PopoverNode:
     parser = _Tree()
     parser.feed(clean_fragment(fragment))
     parser.close()

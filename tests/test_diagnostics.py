@@ -176,6 +176,11 @@ def test_unknown_config_key_with_hint(run_cli, make_project):
             'title = "T"\nchapters = ["chapters/01-a.md"]\n[pdf]\ntimeout = true\n',
             "dossier.toml:4: error: 'pdf.timeout' must be int, not bool [config.type]",
         ),
+        (
+            'title = "T"\nchapters = ["chapters/01-a.md"]\n[html]\npublish_sources = [2019]\n',
+            "dossier.toml:4: error: 'html.publish_sources' must hold only cite keys (strings) "
+            "[config.type]",
+        ),
     ],
 )
 def test_wrong_config_type(run_cli, make_project, toml, expected):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -548,3 +549,64 @@ def test_an_edit_renames_the_search_index_in_every_page(project: Path) -> None:
     for page in html.glob("*.html"):
         assert f'data-index="assets/{after.name}"' in page.read_text("utf-8"), page.name
     same_as_cold(project)
+
+
+def _damage_citations(record: dict[str, Any], damage: str) -> None:
+    if damage == "cluster not a pair":
+        record["clusters"] = {k: 5 for k in record["clusters"]}
+    elif damage == "cluster of numbers":
+        record["clusters"] = {k: [1, 2] for k in record["clusters"]}
+    elif damage == "no order":
+        del record["order"]
+    elif damage == "entries not text":
+        record["bibliography"] = {k: None for k in record["bibliography"]}
+    elif damage == "no bibliography":
+        del record["bibliography"]
+    elif damage == "a text not a pair":
+        record["texts"][0] = ["only one"]
+    elif damage == "an index out of range":
+        record["at"][0] = len(record["texts"])
+    elif damage == "notes not numbers":
+        record["notes"] = {k: "0" for k in record["notes"]}
+    else:  # a signature of numbers
+        record["signature"] = {k: 1 for k in record["signature"]}
+
+
+@pytest.mark.parametrize(
+    ("csl", "damage"),
+    [
+        ("apa", "cluster not a pair"),
+        ("apa", "cluster of numbers"),
+        ("apa", "no order"),
+        ("apa", "entries not text"),
+        ("apa", "no bibliography"),
+        ("chicago-note-bibliography", "no bibliography"),
+        ("chicago-note-bibliography", "no order"),
+        ("chicago-note-bibliography", "a text not a pair"),
+        ("chicago-note-bibliography", "an index out of range"),
+        ("chicago-note-bibliography", "notes not numbers"),
+        ("chicago-note-bibliography", "a signature of numbers"),
+    ],
+)
+def test_a_damaged_citation_record_is_formatted_again(
+    make_project: Callable[..., Path], csl: str, damage: str
+) -> None:
+    """The citation record keeps its refset (so it would be reused) but a part of it has
+    the wrong shape, as in a build folder that came with the project: that part is
+    formatted again, never a crash."""
+    root = make_project(
+        {
+            "dossier.toml": TOML.replace('"apa"', f'"{csl}"'),
+            "chapters/01-a.md": None,
+            "references.bib": SMITH + "\n" + JONES,
+            **CHAPTERS,
+        }
+    )
+    assert build(root, pdf=False, progress=quiet).ok
+    path = root / "build" / CACHE_NAME
+    data = json.loads(path.read_text("utf-8"))
+    _damage_citations(data["citations"], damage)
+    path.write_text(json.dumps(data), encoding="utf-8")
+    edit(root, "chapters/02.md", "More prose.", "Other prose.")
+    rebuild(root)
+    same_as_cold(root)

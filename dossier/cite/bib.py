@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 import re
 from pathlib import Path
-from typing import Any
 
 import bibtexparser
 from bibtexparser import model as bm
@@ -278,9 +277,9 @@ def _stray_fields(block: bm.ImplicitComment, entry: bm.Entry, rel: str) -> list[
     ]
 
 
-def _line(block: Any) -> int:
+def _line(block: bm.Block) -> int:
     """1-based line of a bibtexparser block (its start_line is 0-based, or None)."""
-    return (getattr(block, "start_line", None) or 0) + 1
+    return (block.start_line or 0) + 1
 
 
 # --- @string macros -----------------------------------------------------------------------

@@ -25,7 +25,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any
 
 from ..diagnostics import Diagnostic, Location, did_you_mean, error, warning
 from ..model import RESET_POSITIONS, Formatted, FormattedCitation
@@ -223,7 +222,7 @@ def format_citations(
     # In a note style a linked citation keeps its final period outside the link, and
     # so outside the closing quotation mark (`“Title”.`), where `pandoc --citeproc`
     # prints `“Title.”` (en-US): notes are asked for as pandoc prints them, unlinked.
-    meta: dict[str, Any] = {"link-citations": not note_style, "lang": language}
+    meta: dict[str, str | bool] = {"link-citations": not note_style, "lang": language}
     if not bibliography:
         meta["suppress-bibliography"] = True
     if nocite:
@@ -266,7 +265,7 @@ def format_citations(
 
 
 def _document(
-    clusters: Sequence[ClusterRequest], note_style: bool, meta: dict[str, Any]
+    clusters: Sequence[ClusterRequest], note_style: bool, meta: Mapping[str, str | bool]
 ) -> tuple[str, dict[str, list[str]]]:
     """The Markdown pandoc formats: each cluster in a div named by its id; in a note
     style, the citations of a footnote in one note, each with the words around it that

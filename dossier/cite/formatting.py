@@ -20,11 +20,10 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 from ..cache import digest, sha256
 from ..model import Bibliography, Formatted, FormattedCitation
@@ -41,6 +40,7 @@ from .families import (
     without_disambiguation,
 )
 from .notekeys import in_note_order
+from .record import JSON, CiteRecord, Ties, decode, encode
 
 # Below this many clusters a second pandoc process costs more than it saves.
 PARALLEL_FROM = 300
@@ -143,23 +143,24 @@ def format_all(
     style: Path,
     language: str,
     nocite: Sequence[str],
-    cached: dict[str, Any],
+    cached: Mapping[str, object],
     clean: Callable[[str], str] = str,
     notes: Sequence[int | str] = (),
-) -> tuple[list[FormattedCitation], Formatted, list[str], dict[str, Any]]:
+) -> tuple[list[FormattedCitation], Formatted, list[str], dict[str, JSON]]:
     """(one formatted citation per request, the bibliography, pandoc's warnings, the new
-    cache record). `cached` is the previous record; it is reused where it still holds.
-    `clean` is applied to what pandoc returns, once, before it is cached. `notes`: the
-    order of notes (collect.note_order), for a style formatted as a whole."""
+    cache record). `cached` is the previous record (see record); it is reused where it
+    still holds. `clean` is applied to what pandoc returns, once, before it is cached.
+    `notes`: the order of notes (collect.note_order), for a style formatted as a whole."""
     cite.sweep()  # what killed builds left behind (a cheap scan of one folder)
+    last = decode(cached)
     wanted = cited | {k for k in nocite if k != "*"}
     bibtex = bib.clean_bibtex if "*" in nocite else bib.subset(wanted)
     pool_keys = wanted_keys(bib, cited, nocite)
     # which references tie depends only on the references: kept with the record, as
     # finding out decodes every name (about 10 ms on 500 references)
     tie_key = digest(bibtex, sorted(pool_keys))
-    if _valid_ties(cached.get("ties"), tie_key):
-        ties = set(cached["ties"][1])
+    if last.ties is not None and last.ties.key == tie_key:
+        ties = set(last.ties.refs)
     else:
         groups = tie_groups(bib, pool_keys)
         too_many = next((g for g in groups if len(g) > MAX_ALIKE), None)
@@ -173,13 +174,14 @@ def format_all(
     refset = digest(
         sha256(style_bytes), language, bibtex, sorted(nocite), cite.engine_id(), primers
     )
-    record: dict[str, Any] = cached if cached.get("refset") == refset else {}
+    record = last if last.refset == refset else CiteRecord()
+    kept = Ties(tie_key, tuple(sorted(ties)))
     warnings: list[str] = []
     style_text = style_bytes.decode("utf-8", "replace")
     if not independent(style_text):
         from .noteformat import format_whole
 
-        out, record, warnings = format_whole(
+        out, whole, record, warnings = format_whole(
             requests,
             bib,
             pool_keys,
@@ -192,17 +194,13 @@ def format_all(
             clean,
             notes,
         )
-        return (
-            out,
-            _bibliography(record),
-            warnings,
-            {**record, "refset": refset, "ties": [tie_key, sorted(ties)]},
-        )
+        return out, whole, warnings, encode(replace(record, refset=refset, ties=kept))
 
-    known: dict[str, list[str]] = dict(record.get("clusters", {}))
+    known = dict(record.clusters)
     ids = [r.key for r in requests]  # each a hash of the cluster: computed once
     todo = list({i: r for i, r in zip(ids, requests, strict=True) if i not in known}.values())
-    have_bib = "bibliography" in record
+    bibliography = record.bibliography
+    have_bib = bibliography is not None
     if todo or not have_bib:
         by_family = (
             len(pool_keys) >= BY_FAMILY_FROM and len(todo) > 20 and by_family_safe(style_text)
@@ -238,10 +236,9 @@ def format_all(
         for b, (formatted, more) in results:
             warnings += [w for w in more if w not in warnings]
             for n, r in enumerate(() if b.probe else b.requests):
-                c = formatted.citations[f"c{n}"]
-                known[r.key] = [clean(c.html), clean(c.note_html)]
+                known[r.key] = cleaned_citation(formatted.citations[f"c{n}"], clean)
             if b.entries is None:
-                record = {**record, **_bib_record(formatted, clean)}
+                bibliography = cleaned_bibliography(formatted, clean)
             else:
                 entries.update(
                     {k: formatted.bibliography[k] for k in b.entries if k in formatted.bibliography}
@@ -249,28 +246,13 @@ def format_all(
             if b.probe:  # the run that gives the order (see _by_family)
                 order = formatted.order
         if by_family and not have_bib:
-            record = {
-                **record,
-                **_bib_record(Formatted({}, {k: entries[k] for k in order}, order, False), clean),
-            }
-    record = {
-        **record,
-        "refset": refset,
-        "clusters": {i: known[i] for i in ids},
-        "ties": [tie_key, sorted(ties)],
-    }
-    out = [FormattedCitation(*known[i]) for i in ids]
-    return out, _bibliography(record), warnings, record
-
-
-def _valid_ties(value: Any, key: str) -> bool:
-    return (
-        isinstance(value, list)
-        and len(value) == 2
-        and value[0] == key
-        and isinstance(value[1], list)
-        and all(isinstance(k, str) for k in value[1])
-    )
+            made = Formatted({}, {k: entries[k] for k in order}, order, False)
+            bibliography = cleaned_bibliography(made, clean)
+    # without one, the first batch kept its run's (_batches), or the families made it
+    assert bibliography is not None
+    clusters = {i: known[i] for i in ids}
+    record = replace(record, refset=refset, ties=kept, bibliography=bibliography, clusters=clusters)
+    return [known[i] for i in ids], bibliography, warnings, encode(record)
 
 
 def _primers_for(primers: Sequence[str], nocite: Sequence[str]) -> list[str]:
@@ -357,15 +339,11 @@ def _by_family(
     return running
 
 
-def _bib_record(formatted: Formatted, clean: Callable[[str], str]) -> dict[str, Any]:
-    return {
-        "bibliography": {k: clean(v) for k, v in formatted.bibliography.items()},
-        "order": list(formatted.order),
-        "note_style": formatted.note_style,
-    }
+def cleaned_citation(c: FormattedCitation, clean: Callable[[str], str]) -> FormattedCitation:
+    return FormattedCitation(clean(c.html), clean(c.note_html))
 
 
-def _bibliography(record: dict[str, Any]) -> Formatted:
-    return Formatted(
-        {}, dict(record["bibliography"]), tuple(record["order"]), bool(record["note_style"])
-    )
+def cleaned_bibliography(formatted: Formatted, clean: Callable[[str], str]) -> Formatted:
+    """A run's bibliography alone (no citations), as it is kept in the record."""
+    entries = {k: clean(v) for k, v in formatted.bibliography.items()}
+    return Formatted({}, entries, formatted.order, formatted.note_style)

@@ -13,16 +13,18 @@ author-date style's, and a rebuild about 0.1 s slower).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..cache import digest
-from ..model import Bibliography, FormattedCitation
+from ..model import Bibliography, Formatted, FormattedCitation
 from . import engine as cite
 from .families import related
 from .notekeys import note_keys
 from .notesubset import format_new_notes
+from .record import CiteRecord
 
 _YEAR_SUFFIX = 'disambiguate-add-year-suffix="true"'
 
@@ -39,29 +41,35 @@ def format_whole(
     style_text: str,
     language: str,
     nocite: Sequence[str],
-    record: dict[str, Any],
+    record: CiteRecord,
     clean: Callable[[str], str],
     notes: Sequence[int | str],
-) -> tuple[list[FormattedCitation], dict[str, Any], list[str]]:
-    """(one formatted citation per request, the new record, pandoc's warnings). `record`
-    is the last build's, for the same references, style and language."""
-    from .formatting import _bib_record, _run
+) -> tuple[list[FormattedCitation], Formatted, CiteRecord, list[str]]:
+    """(one formatted citation per request, the bibliography, the new record, pandoc's
+    warnings). `record` is the last build's, for the same references, style and
+    language; what it holds is reused only with the bibliography it was made with."""
+    from .formatting import _run, cleaned_bibliography, cleaned_citation
 
     doc = digest([(r.source, r.in_note, r.note_context, r.note) for r in requests], notes)
-    texts = _texts(record)
-    at = record.get("at")
+    texts, at, kept = record.texts, record.at, record.bibliography
     if (
-        record.get("doc") == doc
+        record.doc == doc
         and texts is not None
-        and isinstance(at, list)
-        and _indices(at, len(texts), len(requests))
+        and at is not None
+        and len(at) == len(requests)
+        and kept is not None
     ):
-        return [FormattedCitation(*texts[n]) for n in at], record, []
+        return [texts[n] for n in at], kept, record, []
     keys, sig = note_keys(requests, style_text, notes)
-    known = record.get("notes")
-    stale = _stale(sig, record.get("signature"), bib, pool, style_text)
-    if keys is not None and texts is not None and stale is not None and isinstance(known, dict):
-        known = {k: n for k, n in known.items() if isinstance(n, int) and 0 <= n < len(texts)}
+    known = record.notes  # only the keys whose texts are in the record (record.decode)
+    stale = _stale(sig, record.signature, bib, pool, style_text)
+    if (
+        keys is not None
+        and texts is not None
+        and stale is not None
+        and known is not None
+        and kept is not None
+    ):
         # the notes never formatted or perhaps disambiguated otherwise, one per key
         todo = list(
             {
@@ -70,7 +78,6 @@ def format_whole(
                 if k not in known or not stale.isdisjoint(requests[n].keys)
             }.values()
         )
-        entries = record.get("bibliography") if stale else None
         made = (
             format_new_notes(
                 todo,
@@ -79,37 +86,40 @@ def format_whole(
                 bib,
                 pool,
                 (style, style_text, language, nocite),
-                (entries, clean) if isinstance(entries, dict) else None,
+                (kept.bibliography, clean) if stale else None,
             )
             if todo
             else {}
         )
         if made is not None:
             pairs = {k: texts[n] for k, n in known.items()}
-            pairs.update({keys[n]: [clean(c.html), clean(c.note_html)] for n, c in made.items()})
-            return _reused([pairs[k] for k in keys], keys, sig, record, doc)
+            pairs.update({keys[n]: cleaned_citation(c, clean) for n, c in made.items()})
+            out = [pairs[k] for k in keys]
+            return out, kept, _reused(out, keys, sig, record, doc), []
     with cite.private_folder() as tmp:
         formatted, warnings = _run(
             requests, bibtex, style, language, nocite, workdir=tmp, notes=notes
         )
-    index: dict[tuple[str, str], int] = {}
-    at = []
-    for n in range(len(requests)):
-        c = formatted.citations[f"c{n}"]
-        at.append(index.setdefault((clean(c.html), clean(c.note_html)), len(index)))
-    texts = [list(pair) for pair in index]
-    record = {"doc": doc, **_bib_record(formatted, clean), "texts": texts, "at": at}
+    out = [cleaned_citation(formatted.citations[f"c{n}"], clean) for n in range(len(requests))]
+    index: dict[FormattedCitation, int] = {}
+    made_at = [index.setdefault(c, len(index)) for c in out]
+    bibliography = cleaned_bibliography(formatted, clean)
+    record = CiteRecord(bibliography=bibliography, doc=doc, texts=tuple(index), at=tuple(made_at))
     if keys is not None:
         found: dict[str, int] = {}
         # A key that got two texts would mean the contexts miss something pandoc reads:
         # then this document's notes are not reused note by note.
-        if all(found.setdefault(k, n) == n for k, n in zip(keys, at, strict=True)):
-            record = {**record, "signature": sig, "notes": found}
-    return [FormattedCitation(*texts[n]) for n in at], record, warnings
+        if all(found.setdefault(k, n) == n for k, n in zip(keys, made_at, strict=True)):
+            record = replace(record, signature=sig, notes=found)
+    return out, bibliography, record, warnings
 
 
 def _stale(
-    sig: dict[str, str], old: Any, bib: Bibliography, pool: set[str], style_text: str
+    sig: dict[str, str],
+    old: Mapping[str, str] | None,
+    bib: Bibliography,
+    pool: set[str],
+    style_text: str,
 ) -> set[str] | None:
     """The works whose notes may read otherwise though their words and position are the
     same: those that could be confused with a work now cited in other positions than
@@ -118,7 +128,7 @@ def _stale(
     if old == sig:
         return set()
     # a year suffix shows in the bibliography, which the small run does not remake
-    if not isinstance(old, dict) or _YEAR_SUFFIX in style_text:
+    if old is None or _YEAR_SUFFIX in style_text:
         return None
     changed = {k for k in old.keys() | sig.keys() if old.get(k) != sig.get(k)}
     if not changed.issubset(pool):
@@ -127,25 +137,14 @@ def _stale(
 
 
 def _reused(
-    pairs: list[list[str]], keys: list[str], sig: dict[str, str], record: dict[str, Any], doc: str
-) -> tuple[list[FormattedCitation], dict[str, Any], list[str]]:
-    """The texts of every request (`pairs`), kept in the record once each, by key."""
-    index: dict[tuple[str, str], int] = {}
-    at = [index.setdefault((h, n), len(index)) for h, n in pairs]
-    texts = [list(pair) for pair in index]
+    out: list[FormattedCitation],
+    keys: list[str],
+    sig: dict[str, str],
+    record: CiteRecord,
+    doc: str,
+) -> CiteRecord:
+    """The record with the texts of every request (`out`), kept once each, by key."""
+    index: dict[FormattedCitation, int] = {}
+    at = [index.setdefault(c, len(index)) for c in out]
     notes = dict(zip(keys, at, strict=True))
-    record = {**record, "doc": doc, "texts": texts, "at": at, "signature": sig, "notes": notes}
-    return [FormattedCitation(*pair) for pair in pairs], record, []
-
-
-def _texts(record: dict[str, Any]) -> list[list[str]] | None:
-    texts = record.get("texts")
-    if isinstance(texts, list) and all(
-        isinstance(t, list) and len(t) == 2 and all(isinstance(s, str) for s in t) for t in texts
-    ):
-        return texts
-    return None
-
-
-def _indices(at: list[Any], size: int, count: int) -> bool:
-    return len(at) == count and all(isinstance(n, int) and 0 <= n < size for n in at)
+    return replace(record, doc=doc, texts=tuple(index), at=tuple(at), signature=sig, notes=notes)

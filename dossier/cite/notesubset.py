@@ -22,7 +22,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..model import RESET_POSITIONS, Bibliography, FormattedCitation
 from . import engine as cite
@@ -46,7 +46,7 @@ def format_new_notes(
     bib: Bibliography,
     pool: set[str],
     how: tuple[Path, str, str, Sequence[str]],
-    check: tuple[Mapping[str, Any], Callable[[str], str]] | None = None,
+    check: tuple[Mapping[str, str], Callable[[str], str]] | None = None,
 ) -> dict[int, FormattedCitation] | None:
     """The requests `targets` (indices into `requests`, in pandoc's order `notes`)
     formatted as in the whole document; None when that cannot be done for less. `how`:

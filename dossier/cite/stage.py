@@ -4,13 +4,15 @@ refuse, found without formatting (for `dossier check`)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from ..diagnostics import Diagnostic, Location, error
 
 if TYPE_CHECKING:
     from ..analysis import Analysis
     from ..model import Bibliography, Formatted
+    from .record import JSON
 
 
 def format_citations(analysis: Analysis) -> tuple[Formatted | None, list[Diagnostic]]:
@@ -19,8 +21,8 @@ def format_citations(analysis: Analysis) -> tuple[Formatted | None, list[Diagnos
 
 
 def format_cached(
-    analysis: Analysis, record: dict[str, Any]
-) -> tuple[Formatted | None, list[Diagnostic], dict[str, Any]]:
+    analysis: Analysis, record: Mapping[str, object]
+) -> tuple[Formatted | None, list[Diagnostic], dict[str, JSON]]:
     """Every citation formatted, reusing the cache `record` of the last build; returns
     the record to keep for the next one."""
     from ..model import Formatted

@@ -10,11 +10,14 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ..diagnostics import Diagnostic, Location, error, warning
 from ..model import Entry
 from ..projectfs import MAX_ARCHIVE_BYTES, MAX_LOCK_BYTES, Refused, read_file, size_text, write_file
+
+if TYPE_CHECKING:
+    from pypdf import PageObject
 
 LOCK_NAME = "sources.lock"
 LOCK_VERSION = 1
@@ -119,21 +122,23 @@ def read_archive(root: Path, key: str, rel: str) -> tuple[Archived | None, list[
     return Archived(key, rel, digest, len(data), pages), []
 
 
-def _content_key(page: Any) -> object:
+def _content_key(page: PageObject) -> object:
     """What a page's text depends on: its content stream(s), by object number, and its
     resources, by object number or (a small inline dictionary) as written; None when
     the content is inline in the page (nothing to share)."""
-    contents = page.get("/Contents")
+    from pypdf.generic import IndirectObject
+
+    # dict.get, not the page's [] (which resolves references): the numbers are the key
+    contents: object = page.get("/Contents")
     refs = contents if isinstance(contents, list) else [contents]
-    numbers = tuple(getattr(r, "idnum", None) for r in refs)
+    numbers = tuple(r.idnum if isinstance(r, IndirectObject) else None for r in refs)
     if contents is None or None in numbers:
         return None
-    resources = page.get("/Resources")
+    resources: object = page.get("/Resources")
     if resources is None:  # inherited from the page tree: the same parent, the same
         resources = page.get("/Parent")
-    number = getattr(resources, "idnum", None)
-    if number is not None:
-        return numbers, number
+    if isinstance(resources, IndirectObject):
+        return numbers, resources.idnum
     written = repr(resources)  # names of fonts and objects, with their object numbers
     return (numbers, written) if len(written) < 10_000 else None
 

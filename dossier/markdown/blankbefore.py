@@ -18,10 +18,11 @@ such neighbours are joined into one list.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock, blockquote, heading, list_block
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
 
 BlockRule = Callable[[StateBlock, int, int, bool], bool]
 AMBIGUOUS = "_dossier_ambiguous"  # env key: {0-based line: "list" | "heading" | ...}
@@ -57,10 +58,10 @@ def _pandoc(name: str, rule: BlockRule) -> BlockRule:
     return apply
 
 
-def join_bullet_lists(state: Any) -> None:
+def join_bullet_lists(state: StateCore) -> None:
     """A bullet list closed and another opened at once, at the same level: one list."""
     tokens = state.tokens
-    keep = []
+    keep: list[Token] = []
     for i, tok in enumerate(tokens):
         nxt = tokens[i + 1] if i + 1 < len(tokens) else None
         prev = tokens[i - 1] if i else None

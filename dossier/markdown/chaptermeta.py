@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
+from collections.abc import Mapping
 
 from markdown_it.token import Token
 
@@ -21,13 +21,16 @@ from .spans import good_dir, good_lang
 SHOWN = ("subtitle", "author", "date", "abstract")
 MAX_ITEMS = 10_000  # values, all nestings together: metadata is short (64 KiB at most)
 
+# What a metadata value becomes: JSON's values, so that it goes to the scan record as is.
+Plain = str | int | float | bool | None | list["Plain"] | dict[str, "Plain"]
+
 
 def read_metadata(
-    data: dict[Any, Any], path: str, line: int, what: str
-) -> tuple[dict[str, Any], list[Diagnostic]]:
+    data: Mapping[object, object], path: str, line: int, what: str
+) -> tuple[dict[str, Plain], list[Diagnostic]]:
     """The keys of one front matter or metadata block, as plain data; a later block's
     key replaces an earlier one's, as in Pandoc (the caller merges)."""
-    out: dict[str, Any] = {}
+    out: dict[str, Plain] = {}
     diags: list[Diagnostic] = []
     budget = [MAX_ITEMS]
     where = Location(path, line)
@@ -61,7 +64,7 @@ def _bad(what: str, key: str, shape: str, where: Location) -> Diagnostic:
     return warning("md.front-matter", f"{what} '{key}' must be {shape}; it is ignored", where)
 
 
-def _plain(value: Any, budget: list[int]) -> Any:
+def _plain(value: object, budget: list[int]) -> Plain:
     """JSON-able data; anything else becomes its text."""
     budget[0] -= 1
     if budget[0] < 0:
@@ -77,7 +80,7 @@ def _plain(value: Any, budget: list[int]) -> Any:
     return str(value)
 
 
-def _authors(value: Any) -> list[str]:
+def _authors(value: object) -> list[str]:
     """The author names of an `author` value: a name, a list of names, or maps with a
     `name` (Pandoc's common forms)."""
     items = value if isinstance(value, list) else [value]
@@ -91,18 +94,19 @@ def _authors(value: Any) -> list[str]:
     return names
 
 
-def as_json(meta: dict[str, Any]) -> str:
+def as_json(meta: Mapping[str, Plain]) -> str:
     """The chapter's metadata, deterministic, for the scan record and the templates."""
     return json.dumps(meta, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
-def title_block(meta: dict[str, Any]) -> Token | None:
+def title_block(meta: Mapping[str, Plain]) -> Token | None:
     """A token for the title block (written by render.writer), or None when the
     metadata has nothing that Pandoc's template shows."""
-    shown: dict[str, Any] = {}
+    shown: dict[str, str | list[str]] = {}
     for key in ("subtitle", "date", "abstract"):
-        if isinstance(meta.get(key), str) and meta[key].strip():
-            shown[key] = meta[key]
+        value = meta.get(key)
+        if isinstance(value, str) and value.strip():
+            shown[key] = value
     authors = _authors(meta["author"]) if "author" in meta else []
     if authors:
         shown["authors"] = authors

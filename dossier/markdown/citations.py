@@ -11,9 +11,10 @@ because markdown-it gives inline tokens no map of their own.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TypedDict
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 
 # Invisible characters are part of a key, so that `@smith<U+200B>2020` is reported as
@@ -27,6 +28,15 @@ _NARRATIVE = re.compile(rf"@(?P<key>{KEY})")
 _SUFFIX = re.compile(r"[ \t]?\[(?P<suffix>[^\[\]@]*)\]")
 XREF_KINDS = ("sec", "fig", "tbl", "eq")
 MAX_INNER_BRACKETS = 8
+
+
+class ParsedItem(TypedDict):
+    """One item of a citation as a token's `meta["items"]` holds it (read.scan reads it)."""
+
+    key: str
+    prefix: str
+    suffix: str
+    suppress_author: bool
 
 
 def is_xref(key: str) -> bool:
@@ -78,8 +88,8 @@ def _split_items(body: str) -> list[str]:
     return parts
 
 
-def parse_bracketed(body: str) -> list[dict[str, Any]] | None:
-    items = []
+def parse_bracketed(body: str) -> list[ParsedItem] | None:
+    items: list[ParsedItem] = []
     for part in _split_items(body):
         m = _ITEM.match(part.strip())
         if not m:
@@ -134,7 +144,7 @@ def _push(
     state: StateInline,
     kind: str,
     source: str,
-    items: list[dict[str, Any]],
+    items: list[ParsedItem],
     narrative: bool,
     start: int,
     end: int = -1,
@@ -221,7 +231,7 @@ def narrative_rule(state: StateInline, silent: bool) -> bool:
     return True
 
 
-def inline_with_lines(state: Any) -> None:
+def inline_with_lines(state: StateCore) -> None:
     """The core 'inline' rule, telling inline rules which source lines they parse."""
     for token in state.tokens:
         if token.type == "inline":

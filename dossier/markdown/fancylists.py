@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
@@ -184,6 +183,6 @@ def example_ref(state: StateInline, silent: bool) -> bool:
 
 def fancy_lists_plugin(md: MarkdownIt) -> None:
     """After blank_before_plugin: wraps the list rule it installed."""
-    rule: Any = next(r.fn for r in md.block.ruler.__rules__ if r.name == "list")
+    rule: BlockRule = next(r.fn for r in md.block.ruler.__rules__ if r.name == "list")
     md.block.ruler.at("list", fancy(rule), {"alt": ["paragraph", "reference", "blockquote"]})
     md.inline.ruler.before("narrative_citation", "example_ref", example_ref)

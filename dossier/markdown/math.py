@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 
@@ -26,10 +26,10 @@ INLINE = ("math_inline", "math_inline_double")
 _LABEL = re.compile(r"^\s*\{#(eq[-:][^\s{}]+)\}\s*$")
 
 
-def equations(state: Any) -> None:
+def equations(state: StateCore) -> None:
     """`$$ ... $$ {#eq-x}` (or `{#eq:x}`): a paragraph that holds only a display formula
     and an identifier is a numbered equation, referred to as `@eq-x` ("Equation 1")."""
-    tokens: list[Token] = state.tokens
+    tokens = state.tokens
     for i, tok in enumerate(tokens):
         if tok.type != "paragraph_open" or i + 2 >= len(tokens):
             continue

@@ -12,13 +12,13 @@ has any other attribute, or is not closed in the same paragraph stays text.
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
+from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
-from markdown_it.utils import OptionsDict
+from markdown_it.utils import EnvType, OptionsDict
 
 # Elements read as formatting: name -> the attributes they may keep.
 PAIRED = {
@@ -87,7 +87,7 @@ def safe_tag(state: StateInline, silent: bool) -> bool:
     return True
 
 
-def balance(state: Any) -> None:
+def balance(state: StateCore) -> None:
     """A tag opened and not closed in the same inline (or closed and never opened)
     goes back to being text: nothing may leak its formatting past its paragraph."""
     for block in state.tokens:
@@ -122,6 +122,6 @@ def raw_inline_plugin(md: MarkdownIt) -> None:
 
 
 def _anchor(
-    self: RendererHTML, tokens: list[Token], idx: int, options: OptionsDict, env: Any
+    self: RendererHTML, tokens: list[Token], idx: int, options: OptionsDict, env: EnvType
 ) -> str:
     return f"<span{self.renderAttrs(tokens[idx])}></span>"

@@ -15,9 +15,9 @@ them all, HTML included (raw HTML is never passed through), and says so with a n
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from mdit_py_plugins.subscript import sub_plugin
 from mdit_py_plugins.superscript import superscript_plugin
@@ -37,7 +37,7 @@ def good_dir(value: str) -> bool:
     return value in DIRECTIONS
 
 
-def span_elements(state: Any) -> None:
+def span_elements(state: StateCore) -> None:
     """`[x]{.underline}` -> <u>x</u>, `[x]{.mark}` -> <mark>x</mark>, as Pandoc."""
     for block in state.tokens:
         if block.type != "inline" or not block.children:
@@ -59,7 +59,7 @@ def span_elements(state: Any) -> None:
                 tok.tag = opened.pop().tag
 
 
-def raw_blocks(state: Any) -> None:
+def raw_blocks(state: StateCore) -> None:
     """A ```{=format} block becomes a hidden token that remembers its format."""
     for tok in state.tokens:
         if tok.type != "fence":

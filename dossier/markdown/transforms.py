@@ -9,10 +9,10 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Sequence
-from typing import Any
 from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
 from ..diagnostics import Diagnostic, Location, warning
@@ -48,9 +48,9 @@ SAFE_ATTRS = frozenset(
 )
 
 
-def heading_attrs(state: Any) -> None:
+def heading_attrs(state: StateCore) -> None:
     """`# Title {#sec-x .unnumbered}`: strip the braces, apply them to the heading."""
-    tokens: list[Token] = state.tokens
+    tokens = state.tokens
     for i, tok in enumerate(tokens):
         if tok.type != "heading_open":
             continue
@@ -69,9 +69,9 @@ def heading_attrs(state: Any) -> None:
             tok.attrSet("class", " ".join(classes))
 
 
-def table_captions(state: Any) -> None:
+def table_captions(state: StateCore) -> None:
     """A paragraph `Table: ...` (or `: ...`) right before or after a table is its caption."""
-    tokens: list[Token] = state.tokens
+    tokens = state.tokens
     i = 0
     while i < len(tokens):
         tok = tokens[i]
@@ -180,10 +180,10 @@ def _attach(table: Token, caption: list[Token]) -> None:
     table.meta = {**(table.meta or {}), "captioned": True}
 
 
-def figures(state: Any) -> None:
+def figures(state: StateCore) -> None:
     """An image alone in its paragraph becomes a figure; its alt text is the caption
     (without one it stays an image in a paragraph, as in Pandoc)."""
-    tokens: list[Token] = state.tokens
+    tokens = state.tokens
     for i, tok in enumerate(tokens):
         if tok.type != "paragraph_open" or i + 2 >= len(tokens):
             continue
@@ -205,7 +205,7 @@ def figures(state: Any) -> None:
             tok.attrSet("id", ident)
 
 
-def safe_attributes(state: Any) -> None:
+def safe_attributes(state: StateCore) -> None:
     """`{onclick=...}` and friends never reach the page: keep an allow-list only."""
     stack: list[Token] = list(state.tokens)
     while stack:
@@ -261,7 +261,7 @@ def raw_tags(text: str) -> list[str]:
     return found
 
 
-def raw_html_scan(state: Any) -> None:
+def raw_html_scan(state: StateCore) -> None:
     """Before text_join (escapes and entities are still separate tokens): note the raw
     HTML tags each inline holds, for a warning at its line."""
     for block in state.tokens:

@@ -13,16 +13,16 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 
 _YEAR = re.compile(r"[\u2018'](?=\d\ds?\b)")
 
 
-def lone_quotes(state: Any) -> None:
+def lone_quotes(state: StateCore) -> None:
     for block in state.tokens:
         if block.type == "inline" and block.children:
             _curl(block.children)
@@ -57,7 +57,7 @@ def _last_char(tok: Token) -> str:
     return " " if tok.type in ("softbreak", "hardbreak") else "x"
 
 
-def trim_link_text(state: Any) -> None:
+def trim_link_text(state: StateCore) -> None:
     for block in state.tokens:
         if block.type != "inline" or not block.children:
             continue
