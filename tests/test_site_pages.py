@@ -125,6 +125,16 @@ def test_sources_and_changes_put_problems_first() -> None:
     ]
 
 
+def test_a_change_report_of_another_shape_is_read_as_far_as_it_goes() -> None:
+    from dossier.render.evidence import changes_context
+
+    # "changes" that is no list, entries that are no objects, "quotations" that is none
+    assert changes_context({"changes": None}, None, {}, {}, {})["problems"] == []
+    report = {"changes": ["a", {"key": "a", "state": "changed", "quotations": "x"}, 3]}
+    (row,) = changes_context(report, None, {}, {}, {})["problems"]
+    assert (row["key"], row["quotations"], row["path"], row["locked"]) == ("a", [], "", "")
+
+
 def test_search_index_has_a_record_per_section() -> None:
     from dossier.render.search import search_index, sections
 

@@ -18,7 +18,7 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TypedDict
 
 from ..resolve.collect import Collected
 
@@ -54,6 +54,26 @@ class BibPage:
     name: str
     label: str  # "A-C", "S", "1-80" (an en dash); "" when the bibliography is one page
     sections: tuple[Section, ...]
+
+
+class BackLink(TypedDict):
+    href: str
+    label: str  # its number in the chapter
+    name: str  # for a listener: "citation 3 in chapter 2, Names and aliases"
+
+
+class ChapterBackLinks(TypedDict):
+    number: int
+    title: str
+    links: list[BackLink]
+
+
+class BackLinks(TypedDict):
+    """An entry's citations, for the site's bibliography and the changes page."""
+
+    total: int
+    chapters: list[ChapterBackLinks]
+    folded: bool  # in a <details> (more than BACKLINKS_SHOWN)
 
 
 def budget_for(chapters: Sequence[tuple[str, str]]) -> int:
@@ -103,12 +123,12 @@ def sections(order: Sequence[str], entries: Mapping[str, str]) -> list[Section]:
     return [Section(letter, tuple(keys)) for letter, keys in runs]
 
 
-def weight(entry_html: str, cited: Mapping[str, Any] | None) -> int:
+def weight(entry_html: str, cited: BackLinks | None) -> int:
     """About how many bytes an entry takes on the page: its text, the markup around it
     and each back-link (its address and its name for listeners)."""
     size = len(entry_html.encode()) + 160
-    for group in (cited or {}).get("chapters", []):
-        size += len(str(group["title"]).encode()) + 60
+    for group in cited["chapters"] if cited else []:
+        size += len(group["title"].encode()) + 60
         size += sum(len(link["href"]) + len(link["name"].encode()) + 32 for link in group["links"])
     return size
 
@@ -116,7 +136,7 @@ def weight(entry_html: str, cited: Mapping[str, Any] | None) -> int:
 def paginate(
     order: Sequence[str],
     entries: Mapping[str, str],
-    cited: Mapping[str, Mapping[str, Any]],
+    cited: Mapping[str, BackLinks],
     budget: int | None = None,
 ) -> list[BibPage]:
     """The bibliography's pages, in order; one page when it fits in `budget` bytes
@@ -221,14 +241,14 @@ def letter_id(letter: str) -> str:
 BACKLINKS_SHOWN = 6
 
 
-def site_backlinks(collected: Collected, page_of: Mapping[str, str]) -> dict[str, dict[str, Any]]:
+def site_backlinks(collected: Collected, page_of: Mapping[str, str]) -> dict[str, BackLinks]:
     """key -> its citations grouped by chapter, for the site's bibliography. Each link is
     named for a listener ("citation 3 in chapter 2, Names and aliases"); the build path
     of a citation is never shown to readers."""
     info = {c.path: c for c in collected.chapters}
-    out: dict[str, dict[str, Any]] = {}
+    out: dict[str, BackLinks] = {}
     for key, clusters in collected.citing.items():
-        groups: dict[str, dict[str, Any]] = {}
+        groups: dict[str, ChapterBackLinks] = {}
         for cluster in clusters:
             path = cluster.location.path
             chapter = info.get(path)

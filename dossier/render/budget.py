@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 from collections.abc import Generator, Iterator
 from contextvars import ContextVar
-from typing import Any, cast
+from typing import cast
 
 from jinja2 import Template
 from jinja2.exceptions import TemplateRuntimeError
@@ -66,12 +66,12 @@ def bounded_lipsum(n: int = 5, html: bool = True, min: int = 20, max: int = 100)
     return str(generate_lorem_ipsum(n=n, html=html, min=min, max=max))
 
 
-def _size(value: Any) -> int | None:
+def _size(value: object) -> int | None:
     return len(value) if isinstance(value, str | bytes | list | tuple) else None
 
 
 class BoundedTemplate(Template):
-    def render(self, *args: Any, **kwargs: Any) -> str:
+    def render(self, *args: object, **kwargs: object) -> str:
         token = _deadline.set(time.monotonic() + RENDER_SECONDS)
         chunks: list[str] = []
         size = 0
@@ -110,12 +110,12 @@ class BoundedEnvironment(SandboxedEnvironment):
     template_class = BoundedTemplate
     intercepted_binops = frozenset({"*", "**"})
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.globals["range"] = bounded_range
         self.globals["lipsum"] = bounded_lipsum
 
-    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
+    def call_binop(self, context: Context, operator: str, left: object, right: object) -> object:
         if operator == "*":
             for seq, times in ((left, right), (right, left)):
                 length = _size(seq)
@@ -133,10 +133,10 @@ class BoundedEnvironment(SandboxedEnvironment):
     def call(
         __self,  # Jinja's signature: any keyword argument name stays free for the callee
         __context: Context,
-        __obj: Any,
-        *args: Any,
-        **kwargs: Any,
-    ) -> Any:
+        __obj: object,
+        *args: object,
+        **kwargs: object,
+    ) -> object:
         _over_time()
         for value in (*args, *kwargs.values()):
             if isinstance(value, int | float) and abs(value) > MAX_NUMBER_ARG:

@@ -10,7 +10,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TypedDict
 
 from ..config import Config, slug
 from ..evidence.quotes import QuoteCheck
@@ -18,13 +18,113 @@ from ..evidence.sources import Evidence, SourceStatus
 from ..model import Bibliography, Cluster, Entry, Formatted
 from ..sanitize import inert_tree
 from ..urls import web_url
+from .bibpages import BackLinks
+
+# A reference as the pop-over script builds it: [tag, class, child...], where a child is
+# text or such a list again (sanitize.inert_tree).
+Tree = list["str | Tree"]
+
+
+class CiteLink(TypedDict):
+    href: str
+    label: str
+    where: str  # file:line:col, for the author (a link's title)
+
+
+class ChapterCitations(TypedDict):
+    chapter: str
+    links: list[CiteLink]
+
+
+class QuoteContext(TypedDict):
+    id: str
+    status: str
+    page: str
+    before: str
+    match: str
+    after: str
+    passage: str
+    quoted: str
+    where: str
+    chapter: str
+    href: str
+
+
+class FullTextPage(TypedDict):
+    label: str
+    paragraphs: list[str]
+
+
+# What a chapter's pop-overs are made from (see popover_inputs): each cited key with its
+# formatted entry and source page; each quotation found, as (citation id, key, page,
+# passage split for highlighting).
+RefInput = tuple[str, str | None, str | None]
+QuoteInput = tuple[str, str, str, tuple[str, str, str]]
+
+
+class PopoverQuote(TypedDict):
+    cite: str
+    before: str
+    match: str
+    after: str
+    page: str
+    source: str
+
+
+class Popovers(TypedDict):
+    """One chapter's pop-overs: the data, and its JSON for the page ("" when none)."""
+
+    refs: list[tuple[str, Tree]]
+    quotes: list[PopoverQuote]
+    json: str
+
+
+class ChangeRow(TypedDict):
+    key: str
+    title: str
+    state: str
+    meaning: str
+    entry: str
+    source: str
+    cited: BackLinks | None
+    path: str
+    locked: str
+    old: str
+    new: str
+    quotations: list[str]
+
+
+class ChangesForReaders(TypedDict):
+    problems: list[ChangeRow]
+    unused: list[ChangeRow]
+    unarchived: list[ChangeRow]
+
+
+class SourceContext(TypedDict):
+    """What source.html shows of one archived source."""
+
+    key: str
+    title: str
+    reference: str
+    url: str
+    path: str
+    sha256: str
+    size: int
+    pages: int
+    state: str
+    locked: str
+    locked_sha256: str
+    cited: int
+    citations: list[ChapterCitations]
+    quotations: list[QuoteContext]
+    full_text: list[FullTextPage]
 
 
 @dataclass(frozen=True, slots=True)
 class SourcePage:
     key: str
     name: str  # file name in the site
-    context: dict[str, Any]
+    context: SourceContext
 
 
 def source_names(keys: Iterable[str]) -> dict[str, str]:
@@ -57,10 +157,10 @@ def _quotes_of(checks: Iterable[QuoteCheck]) -> dict[str, list[QuoteCheck]]:
 
 def _grouped(
     clusters: Iterable[Cluster], page_of: Mapping[str, str], title_of: Mapping[str, str]
-) -> list[dict[str, Any]]:
+) -> list[ChapterCitations]:
     """Citations grouped by chapter, in reading order: a reader sees chapter titles, an
     author gets file:line:col as each link's title."""
-    groups: dict[str, dict[str, Any]] = {}
+    groups: dict[str, ChapterCitations] = {}
     for c in clusters:
         path = c.location.path
         group = groups.setdefault(path, {"chapter": title_of.get(path, path), "links": []})
@@ -76,7 +176,7 @@ def _grouped(
 
 def _quote_context(
     c: QuoteCheck, n: int, page_of: Mapping[str, str], title_of: Mapping[str, str]
-) -> dict[str, Any]:
+) -> QuoteContext:
     before, match, after = c.context if c.status in ("found", "wrong-page") else ("", "", "")
     q = c.quotation
     return {
@@ -94,7 +194,7 @@ def _quote_context(
     }
 
 
-def _full_text(pages: tuple[tuple[str, str], ...]) -> list[dict[str, Any]]:
+def _full_text(pages: tuple[tuple[str, str], ...]) -> list[FullTextPage]:
     return [
         {"label": label, "paragraphs": [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]}
         for label, text in pages
@@ -123,7 +223,7 @@ def source_pages(
         entry = entries.get(key)
         status = states.get(key)
         clusters = citing.get(key, ())
-        context = {
+        context: SourceContext = {
             "key": key,
             "title": source_title(entry, key),
             "reference": formatted.bibliography.get(key, ""),
@@ -148,7 +248,7 @@ def source_pages(
 
 
 @functools.lru_cache(maxsize=16384)
-def _tree(fragment: str) -> list[Any]:
+def _tree(fragment: str) -> Tree:
     """A reference's pop-over tree, made once per build for the many pages citing it
     (never mutated: it is only serialised)."""
     return inert_tree(fragment)
@@ -159,15 +259,16 @@ def popover_inputs(
     formatted: Formatted,
     found: Mapping[str, Sequence[QuoteCheck]],
     source_of: Mapping[str, str],
-) -> list[Any]:
+) -> tuple[list[RefInput], list[QuoteInput]]:
     """Everything one chapter's pop-overs are made from, cheap to hash: a page taken
     from the last build needs its inputs compared, never its pop-overs made (the trees
     and the JSON were a third of a rebuild after a citation edit)."""
     keys = list(dict.fromkeys(i.key for c in clusters for i in c.items))
-    return [
-        [[k, formatted.bibliography.get(k), source_of.get(k)] for k in keys],
-        [[c.quotation.cluster.id, c.key, c.page, c.context] for c in _found(clusters, found)],
-    ]
+    # tuples, which the digest writes as the JSON arrays that lists were
+    return (
+        [(k, formatted.bibliography.get(k), source_of.get(k)) for k in keys],
+        [(c.quotation.cluster.id, c.key, c.page, c.context) for c in _found(clusters, found)],
+    )
 
 
 def _found(
@@ -181,14 +282,14 @@ def popover_data(
     formatted: Formatted,
     found: Mapping[str, Sequence[QuoteCheck]],
     source_of: Mapping[str, str],
-) -> dict[str, Any]:
+) -> Popovers:
     """What one chapter's pop-overs show: each cited reference, and for a quotation the
     passage of the archived source that it matches (`found`: see quotes_found)."""
     keys = list(dict.fromkeys(i.key for c in clusters for i in c.items))
     # the site's script builds pop-overs from this JSON with text nodes only: references
     # (citeproc's HTML, sanitised) as [tag, class, child...] trees, quotations as text
-    refs = [[k, _tree(formatted.bibliography[k])] for k in keys if k in formatted.bibliography]
-    quotes = [
+    refs = [(k, _tree(formatted.bibliography[k])) for k in keys if k in formatted.bibliography]
+    quotes: list[PopoverQuote] = [
         {
             "cite": f"cite-{c.quotation.cluster.id}",
             "before": c.context[0],
@@ -201,7 +302,8 @@ def popover_data(
         if c.key in source_of  # a source without a page is not shown (see publishable)
     ]
     data = {"refs": refs, "quotes": quotes}
-    return {**data, "json": json.dumps(data, ensure_ascii=False) if refs or quotes else ""}
+    text = json.dumps(data, ensure_ascii=False) if refs or quotes else ""
+    return {"refs": refs, "quotes": quotes, "json": text}
 
 
 def quotes_found(checks: Iterable[QuoteCheck]) -> dict[str, list[QuoteCheck]]:
@@ -231,20 +333,26 @@ def source_title(entry: Entry | None, key: str) -> str:
     return " ".join(title.split()) or key
 
 
+def _records(value: object) -> list[Mapping[str, object]]:
+    """The JSON objects of a list in the change report (its "changes", a change's
+    "quotations"); the report may come from build/changes.json, so nothing is assumed."""
+    return [v for v in value if isinstance(v, Mapping)] if isinstance(value, list) else []
+
+
 def changes_context(
-    report: Mapping[str, Any],
+    report: Mapping[str, object],
     bib: Bibliography | None,
     listed: Mapping[str, str],
-    cited: Mapping[str, Any],
+    cited: Mapping[str, BackLinks],
     source_of: Mapping[str, str],
-) -> dict[str, Any]:
+) -> ChangesForReaders:
     """The "Sources and changes" page for readers: problems first, each source by its
     title with its citations linked to the text; the sources without an archived copy
     folded into one list; build paths and fingerprints tucked into <details>.
     `listed`: key -> the bibliography page with its entry; `cited`: site_backlinks."""
     entries = bib.by_key() if bib is not None else {}
-    rows = []
-    for c in report.get("changes", []):
+    rows: list[ChangeRow] = []
+    for c in _records(report.get("changes")):
         key = str(c.get("key"))
         rows.append(
             {
@@ -255,11 +363,11 @@ def changes_context(
                 "entry": f"{listed[key]}#ref-{key}" if key in listed else "",
                 "source": source_of.get(key, ""),
                 "cited": cited.get(key),
-                "path": c.get("path") or "",
-                "locked": c.get("locked") or "",
+                "path": str(c.get("path") or ""),
+                "locked": str(c.get("locked") or ""),
                 "old": str(c.get("old") or "")[:12],
                 "new": str(c.get("new") or "")[:12] if c.get("new") != c.get("old") else "",
-                "quotations": [str(q.get("status")) for q in c.get("quotations", [])],
+                "quotations": [str(q.get("status")) for q in _records(c.get("quotations"))],
             }
         )
     order = list(STATES)

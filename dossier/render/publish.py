@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TypedDict
 
 from ..config import Config
 
@@ -19,7 +19,19 @@ def text_direction(language: str) -> str:
     return "rtl" if language.split("-", 1)[0].lower() in RTL_LANGUAGES else "ltr"
 
 
-def site_context(config: Config) -> dict[str, Any]:
+class SiteContext(TypedDict):
+    """What every page's template knows of the dossier (`site`)."""
+
+    title: str
+    subtitle: str
+    authors: tuple[str, ...]
+    date: str
+    language: str
+    dir: str  # "ltr" or "rtl"
+    description: str
+
+
+def site_context(config: Config) -> SiteContext:
     by = f" by {', '.join(config.authors)}" if config.authors else ""
     return {
         "title": config.title,

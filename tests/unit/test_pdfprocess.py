@@ -45,12 +45,12 @@ def test_a_worker_is_a_function_the_child_imports() -> None:
 def test_reports_and_warnings(tmp_path: Path) -> None:
     lines = tmp_path / "lines.json"
     lines.write_text(
-        '{"warning": "careful"}\n{"layout": {"pages": 2}}\n[1]\n{"warning": "again"}\n'
-        '{"pages": 3}\n'
+        '{"warning": "careful"}\n{"layout": {"pages": 2, "anchors": {"a": 1}}}\n[1]\n'
+        '{"warning": "again"}\n{"pages": 3}\n'
     )
     c = child("--json-lines", "--compact", str(lines))
     try:
-        assert c.next_report() == {"layout": {"pages": 2}}
+        assert c.next_report() == {"layout": {"pages": 2, "anchors": {"a": 1}}}
         assert c.next_report() == {"pages": 3}  # a line that is no object is skipped
         assert c.next_report() is None
         assert c.warnings == ["careful", "again"]
@@ -59,6 +59,31 @@ def test_reports_and_warnings(tmp_path: Path) -> None:
     finally:
         c.kill()
     assert c.proc.returncode == 0
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        {"pages": "3"},
+        {"pages": True},
+        {"pages": -1},
+        {"layout": {"pages": 2}},
+        {"layout": {"pages": 2, "anchors": {"a": "1"}}},
+        {"layout": {"pages": 2, "anchors": []}},
+        {"pages": 3, "other": 1},
+        [1],
+        "text",
+    ],
+)
+def test_a_report_of_another_shape_is_skipped(line: object) -> None:
+    assert pdfprocess.decode(line) is None
+
+
+def test_reports_are_decoded() -> None:
+    layout = {"layout": {"pages": 2, "anchors": {"fig-1": 2}}}
+    assert pdfprocess.decode(layout) == layout
+    assert pdfprocess.decode({"pages": 3}) == {"pages": 3}
+    assert pdfprocess.decode({"warning": 7}) == {"warning": "7"}
 
 
 def test_a_failure_is_told_by_the_last_line_of_its_errors(tmp_path: Path) -> None:

@@ -6,31 +6,34 @@ one): a net under what dossier itself decides. Each problem is one line of text.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pikepdf import Object, Page, Pdf
 
 _SHOW = {"Tj", "TJ", "'", '"', "Do", "sh", "BI"}
 
 
-def check_ua(pdf: Any) -> list[str]:
+def check_ua(pdf: Pdf) -> list[str]:
     """Tagged, one tree, content tagged or artifact, figures with Alt, tables with TH
     and scopes, Lang, DisplayDocTitle, pdfuaid, fonts, link /Contents."""
     import pikepdf
 
     problems: list[str] = []
     root = pdf.Root
-    if not root.get("/MarkInfo", {}).get("/Marked", False):
+    if not _at(root, "/MarkInfo", "/Marked"):
         problems.append("not marked as tagged (MarkInfo /Marked)")
     tree = root.get("/StructTreeRoot")
     if tree is None:
         return [*problems, "no StructTreeRoot"]
-    kids = tree.get("/K")
-    kids = [kids] if isinstance(kids, pikepdf.Dictionary) else list(kids or [])
+    top = tree.get("/K")
+    kids = [top] if isinstance(top, pikepdf.Dictionary) else list(top or [])
     if len(kids) != 1 or kids[0].get("/S") != "/Document":
         problems.append(f"the tree has {len(kids)} roots, not one Document")
     if not str(root.get("/Lang", "")):
         problems.append("no /Lang in the catalog")
-    prefs = root.get("/ViewerPreferences", {})
-    if not prefs.get("/DisplayDocTitle", False):
+    if not _at(root, "/ViewerPreferences", "/DisplayDocTitle"):
         problems.append("DisplayDocTitle is not set")
     with pdf.open_metadata() as meta:
         if meta.get("pdfuaid:part") != "1":
@@ -48,7 +51,7 @@ def check_ua(pdf: Any) -> list[str]:
             if "/TH" not in cells:
                 problems.append("a Table without TH")
         if kind == "/TH":
-            attributes = element.get("/A", {})
+            attributes = element.get("/A")
             if not isinstance(attributes, pikepdf.Dictionary) or "/Scope" not in attributes:
                 problems.append("a TH without Scope")
     parents = _parent_tree(tree)
@@ -70,7 +73,14 @@ def check_ua(pdf: Any) -> list[str]:
     return list(dict.fromkeys(problems))
 
 
-def _elements(node: Any) -> Any:
+def _at(node: Object | None, *keys: str) -> Object | None:
+    """`node[key][key]...`, or None where an (optional) entry is missing."""
+    for key in keys:
+        node = node.get(key) if node is not None else None
+    return node
+
+
+def _elements(node: Object) -> Iterator[Object]:
     """Every structure element below node, depth first."""
     import pikepdf
 
@@ -84,17 +94,21 @@ def _elements(node: Any) -> Any:
             yield from _elements(kid)
 
 
-def _owned(owners: Any, mcid: int, reachable: set[tuple[int, int]]) -> bool:
+def _owned(owners: Object | None, mcid: int, reachable: set[tuple[int, int]]) -> bool:
     return owners is not None and mcid < len(owners) and owners[mcid].objgen in reachable
 
 
-def _parent_tree(tree: Any) -> dict[int, Any]:
+def _parent_tree(tree: Object) -> dict[int, Object]:
     """The parent tree's flat Nums (dossier's trees have no Kids levels)."""
-    nums = tree.get("/ParentTree", {}).get("/Nums", [])
+    nums = _at(tree, "/ParentTree", "/Nums")
+    if nums is None:
+        return {}
     return {int(nums[i]): nums[i + 1] for i in range(0, len(nums) - 1, 2)}
 
 
-def _page_content(page: Any, parents: dict[int, Any], reachable: set[tuple[int, int]]) -> list[str]:
+def _page_content(
+    page: Page, parents: dict[int, Object], reachable: set[tuple[int, int]]
+) -> list[str]:
     """Text and images drawn outside any marked-content sequence (neither tagged nor
     an artifact), and marked content no structure element holds."""
     import pikepdf
@@ -121,13 +135,15 @@ def _page_content(page: Any, parents: dict[int, Any], reachable: set[tuple[int, 
     return problems
 
 
-def check_fonts(pdf: Any) -> list[str]:
+def check_fonts(pdf: Pdf) -> list[str]:
     problems = []
     for name, font in fonts(pdf):
         descendants = font.get("/DescendantFonts")
         target = descendants[0] if descendants else font
-        descriptor = target.get("/FontDescriptor", {})
-        embedded = any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+        descriptor = target.get("/FontDescriptor")
+        embedded = descriptor is not None and any(
+            k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")
+        )
         if not embedded and font.get("/Subtype") != "/Type3":
             problems.append(f"font {name} is not embedded")
         if "/ToUnicode" not in font:
@@ -135,32 +151,32 @@ def check_fonts(pdf: Any) -> list[str]:
     return problems
 
 
-def fonts(pdf: Any) -> list[tuple[str, Any]]:
+def fonts(pdf: Pdf) -> list[tuple[str, Object]]:
     """Every font dictionary the pages use, once."""
-    seen: dict[tuple[int, int], tuple[str, Any]] = {}
+    seen: dict[tuple[int, int], tuple[str, Object]] = {}
     for page in pdf.pages:
-        resources = page.get("/Resources", {})
-        for font in resources.get("/Font", {}).values():
+        used = _at(page.obj, "/Resources", "/Font")
+        for font in used.values() if used is not None else ():
             seen.setdefault(font.objgen, (str(font.get("/BaseFont", "?")), font))
     return list(seen.values())
 
 
-def font_programs(pdf: Any) -> Counter[str]:
+def font_programs(pdf: Pdf) -> Counter[str]:
     """Embedded font programs per face (the subset tag taken off its name)."""
     count: Counter[str] = Counter()
     streams: set[tuple[int, int]] = set()
     for name, font in fonts(pdf):
         descendants = font.get("/DescendantFonts")
-        descriptor = (descendants[0] if descendants else font).get("/FontDescriptor", {})
+        descriptor = (descendants[0] if descendants else font).get("/FontDescriptor")
         for key in ("/FontFile", "/FontFile2", "/FontFile3"):
-            program = descriptor.get(key)
+            program = descriptor.get(key) if descriptor is not None else None
             if program is not None and program.objgen not in streams:
                 streams.add(program.objgen)
                 count[name.split("+", 1)[-1]] += 1
     return count
 
 
-def check_pdfa(pdf: Any) -> list[str]:
+def check_pdfa(pdf: Pdf) -> list[str]:
     """PDF/A: XMP and Info agree, an OutputIntent, no encryption, no transparency
     groups on pages, every font embedded."""
     problems: list[str] = []

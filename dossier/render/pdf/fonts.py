@@ -12,16 +12,19 @@ from __future__ import annotations
 
 import io
 from collections import defaultdict
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pikepdf import Object, Pdf
 
 _PROGRAM = "/FontFile2"
 
 
-def shared_fonts(pdf: Any) -> int:
+def shared_fonts(pdf: Pdf) -> int:
     """Joins the programs of each face; returns how many programs were dropped."""
     import pikepdf
 
-    by_name: dict[str, list[Any]] = defaultdict(list)
+    by_name: dict[str, list[Object]] = defaultdict(list)
     for descriptor in _descriptors(pdf):
         if _PROGRAM in descriptor:
             by_name[str(descriptor.FontName)].append(descriptor)
@@ -41,10 +44,13 @@ def shared_fonts(pdf: Any) -> int:
     return dropped
 
 
-def _descriptors(pdf: Any) -> list[Any]:
-    seen: dict[tuple[int, int], Any] = {}
+def _descriptors(pdf: Pdf) -> list[Object]:
+    import pikepdf
+
+    none = pikepdf.Dictionary()
+    seen: dict[tuple[int, int], Object] = {}
     for page in pdf.pages:
-        for font in page.get("/Resources", {}).get("/Font", {}).values():
+        for font in page.get("/Resources", none).get("/Font", none).values():
             for cid_font in font.get("/DescendantFonts", ()):
                 descriptor = cid_font.get("/FontDescriptor")
                 if descriptor is not None:

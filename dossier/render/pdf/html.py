@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
 
 from ... import __version__
 from ...config import Config
@@ -20,7 +19,7 @@ _TAG = re.compile(r"(<[^>]*>)")
 _STRIP = re.compile(r"<[^>]*>")
 
 
-def _in_body_text(html_text: str, change: Any) -> str:
+def _in_body_text(html_text: str, change: Callable[[str], str]) -> str:
     """`change` applied to the text between the body's tags (never inside a tag, nor
     inside inline SVG, where a span is no element)."""
     head, sep, body = html_text.partition("<body")

@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TypedDict, TypeGuard, final
 
 PACKAGE_PARENT = str(Path(__file__).resolve().parents[3])
 
@@ -34,6 +34,66 @@ class Relayout(Failed):
 
 class TimedOut(Exception):
     pass
+
+
+class Layout(TypedDict):
+    """A part laid out: its pages, and the 1-based page of each anchor in it."""
+
+    pages: int
+    anchors: dict[str, int]
+
+
+@final  # so that `"warning" in message` tells the two apart
+class Report(TypedDict, total=False):
+    """A line a worker prints that is not a warning (worker.py writes them)."""
+
+    pages: int  # the whole document is laid out: drawing its pages
+    layout: Layout  # a part is laid out: it waits for its first page number
+
+
+@final
+class Warned(TypedDict):
+    warning: str
+
+
+def _count(value: object) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _fields(value: object) -> dict[object, object] | None:
+    return value if isinstance(value, dict) else None
+
+
+def _layout(value: object) -> Layout | None:
+    fields = _fields(value)
+    if fields is None or set(fields) != {"pages", "anchors"}:
+        return None
+    pages, anchors = fields["pages"], _fields(fields["anchors"])
+    if not _count(pages) or anchors is None:
+        return None
+    found = {k: v for k, v in anchors.items() if isinstance(k, str) and _count(v)}
+    return {"pages": pages, "anchors": found} if len(found) == len(anchors) else None
+
+
+def decode(line: object) -> Report | Warned | None:
+    """A worker's JSON line as what it must be, or None: the line is then skipped, as
+    one that is no JSON object (a report of another shape is a worker's bug, and the
+    part it should have said something about ends without it, in words)."""
+    message = _fields(line)
+    if message is None:
+        return None
+    if set(message) == {"warning"}:
+        return {"warning": str(message["warning"])}
+    report: Report = {}
+    for key, value in message.items():
+        layout = _layout(value) if key == "layout" else None
+        if key == "pages" and _count(value):
+            report["pages"] = value
+        elif layout is not None:
+            report["layout"] = layout
+        else:
+            return None
+    return report
 
 
 _PR_SET_PDEATHSIG = 1
@@ -111,21 +171,21 @@ class Child:
             env=env,
             cwd=PACKAGE_PARENT,
         )
-        self._lines: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        self._lines: queue.Queue[Report | Warned | None] = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:
         assert self.proc.stdout is not None
         for raw in self.proc.stdout:
             try:
-                message = json.loads(raw)
+                message = decode(json.loads(raw))
             except ValueError:
                 continue
-            if isinstance(message, dict):
+            if message is not None:
                 self._lines.put(message)
         self._lines.put(None)
 
-    def next_report(self) -> dict[str, Any] | None:
+    def next_report(self) -> Report | None:
         """The next message that is not a warning, or None when the child has ended."""
         while not self._ended:
             try:
@@ -135,7 +195,7 @@ class Child:
             if message is None:
                 self._ended = True
             elif "warning" in message:
-                self.warnings.append(str(message["warning"]))
+                self.warnings.append(message["warning"])
             else:
                 return message
         return None

@@ -12,16 +12,19 @@ chapters), so no element needs joining across them."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pikepdf import Object, Pdf
 
 
 class TreeMerger:
-    def __init__(self, pdf: Any) -> None:
+    def __init__(self, pdf: Pdf) -> None:
         import pikepdf
 
         self.pdf = pdf
         self.next_key = 0
-        self.nums: list[Any] = []
+        self.nums: list[int | Object] = []  # key, element, key, element...
         self.root = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.StructTreeRoot))
         self.document = pdf.make_indirect(
             pikepdf.Dictionary(
@@ -34,7 +37,7 @@ class TreeMerger:
         self.root.K = pikepdf.Array([self.document])
         self.parts = 0
 
-    def add(self, src: Any, pages: list[Any]) -> None:
+    def add(self, src: Pdf, pages: list[Object]) -> None:
         """The tree of `src`, whose pages are `pages` (already in the whole)."""
         import pikepdf
 
@@ -45,7 +48,7 @@ class TreeMerger:
         offset = self.next_key
         prefix = f"p{self.parts}-"
         self.parts += 1
-        nums = copied.get("/ParentTree", {}).get("/Nums", pikepdf.Array())
+        nums = copied.get("/ParentTree", pikepdf.Dictionary()).get("/Nums", pikepdf.Array())
         highest = -1
         for i in range(0, len(nums) - 1, 2):
             key = int(nums[i])
@@ -79,7 +82,7 @@ class TreeMerger:
         self.pdf.Root.StructTreeRoot = self.root
 
 
-def _prefix_ids(element: Any, prefix: str) -> None:
+def _prefix_ids(element: Object, prefix: str) -> None:
     """IDs and the Headers naming them, below `element`, made unique to their part."""
     import pikepdf
 

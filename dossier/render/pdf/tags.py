@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from typing import Any
 from urllib.parse import unquote
+from xml.etree.ElementTree import Element
+
+from .weasy import Box, Page, Pdf, PdfDict, Rendered, Stream, is_array, is_dictionary, is_string
 
 # Where a link leads -> what a screen reader says before the link's text.
 _LINK_KINDS = (
@@ -52,23 +54,23 @@ def link_words(target: str, text: str) -> str:
     return text or "Link"
 
 
-def _text(element: Any) -> str:
+def _text(element: Element) -> str:
     return " ".join("".join(element.itertext()).split())
 
 
 class Tagger:
     """Installs the changes for one document; `finish` is WeasyPrint's finisher."""
 
-    def __init__(self, root: Any, lang: str) -> None:
+    def __init__(self, root: Element, lang: str) -> None:
         self.lang = lang.lower()
         self.parent_of = {child: parent for parent in root.iter() for child in parent}
         self.source: dict[int, tuple[int, str]] = {}  # object number -> HTML element
         # ids of boxes drawn as artifacts: page margins, repeated table headers
         self.artifacts: set[int] = set()
         # stand-ins for the cells of repeated headers, with their HTML cell (stand_in)
-        self.stand_ins: list[tuple[Any, int]] = []
+        self.stand_ins: list[tuple[PdfDict, int]] = []
 
-    def install(self, pages: list[Any]) -> None:
+    def install(self, pages: list[Page]) -> None:
         import weasyprint.pdf.stream as stream_module
         import weasyprint.pdf.tags as tags_module
         from weasyprint.formatting_structure import boxes
@@ -93,7 +95,7 @@ class Tagger:
         original = tags_module._build_box_tree
         tagger = self
 
-        def build(box: Any, parent: Any, pdf: Any, *rest: Any) -> Iterator[Any]:
+        def build(box: Box, parent: PdfDict, pdf: Pdf, *rest: object) -> Iterator[PdfDict]:
             if isinstance(box, boxes.MarginBox) or id(box) in tagger.artifacts:
                 tagger.stand_in(box)
                 return  # drawn as artifacts: nothing to tag
@@ -104,7 +106,7 @@ class Tagger:
         marked = stream_module.Stream.marked
 
         @contextlib.contextmanager
-        def marked_or_artifact(stream: Any, box: Any, tag: str) -> Iterator[None]:
+        def marked_or_artifact(stream: Stream, box: Box, tag: str) -> Iterator[None]:
             if id(box) in tagger.artifacts:
                 with stream.artifact():
                     yield
@@ -115,7 +117,7 @@ class Tagger:
         tags_module._build_box_tree = build
         stream_module.Stream.marked = marked_or_artifact
 
-    def stand_in(self, box: Any) -> None:
+    def stand_in(self, box: Box) -> None:
         """WeasyPrint names each page's header cells once that page's table is built,
         through each cell box's `mark`: the cells of a repeated header get stand-ins,
         whose names `finish` maps to the first page's `TH`."""
@@ -124,13 +126,15 @@ class Tagger:
 
         for cell in box.descendants():
             if isinstance(cell, boxes.TableCellBox) and cell.element is not None:
-                cell.mark = pydyf.Dictionary({"A": pydyf.Dictionary()})
-                self.stand_ins.append((cell.mark, id(cell.element)))
+                mark: PdfDict = pydyf.Dictionary({"A": pydyf.Dictionary()})
+                cell.mark = mark
+                self.stand_ins.append((mark, id(cell.element)))
 
-    def note(self, box: Any, element: Any) -> None:
+    def note(self, box: Box, element: PdfDict) -> None:
         import pydyf
 
-        html = getattr(getattr(box, "_box", box), "element", None)
+        # a box that stands for another (an absolute placeholder) holds it in `_box`
+        html: Element | None = getattr(getattr(box, "_box", box), "element", None)
         if html is None or not isinstance(html.tag, str) or element.number in self.source:
             return  # an element passed up through html and body boxes is noted once
         tag = box.element_tag
@@ -139,16 +143,16 @@ class Tagger:
         lang = html.get("lang")
         if lang and lang.lower() != self.lang and tag == html.tag:
             element["Lang"] = pydyf.String(lang)
-        if kind == "/TH" and "A" in element:
-            scope = "/Row" if html.get("scope") == "row" else "/Column"
-            element["A"]["Scope"] = scope
+        attributes = element.get("A")
+        if kind == "/TH" and is_dictionary(attributes):
+            attributes["Scope"] = "/Row" if html.get("scope") == "row" else "/Column"
         if kind == "/Span" and "footnote" in html.get("class", "").split():
             element["S"] = "/Note"
         if kind == "/Figure":
             caption = self._caption(html)
             if caption:
                 element["Alt"] = pydyf.String(caption)
-        annotation = getattr(box, "link_annotation", None)
+        annotation: PdfDict | None = getattr(box, "link_annotation", None)
         if annotation is not None and kind == "/Link":
             target = html.get("href", "")
             # a link over a drawing's label has no text of its own, but a title
@@ -160,7 +164,7 @@ class Tagger:
         if role:
             element["S"] = role
 
-    def _toc_role(self, html: Any, tag: str, kind: str) -> str:
+    def _toc_role(self, html: Element, tag: str, kind: object) -> str:
         """`TOC` for the list of a contents or a list of figures or tables, `TOCI` for
         its items (WeasyPrint's `LI`), `Reference` for what an item holds (`LBody`)."""
         if tag not in ("ol", "ul", "li"):
@@ -172,11 +176,11 @@ class Tagger:
             return ""
         if tag != "li":
             return "/TOC" if kind == "/L" else ""
-        return {"/LI": "/TOCI", "/LBody": "/Reference"}.get(kind, "")
+        return {"/LI": "/TOCI", "/LBody": "/Reference"}.get(str(kind), "")
 
-    def _caption(self, element: Any) -> str:
+    def _caption(self, element: Element) -> str:
         """The caption of the figure holding `element`, else its own alt or title."""
-        node = element
+        node: Element | None = element
         while node is not None and node.tag != "figure":
             node = self.parent_of.get(node)
         if node is not None:
@@ -184,65 +188,65 @@ class Tagger:
                 return _text(child)
         return str(element.get("alt") or "")
 
-    def finish(self, _document: Any, pdf: Any) -> None:
+    def finish(self, _document: Rendered, pdf: Pdf) -> None:
         """WeasyPrint's finisher: joins elements cut at page breaks, puts notes by
         their calls."""
-        root_ref = pdf.catalog.get("StructTreeRoot")
-        if root_ref is None:
+        root = _dictionary(pdf, pdf.catalog.get("StructTreeRoot"))
+        if root is None:
             return
-        root = _deref(pdf, root_ref)
         replaced: dict[bytes, bytes] = {}
-        for kid in root["K"]:
-            self._join(pdf, _deref(pdf, kid), replaced)
-        if replaced:
-            nums = _deref(pdf, root["ParentTree"])["Nums"]
+        for document in _children(pdf, root):
+            self._join(pdf, document, replaced)
+        tree = _dictionary(pdf, root.get("ParentTree"))
+        nums = tree.get("Nums") if tree is not None else None
+        if replaced and is_array(nums):
             for i in range(1, len(nums), 2):
                 value = nums[i]
-                if isinstance(value, list):
+                if is_array(value):
                     nums[i] = type(value)([_final(replaced, r) for r in value])
                 else:
                     nums[i] = _final(replaced, value)
-        for kid in root["K"]:
-            self._notes_to_calls(pdf, _deref(pdf, kid))
+        for document in _children(pdf, root):
+            self._notes_to_calls(pdf, document)
         if self.stand_ins:
             self._headers_to_first_page(pdf, root)
 
-    def _headers_to_first_page(self, pdf: Any, root: Any) -> None:
+    def _headers_to_first_page(self, pdf: Pdf, root: PdfDict) -> None:
         """Cells on a table's later pages name the first page's `TH` as their headers
         (the repeated header there is an artifact)."""
         import pydyf
 
-        first: dict[int, Any] = {}  # HTML cell -> the ID of its TH
-        cells = []
+        first: dict[int, object] = {}  # HTML cell -> the ID of its TH
+        cells: list[PdfDict] = []
         for element in _elements(pdf, root):
             key = self.source.get(element.number)
             if element.get("S") == "/TH" and key is not None and "ID" in element:
                 first.setdefault(key[0], element["ID"])
             attributes = element.get("A")
-            if isinstance(attributes, dict) and "Headers" in attributes:
+            if is_dictionary(attributes) and "Headers" in attributes:
                 cells.append(attributes)
         alias = {
-            mark["ID"].string: first[cell]
+            ident.string: first[cell]
             for mark, cell in self.stand_ins
-            if "ID" in mark and cell in first
+            if is_string(ident := mark.get("ID")) and cell in first
         }
         for attributes in cells:
-            headers = [alias.get(h.string, h) for h in attributes["Headers"]]
-            attributes["Headers"] = pydyf.Array(headers)
+            headers = attributes["Headers"]
+            attributes["Headers"] = pydyf.Array(
+                [alias.get(h.string, h) if is_string(h) else h for h in _items(headers)]
+            )
 
-    def _notes_to_calls(self, pdf: Any, document: Any) -> None:
+    def _notes_to_calls(self, pdf: Pdf, document: PdfDict) -> None:
         """Each footnote's `Note` right after its call in the text, where a reader
         meets it, rather than in the page foot's `NonStruct` (emptied ones go)."""
-        notes: dict[int, tuple[Any, Any]] = {}  # HTML element -> (Note, its parent)
-        calls: dict[int, tuple[Any, Any]] = {}  # HTML element -> (call, its parent)
-        parent_of: dict[int, Any] = {}
+        # HTML element -> (Note, its parent), and (call, its parent)
+        notes: dict[int, tuple[PdfDict, PdfDict]] = {}
+        calls: dict[int, tuple[PdfDict, PdfDict]] = {}
+        parent_of: dict[int, PdfDict] = {}
         stack = [document]
         while stack:
             element = stack.pop()
-            for kid in element.get("K", ()):
-                child = _deref(pdf, kid) if isinstance(kid, bytes) else None
-                if child is None or child.get("Type") != "/StructElem":
-                    continue
+            for child in _children(pdf, element):
                 parent_of[child.number] = element
                 key = self.source.get(child.number)
                 if key is not None and child.get("S") == "/Note":
@@ -254,24 +258,25 @@ class Tagger:
             if html_id not in calls or holder is calls[html_id][1]:
                 continue
             call, text = calls[html_id]
-            holder["K"].remove(note.reference)
-            text["K"].insert(text["K"].index(call.reference) + 1, note.reference)
+            _items(holder.get("K")).remove(note.reference)
+            in_text = _items(text.get("K"))
+            in_text.insert(in_text.index(call.reference) + 1, note.reference)
             note["P"] = text.reference
             outer = parent_of.get(holder.number)
             if not holder["K"] and holder.get("S") == "/NonStruct" and outer is not None:
-                outer["K"].remove(holder.reference)
+                _items(outer.get("K")).remove(holder.reference)
                 holder.clear()
 
-    def _join(self, pdf: Any, element: Any, replaced: dict[bytes, bytes]) -> None:
+    def _join(self, pdf: Pdf, element: PdfDict, replaced: dict[bytes, bytes]) -> None:
         import pydyf
 
         kids = element.get("K")
-        if not isinstance(kids, list):
+        if not is_array(kids):
             return
-        first: dict[tuple[int, str], Any] = {}
-        kept = pydyf.Array()
+        first: dict[tuple[int, str], PdfDict] = {}
+        kept: list[object] = pydyf.Array()
         for kid in kids:
-            child = _deref(pdf, kid) if isinstance(kid, bytes) else None
+            child = _dictionary(pdf, kid) if isinstance(kid, bytes) else None
             key = self.source.get(child.number) if child is not None else None
             if child is None or key is None or child.get("Type") != "/StructElem":
                 kept.append(kid)
@@ -285,45 +290,56 @@ class Tagger:
                 first[key] = child
                 kept.append(kid)
         element["K"] = kept
-        for kid in kept:
-            if isinstance(kid, bytes):
-                child = _deref(pdf, kid)
-                if child.get("Type") == "/StructElem":
-                    self._join(pdf, child, replaced)
+        for child in _children(pdf, element):
+            self._join(pdf, child, replaced)
 
 
-def _absorb(pdf: Any, survivor: Any, child: Any) -> None:
+def _absorb(pdf: Pdf, survivor: PdfDict, child: PdfDict) -> None:
     """Moves child's kids into survivor: integer MCIDs become marked-content references
     when their page is another one."""
     import pydyf
 
-    for kid in child["K"]:
+    into = _items(survivor.get("K"))
+    for kid in _items(child.get("K")):
         if isinstance(kid, int) and child.get("Pg") != survivor.get("Pg"):
-            survivor["K"].append(pydyf.Dictionary({"Type": "/MCR", "Pg": child["Pg"], "MCID": kid}))
+            into.append(pydyf.Dictionary({"Type": "/MCR", "Pg": child["Pg"], "MCID": kid}))
             continue
-        if isinstance(kid, bytes):
-            grandchild = _deref(pdf, kid)
-            if grandchild.get("Type") == "/StructElem":
-                grandchild["P"] = survivor.reference
-        survivor["K"].append(kid)
+        grandchild = _dictionary(pdf, kid) if isinstance(kid, bytes) else None
+        if grandchild is not None and grandchild.get("Type") == "/StructElem":
+            grandchild["P"] = survivor.reference
+        into.append(kid)
 
 
-def _elements(pdf: Any, node: Any) -> Iterator[Any]:
+def _elements(pdf: Pdf, node: PdfDict) -> Iterator[PdfDict]:
     """Every structure element below `node`, depth first."""
-    for kid in node.get("K", ()) if isinstance(node.get("K"), list) else ():
-        child = _deref(pdf, kid) if isinstance(kid, bytes) else None
+    for child in _children(pdf, node):
+        yield child
+        yield from _elements(pdf, child)
+
+
+def _children(pdf: Pdf, node: PdfDict) -> Iterator[PdfDict]:
+    """The structure elements among `node`'s kids (marked content and annotations
+    left out)."""
+    for kid in _items(node.get("K")):
+        child = _dictionary(pdf, kid) if isinstance(kid, bytes) else None
         if child is not None and child.get("Type") == "/StructElem":
             yield child
-            yield from _elements(pdf, child)
 
 
-def _deref(pdf: Any, reference: Any) -> Any:
+def _items(kids: object) -> list[object]:
+    """An array (a structure element's K: WeasyPrint makes every one an array, and the
+    lists changed here are that array), or no items."""
+    return kids if is_array(kids) else []
+
+
+def _dictionary(pdf: Pdf, reference: object) -> PdfDict | None:
+    """The dictionary a reference (b"12 0 R") names, or that is given directly."""
     if isinstance(reference, bytes):
-        return pdf.objects[int(reference.split()[0])]
-    return reference
+        reference = pdf.objects[int(reference.split()[0])]
+    return reference if is_dictionary(reference) else None
 
 
-def _final(replaced: dict[bytes, bytes], reference: Any) -> Any:
+def _final(replaced: dict[bytes, bytes], reference: object) -> object:
     while isinstance(reference, bytes) and reference in replaced:
         reference = replaced[reference]
     return reference

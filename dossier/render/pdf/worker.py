@@ -19,8 +19,16 @@ import json
 import logging
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .process import Report, Warned
+    from .weasy import Box, Fetcher, Html, Link, Rendered
+
+    # WeasyPrint's state of a page: quotes, counters ({name: values}), scopes, groups
+    PageState = tuple[object, dict[str, list[int]], object, object]
 
 
 class _Collect(logging.Handler):
@@ -29,11 +37,11 @@ class _Collect(logging.Handler):
             _send({"warning": record.getMessage()})
 
 
-def _send(message: dict[str, Any]) -> None:
+def _send(message: Report | Warned) -> None:
     print(json.dumps(message, sort_keys=True), flush=True)
 
 
-def _document(html_path: str, allowed: list[str]) -> Any:
+def _document(html_path: str, allowed: list[str]) -> tuple[Html, str]:
     import weasyprint
 
     from .fetch import PROJECT_URL, make_fetcher
@@ -44,7 +52,8 @@ def _document(html_path: str, allowed: list[str]) -> Any:
     text = Path(html_path).read_text(encoding="utf-8")
     base = PROJECT_URL  # the fetcher maps it to allowed[0], the project
     fetcher = make_fetcher([Path(a) for a in allowed])
-    return weasyprint.HTML(string=text, base_url=base, url_fetcher=fetcher), text
+    document: Html = weasyprint.HTML(string=text, base_url=base, url_fetcher=fetcher)
+    return document, text
 
 
 def whole(html_path: str, pdf_path: str, allowed: list[str], standard: str = "none") -> int:
@@ -81,15 +90,15 @@ def part(
     import weasyprint.layout as layout
 
     document, _ = _document(html_path, allowed)
-    laid_out: list[Any] = []
+    laid_out: list[Box] = []
     shift: list[int] = [] if offset == "-" else [int(offset)]
     make_all_pages, make_margin_boxes = layout.make_all_pages, layout.make_margin_boxes
 
-    def all_pages(*args: Any) -> Any:
+    def all_pages(*args: object) -> Iterator[Box]:
         laid_out[:] = list(make_all_pages(*args))
         return iter(laid_out)
 
-    def margin_boxes(context: Any, page: Any, state: Any) -> Any:
+    def margin_boxes(context: object, page: Box, state: PageState) -> object:
         if not shift:  # the first page's margins: the whole part is paginated
             _send({"layout": {"pages": len(laid_out), "anchors": _anchors(laid_out)}})
             line = sys.stdin.readline().strip()
@@ -108,7 +117,7 @@ def part(
     return 0
 
 
-def _seal(rendered: Any, fetcher: Any, across_parts: bool = False) -> None:
+def _seal(rendered: Rendered, fetcher: Fetcher, across_parts: bool = False) -> None:
     """No file is ever embedded in the PDF and no link opens one, whatever a template
     wrote: attachments (<link rel=attachment>, <a rel=attachment>) are dropped, the
     fetcher refuses anything read from now on, and a link becomes a URI action only when
@@ -118,7 +127,7 @@ def _seal(rendered: Any, fetcher: Any, across_parts: bool = False) -> None:
     from ...urls import pdf_link
     from .split import DEST_SCHEME
 
-    def kept(link: Any) -> bool:
+    def kept(link: Link) -> bool:
         if link[0] == "internal":
             return True
         if link[0] != "external":
@@ -137,7 +146,11 @@ def _seal(rendered: Any, fetcher: Any, across_parts: bool = False) -> None:
 
 
 def _write(
-    rendered: Any, pdf_path: str, ident: bytes, standard: str = "none", html: Any = None
+    rendered: Rendered,
+    pdf_path: str,
+    ident: bytes,
+    standard: str = "none",
+    html: Html | None = None,
 ) -> None:
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch.isdigit():  # reproducible builds: the dates of the inputs, not of the build
@@ -156,20 +169,20 @@ def _write(
         tagger = Tagger(html.etree_element, rendered.metadata.lang or "")
         tagger.install(rendered.pages)
     finish = catalog_finisher(variant, ua, tagger.finish if tagger else None)
-    options: dict[str, Any] = {"pdf_identifier": ident, "custom_metadata": True}
+    options: dict[str, object] = {"pdf_identifier": ident, "custom_metadata": True}
     if variant:
         options["pdf_variant"] = variant
     rendered.write_pdf(pdf_path, finisher=finish, **options)
 
 
-def _anchors(pages: list[Any]) -> dict[str, int]:
+def _anchors(pages: list[Box]) -> dict[str, int]:
     """Anchor name -> 1-based page within the part, the first occurrence winning as
     in WeasyPrint's own links."""
     found: dict[str, int] = {}
     for number, page in enumerate(pages, 1):
         for box in page.descendants():
             name = box.style["anchor"]
-            if name and name not in found:
+            if isinstance(name, str) and name and name not in found:
                 found[name] = number
     return found
 

@@ -7,8 +7,7 @@ schema PDF/A asks for any schema outside its predefined list."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from .weasy import Finisher, Pdf, PdfObject, Rendered, is_dictionary
 
 PDFUA_EXTENSION = b"""<rdf:Description rdf:about=""
   xmlns:pdfaExtension="http://www.aiim.org/pdfa/ns/extension/"
@@ -30,19 +29,19 @@ PDFUA_EXTENSION = b"""<rdf:Description rdf:about=""
   pdfuaid:part="1"/>
 """
 
-Finisher = Callable[[Any, Any], None]
-
 
 def catalog_finisher(variant: str, ua: bool, inner: Finisher | None) -> Finisher:
     """WeasyPrint's finisher for `[pdf] standard`: `inner` (the tagger) first."""
 
-    def finish(document: Any, pdf: Any) -> None:
+    def finish(document: Rendered, pdf: Pdf) -> None:
         import pydyf
 
         if inner is not None:
             inner(document, pdf)
         pdf.catalog["PageMode"] = "/UseOutlines"
-        prefs = pdf.catalog.get("ViewerPreferences") or pydyf.Dictionary()
+        prefs = pdf.catalog.get("ViewerPreferences")
+        if not is_dictionary(prefs) or not prefs:
+            prefs = pydyf.Dictionary()
         prefs["DisplayDocTitle"] = "true"
         pdf.catalog["ViewerPreferences"] = prefs
         if ua and variant.startswith("pdf/a"):
@@ -51,7 +50,7 @@ def catalog_finisher(variant: str, ua: bool, inner: Finisher | None) -> Finisher
     return finish
 
 
-def _add_pdfua(document: Any, pdf: Any, variant: str) -> None:
+def _add_pdfua(document: Rendered, pdf: Pdf, variant: str) -> None:
     """The metadata stream again, with pdfuaid (the old one is left unreferenced)."""
     import pydyf
 
@@ -63,6 +62,6 @@ def _add_pdfua(document: Any, pdf: Any, variant: str) -> None:
     header += b'<x:xmpmeta xmlns:x="adobe:ns:meta/">'
     footer = b'</x:xmpmeta>\n<?xpacket end="r"?>'
     content = b"\n".join((header, rdf, footer))
-    stream = pydyf.Stream([content], {"Type": "/Metadata", "Subtype": "/XML"}, True)
+    stream: PdfObject = pydyf.Stream([content], {"Type": "/Metadata", "Subtype": "/XML"}, True)
     pdf.add_object(stream)
     pdf.catalog["Metadata"] = stream.reference
