@@ -19,7 +19,7 @@ shown through <img>."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from html.parser import HTMLParser
 from xml.etree.ElementTree import Element
 
@@ -60,17 +60,27 @@ def _attribute(tag: str, name: str, value: str) -> str | None:
     return value
 
 
-def clean_fragment(fragment: str) -> str:
+def clean_fragment(fragment: str, anchor: Callable[[str], str] | None = None) -> str:
     """`fragment` (HTML made from untrusted data) with only inline text markup left:
     no script (removed with its content), no handler, style, embed or form, and no
-    link that the URL policy refuses. Its structure is what a browser would build."""
+    link that the URL policy refuses. Its structure is what a browser would build.
+    `anchor` says where a kept link to a `#fragment` points from the page the fragment
+    goes in (a bibliography entry may be on another page of the site): links are
+    rewritten in the same pass, never by reading the HTML again."""
     if "<" not in fragment and "&" not in fragment:
         return fragment  # plain text: nothing to parse (most citations are short text)
+    attribute = _attribute
+    if anchor is not None:
+
+        def attribute(tag: str, name: str, value: str) -> str | None:
+            kept = _attribute(tag, name, value)
+            return anchor(kept) if kept is not None and name == "href" and kept[:1] == "#" else kept
+
     return nh3.clean(
         fragment,
         tags=_TAGS,
         attributes=_ATTRIBUTES,
-        attribute_filter=_attribute,
+        attribute_filter=attribute,
         url_schemes={"http", "https", "mailto"},
         link_rel=None,  # the fragment's links keep what pandoc wrote
         strip_comments=True,

@@ -47,9 +47,16 @@ class RenderContext:
         return f"{target.page}#{target.id}"
 
     def bib_link(self, fragment: str) -> str:
-        """Pandoc's HTML (untrusted: made from BibTeX fields) with its #ref- links
-        pointing where the bibliography is."""
-        return self.ref_links(clean_fragment(fragment))
+        """Pandoc's HTML (untrusted: made from BibTeX fields), cleaned, with its #ref-
+        links pointing where the bibliography is."""
+        return clean_fragment(fragment, None if self.mode == "print" else self.ref_href)
+
+    def ref_href(self, href: str) -> str:
+        """Where a link to `#id` points from this page of the site: an entry of the
+        bibliography (`#ref-KEY`) to the bibliography page that holds it."""
+        if href.startswith("#ref-"):
+            return f"{self.ref_page(href[5:])}{href}"
+        return href
 
     def ref_links(self, fragment: str) -> str:
         if self.mode == "print":

@@ -54,7 +54,7 @@ def link_href(ctx: RenderContext, href: str) -> str | None:
         if target is not None:
             return ctx.href(target)
         if unquote(frag).startswith("ref-"):  # a bibliography entry
-            return ctx.ref_links(f'href="#{frag}"')[6:-1]
+            return href if ctx.mode == "print" else ctx.ref_href(href)
         return href
     final = href
     for chapter, page in ctx.chapter_pages.items():
