@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from . import __version__
 from .cite.bibcache import BibRecord
@@ -26,6 +26,7 @@ from .diagnostics import (
     decode_diagnostics,
     encode_diagnostics,
 )
+from .model import JSON
 from .projectfs import MAX_SERVED_BYTES, Refused, read_file
 from .read.record import ChapterRecord
 
@@ -33,7 +34,7 @@ CACHE_NAME = ".dossier-cache.json"
 VERSION = 3
 
 
-def digest(*parts: Any) -> str:
+def digest(*parts: object) -> str:
     """A stable hash of JSON-able parts (dict keys sorted)."""
     # ASCII escapes: the C encoder's fastest path, and the blob is only hashed
     blob = json.dumps(parts, sort_keys=True, separators=(",", ":"), default=str)
@@ -55,7 +56,7 @@ class Output(NamedTuple):
 class Cache:
     """The last build's records, each decoded and checked by its codec when read."""
 
-    citations: dict[str, Any] = field(default_factory=dict)  # see formatting
+    citations: dict[str, JSON] = field(default_factory=dict)  # see cite.record
     outputs: dict[str, Output] = field(default_factory=dict)  # by path in the output
     # the no-op check: a fingerprint of every input file's size and mtime, the inputs
     # found outside the usual folders, and the diagnostics that build printed (None:
@@ -83,7 +84,7 @@ def tool_id() -> str:
 _SKIP = {"__pycache__", "node_modules"}
 
 
-def snapshot(root: Path, out: Path, extra: Iterable[str], settings: Any) -> tuple[str, set[str]]:
+def snapshot(root: Path, out: Path, extra: Iterable[str], settings: object) -> tuple[str, set[str]]:
     """A fingerprint of the project as the file system sees it: every file's path, size
     and modification time (hidden folders, the output and other projects nested in it
     excepted, plus the inputs found elsewhere by the last build), the tool, and the
@@ -260,7 +261,7 @@ def after_build(
     cache: Cache,
     made: Mapping[str, Output],
     *,
-    citations: dict[str, Any],
+    citations: dict[str, JSON],
     inputs: Sequence[str],
     diagnostics: Sequence[Diagnostic],
     bibliography: BibRecord | None,

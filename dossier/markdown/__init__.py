@@ -5,9 +5,9 @@ from __future__ import annotations
 import gc
 import re
 from dataclasses import dataclass
-from typing import Any
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
@@ -16,7 +16,7 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 from ..diagnostics import Diagnostic, Location, Severity, error, warning
 from .attributes import attributes_plugin
 from .blankbefore import AMBIGUOUS, NAMES, blank_before_plugin
-from .chaptermeta import read_metadata, title_block
+from .chaptermeta import Plain, read_metadata, title_block
 from .citations import citations_plugin
 from .comments import comments_plugin
 from .divs import divs_plugin
@@ -75,7 +75,7 @@ def _dashes(m: re.Match[str]) -> str:
     return "\u2014" * (n // 3) + _REST[n % 3]
 
 
-def _pandoc_replacements(state: Any) -> None:
+def _pandoc_replacements(state: StateCore) -> None:
     for block in state.tokens:
         if block.type != "inline" or not block.children:
             continue
@@ -93,14 +93,14 @@ def _pandoc_replacements(state: Any) -> None:
 class ParsedChapter:
     path: str
     tokens: tuple[Token, ...]
-    env: dict[str, Any]
-    front_matter: dict[str, Any]
+    env: dict[str, object]
+    front_matter: dict[str, Plain]
     lines: tuple[str, ...]
     diagnostics: tuple[Diagnostic, ...]
 
 
 def parse_chapter(md: MarkdownIt, text: str, path: str) -> ParsedChapter:
-    env: dict[str, Any] = {}
+    env: dict[str, object] = {}
     # A long chapter makes millions of tokens and none of them are cyclic garbage; the
     # cyclic collector would only walk them over and over (a third of the parse time).
     collecting = gc.isenabled()
@@ -111,7 +111,7 @@ def parse_chapter(md: MarkdownIt, text: str, path: str) -> ParsedChapter:
         if collecting:
             gc.enable()
     diags: list[Diagnostic] = []
-    front: dict[str, Any] = {}
+    front: dict[str, Plain] = {}
     for tok in tokens:
         if tok.type == "front_matter":
             more_front, more = _front_matter(tok, path)
@@ -146,7 +146,8 @@ def parse_chapter(md: MarkdownIt, text: str, path: str) -> ParsedChapter:
     lines = tuple(text.split("\n"))
     diags.extend(check_markup(tokens, lines, path))
     diags.extend(check_math(tokens, lines, path))
-    ambiguous = env.pop(AMBIGUOUS, {})
+    found = env.pop(AMBIGUOUS, None)  # {0-based line: kind}, written by blank_before
+    ambiguous: dict[int, str] = found if isinstance(found, dict) else {}
     for line, kind in sorted(ambiguous.items()):
         if ambiguous.get(line - 1) == kind:
             continue  # the next item of the same list: one warning says it
@@ -163,7 +164,7 @@ def parse_chapter(md: MarkdownIt, text: str, path: str) -> ParsedChapter:
     return ParsedChapter(path, tuple(tokens), env, front, lines, tuple(diags))
 
 
-def _front_matter(tok: Token, path: str) -> tuple[dict[str, Any], list[Diagnostic]]:
+def _front_matter(tok: Token, path: str) -> tuple[dict[str, Plain], list[Diagnostic]]:
     import yaml  # here: only a chapter with front matter pays for it (~10 ms)
 
     if len(tok.content) >= 65536:
@@ -192,7 +193,7 @@ def _front_matter(tok: Token, path: str) -> tuple[dict[str, Any], list[Diagnosti
     return read_metadata(data, path, 2, "front matter")
 
 
-def _with_title_block(tokens: list[Token], meta: dict[str, Any]) -> list[Token]:
+def _with_title_block(tokens: list[Token], meta: dict[str, Plain]) -> list[Token]:
     """The title block (subtitle, authors, date, abstract) at the top of the chapter,
     as Pandoc's template has it: under the level-one heading the chapter opens with
     (its title), or before whatever comes first."""

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from typing import Any
+from collections.abc import Iterator, Mapping, Sequence
 
 from markdown_it.rules_block import StateBlock
 from markdown_it.token import Token
@@ -40,7 +39,7 @@ def numbered_block(tok: Token) -> str | None:
 
 
 def column(
-    lines: Sequence[str], line0: int, source: str, meta: dict[str, Any] | None = None
+    lines: Sequence[str], line0: int, source: str, meta: Mapping[str, object] | None = None
 ) -> int:
     """1-based column of a citation or cross-reference in its source line.
 
@@ -51,9 +50,10 @@ def column(
         return 1
     line = lines[line0]
     first = source.split()[0] if source.split() else source
-    if meta and "offset" in meta:
-        base = line.find(str(meta["head"])) if meta["head"] else 0
-        col = base + int(meta["offset"])
+    offset = meta.get("offset") if meta else None
+    if meta and isinstance(offset, int):
+        base = line.find(str(meta["head"])) if meta.get("head") else 0
+        col = base + offset
         if base >= 0 and line.startswith(first, col):
             return col + 1
     idx = line.find(first)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from ..diagnostics import Location
 
@@ -120,4 +119,5 @@ class Formatted:
         return id(self)
 
 
-Json = dict[str, Any]
+# A JSON value as json.loads makes it, for records read back from the cache
+JSON = str | int | float | bool | None | list["JSON"] | dict[str, "JSON"]

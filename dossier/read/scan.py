@@ -15,7 +15,6 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
 from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
@@ -27,7 +26,7 @@ from ..markdown.chaptermeta import as_json
 from ..markdown.divs import MAX_NESTING
 from ..markdown.ids import EMPTY, pandoc_id, plain_text
 from ..markdown.walk import column, find_in_lines, numbered_block, walk
-from ..model import RESET_POSITIONS, CiteItem
+from ..model import JSON, RESET_POSITIONS, CiteItem
 from ..model.codec import decode_doc, encode_doc
 from ..model.tree import Doc
 from .quotes import QuoteMark, scan_quotes
@@ -278,8 +277,8 @@ def _link_where(chapter: ParsedChapter, line: int, frag: str) -> Location:
     return Location(chapter.path, found, col)
 
 
-def _where(chapter: ParsedChapter, tok: Any) -> Location:
-    line0 = tok.meta["line0"]
+def _where(chapter: ParsedChapter, tok: Token) -> Location:
+    line0 = int(tok.meta["line0"])
     return Location(chapter.path, line0 + 1, column(chapter.lines, line0, tok.content, tok.meta))
 
 
@@ -307,10 +306,10 @@ def _note_context(context: str, one_paragraph: bool) -> str:
     return context if one_paragraph else context.replace("first", "")
 
 
-def to_json(scan: ChapterScan) -> dict[str, Any]:
+def to_json(scan: ChapterScan) -> dict[str, object]:
     from ..diagnostics import encode_diagnostics
 
-    def mark(m: Mark) -> list[Any]:
+    def mark(m: Mark) -> list[JSON]:
         if isinstance(m, HeadingMark):
             return ["h", m.level, m.text, m.given, m.numbered, m.line, m.index, m.auto]
         if isinstance(m, BlockMark):
@@ -342,11 +341,16 @@ def to_json(scan: ChapterScan) -> dict[str, Any]:
     }
 
 
-def from_json(data: Any, path: str) -> ChapterScan | None:
+def from_json(data: object, path: str) -> ChapterScan | None:
     """The scan kept by the last build; None when the record is not one."""
     from ..diagnostics import decode_diagnostics
 
-    def mark(row: list[Any]) -> Mark:
+    if not isinstance(data, dict):
+        return None
+
+    def mark(row: object) -> Mark:
+        if not isinstance(row, list):
+            raise ValueError("not a mark")
         if row[0] == "h":
             if row[1] not in range(1, 7):
                 raise ValueError(row[1])
@@ -405,7 +409,7 @@ def from_json(data: Any, path: str) -> ChapterScan | None:
         return None
 
 
-def _meta(text: Any) -> str:
+def _meta(text: object) -> str:
     """A kept record's metadata, if it is a JSON object (ValueError otherwise)."""
     if not isinstance(text, str) or not isinstance(json.loads(text), dict):
         raise ValueError("metadata")

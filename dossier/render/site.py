@@ -10,7 +10,6 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
 
 from markupsafe import Markup
 
@@ -72,10 +71,12 @@ class SiteInput:
     abbreviations: tuple[Abbreviation, ...] = ()
 
 
-def chapter_context(info: ChapterInfo) -> dict[str, Any]:
+def chapter_context(info: ChapterInfo) -> dict[str, object]:
     """What a template knows of a chapter: its number, title, all its metadata (plain
     data: Jinja escapes it) and the language and direction that metadata sets."""
     meta = json.loads(info.meta)
+    if not isinstance(meta, dict):  # collect keeps a JSON object here; cached, it may not be
+        meta = {}
     return {
         "number": info.number,
         "title": info.title_text,
@@ -86,12 +87,12 @@ def chapter_context(info: ChapterInfo) -> dict[str, Any]:
     }
 
 
-def _keywords(value: Any) -> str:
+def _keywords(value: object) -> str:
     items = value if isinstance(value, list) else [value] if value else []
     return ", ".join(str(v) for v in items if isinstance(v, str | int | float))
 
 
-def contents(chapters: Sequence[ChapterInfo]) -> list[dict[str, Any]]:
+def contents(chapters: Sequence[ChapterInfo]) -> list[dict[str, object]]:
     return [
         {
             "number": c.number,
@@ -172,13 +173,13 @@ def theme_fingerprint(root: Path) -> str:
     return h.hexdigest()
 
 
-def render_site(si: SiteInput, changes: dict[str, Any] | None = None) -> dict[str, bytes]:
+def render_site(si: SiteInput, changes: Mapping[str, object] | None = None) -> dict[str, bytes]:
     return build_site(si, changes).files
 
 
 def build_site(
     si: SiteInput,
-    changes: dict[str, Any] | None = None,
+    changes: Mapping[str, object] | None = None,
     reuse: Reuse | None = None,
     progress: Callable[[str], None] | None = None,
     pdf: PdfLink | None = None,
@@ -247,7 +248,7 @@ def build_site(
     ref_pages = page_of_key(bib_pages) if len(bib_pages) > 1 else {}
     base["bibliography_pages"] = [p.name for p in bib_pages]
 
-    def entry(k: str) -> dict[str, Any]:
+    def entry(k: str) -> dict[str, object]:
         return {
             "key": k,
             "html": Markup(si.formatted.bibliography[k]),
@@ -261,9 +262,9 @@ def build_site(
     def emit(
         name: str,
         template: str,
-        body: Callable[[], dict[str, Any]] | None = None,
-        body_inputs: Any = None,
-        **extra: Any,
+        body: Callable[[], dict[str, object]] | None = None,
+        body_inputs: object = None,
+        **extra: object,
     ) -> None:
         fingerprint = digest(common, name, template, extra, body_inputs)
         fingerprints[name] = fingerprint
@@ -312,7 +313,7 @@ def build_site(
 
         def body(
             ctx: RenderContext = ctx, chapter: Chapter = chapter, info: ChapterInfo = info
-        ) -> dict[str, Any]:
+        ) -> dict[str, object]:
             html = render_chapter(chapter.document(), info, ctx)
             html = mark_first_uses(html, si.abbreviations)
             # the title apart, so that "On this page" can follow it (chapter.html)
@@ -420,9 +421,14 @@ def build_site(
             for p in sources
         ]
         # a `file` field may name a hidden project file: nothing of it is shown (publishable)
+        listed_changes = changes.get("changes")
         report = {
             **changes,
-            "changes": [c for c in changes.get("changes", []) if publishable(str(c.get("path")))],
+            "changes": [
+                c
+                for c in (listed_changes if isinstance(listed_changes, list) else [])
+                if isinstance(c, dict) and publishable(str(c.get("path")))
+            ],
         }
         emit(
             "changes.html",

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 from ..cache import Cache, Output, digest, reuse, sha256
@@ -136,7 +136,7 @@ def make_pdf(
 def make_site(
     si: SiteInput,
     root: Path,
-    changes: dict[str, Any],
+    changes: dict[str, object],
     stage: Path,
     cache: Cache,
     out: Path,

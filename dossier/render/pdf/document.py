@@ -15,7 +15,6 @@ import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from markupsafe import Markup
 
@@ -124,7 +123,7 @@ def _listed(captions: Sequence[tuple[str, str, str]], kind: str) -> list[dict[st
 MAX_CONTENTS_SECTIONS = 500
 
 
-def print_contents(chapters: Sequence[ChapterInfo]) -> list[dict[str, Any]]:
+def print_contents(chapters: Sequence[ChapterInfo]) -> list[dict[str, object]]:
     listed = contents(chapters)
     if contents_too_long(chapters):
         for chapter in listed:
