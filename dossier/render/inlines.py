@@ -11,9 +11,12 @@ from ..urls import site_href
 from .context import RenderContext
 
 
-def citation(ctx: RenderContext, cid: str, source: str, moved: str, in_note: bool) -> str:
+def citation(
+    ctx: RenderContext, cid: str, source: str, moved: str, in_note: bool, anchored: bool = True
+) -> str:
     """Cluster `cid` as formatted; `moved` is punctuation placed before its note marker
-    (render.placement)."""
+    (render.placement). Not `anchored`: a second copy of the citation (a footnote printed
+    at each of its references), without the id the bibliography's back-link targets."""
     formatted = ctx.formatted.citations.get(cid)
     if formatted is None:
         return f'<span class="citation unresolved">{html.escape(source)}</span>'
@@ -22,7 +25,9 @@ def citation(ctx: RenderContext, cid: str, source: str, moved: str, in_note: boo
     # The back-link target is the citation itself: an empty anchor before it would be an
     # inline box of its own, which upsets WeasyPrint's line breaking.
     anchor = f'<a class="cite-anchor" id="cite-{cid}"></a>'
-    if text.startswith('<span class="citation"'):
+    if not anchored:
+        anchor = ""
+    elif text.startswith('<span class="citation"'):
         text = text.replace('<span class="citation"', f'<span class="citation" id="cite-{cid}"', 1)
         anchor = ""
     if not note:

@@ -86,17 +86,26 @@ def note_sequence(writer: Writer, doc: t.Doc) -> str:
     )
 
 
-def print_notes(writer: Writer, notes: Sequence[t.Note]) -> dict[int, str]:
+def print_notes(writer: Writer, notes: Sequence[t.Note]) -> dict[int, tuple[str, str]]:
     """Footnote id -> its text as inline HTML, for print: the text of each of its
-    blocks, in order, joined by line breaks."""
+    blocks, in order, joined by line breaks; and, for a note the text refers to more
+    than once (printed at each reference), a copy without the citations' ids, which
+    must be unique in the document."""
     writer.in_note = True
+    found: dict[int, tuple[str, str]] = {}
     try:
-        return {
-            note.id: "<br>".join(writer.text(inlines) for inlines in _texts(note.blocks))
-            for note in notes
-        }
+        for note in notes:
+            first = "<br>".join(writer.text(inlines) for inlines in _texts(note.blocks))
+            again = first
+            if note.refs > 1:
+                writer.anchored = False
+                again = "<br>".join(writer.text(inlines) for inlines in _texts(note.blocks))
+                writer.anchored = True
+            found[note.id] = (first, again)
+        return found
     finally:
         writer.in_note = False
+        writer.anchored = True
 
 
 def _texts(blocks: Sequence[t.Block]) -> Iterator[t.Inlines]:

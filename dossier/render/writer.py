@@ -71,7 +71,9 @@ class Writer:
     info: ChapterInfo
     in_note: bool = False
     moved: dict[int, str] = field(default_factory=dict)  # cite ref -> render.placement
-    print_notes: dict[int, str] = field(default_factory=dict)
+    # print: each footnote's text, and a copy without ids for its later references
+    print_notes: dict[int, tuple[str, str]] = field(default_factory=dict)
+    anchored: bool = True  # citations carry their ids (see render.inlines.citation)
 
     # --- blocks -----------------------------------------------------------------------
 
@@ -296,7 +298,8 @@ class Writer:
         from .inlines import citation
 
         moved = self.moved.get(node.ref, "")
-        return citation(self.ctx, self.cluster_id(node.ref), node.source, moved, self.in_note)
+        cid = self.cluster_id(node.ref)
+        return citation(self.ctx, cid, node.source, moved, self.in_note, self.anchored)
 
     def xref(self, node: t.CrossRef) -> str:
         parts = []
@@ -379,7 +382,8 @@ class Writer:
     def note_ref(self, node: t.NoteRef) -> str:
         n = str(node.note + 1)
         if self.ctx.mode == "print":
-            return f'<span class="footnote">{self.print_notes.get(node.note, "")}</span>'
+            first, again = self.print_notes.get(node.note, ("", ""))
+            return f'<span class="footnote">{again if node.sub > 0 else first}</span>'
         ref = n + (f":{node.sub}" if node.sub > 0 else "")
         # in a note style, its place in the page's one sequence of notes
         shown = self.ctx.note_number(f"fn:{n}") if self.ctx.formatted.note_style else n

@@ -100,3 +100,17 @@ def test_note_citations_take_the_punctuation_before_their_marker() -> None:
     placed, moved = place(para.children, formatted, lambda ref: f"c{ref}", in_note=False)
     assert moved == {} and placed != para.children  # the original children are intact
     assert t.Str("As shown [@a], here. ") not in para.children
+
+
+def test_a_footnote_printed_at_each_reference_keeps_its_ids_unique() -> None:
+    """In print a footnote's text stands at each reference to it; the citation's id,
+    which the bibliography's back-link targets, only in the first (WeasyPrint reported
+    'Anchor defined twice' before)."""
+    formatted = Formatted({"c0": FormattedCitation('<span class="citation">(Doe 2001)</span>')})
+    chapter, _ = read_chapter("# A\n\nOne[^n] and two[^n].\n\n[^n]: Cites [@doe].\n", "a.md")
+    info = collect([chapter.scan], ["doe"])[0].chapters[0]
+    printed = render_chapter(
+        chapter.document(), info, RenderContext("print", formatted, {}, {}, {})
+    )
+    assert printed.count('<span class="footnote">Cites <span class="citation"') == 2
+    assert printed.count('id="cite-c0"') == 1
