@@ -80,6 +80,9 @@ def note_sequence(writer: Writer, doc: t.Doc) -> str:
     return (
         text
         + '<hr class="footnotes-sep" />\n<section class="footnotes">\n'
+        # named, as the list of an author-date page is: a section without a heading
+        # is one a screen reader's list of headings cannot reach
+        + '<h2 class="footnotes-title">Notes</h2>\n'
         + '<ol class="footnotes-list">\n'
         + "\n".join(items)
         + "\n</ol>\n</section>\n"

@@ -63,6 +63,7 @@ def _hidden(block: t.Block) -> bool:
 _LIST_STYLES = {"1": "decimal", "a": "lower-alpha", "A": "upper-alpha", "i": "lower-roman"}
 _LIST_STYLES["I"] = "upper-roman"
 _ALIGN = re.compile(r"text-align:(left|right|center)")
+_PERCENT = re.compile(r"(\d+(?:\.\d+)?)%")
 
 
 @dataclass(slots=True)
@@ -162,11 +163,13 @@ class Writer:
         return with_attr(attrs, "style", "; ".join(style))
 
     def code_block(self, block: t.CodeBlock) -> str:
+        # on the site a long line scrolls sideways: the block must be reachable by keyboard
+        pre = '<pre tabindex="0">' if self.ctx.mode == "site" else "<pre>"
         info = _unescape(block.info).strip(" \t\n\r\f\v") if block.fenced else ""
         if info:
             lang = re.split(r"[ \t\n\r\f\v]+", info, maxsplit=1)[0]
-            return f'<pre><code class="language-{esc(lang)}">{esc(block.text)}</code></pre>\n'
-        return f"<pre><code>{esc(block.text)}</code></pre>\n"
+            return f'{pre}<code class="language-{esc(lang)}">{esc(block.text)}</code></pre>\n'
+        return f"{pre}<code>{esc(block.text)}</code></pre>\n"
 
     def table(self, block: t.Table, nl: str) -> str:
         label = ""
@@ -353,9 +356,7 @@ class Writer:
         href = ctx.images.get(src, "")
         if not href:
             return f'<span class="missing-image">[{html.escape(alt)}]</span>'
-        extra = "".join(
-            f' {k}="{html.escape(v)}"' for k, v in node.attrs if k in ("width", "height", "class")
-        )
+        extra = "".join(f' {k}="{html.escape(v)}"' for k, v in self.image_size(node.attrs))
         return f'<img src="{html.escape(href)}" alt="{html.escape(alt)}"{extra}>'
 
     def alt_text(self, children: Sequence[t.Inline]) -> str:
@@ -378,6 +379,27 @@ class Writer:
     def listed(self, label: str, children: Sequence[t.Inline]) -> str:
         """A caption as a list of figures or tables shows it: its label, then its text."""
         return " ".join((label + self.alt_text(children)).split())
+
+    def image_size(self, attrs: t.Attrs) -> t.Attrs:
+        """An image's width, height and classes. HTML's `width` and `height` are whole
+        pixels: `300px` is written 300, and on the site a percentage becomes one of the
+        theme's width classes (`width-60`, by steps of 5), since the site lets no inline
+        style apply. Print keeps what was written, which WeasyPrint reads."""
+        kept = [(k, v) for k, v in attrs if k in ("width", "height", "class")]
+        if self.ctx.mode == "print":
+            return tuple(kept)
+        out: list[tuple[str, str]] = []
+        step = ""
+        for name, value in kept:
+            number = value.strip().removesuffix("px")
+            if name == "class" or number.isdigit():
+                out.append((name, value if name == "class" else number))
+            elif name == "width" and (m := _PERCENT.fullmatch(value.strip())):
+                step = f"width-{min(max(round(float(m.group(1)) / 5) * 5, 5), 100)}"
+        if step:
+            given = t.attr(tuple(out), "class")
+            out = [*(kv for kv in out if kv[0] != "class"), ("class", f"{given} {step}".strip())]
+        return tuple(out)
 
     def note_ref(self, node: t.NoteRef) -> str:
         n = str(node.note + 1)

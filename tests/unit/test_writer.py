@@ -114,3 +114,18 @@ def test_a_footnote_printed_at_each_reference_keeps_its_ids_unique() -> None:
     )
     assert printed.count('<span class="footnote">Cites <span class="citation"') == 2
     assert printed.count('id="cite-c0"') == 1
+
+
+def test_image_sizes_are_valid_html_on_the_site_and_as_written_in_print() -> None:
+    images = {"m.png": "media/m.png"}
+    text = "![a](m.png){width=62%} ![b](m.png){.wide width=300px height=2in}\n"
+    site = render_text(text, images=images)
+    assert '<img src="media/m.png" alt="a" class="width-60">' in site
+    assert '<img src="media/m.png" alt="b" width="300" class="wide">' in site  # as written
+    printed = render_text(text, "print", images=images)
+    assert 'alt="a" width="62%"' in printed and 'height="2in"' in printed
+
+
+def test_a_code_block_is_reachable_by_keyboard_on_the_site() -> None:
+    assert render_text("```\nx\n```\n").startswith('<pre tabindex="0"><code>x')
+    assert render_text("```\nx\n```\n", "print").startswith("<pre><code>x")
