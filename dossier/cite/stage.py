@@ -26,7 +26,6 @@ def format_cached(
     """Every citation formatted, reusing the cache `record` of the last build; returns
     the record to keep for the next one."""
     from ..model import Formatted
-    from ..render.placement import punctuation_in_quote
     from . import engine as cite
     from .formatting import Request, TooManyAlike, format_all
     from .positions import cites
@@ -105,3 +104,10 @@ def _too_many_alike(bib: Bibliography, keys: list[str]) -> Diagnostic:
         bib.by_key()[keys[MAX_ALIKE]].location,
         "check for duplicated entries, or give the entries their real authors and years",
     )
+
+
+def punctuation_in_quote(language: str) -> bool:
+    """Whether the CSL locale of `language` sets punctuation-in-quote (Formatted keeps
+    it for the writers, render.placement): of the locales pandoc ships, en-US (which
+    plain `en` falls back to) alone."""
+    return language.lower() in ("en", "en-us")

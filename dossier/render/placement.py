@@ -28,12 +28,6 @@ _CLOSING_QUOTE = "\u201d"
 _WRAPPERS = tuple(w for w in t.WRAPPERS if w is not t.Image)
 
 
-def punctuation_in_quote(language: str) -> bool:
-    """Whether the CSL locale of `language` sets punctuation-in-quote: of the locales
-    pandoc ships, en-US (which plain `en` falls back to) alone."""
-    return language.lower() in ("en", "en-us")
-
-
 def _is_punct(ch: str) -> bool:
     # pandoc's isPunct: Unicode punctuation, except the en and em dashes
     return unicodedata.category(ch).startswith("P") and ch not in "\u2013\u2014"
