@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote
 
 from ..model import Formatted, Target
+from ..resolve.timeline import Timeline
 from ..sanitize import clean_fragment
 from .bibpages import FIRST_PAGE
 
@@ -23,7 +24,7 @@ class RenderContext:
     targets: dict[str, Target]
     chapter_pages: dict[str, str]  # chapter path -> page (for links between chapters)
     images: dict[str, str]  # src as written -> href in output ("" = refused)
-    figures_html: dict[str, str] = field(default_factory=dict)  # src -> inline SVG
+    figures: dict[str, Timeline] = field(default_factory=dict)  # src -> drawn figure
     page: str = ""
     notes: list[tuple[str, str]] = field(default_factory=list)  # note-style citations
     by_title: dict[str, Target] | None = None  # headings by their text (implicit_ref)
