@@ -7,7 +7,7 @@ drawing was made with."""
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..resolve.timeline import Timeline, TimelineEvent
@@ -31,6 +31,7 @@ class Layout:
 
     first: int  # the axis runs over whole five-year steps around the events
     last: int
+    axis_h: float
     height: int
     label_y: tuple[float, ...]  # each event's label baseline: at its year, or a row lower
 
@@ -49,18 +50,11 @@ def layout(timeline: Timeline) -> Layout:
         label_y.append(max(y, label_y[-1] + ROW) if label_y else y)
     axis_h = max(last - first, 1) * PER_YEAR
     height = int(max(TOP + axis_h, label_y[-1]) + BOTTOM)
-    return Layout(first, last, height, tuple(label_y))
+    return Layout(first, last, axis_h, height, tuple(label_y))
 
 
 def _label(event: TimelineEvent) -> str:
     return f"{event.year}  {event.label}"
-
-
-def _linked(timeline: Timeline, lay: Layout) -> Iterator[tuple[TimelineEvent, float]]:
-    """The events with a source, each with its label's baseline."""
-    for event, y in zip(timeline.events, lay.label_y, strict=True):
-        if event.cites:
-            yield event, y
 
 
 def draw(timeline: Timeline, href: Href) -> str:
@@ -68,7 +62,6 @@ def draw(timeline: Timeline, href: Href) -> str:
 
 
 def _svg(timeline: Timeline, lay: Layout, href: Href) -> str:
-    axis_h = max(lay.last - lay.first, 1) * PER_YEAR
     out = [
         # a list of events, not an image: its links stay reachable (role="img" would hide them)
         f'<svg class="timeline" xmlns="http://www.w3.org/2000/svg" role="list" '
@@ -76,7 +69,7 @@ def _svg(timeline: Timeline, lay: Layout, href: Href) -> str:
         f'font-family="Noto Sans, DejaVu Sans, sans-serif" font-size="11">',
         f"<title>{html.escape(timeline.title)}</title>",
         '<g aria-hidden="true">',
-        f'<line class="tl-axis" x1="{AXIS_X}" y1="{TOP}" x2="{AXIS_X}" y2="{TOP + axis_h}" '
+        f'<line class="tl-axis" x1="{AXIS_X}" y1="{TOP}" x2="{AXIS_X}" y2="{TOP + lay.axis_h}" '
         'stroke="#444" stroke-width="1.5"/>',
     ]
     for year in range(lay.first, lay.last + 1, 5):
@@ -134,9 +127,14 @@ def draw_print(timeline: Timeline, href: Href) -> str:
     `<a>`. Each is placed in percent of the drawing, so it stays on its label however
     the drawing is scaled to the text block (print.css: `.timeline-links`)."""
     lay = layout(timeline)
-    # the line break is where the site's list begins: the two outputs were one string
+    # the line break the site writes before its list, kept: the print document stays
+    # what it was when both were cut from one string
     drawing = _svg(timeline, lay, href) + "\n"
-    links = [_overlay(event, y, lay.height, href) for event, y in _linked(timeline, lay)]
+    links = [
+        _overlay(event, y, lay.height, href)
+        for event, y in zip(timeline.events, lay.label_y, strict=True)
+        if event.cites
+    ]
     if not links:
         return drawing
     return f'<span class="timeline-links">{drawing}{"".join(links)}</span>'
