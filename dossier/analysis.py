@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from .read.scan import Chapter
     from .resolve.abbreviations import Abbreviation
     from .resolve.collect import Collected
+    from .resolve.timeline import Timeline
 
 Progress = Callable[[str], None]
 
@@ -39,7 +40,7 @@ class Analysis:
     collected: Collected
     style: Path | None
     images: dict[str, str]
-    figures: dict[str, str]
+    figures: dict[str, Timeline]  # src as written -> a data figure's data
     evidence: Evidence
     diagnostics: tuple[Diagnostic, ...]
     charted: tuple[str, ...] = ()  # keys cited only by timelines and other data figures
@@ -135,16 +136,14 @@ def analyse(
     found.extend(more)
     images, data_figures, more = resolve_images(root, scans)
     found.extend(more)
-    figures: dict[str, str] = {}
+    figures: dict[str, Timeline] = {}
     charted: list[str] = []  # keys a timeline cites: they belong in the bibliography too
     for src, (rel, loc) in data_figures.items():
         events, more = timeline.read_events(root, rel, loc, keys)
         found.extend(more)
         if events:
-            figures[src] = (
-                timeline.draw(events) + "\n" + timeline.SITE_ONLY + timeline.draw_list(events)
-            )
-            charted += [str(k) for e in events for k in _keys_of(e)]
+            figures[src] = timeline.Timeline(rel, events)
+            charted += [k for e in events for k in e.cites]
     abbreviations, more = _abbreviations(root, config, config_text, chapters)
     found.extend(more)
     found.extend(
@@ -192,11 +191,6 @@ def _abbreviations(
     where = Location(CONFIG_NAME, key_line(config_text, "abbreviations"))
     listed, found = read_abbreviations(root, config.abbreviations, where)
     return listed, [*found, *unused(listed, (c.text for c in chapters))]
-
-
-def _keys_of(event: dict[str, object]) -> list[object]:
-    cites = event.get("cite", [])
-    return list(cites) if isinstance(cites, list) else []
 
 
 def _config_text(root: Path) -> str:

@@ -8,6 +8,7 @@ from dossier.read.scan import read_chapter
 from dossier.render.context import RenderContext
 from dossier.render.writer import render_chapter
 from dossier.resolve.collect import collect
+from dossier.resolve.timeline import Timeline
 
 
 def render_text(
@@ -18,11 +19,18 @@ def render_text(
     formatted: Formatted | None = None,
     pages: dict[str, str] | None = None,
     images: dict[str, str] | None = None,
-    figures: dict[str, str] | None = None,
+    figures: dict[str, Timeline] | None = None,
+    ref_pages: dict[str, str] | None = None,
 ) -> str:
     chapter, _ = read_chapter(text, path)
     collected, _ = collect([chapter.scan], [])
     ctx = RenderContext(
-        mode, formatted or Formatted(), {}, pages or {}, images or {}, figures or {}
+        mode,
+        formatted or Formatted(),
+        {},
+        pages or {},
+        images or {},
+        figures or {},
+        ref_pages=ref_pages or {},
     )
     return render_chapter(chapter.document(), collected.chapters[0], ctx)

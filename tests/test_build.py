@@ -757,17 +757,28 @@ def test_timeline_figure(run_cli, make_project, texts, load_site):
     assert not (root / "build" / "html" / "media").exists()
 
 
-def test_the_timeline_list_is_left_out_of_print() -> None:
-    from dossier.resolve.timeline import SITE_ONLY
+def test_the_timeline_is_drawn_for_each_output() -> None:
+    """The site draws the figure with links to the bibliography's pages and lists its
+    events for phones; print links within the document and lays links over the labels."""
+    from dossier.resolve.timeline import Timeline, TimelineEvent
     from tests.rendering import render_text
 
-    figures = {"data/t.toml": "<svg>drawn</svg>\n" + SITE_ONLY + '<ol class="timeline-list">'}
+    events = (TimelineEvent(1990, "Start", ("smith2020",), 1),)
+    figures = {"data/t.toml": Timeline("data/timeline.toml", events)}
     out = {
-        mode: render_text("![Chronology](data/t.toml){#fig-t}\n", mode, figures=figures)
+        mode: render_text(
+            "![Chronology](data/t.toml){#fig-t}\n",
+            mode,
+            figures=figures,
+            ref_pages={"smith2020": "bibliography-s.html"},
+        )
         for mode in ("site", "print")
     }
-    assert "<svg>drawn</svg>" in out["print"] and "timeline-list" not in out["print"]
-    assert "<svg>drawn</svg>" in out["site"] and '<ol class="timeline-list">' in out["site"]
+    assert '<svg class="timeline"' in out["print"] and "timeline-list" not in out["print"]
+    assert re.findall(r'href="([^"]*)"', out["print"]) == ["#ref-smith2020"] * 2
+    assert '<span class="timeline-links"><svg' in out["print"]
+    assert '<svg class="timeline"' in out["site"] and '<ol class="timeline-list"' in out["site"]
+    assert re.findall(r'href="([^"]*)"', out["site"]) == ["bibliography-s.html#ref-smith2020"] * 2
 
 
 def test_timeline_with_an_unknown_key_is_an_error(run_cli, make_project, texts):

@@ -164,6 +164,26 @@ def test_changed_entry_rerenders_its_citing_pages(project: Path) -> None:
     same_as_cold(project)
 
 
+TIMELINE = '[[event]]\nyear = 1990\nlabel = "Start"\ncite = "smith2020"\n'
+
+
+def test_a_timeline_is_drawn_again_only_when_what_it_shows_changes(project: Path) -> None:
+    """The chapter pages are fingerprinted with the figures' data: a comment in the data
+    file is no change to the drawing, a new label is."""
+    edit(project, "chapters/03.md", "More prose.", "![Chronology](../data/t.toml)")
+    (project / "data").mkdir()
+    (project / "data/t.toml").write_text(TIMELINE, encoding="utf-8")
+    assert "html/03-chapter.html" in rebuild(project).rendered
+    assert rebuild(project).rendered == ()
+    edit(project, "data/t.toml", "[[event]]", "# the founding\n[[event]]")
+    again = rebuild(project)
+    assert again.analysis is not None and again.rendered == ()  # read again, not drawn
+    edit(project, "data/t.toml", "Start", "Founded")
+    assert "html/03-chapter.html" in rebuild(project).rendered
+    assert ">1990  Founded</text>" in (project / "build/html/03-chapter.html").read_text("utf-8")
+    same_as_cold(project)
+
+
 def test_new_heading_changes_every_page_contents(project: Path) -> None:
     edit(project, "chapters/01.md", "More prose.", "## A new section\n\nMore prose.")
     result = rebuild(project)

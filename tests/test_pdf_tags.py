@@ -1,7 +1,7 @@
 """The structure tree's finer points (dossier/render/pdf/tags.py): a table broken across
 pages has one set of `TH` (the header repeated on later pages is an artifact), and the
-contents and the lists of figures and tables are `TOC` with `TOCI` items; a timeline's
-events are links in the PDF too."""
+contents and the lists of figures and tables are `TOC` with `TOCI` items. (A timeline's
+link overlay for the PDF is tested with its drawer, in tests/unit/test_timeline.py.)"""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ import pytest
 
 from dossier.build import build
 from dossier.render.pdf.check import check_ua
-from dossier.resolve.timeline import draw, with_print_links
 
 ROWS = 90  # about three A4 pages of rows
 
@@ -43,24 +42,6 @@ def _walk(node: Any) -> Any:
         if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
             yield kid
             yield from _walk(kid)
-
-
-def test_timeline_labels_get_html_links_for_the_pdf() -> None:
-    events: list[dict[str, object]] = [
-        {"year": 1965, "label": "Founded <here>", "cite": ["a"]},
-        {"year": 1979, "label": "Revolution", "cite": []},
-        {"year": 1981, "label": "Banned", "cite": ["b", "a"]},
-    ]
-    svg = draw(events)
-    out = with_print_links(svg)
-    assert out.startswith('<span class="timeline-links">' + svg)
-    links = out[len('<span class="timeline-links">') + len(svg) :]
-    assert links.count("<a ") == 2  # the event without a source has no link
-    assert 'href="#ref-a" title="1965  Founded &lt;here&gt;"' in links
-    assert 'href="#ref-b"' in links
-    # placed in percent of the drawing, on the label's line
-    assert "left:23.438%;" in links  # x=150 of 640
-    assert with_print_links(draw([events[1]])) == draw([events[1]])
 
 
 @pytest.fixture(scope="module")

@@ -337,8 +337,10 @@ def test_watches_the_inputs_and_nothing_else(make_project: Callable[..., Path], 
                 '"chapters/01-a.md"', '"chapters/01-a.md", "extra/02-b.md"'
             )
             + 'bibliography = "bib/r.bib"\n',
-            "extra/02-b.md": "# Beta\n\n![A dot.](../figures/dot.png)\n",
+            "extra/02-b.md": "# Beta\n\n![A dot.](../figures/dot.png)\n\n![T](../charts/t.toml)\n",
             "figures/dot.png": texts.png(),
+            # a timeline's data, named from a chapter in another folder
+            "charts/t.toml": '[[event]]\nyear = 1990\nlabel = "x"\ncite = "smith2020"\n',
             "bib/r.bib": texts.smith,
             "references.bib": None,
         }
@@ -354,6 +356,7 @@ def test_watches_the_inputs_and_nothing_else(make_project: Callable[..., Path], 
         "extra/02-b.md",
         "bib/r.bib",
         "figures/dot.png",
+        "charts/t.toml",
         "sources/smith2020.txt",
         "templates/x.css",
         "data/timeline.toml",

@@ -196,14 +196,14 @@ def test_search_sections_read_as_a_walk_over_every_element_reads_them(article: s
 
 
 def test_the_timeline_is_a_list_of_linked_events() -> None:
-    from dossier.resolve.timeline import draw
+    from dossier.render.timeline import draw
+    from dossier.resolve.timeline import Timeline, TimelineEvent
 
-    svg = draw(
-        [
-            {"year": 1965, "label": "Founded", "cite": ["smith2020"]},
-            {"year": 1981, "label": "Exile", "cite": []},
-        ]
+    events = (
+        TimelineEvent(1965, "Founded", ("smith2020",), 1),
+        TimelineEvent(1981, "Exile", (), 5),
     )
+    svg = draw(Timeline("data/t.toml", events), lambda key: f"#ref-{key}")
     assert 'role="img"' not in svg  # it would hide the links inside from assistive technology
     assert svg.count('<g role="listitem">') == 2 and 'role="list"' in svg
     assert '<a href="#ref-smith2020"><text class="tl-label"' in svg

@@ -4,16 +4,13 @@ state of its notes. markup and footnotes both read it."""
 
 from __future__ import annotations
 
-import html
-import re
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
 from ..model import Formatted, Target
+from ..resolve.timeline import Timeline
 from ..sanitize import clean_fragment
 from .bibpages import FIRST_PAGE
-
-_REF_HREF = re.compile(r'href="#ref-([^"]+)"')
 
 
 @dataclass
@@ -23,7 +20,7 @@ class RenderContext:
     targets: dict[str, Target]
     chapter_pages: dict[str, str]  # chapter path -> page (for links between chapters)
     images: dict[str, str]  # src as written -> href in output ("" = refused)
-    figures_html: dict[str, str] = field(default_factory=dict)  # src -> inline SVG
+    figures: dict[str, Timeline] = field(default_factory=dict)  # src -> drawn figure
     page: str = ""
     notes: list[tuple[str, str]] = field(default_factory=list)  # note-style citations
     by_title: dict[str, Target] | None = None  # headings by their text (implicit_ref)
@@ -54,17 +51,10 @@ class RenderContext:
     def ref_href(self, href: str) -> str:
         """Where a link to `#id` points from this page of the site: an entry of the
         bibliography (`#ref-KEY`) to the bibliography page that holds it."""
-        if href.startswith("#ref-"):
-            return f"{self.ref_page(href[5:])}{href}"
+        if href.startswith("#ref-"):  # as a link writes it: percent-encoded
+            return f"{self.ref_page(unquote(href[5:]))}{href}"
         return href
 
-    def ref_links(self, fragment: str) -> str:
-        if self.mode == "print":
-            return fragment
-        return _REF_HREF.sub(
-            lambda m: f'href="{self.ref_page(m.group(1))}#ref-{m.group(1)}"', fragment
-        )
-
     def ref_page(self, key: str) -> str:
-        """The bibliography page of an entry, by its key as written in an href."""
-        return self.ref_pages.get(html.unescape(unquote(key)), FIRST_PAGE)
+        """The bibliography page of the entry `key` (a key on no page is on the first)."""
+        return self.ref_pages.get(key, FIRST_PAGE)

@@ -23,6 +23,7 @@ from ..projectfs import Refused
 from ..read.scan import Chapter
 from ..resolve.abbreviations import Abbreviation, mark_first_uses
 from ..resolve.collect import ChapterInfo, Collected
+from ..resolve.timeline import Timeline
 from ..sanitize import with_csp
 from .assets import fingerprinted
 from .bibpages import FIRST_PAGE, budget_for, letter_id, page_of_key, paginate, site_backlinks
@@ -65,7 +66,7 @@ class SiteInput:
     collected: Collected
     formatted: Formatted
     images: dict[str, str]  # src -> project-relative path
-    figures: dict[str, str]  # src -> inline SVG
+    figures: dict[str, Timeline]  # src -> a data figure, drawn by each page
     bibliography: Bibliography | None = None
     evidence: Evidence | None = None
     abbreviations: tuple[Abbreviation, ...] = ()
@@ -296,7 +297,7 @@ def build_site(
     shared = digest(
         sorted(si.collected.targets.items()),
         sorted(images.items()),
-        sorted(si.figures.items()),
+        sorted((src, figure.digest()) for src, figure in si.figures.items()),
         sorted(ref_pages.items()),
     )
     for i, (info, chapter) in enumerate(zip(chapters, si.chapters, strict=True)):

@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 
 from ..model import tree as t
 from ..resolve.collect import ChapterInfo
-from ..resolve.timeline import SITE_ONLY
 from ..texmath import print_html as print_math
 from ..texmath import site_html as site_math
 from .context import RenderContext
 from .placement import place
+from .timeline import draw_print, draw_site
 
 __all__ = ["RenderContext", "render_chapter"]
 
@@ -350,9 +350,11 @@ class Writer:
         ctx = self.ctx
         src = t.attr(node.attrs, "src")
         alt = self.alt_text(node.children)
-        if src in ctx.figures_html:  # drawn by dossier, labels escaped
-            drawn, _, site_only = ctx.figures_html[src].partition(SITE_ONLY)
-            return ctx.ref_links(drawn + site_only if ctx.mode == "site" else drawn)
+        figure = ctx.figures.get(src)
+        if figure is not None:  # drawn by dossier, for this page's links
+            if ctx.mode == "print":
+                return draw_print(figure, lambda key: f"#ref-{key}")
+            return draw_site(figure, lambda key: f"{ctx.ref_page(key)}#ref-{key}")
         href = ctx.images.get(src, "")
         if not href:
             return f'<span class="missing-image">[{html.escape(alt)}]</span>'

@@ -97,7 +97,7 @@ def plan(root: Path, result: object = None, previous: Plan | None = None) -> Pla
     # after a build that found nothing changed there is no analysis, but the inputs
     # it recorded (images among them) are known
     used = (
-        [*analysis.images.values(), *(p for p in analysis.figures)]
+        [*analysis.images.values(), *(f.path for f in analysis.figures.values())]
         if analysis is not None
         else [str(p) for p in getattr(result, "inputs", ())]
     )

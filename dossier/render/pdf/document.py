@@ -23,7 +23,6 @@ from ...config import Config
 from ...diagnostics import Diagnostic, Location, Severity, error, warning
 from ...live.marks import decorate, link_marks
 from ...resolve.collect import ChapterInfo
-from ...resolve.timeline import SITE_ONLY, with_print_links
 from ..context import RenderContext
 from ..site import (
     SiteInput,
@@ -52,10 +51,6 @@ def print_html(si: SiteInput) -> str:
         si = replace(si, formatted=decorate(si.formatted, marks, {}, kept))
     chapters = []
     page_of = {c.path: c.page for c in si.collected.chapters}
-    # a timeline's list for phones is the site's alone (timeline.SITE_ONLY)
-    figures = {
-        src: with_print_links(svg.partition(SITE_ONLY)[0]) for src, svg in si.figures.items()
-    }
     captions: list[tuple[str, str, str]] = []  # for the lists of figures and tables
     for info, chapter in zip(si.collected.chapters, si.chapters, strict=True):
         ctx = RenderContext(
@@ -64,7 +59,7 @@ def print_html(si: SiteInput) -> str:
             si.collected.targets,
             page_of,
             dict(si.images),
-            figures,
+            si.figures,
             page=info.page,
         )
         chapters.append(
