@@ -78,6 +78,7 @@ def analyse(
     from .evidence.sources import evaluate
     from .read.load import bidi_controls, read_text
     from .read.scan import read_chapter
+    from .render.theme import check_overrides
     from .resolve import timeline
     from .resolve.collect import collect, unused_entries
     from .resolve.media import resolve_images
@@ -136,6 +137,7 @@ def analyse(
     found.extend(more)
     images, data_figures, more = resolve_images(root, scans)
     found.extend(more)
+    found.extend(check_overrides(root))  # the project's templates/, read by the render stage
     figures: dict[str, Timeline] = {}
     charted: list[str] = []  # keys a timeline cites: they belong in the bibliography too
     for src, (rel, loc) in data_figures.items():

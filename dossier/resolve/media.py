@@ -15,7 +15,6 @@ from xml.parsers import expat
 from ..diagnostics import Diagnostic, Location, error, warning
 from ..projectfs import MAX_IMAGE_BYTES, Refused, read_file
 from ..read.scan import ChapterScan
-from ..render.theme import check_overrides
 from ..urls import plain_url
 
 IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg"}
@@ -25,12 +24,10 @@ _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 def resolve_images(
     root: Path, scans: Sequence[ChapterScan]
 ) -> tuple[dict[str, str], dict[str, tuple[str, Location]], list[Diagnostic]]:
-    """src as written -> project-relative path; and data files for drawn figures. The
-    diagnostics also cover the other resources an output refers to: the stylesheets and
-    templates a project's templates/ overrides the theme with."""
+    """src as written -> project-relative path; and data files for drawn figures."""
     images: dict[str, str] = {}
     data_figures: dict[str, tuple[str, Location]] = {}
-    diags: list[Diagnostic] = check_overrides(root)
+    diags: list[Diagnostic] = []
     base = root.resolve()
     seen: dict[tuple[str, str], tuple[str, str]] = {}  # 250,000 images of one file: one look
     for scan in scans:
