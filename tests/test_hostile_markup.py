@@ -190,8 +190,8 @@ def hostile(project_factory, build_project):
     )
     captured: list[str] = []
 
-    def fake_pdf(config, html_text, stage, name, progress=None):
-        captured.append(html_text)
+    def fake_pdf(config, document, stage, name, progress=None):
+        captured.append(document.html)
         (stage / name).write_bytes(b"%PDF-1.7\n")
         return []
 

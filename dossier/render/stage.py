@@ -110,12 +110,12 @@ def make_pdf(
     document = print_html(si)
     found = list(contents_note(config, si.collected.chapters))
     if overrides_html(root):
-        check_rendered("print document", document)
+        check_rendered("print document", document.html)
     # everything the PDF is made from: the document, every project file it (or its CSS)
     # names, and the date it is stamped with
     fingerprint = digest(
-        sha256(document.encode("utf-8")),
-        referenced_files(root, document),
+        sha256(document.html.encode("utf-8")),
+        referenced_files(root, document.html),
         os.environ.get("SOURCE_DATE_EPOCH", ""),
     )
     old = reuse(cache, out, config.pdf_name, fingerprint)

@@ -93,7 +93,9 @@ def pdfs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, list[str
     layout = plan(split, 2)
     assert layout is not None and len(layout.chapters) == 2
     parts, warnings = render_parts(
-        split, layout, Settings(work, allowed, 1024, deadline_after(600))
+        split,
+        layout,
+        Settings(work, allowed, 1024, deadline_after(600), front_links=("one", "two")),
     )
     assert [p.name for p in parts] == ["part-00.pdf", "part-01.pdf", "part-02.pdf"]
     assert merge(str(work / "merged.pdf"), IDENT, [str(p) for p in parts]) == 0

@@ -41,6 +41,9 @@ class Settings:
     deadline: float
     progress: Callable[[str], None] = lambda _: None
     standard: str = "none"  # `[pdf] standard`
+    # the ids the front matter links to (document.front_links): a contents entry whose
+    # target is not where the first layout guessed makes the front matter laid out again
+    front_links: tuple[str, ...] = ()
 
 
 def plan(split: Split, jobs: int) -> Plan | None:
@@ -153,7 +156,7 @@ def _render(
         back_pages, back_anchors = _layout(back)
         back.send(str(offset))
         final.update({n: offset + page for n, page in back_anchors.items()})
-    stale = [n for n in _page_refs(p.front) if n in pages and final.get(n) != pages[n]]
+    stale = [n for n in s.front_links if n in pages and final.get(n) != pages[n]]
     if stale:  # a contents entry points into the bibliography, not at its start
         front.kill()
         front, front_pdf = _start(split, p.front, 0, final, "part-00b", "0", s, children)
@@ -163,13 +166,6 @@ def _render(
         child.finish()
     parts = [front_pdf, *(pdf for _, pdf in groups), *([back_pdf] if has_back else [])]
     return parts, _warnings(children)
-
-
-def _page_refs(front: str) -> list[str]:
-    import html
-    import re
-
-    return [html.unescape(m) for m in re.findall(r'href="#([^"]*)"', front)]
 
 
 def _warnings(children: Sequence[Child]) -> list[str]:
