@@ -28,11 +28,11 @@ def print_document(root: Path, dest: Path) -> Path:
 
     captured: list[str] = []
 
-    def keep(*args: Any, **kwargs: Any) -> list[Any]:
+    def keep(*args: Any, **kwargs: Any) -> tuple[list[Any], dict[str, str | None]]:
         captured.extend(
             a.html for a in (*args, *kwargs.values()) if isinstance(a, pdf.PrintDocument)
         )
-        return [error("bench.print-document", "print document captured; PDF not rendered")]
+        return [error("bench.print-document", "print document captured; PDF not rendered")], {}
 
     real = pdf.render_pdf
     pdf.render_pdf = keep

@@ -92,12 +92,13 @@ def pdfs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, list[str
     assert split is not None
     layout = plan(split, 2)
     assert layout is not None and len(layout.chapters) == 2
-    parts, warnings = render_parts(
+    parts, warnings, read = render_parts(
         split,
         layout,
         Settings(work, allowed, 1024, deadline_after(600), front_links=("one", "two")),
     )
     assert [p.name for p in parts] == ["part-00.pdf", "part-01.pdf", "part-02.pdf"]
+    assert read == {}  # the document names no file of the project (its font is the system's)
     assert merge(str(work / "merged.pdf"), IDENT, [str(p) for p in parts]) == 0
     return work / "whole.pdf", work / "merged.pdf", [*warnings, *whole.warnings]
 

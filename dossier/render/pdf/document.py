@@ -41,6 +41,7 @@ from .html import imprint, mark_rtl_runs, protect_words
 from .merge import main as merge_main
 from .parallel import Settings, deadline_after, plan, render_parts
 from .process import Child, Failed, Relayout, TimedOut
+from .record import Reads
 from .split import split_document
 from .worker import main as worker_main
 
@@ -224,8 +225,9 @@ def render_pdf(
     stage: Path,
     name: str,
     progress: Callable[[str], None] = lambda _: None,
-) -> list[Diagnostic]:
-    """Writes stage/name; returns diagnostics (an error when no PDF could be made)."""
+) -> tuple[list[Diagnostic], Reads]:
+    """Writes stage/name; returns diagnostics (an error when no PDF could be made) and
+    the project files the renderer read (record.py)."""
     html_text = document.html
     loc = Location(config.pdf_name)
     work = Path(tempfile.mkdtemp(prefix=".pdf-", dir=stage))
@@ -238,6 +240,7 @@ def render_pdf(
         split = split_document(html_text) if jobs > 1 else None
         layout = plan(split, jobs) if split is not None else None
         parts: list[Path] = []
+        read: Reads = {}
         if split is not None and layout is not None:
             settings = Settings(
                 work,
@@ -249,7 +252,7 @@ def render_pdf(
                 document.front_links,
             )
             try:
-                parts, warnings = render_parts(split, layout, settings)
+                parts, warnings, read = render_parts(split, layout, settings)
             except Relayout:
                 parts = []  # this document needs one process; the next branch makes it
         if parts:
@@ -287,6 +290,8 @@ def render_pdf(
                     progress(f"drawing the PDF's {report['pages']} pages")
         children[-1].finish()
         warnings += children[-1].warnings
+        if not parts:  # the merge reads only the parts
+            read = children[-1].files_read()
         if not (stage / name).is_file():  # a worker that exits 0 must have written it
             raise Failed("the renderer ended without writing the PDF")
     except TimedOut:
@@ -297,11 +302,11 @@ def render_pdf(
                 loc,
                 "raise [pdf] timeout in dossier.toml",
             )
-        ]
+        ], {}
     except Failed as exc:
-        return [error("pdf.failed", f"the PDF could not be made: {exc}", loc)]
+        return [error("pdf.failed", f"the PDF could not be made: {exc}", loc)], {}
     finally:
         for child in children:
             child.kill()
         shutil.rmtree(work, ignore_errors=True)
-    return [warning("pdf.renderer", f"WeasyPrint: {message}", loc) for message in warnings]
+    return [warning("pdf.renderer", f"WeasyPrint: {message}", loc) for message in warnings], read
