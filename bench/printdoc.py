@@ -28,11 +28,11 @@ def print_document(root: Path, dest: Path) -> Path:
 
     captured: list[str] = []
 
-    def keep(*args: Any, **kwargs: Any) -> list[Any]:
+    def keep(*args: Any, **kwargs: Any) -> tuple[list[Any], dict[str, str | None]]:
         captured.extend(
-            a for a in (*args, *kwargs.values()) if isinstance(a, str) and "<html" in a[:2000]
+            a.html for a in (*args, *kwargs.values()) if isinstance(a, pdf.PrintDocument)
         )
-        return [error("bench.print-document", "print document captured; PDF not rendered")]
+        return [error("bench.print-document", "print document captured; PDF not rendered")], {}
 
     real = pdf.render_pdf
     pdf.render_pdf = keep
@@ -46,8 +46,8 @@ def print_document(root: Path, dest: Path) -> Path:
     if len(captured) != 1:
         problems = [d.format() for d in result.diagnostics if d.severity.value == "error"]
         raise PrintDocumentError(
-            "could not capture the print document: dossier.build no longer passes one HTML "
-            "string to dossier.render.pdf.document.render_pdf; update bench/printdoc.py"
+            "could not capture the print document: dossier.build no longer passes one "
+            "PrintDocument to dossier.render.pdf.document.render_pdf; update bench/printdoc.py"
             + ("\n" + "\n".join(problems[:10]) if problems else "")
         )
     dest.parent.mkdir(parents=True, exist_ok=True)

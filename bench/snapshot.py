@@ -90,7 +90,7 @@ def print_document(project: Path) -> str:
         analysis.evidence,
         analysis.abbreviations,
     )
-    return print_html(si)
+    return print_html(si).html
 
 
 def fixtures_project(work: Path) -> Path:

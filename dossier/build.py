@@ -136,6 +136,7 @@ def build(
             html=html,
             pdf=pdf,
             pdf_name=config.pdf_name,
+            pdf_record=next((m.pdf for m in made if m.pdf is not None), None),
         )
         write(stage, {caching.CACHE_NAME: caching.dump(new_cache)})
         swap(stage, out)

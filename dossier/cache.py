@@ -29,6 +29,7 @@ from .diagnostics import (
 from .model import JSON
 from .projectfs import MAX_SERVED_BYTES, Refused, read_file
 from .read.record import ChapterRecord
+from .render.pdf.record import PdfRecord
 
 CACHE_NAME = ".dossier-cache.json"
 VERSION = 3
@@ -69,6 +70,7 @@ class Cache:
     # the search index's sections of each chapter page (render.search.SectionRecord);
     # checked where it is read
     search: dict[str, object] = field(default_factory=dict)
+    pdf: PdfRecord | None = None  # what the PDF in `outputs` was made from
 
 
 @cache
@@ -171,6 +173,7 @@ def load(out: Path) -> tuple[Cache, list[Diagnostic]]:
         BibRecord.from_json(raw.get("bibliography")),
         _chapters(chapters),
         search if isinstance(search, dict) else {},
+        PdfRecord.from_json(raw.get("pdf")),
     ), []
 
 
@@ -194,6 +197,7 @@ def dump(cache: Cache) -> bytes:
         "bibliography": cache.bibliography.to_json() if cache.bibliography else None,
         "chapters": {rel: record.to_json() for rel, record in cache.chapters.items()},
         "search": cache.search,
+        "pdf": cache.pdf.to_json() if cache.pdf else None,
     }
     # neither sorted nor UTF-8: written on every build, it is the C encoder's fastest
     # path (18 -> 7 ms for a 40-chapter dossier); nothing compares its bytes
@@ -270,6 +274,7 @@ def after_build(
     html: bool,
     pdf: bool,
     pdf_name: str,
+    pdf_record: PdfRecord | None = None,
 ) -> Cache:
     """The cache a build leaves: what it made, and of the last build's outputs what
     `--html` or `--pdf` left alone. The snapshot is kept only if it covered every
@@ -289,4 +294,5 @@ def after_build(
         bibliography,
         chapters,
         cache.search if search is None else search,  # a PDF-only build keeps it
+        pdf_record if pdf else cache.pdf,
     )

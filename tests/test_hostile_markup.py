@@ -190,10 +190,10 @@ def hostile(project_factory, build_project):
     )
     captured: list[str] = []
 
-    def fake_pdf(config, html_text, stage, name, progress=None):
-        captured.append(html_text)
+    def fake_pdf(config, document, stage, name, progress=None):
+        captured.append(document.html)
         (stage / name).write_bytes(b"%PDF-1.7\n")
-        return []
+        return [], {}
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(pdf_step, "render_pdf", fake_pdf)

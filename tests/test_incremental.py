@@ -300,6 +300,92 @@ def test_pdf_follows_files_named_by_print_css_and_source_date_epoch(
     assert "test-dossier.pdf" in build(root, html=False, progress=quiet).rendered
 
 
+def png_of_grey(level: int) -> bytes:
+    """A valid 1x1 greyscale PNG of the given grey: an image that differs, not a broken one."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)
+    pixels = zlib.compress(bytes([0, level]))
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
+
+
+def made_pdf(result: Result) -> bool:
+    assert result.ok, result.diagnostics
+    return any(rel.endswith(".pdf") for rel in result.rendered)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_pdf_follows_the_files_its_renderer_read(
+    make_project: Callable[..., Path], jobs: int
+) -> None:
+    """The PDF workers report the project files WeasyPrint read (in one process, or
+    each part of a PDF laid out in parts), and the cache keeps them with the PDF: an
+    image the PDF shows that changes makes it again, a file it never read does not."""
+    figure = CHAPTERS["chapters/02.md"] + "\n![A figure](img/fig.png)\n"
+    root = make_project(
+        {
+            "dossier.toml": TOML + f"\n[pdf]\njobs = {jobs}\n",
+            "chapters/01-a.md": None,
+            "references.bib": SMITH + "\n" + JONES,
+            **CHAPTERS,
+            "chapters/02.md": figure,
+            "img/fig.png": png_of_grey(0),
+            "img/unused.png": png_of_grey(0),
+        }
+    )
+    assert made_pdf(build(root, html=False, progress=quiet))
+    record = json.loads((root / "build" / CACHE_NAME).read_text("utf-8"))["pdf"]
+    assert [rel for rel, _ in record["read"]] == ["img/fig.png"]
+    (root / "img/unused.png").write_bytes(png_of_grey(255))
+    assert not made_pdf(build(root, html=False, progress=quiet))
+    (root / "img/fig.png").write_bytes(png_of_grey(255))
+    assert made_pdf(build(root, html=False, progress=quiet))
+    (root / "notes.txt").write_text("not an input of the PDF\n", encoding="utf-8")
+    assert not made_pdf(build(root, html=False, progress=quiet))
+
+
+@pytest.mark.slow
+def test_pdf_is_made_again_when_a_file_it_missed_appears_or_its_record_is_damaged(
+    make_project: Callable[..., Path],
+) -> None:
+    """A file WeasyPrint asked for and did not get is in the record too: once it is
+    there, the PDF shows it. A record that is not exactly one, or that no longer matches
+    the PDF it was written with, makes the PDF again."""
+    from dossier.render.theme import THEME_DIR
+
+    css = (THEME_DIR / "print.css").read_text(encoding="utf-8") + (
+        "\n.title-page { background: url(img/later.png) no-repeat; }\n"
+    )
+    root = make_project({"templates/print.css": css})
+    first = build(root, html=False, progress=quiet)
+    assert made_pdf(first)
+    cache = root / "build" / CACHE_NAME
+    assert json.loads(cache.read_text("utf-8"))["pdf"]["read"] == [["img/later.png", None]]
+    (root / "notes.txt").write_text("a change, so that the build is no no-op\n", "utf-8")
+    assert not made_pdf(build(root, html=False, progress=quiet))
+    (root / "img").mkdir()
+    (root / "img/later.png").write_bytes(png_of_grey(0))
+    assert made_pdf(build(root, html=False, progress=quiet))
+
+    def entry_lost(record: Any) -> Any:
+        return {**record, "read": []}
+
+    for n, damage in enumerate((entry_lost, lambda _: "pdf", lambda _: None)):
+        raw = json.loads(cache.read_text("utf-8"))
+        raw["pdf"] = damage(raw["pdf"])
+        cache.write_text(json.dumps(raw), encoding="utf-8")
+        (root / "notes.txt").write_text(f"change {n}\n", encoding="utf-8")
+        assert made_pdf(build(root, html=False, progress=quiet)), n
+
+
 def test_bibliography_problems_are_reported_again_when_it_is_reused(project: Path) -> None:
     bib = project / "references.bib"
     bib.write_text(

@@ -173,7 +173,7 @@ def test_a_long_contents_is_noted_in_a_pdf_build(run_cli, make_project, monkeypa
     import dossier.render.pdf.document as pdf_step
 
     monkeypatch.setattr(pdf_step, "MAX_CONTENTS_SECTIONS", 3)
-    monkeypatch.setattr(pdf_step, "render_pdf", lambda *args: [])  # the note, not the PDF
+    monkeypatch.setattr(pdf_step, "render_pdf", lambda *args: ([], {}))  # the note, not the PDF
     root = make_project({"chapters/01-a.md": CHAPTER + "\n## S\n" * 4})
     code, err = run_cli(["build", "--pdf", "-q"], root)
     assert code == 0, err

@@ -4,20 +4,17 @@ since the last build is taken from it instead of being made again."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import unquote
 
 from ..cache import Cache, Output, digest, reuse, sha256
 from ..diagnostics import Diagnostic
-from ..projectfs import MAX_IMAGE_BYTES, Refused, read_file
 from ..write import write_files
+from .pdf.record import PdfRecord
 from .site import PdfLink, SiteInput
 
 if TYPE_CHECKING:
@@ -97,6 +94,7 @@ class Staged:
     records: dict[str, Output]
     rendered: tuple[str, ...]  # made afresh (the others came from the last build)
     search: dict[str, object] = field(default_factory=dict)  # the site's search record
+    pdf: PdfRecord | None = None  # what the PDF was made from
 
 
 def make_pdf(
@@ -110,27 +108,30 @@ def make_pdf(
     document = print_html(si)
     found = list(contents_note(config, si.collected.chapters))
     if overrides_html(root):
-        check_rendered("print document", document)
-    # everything the PDF is made from: the document, every project file it (or its CSS)
-    # names, and the date it is stamped with
-    fingerprint = digest(
-        sha256(document.encode("utf-8")),
-        referenced_files(root, document),
-        os.environ.get("SOURCE_DATE_EPOCH", ""),
+        check_rendered("print document", document.html)
+    # what the PDF is made from besides the project files WeasyPrint reads (which the
+    # last render reported): the document and the date it is stamped with
+    made_from = digest(
+        sha256(document.html.encode("utf-8")), os.environ.get("SOURCE_DATE_EPOCH", "")
     )
-    old = reuse(cache, out, config.pdf_name, fingerprint)
+    record = cache.pdf
+    old = None
+    if record is not None and record.made_from == made_from and record.still_reads_alike(root):
+        old = reuse(cache, out, config.pdf_name, record.fingerprint)
     rendered: tuple[str, ...] = ()
     if old is not None:
         progress("PDF: unchanged")
         write_files(stage, {config.pdf_name: old})
     else:
-        found.extend(render_pdf(config, document, stage, config.pdf_name, progress))
+        problems, read = render_pdf(config, document, stage, config.pdf_name, progress)
+        found.extend(problems)
+        record = PdfRecord.made(made_from, read)
         rendered = (config.pdf_name,)
     made = stage / config.pdf_name
-    records = (
-        {config.pdf_name: Output(fingerprint, sha256(made.read_bytes()))} if made.is_file() else {}
-    )
-    return Staged(tuple(found), records, rendered)
+    if not made.is_file() or record is None:
+        return Staged(tuple(found), {}, rendered)
+    output = Output(record.fingerprint, sha256(made.read_bytes()))
+    return Staged(tuple(found), {config.pdf_name: output}, rendered, pdf=record)
 
 
 def make_site(
@@ -174,25 +175,3 @@ def make_site(
     return Staged(
         tuple(found), records, tuple(f"html/{name}" for name in site.rendered), dict(site.search)
     )
-
-
-_REFERENCE = re.compile(r"url\(\s*[\"']?([^\"')\s]+)|(?:src|href)=\"([^\"#][^\"]*)\"")
-
-
-def referenced_files(root: Path, document: str) -> dict[str, str]:
-    """SHA-256 of each regular file inside the project that the print document names
-    (images, CSS url(), fonts): a change to one must render the PDF again."""
-    base = root.resolve()
-    found: dict[str, str] = {}
-    for m in _REFERENCE.finditer(document):
-        ref = unquote((m.group(1) or m.group(2)).split("#")[0].split("?")[0])
-        if not ref or re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", ref) or ref in found:
-            continue
-        path = (root / ref.lstrip("/")).resolve()
-        if base in path.parents and path.is_file():
-            try:
-                data = read_file(base, path.relative_to(base).as_posix(), MAX_IMAGE_BYTES)
-            except Refused:
-                continue  # the PDF's own fetcher refuses it too
-            found[ref] = hashlib.sha256(data).hexdigest()
-    return dict(sorted(found.items()))

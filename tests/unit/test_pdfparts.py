@@ -92,10 +92,13 @@ def pdfs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, list[str
     assert split is not None
     layout = plan(split, 2)
     assert layout is not None and len(layout.chapters) == 2
-    parts, warnings = render_parts(
-        split, layout, Settings(work, allowed, 1024, deadline_after(600))
+    parts, warnings, read = render_parts(
+        split,
+        layout,
+        Settings(work, allowed, 1024, deadline_after(600), front_links=("one", "two")),
     )
     assert [p.name for p in parts] == ["part-00.pdf", "part-01.pdf", "part-02.pdf"]
+    assert read == {}  # the document names no file of the project (its font is the system's)
     assert merge(str(work / "merged.pdf"), IDENT, [str(p) for p in parts]) == 0
     return work / "whole.pdf", work / "merged.pdf", [*warnings, *whole.warnings]
 
@@ -133,3 +136,41 @@ def test_the_parts_joined_read_as_the_whole(pdfs: tuple[Path, Path, list[str]]) 
     for key in ("text", "outline", "names", "links"):
         assert merged[key] == whole[key], key
     assert merged["id"] == bytes.fromhex(IDENT)
+
+
+LATE = f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>T</title><style>{STYLE}
+a.page::after {{ content: " p. " target-counter(attr(href url), page) }}</style></head>
+<body>
+<!--dossier:front--><section><h1>Contents</h1><p><a class="page" href="#late">Late</a></p></section>
+<!--dossier:chapter--><section id="one"><h1>One</h1></section>
+<!--dossier:chapter--><section id="two"><h1>Two</h1></section>
+<!--dossier:back--><section id="bib"><h1>Bibliography</h1>
+<p id="late" style="break-before: page">Late entry.</p></section>
+<!--dossier:end-->
+</body></html>
+"""
+
+
+@pytest.mark.parametrize(("front_links", "page"), [(("late",), 5), ((), 4)])
+def test_a_contents_entry_deep_in_the_back_matter_gets_its_page(
+    tmp_path: Path, front_links: tuple[str, ...], page: int
+) -> None:
+    """The back matter's anchors are first guessed at its first page; the front matter
+    is laid out again when a link it has (Settings.front_links, from the print
+    document's maker) leads further in. A link the maker did not name keeps the guess."""
+    split = split_document(LATE)
+    assert split is not None
+    layout = plan(split, 2)
+    assert layout is not None
+    settings = Settings(
+        tmp_path,
+        (str(tmp_path), str(THEME_DIR)),
+        1024,
+        deadline_after(600),
+        front_links=front_links,
+    )
+    parts, warnings, _ = render_parts(split, layout, settings)
+    assert warnings == []
+    front = " ".join(PdfReader(parts[0]).pages[0].extract_text().split())
+    assert front == f"Contents Late p. {page} page 1"

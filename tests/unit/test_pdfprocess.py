@@ -71,6 +71,10 @@ def test_reports_and_warnings(tmp_path: Path) -> None:
         {"layout": {"pages": 2, "anchors": {"a": "1"}}},
         {"layout": {"pages": 2, "anchors": []}},
         {"pages": 3, "other": 1},
+        {"fetched": {"img/a.png": "not a sha"}},
+        {"fetched": {"img/a.png": 1}},
+        {"fetched": ["img/a.png"]},
+        {"fetched": {}, "pages": 3},
         [1],
         "text",
     ],
@@ -84,6 +88,8 @@ def test_reports_are_decoded() -> None:
     assert pdfprocess.decode(layout) == layout
     assert pdfprocess.decode({"pages": 3}) == {"pages": 3}
     assert pdfprocess.decode({"warning": 7}) == {"warning": "7"}
+    fetched = {"fetched": {"img/a.png": "ab" * 32, "img/missing.png": None}}
+    assert pdfprocess.decode(fetched) == fetched
 
 
 def test_a_failure_is_told_by_the_last_line_of_its_errors(tmp_path: Path) -> None:

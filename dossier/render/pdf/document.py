@@ -13,7 +13,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from markupsafe import Markup
@@ -39,11 +39,21 @@ from .html import imprint, mark_rtl_runs, protect_words
 from .merge import main as merge_main
 from .parallel import Settings, deadline_after, plan, render_parts
 from .process import Child, Failed, Relayout, TimedOut
+from .record import Reads
 from .split import split_document
 from .worker import main as worker_main
 
 
-def print_html(si: SiteInput) -> str:
+@dataclass(frozen=True, slots=True)
+class PrintDocument:
+    """The print HTML, and the ids its front matter links to (see front_links): laying
+    the PDF out in parts needs them, and they are known here, not read back from HTML."""
+
+    html: str
+    front_links: tuple[str, ...]
+
+
+def print_html(si: SiteInput) -> PrintDocument:
     if si.evidence is not None and si.bibliography is not None:
         # a dead or moved link noted in the references, as text (dossier.live.marks)
         marks = link_marks(si.bibliography, si.evidence.records)
@@ -91,13 +101,16 @@ def print_html(si: SiteInput) -> str:
     )
     env = environment(si.config.root)
     config = si.config
+    figures_listed = _listed(captions, "figure") if config.pdf.lists else []
+    tables_listed = _listed(captions, "table") if config.pdf.lists else []
+    abbreviations = abbreviation_rows(si.abbreviations)
     text = env.get_template("print.html").render(
         site=site_context(config),
         date_long=long_date(config.date, config.language),
         imprint=imprint(config, os.environ.get("SOURCE_DATE_EPOCH", "")),
-        figures=_listed(captions, "figure") if config.pdf.lists else [],
-        tables=_listed(captions, "table") if config.pdf.lists else [],
-        abbreviations=abbreviation_rows(si.abbreviations),
+        figures=figures_listed,
+        tables=tables_listed,
+        abbreviations=abbreviations,
         contents=print_contents(si.collected.chapters),
         chapters=chapters,
         entries=entries,
@@ -105,7 +118,15 @@ def print_html(si: SiteInput) -> str:
         # in the document, so that the build's fingerprint of the PDF changes with it
         pdf_standard=si.config.pdf.standard,
     )
-    return protect_words(mark_rtl_runs(text, config.language), config.pdf.no_hyphenate)
+    front = front_links(
+        si.collected.chapters,
+        figures_listed,
+        tables_listed,
+        abbreviations=bool(abbreviations),
+        bibliography=bool(entries),
+    )
+    html = protect_words(mark_rtl_runs(text, config.language), config.pdf.no_hyphenate)
+    return PrintDocument(html, front)
 
 
 def _listed(captions: Sequence[tuple[str, str, str]], kind: str) -> list[dict[str, str]]:
@@ -124,6 +145,35 @@ def print_contents(chapters: Sequence[ChapterInfo]) -> list[dict[str, object]]:
         for chapter in listed:
             chapter["sections"] = []
     return listed
+
+
+def front_links(
+    chapters: Sequence[ChapterInfo],
+    figures: Sequence[dict[str, str]],
+    tables: Sequence[dict[str, str]],
+    *,
+    abbreviations: bool,
+    bibliography: bool,
+) -> tuple[str, ...]:
+    """Every id the front matter of print.html links to, in its order: the contents (the
+    lists, the abbreviations, each chapter and the sections print_contents keeps, the
+    bibliography), then the lists of figures and tables. A project's own print.html that
+    links elsewhere from its front matter is not seen: such a link into the bibliography
+    may show the bibliography's first page when the PDF is laid out in parts."""
+    sections = not contents_too_long(chapters)
+    ids = [
+        *(["dossier-list-of-figures"] if figures else []),
+        *(["dossier-list-of-tables"] if tables else []),
+        *(["dossier-abbreviations"] if abbreviations else []),
+    ]
+    for chapter in chapters:
+        ids.append(f"chapter-{chapter.number}")
+        if sections:
+            ids.extend(h.id for h in chapter.headings if h.level == 2)
+    if bibliography:
+        ids.append("dossier-references")
+    ids.extend(item["id"] for item in (*figures, *tables))
+    return tuple(ids)
 
 
 def contents_too_long(chapters: Sequence[ChapterInfo]) -> bool:
@@ -165,12 +215,14 @@ def jobs_for(config: Config, html_text: str) -> int:
 
 def render_pdf(
     config: Config,
-    html_text: str,
+    document: PrintDocument,
     stage: Path,
     name: str,
     progress: Callable[[str], None] = lambda _: None,
-) -> list[Diagnostic]:
-    """Writes stage/name; returns diagnostics (an error when no PDF could be made)."""
+) -> tuple[list[Diagnostic], Reads]:
+    """Writes stage/name; returns diagnostics (an error when no PDF could be made) and
+    the project files the renderer read (record.py)."""
+    html_text = document.html
     loc = Location(config.pdf_name)
     work = Path(tempfile.mkdtemp(prefix=".pdf-", dir=stage))
     deadline = deadline_after(config.pdf.timeout)
@@ -182,12 +234,19 @@ def render_pdf(
         split = split_document(html_text) if jobs > 1 else None
         layout = plan(split, jobs) if split is not None else None
         parts: list[Path] = []
+        read: Reads = {}
         if split is not None and layout is not None:
             settings = Settings(
-                work, allowed, config.pdf.memory_mb, deadline, progress, config.pdf.standard
+                work,
+                allowed,
+                config.pdf.memory_mb,
+                deadline,
+                progress,
+                config.pdf.standard,
+                document.front_links,
             )
             try:
-                parts, warnings = render_parts(split, layout, settings)
+                parts, warnings, read = render_parts(split, layout, settings)
             except Relayout:
                 parts = []  # this document needs one process; the next branch makes it
         if parts:
@@ -225,6 +284,8 @@ def render_pdf(
                     progress(f"drawing the PDF's {report['pages']} pages")
         children[-1].finish()
         warnings += children[-1].warnings
+        if not parts:  # the merge reads only the parts
+            read = children[-1].files_read()
         if not (stage / name).is_file():  # a worker that exits 0 must have written it
             raise Failed("the renderer ended without writing the PDF")
     except TimedOut:
@@ -235,11 +296,11 @@ def render_pdf(
                 loc,
                 "raise [pdf] timeout in dossier.toml",
             )
-        ]
+        ], {}
     except Failed as exc:
-        return [error("pdf.failed", f"the PDF could not be made: {exc}", loc)]
+        return [error("pdf.failed", f"the PDF could not be made: {exc}", loc)], {}
     finally:
         for child in children:
             child.kill()
         shutil.rmtree(work, ignore_errors=True)
-    return [warning("pdf.renderer", f"WeasyPrint: {message}", loc) for message in warnings]
+    return [warning("pdf.renderer", f"WeasyPrint: {message}", loc) for message in warnings], read

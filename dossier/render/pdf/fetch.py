@@ -8,11 +8,14 @@ redirects, no file outside, no device or FIFO. WeasyPrint is imported by the cal
 from __future__ import annotations
 
 import base64
+import hashlib
 import mimetypes
 import stat
 from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
+
+from .record import MAX_READ_BYTES
 
 MAGIC = {
     "image/png": (b"\x89PNG\r\n\x1a\n",),
@@ -20,7 +23,7 @@ MAGIC = {
     "image/gif": (b"GIF87a", b"GIF89a"),
     "image/webp": (b"RIFF",),
 }
-MAX_BYTES = 50 * 1024 * 1024
+MAX_BYTES = MAX_READ_BYTES  # what the cache reads again to see if a file changed
 
 
 # The print document's base URL: the project under a fixed name, so that nothing in the
@@ -35,7 +38,8 @@ class Refused(ValueError):
     pass
 
 
-def resolve_file_url(url: str, allowed: Sequence[Path]) -> Path:
+def named_path(url: str, allowed: Sequence[Path]) -> Path:
+    """The path a file: URL names, symlinks and `..` not resolved yet."""
     if url.startswith(PROJECT_URL) and allowed:
         url = Path(allowed[0]).resolve().as_uri() + "/" + url[len(PROJECT_URL) :]
     elif url.startswith(THEME_URL) and len(allowed) > 1:
@@ -43,7 +47,28 @@ def resolve_file_url(url: str, allowed: Sequence[Path]) -> Path:
     parts = urlsplit(url)
     if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
         raise Refused(f"not a local file: {url[:120]}")
-    path = Path(unquote(parts.path)).resolve()
+    return Path(unquote(parts.path))
+
+
+def project_file(url: str, allowed: Sequence[Path]) -> str | None:
+    """The project-relative path a file: URL names, or None for another URL (a theme
+    file is the tool's, which the cache follows anyway). As named when it is written
+    under the project: projectfs resolves it the same way when the cache reads it again,
+    so a symlink changed since is seen."""
+    if url.startswith(THEME_URL) or not allowed:
+        return None
+    try:
+        named, project = named_path(url, allowed), allowed[0]
+        if named.is_relative_to(project):
+            return named.relative_to(project).as_posix()
+        resolved = named.resolve()
+    except (Refused, OSError, RuntimeError, ValueError):  # not a file: URL; a loop; a NUL
+        return None
+    return resolved.relative_to(project).as_posix() if resolved.is_relative_to(project) else None
+
+
+def resolve_file_url(url: str, allowed: Sequence[Path]) -> Path:
+    path = named_path(url, allowed).resolve()
     if not any(path == root or root in path.parents for root in allowed):
         raise Refused(f"outside the project: {path}")
     info = path.stat()
@@ -75,6 +100,9 @@ def make_fetcher(allowed: Sequence[Path]) -> object:
         # by then, and what WeasyPrint would read afterwards are only files to embed in
         # the PDF (rel="attachment", <link rel=attachment>), which dossier never does.
         closed = False
+        # every project file asked for -> SHA-256 of what was served, or None: the PDF's
+        # inputs besides its document, which the worker reports (see record.py)
+        read: dict[str, str | None]
 
         def fetch(self, url: str, headers: object = None) -> object:
             if self.closed:
@@ -82,11 +110,22 @@ def make_fetcher(allowed: Sequence[Path]) -> object:
             if url.startswith("data:"):
                 mime, data = read_data_url(url)
                 return URLFetcherResponse(url, data, {"Content-Type": mime})
-            path = resolve_file_url(url, roots)
+            rel = project_file(url, roots)
+            try:
+                path = resolve_file_url(url, roots)
+                body = path.read_bytes()
+            except (Refused, OSError):
+                if rel is not None:
+                    self.read.setdefault(rel, None)
+                raise
+            if rel is not None:
+                self.read.setdefault(rel, hashlib.sha256(body).hexdigest())
             mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
             if path.suffix == ".css":
                 mime = "text/css"
             shown = url if url.startswith((PROJECT_URL, THEME_URL)) else path.as_uri()
-            return URLFetcherResponse(shown, path.read_bytes(), {"Content-Type": mime})
+            return URLFetcherResponse(shown, body, {"Content-Type": mime})
 
-    return ProjectFetcher(allow_redirects=False, fail_on_errors=False)
+    fetcher = ProjectFetcher(allow_redirects=False, fail_on_errors=False)
+    fetcher.read = {}
+    return fetcher

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .process import Child, Failed, Relayout
+from .record import Reads, union
 from .split import Split, footnotes_in, group_chapters, ids_of, part_document
 from .worker import main as worker_main
 
@@ -41,6 +42,9 @@ class Settings:
     deadline: float
     progress: Callable[[str], None] = lambda _: None
     standard: str = "none"  # `[pdf] standard`
+    # the ids the front matter links to (document.front_links): a contents entry whose
+    # target is not where the first layout guessed makes the front matter laid out again
+    front_links: tuple[str, ...] = ()
 
 
 def plan(split: Split, jobs: int) -> Plan | None:
@@ -62,8 +66,9 @@ def plan(split: Split, jobs: int) -> Plan | None:
     return Plan(bodies[0], tuple(bodies[1:-1]), bodies[-1], before)
 
 
-def render_parts(split: Split, p: Plan, s: Settings) -> tuple[list[Path], list[str]]:
-    """Renders every part; returns the part PDFs in order and the warnings."""
+def render_parts(split: Split, p: Plan, s: Settings) -> tuple[list[Path], list[str], Reads]:
+    """Renders every part; returns the part PDFs in order, the warnings and the project
+    files the parts read."""
     children: list[Child] = []
     try:
         return _render(split, p, s, children)
@@ -104,7 +109,7 @@ def _layout(child: Child) -> tuple[int, dict[str, int]]:
 
 def _render(
     split: Split, p: Plan, s: Settings, children: list[Child]
-) -> tuple[list[Path], list[str]]:
+) -> tuple[list[Path], list[str], Reads]:
     back_ids = ids_of(p.back)
     groups = [
         _start(split, body, p.footnotes[i + 1], {}, f"part-{i + 1:02d}", "-", s, children)
@@ -153,7 +158,7 @@ def _render(
         back_pages, back_anchors = _layout(back)
         back.send(str(offset))
         final.update({n: offset + page for n, page in back_anchors.items()})
-    stale = [n for n in _page_refs(p.front) if n in pages and final.get(n) != pages[n]]
+    stale = [n for n in s.front_links if n in pages and final.get(n) != pages[n]]
     if stale:  # a contents entry points into the bibliography, not at its start
         front.kill()
         front, front_pdf = _start(split, p.front, 0, final, "part-00b", "0", s, children)
@@ -162,14 +167,9 @@ def _render(
     for child in finishing:
         child.finish()
     parts = [front_pdf, *(pdf for _, pdf in groups), *([back_pdf] if has_back else [])]
-    return parts, _warnings(children)
-
-
-def _page_refs(front: str) -> list[str]:
-    import html
-    import re
-
-    return [html.unescape(m) for m in re.findall(r'href="#([^"]*)"', front)]
+    # the parts that make the PDF; a probe or a replaced front matter read no other file
+    read = union(child.files_read() for child in finishing)
+    return parts, _warnings(children), read
 
 
 def _warnings(children: Sequence[Child]) -> list[str]:

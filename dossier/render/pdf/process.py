@@ -20,6 +20,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, TypedDict, TypeGuard, final
 
+from .record import is_reads
+
 PACKAGE_PARENT = str(Path(__file__).resolve().parents[3])
 
 
@@ -56,6 +58,13 @@ class Warned(TypedDict):
     warning: str
 
 
+@final
+class Fetched(TypedDict):
+    """The last line of a worker that wrote its PDF: the project files it read."""
+
+    fetched: dict[str, str | None]  # path -> SHA-256 of the bytes served, or None
+
+
 def _count(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
@@ -75,7 +84,7 @@ def _layout(value: object) -> Layout | None:
     return {"pages": pages, "anchors": found} if len(found) == len(anchors) else None
 
 
-def decode(line: object) -> Report | Warned | None:
+def decode(line: object) -> Report | Warned | Fetched | None:
     """A worker's JSON line as what it must be, or None: the line is then skipped, as
     one that is no JSON object (a report of another shape is a worker's bug, and the
     part it should have said something about ends without it, in words)."""
@@ -84,6 +93,9 @@ def decode(line: object) -> Report | Warned | None:
         return None
     if set(message) == {"warning"}:
         return {"warning": str(message["warning"])}
+    if set(message) == {"fetched"}:
+        fetched = message["fetched"]
+        return {"fetched": fetched} if is_reads(fetched) else None
     report: Report = {}
     for key, value in message.items():
         layout = _layout(value) if key == "layout" else None
@@ -157,6 +169,7 @@ class Child:
         self.memory_mb = memory_mb  # what the child really got, for the message if it fails
         self.deadline = deadline
         self.warnings: list[str] = []
+        self.fetched: dict[str, str | None] | None = None  # its last line, once read
         self._ended = False
         self._stderr: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 (closed in kill)
         env = {**os.environ, "PYTHONPATH": PACKAGE_PARENT}
@@ -171,7 +184,7 @@ class Child:
             env=env,
             cwd=PACKAGE_PARENT,
         )
-        self._lines: queue.Queue[Report | Warned | None] = queue.Queue()
+        self._lines: queue.Queue[Report | Warned | Fetched | None] = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:
@@ -186,7 +199,8 @@ class Child:
         self._lines.put(None)
 
     def next_report(self) -> Report | None:
-        """The next message that is not a warning, or None when the child has ended."""
+        """The next message that is not a warning or the files read, or None when the
+        child has ended."""
         while not self._ended:
             try:
                 message = self._lines.get(timeout=max(0.0, self.deadline - time.monotonic()))
@@ -196,6 +210,8 @@ class Child:
                 self._ended = True
             elif "warning" in message:
                 self.warnings.append(message["warning"])
+            elif "fetched" in message:
+                self.fetched = message["fetched"]
             else:
                 return message
         return None
@@ -221,6 +237,14 @@ class Child:
             raise Failed(
                 reason(self._stderr.read().decode("utf-8", "replace"), code, self.memory_mb)
             )
+
+    def files_read(self) -> dict[str, str | None]:
+        """The project files the finished worker read. A worker that wrote its PDF says
+        so; one that did not is a bug, and its PDF is not kept, since the cache could
+        not tell when it must be made again."""
+        if self.fetched is None:
+            raise Failed("the renderer ended without saying which files it read")
+        return self.fetched
 
     def kill(self) -> None:
         if self.proc.poll() is None:

@@ -115,6 +115,7 @@ class Fetcher(Protocol):
     """The project fetcher (fetch.make_fetcher)."""
 
     closed: bool
+    read: dict[str, str | None]  # project file -> SHA-256 of what it served, or None
 
 
 class Rendered(Protocol):

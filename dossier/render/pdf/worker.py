@@ -9,7 +9,11 @@ Two modes:
       number of pages before the part, or `-`: then, once the pages are laid out, the
       worker prints {"layout": {"pages": n, "anchors": {id: page}}} and reads the
       offset from stdin before it draws the running heads and page numbers. Pagination
-      does not depend on the page number, so each part is laid out only once."""
+      does not depend on the page number, so each part is laid out only once.
+
+Once the PDF is written, either mode prints {"fetched": {path: sha256 or null}}: the
+project files WeasyPrint asked for, which the cache keeps to know when the PDF must be
+made again (record.py)."""
 
 from __future__ import annotations
 
@@ -24,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .process import Report, Warned
+    from .process import Fetched, Report, Warned
     from .weasy import Box, Fetcher, Html, Link, Rendered
 
     # WeasyPrint's state of a page: quotes, counters ({name: values}), scopes, groups
@@ -37,7 +41,7 @@ class _Collect(logging.Handler):
             _send({"warning": record.getMessage()})
 
 
-def _send(message: Report | Warned) -> None:
+def _send(message: Report | Warned | Fetched) -> None:
     print(json.dumps(message, sort_keys=True), flush=True)
 
 
@@ -81,6 +85,7 @@ def whole(html_path: str, pdf_path: str, allowed: list[str], standard: str = "no
     _send({"pages": len(rendered.pages)})
     _seal(rendered, document.url_fetcher)
     _write(rendered, pdf_path, ident, standard, document)
+    _send({"fetched": document.url_fetcher.read})
     return 0
 
 
@@ -114,6 +119,7 @@ def part(
     _seal(rendered, document.url_fetcher, across_parts=True)
     # the merge sets the identifier of the whole
     _write(rendered, pdf_path, b"0" * 32, standard, document)
+    _send({"fetched": document.url_fetcher.read})
     return 0
 
 
