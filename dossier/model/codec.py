@@ -25,18 +25,23 @@ _CLASSES: dict[str, type] = {
 
 
 def encode(value: object) -> Json:
-    if isinstance(value, tree.Str):
-        return value.text
-    if isinstance(value, (str, int, bool)) or value is None:
-        return value
-    if isinstance(value, tuple):
-        return [encode(v) for v in value]
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return [
-            type(value).__name__,
-            *(encode(getattr(value, f.name)) for f in dataclasses.fields(value)),
-        ]
-    raise TypeError(f"not a tree value: {type(value).__name__}")
+    kind = type(value)
+    if kind is tree.Str:
+        return typing.cast(tree.Str, value).text
+    if kind is tuple:
+        return [encode(v) for v in typing.cast(tuple[object, ...], value)]
+    if kind in (str, int, bool) or value is None:
+        return typing.cast(Json, value)
+    names = _NAMES.get(kind)
+    if names is None:
+        if not dataclasses.is_dataclass(value):
+            raise TypeError(f"not a tree value: {kind.__name__}")
+        names = _NAMES[kind] = tuple(f.name for f in dataclasses.fields(value))
+    # a cold build encodes every node of every chapter: the field names are looked up once
+    return [kind.__name__, *[encode(getattr(value, name)) for name in names]]
+
+
+_NAMES: dict[type, tuple[str, ...]] = {}
 
 
 def encode_doc(doc: tree.Doc) -> Json:
