@@ -5,9 +5,8 @@ so the site works from file:// and from any sub-path of a static host."""
 from __future__ import annotations
 
 import hashlib
-import json
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
@@ -15,15 +14,11 @@ from markupsafe import Markup
 
 from .. import __version__
 from ..cache import digest
-from ..config import Config
-from ..evidence.sources import Evidence
 from ..live.marks import LinkMark, decorate, link_marks
-from ..model import Bibliography, Formatted
 from ..projectfs import Refused
 from ..read.scan import Chapter
-from ..resolve.abbreviations import Abbreviation, mark_first_uses
-from ..resolve.collect import ChapterInfo, Collected
-from ..resolve.timeline import Timeline
+from ..resolve.abbreviations import mark_first_uses
+from ..resolve.collect import ChapterInfo
 from ..sanitize import with_csp
 from .assets import fingerprinted
 from .bibpages import FIRST_PAGE, budget_for, letter_id, page_of_key, paginate, site_backlinks
@@ -36,6 +31,11 @@ from .evidence import (
     quotes_found,
     source_pages,
 )
+from .pages import SiteInput as SiteInput  # re-exported: where it was
+from .pages import abbreviation_rows as abbreviation_rows
+from .pages import backlinks as backlinks
+from .pages import chapter_context as chapter_context
+from .pages import contents as contents
 from .publish import PdfLink as PdfLink  # re-exported: where it was
 from .publish import cite_this as cite_this
 from .publish import human_size as human_size
@@ -57,70 +57,6 @@ STATIC = ("style.css", "site.js", "favicon.svg", "minisearch.js", "minisearch.LI
 FINGERPRINTED = frozenset({"style.css", "site.js", "favicon.svg", "minisearch.js"})
 INDEX_STANDIN = "assets/search-index.0000000000.js"
 _INDEX_ATTR = re.compile(rb'data-index="assets/search-index\.[0-9a-f]{10}\.js"')
-
-
-@dataclass(frozen=True, slots=True)
-class SiteInput:
-    config: Config
-    chapters: tuple[Chapter, ...]
-    collected: Collected
-    formatted: Formatted
-    images: dict[str, str]  # src -> project-relative path
-    figures: dict[str, Timeline]  # src -> a data figure, drawn by each page
-    bibliography: Bibliography | None = None
-    evidence: Evidence | None = None
-    abbreviations: tuple[Abbreviation, ...] = ()
-
-
-def chapter_context(info: ChapterInfo) -> dict[str, object]:
-    """What a template knows of a chapter: its number, title, all its metadata (plain
-    data: Jinja escapes it) and the language and direction that metadata sets."""
-    meta = json.loads(info.meta)
-    if not isinstance(meta, dict):  # collect keeps a JSON object here; cached, it may not be
-        meta = {}
-    return {
-        "number": info.number,
-        "title": info.title_text,
-        "meta": meta,
-        "lang": meta.get("lang", ""),
-        "dir": meta.get("dir", ""),
-        "keywords": _keywords(meta.get("keywords")),
-    }
-
-
-def _keywords(value: object) -> str:
-    items = value if isinstance(value, list) else [value] if value else []
-    return ", ".join(str(v) for v in items if isinstance(v, str | int | float))
-
-
-def contents(chapters: Sequence[ChapterInfo]) -> list[dict[str, object]]:
-    return [
-        {
-            "number": c.number,
-            "title": c.title_text,
-            "page": c.page,
-            "sections": [
-                {"level": h.level, "id": h.id, "number": h.number, "title": h.title_text}
-                for h in c.headings
-                if 1 < h.level <= 3
-            ],
-        }
-        for c in chapters
-    ]
-
-
-def backlinks(si: SiteInput, page_of: dict[str, str], mode: str) -> dict[str, list[dict[str, str]]]:
-    out: dict[str, list[dict[str, str]]] = {}
-    letters = "abcdefghijklmnopqrstuvwxyz"
-    for key, clusters in si.collected.citing.items():
-        links = []
-        for n, cluster in enumerate(clusters):
-            label = letters[n] if n < 26 else str(n + 1)
-            page = page_of.get(cluster.location.path, "")
-            href = f"#cite-{cluster.id}" if mode == "print" else f"{page}#cite-{cluster.id}"
-            links.append({"href": href, "label": label, "where": str(cluster.location)})
-        out[key] = links
-    return out
 
 
 def _archived_link(mark: LinkMark | None, local: str) -> dict[str, str] | None:
@@ -152,11 +88,6 @@ class Site:
     fingerprints: dict[str, str]  # page -> fingerprint of its inputs
     rendered: tuple[str, ...]  # pages rendered this time (the others were reused)
     search: SectionRecord = field(default_factory=dict)  # for the next build's index
-
-
-def abbreviation_rows(abbreviations: Sequence[Abbreviation]) -> list[dict[str, str]]:
-    """The list of abbreviations for the templates (which escape it)."""
-    return [{"short": a.short, "expansion": a.expansion} for a in abbreviations]
 
 
 def theme_fingerprint(root: Path) -> str:

@@ -24,14 +24,8 @@ from ...diagnostics import Diagnostic, Location, Severity, error, warning
 from ...live.marks import decorate, link_marks
 from ...resolve.collect import ChapterInfo
 from ..context import RenderContext
-from ..site import (
-    SiteInput,
-    abbreviation_rows,
-    backlinks,
-    chapter_context,
-    contents,
-    site_context,
-)
+from ..pages import SiteInput, abbreviation_rows, backlinks, chapter_context, contents
+from ..publish import site_context
 from ..theme import THEME_DIR, environment, theme_file
 from ..writer import render_chapter
 from .dates import long_date
