@@ -174,3 +174,38 @@ def test_a_contents_entry_deep_in_the_back_matter_gets_its_page(
     assert warnings == []
     front = " ".join(PdfReader(parts[0]).pages[0].extract_text().split())
     assert front == f"Contents Late p. {page} page 1"
+
+
+FRONT_LIST = f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>T</title><style>{STYLE}
+a.page::after {{ content: " p. " target-counter(attr(href url), page) }}</style></head>
+<body>
+<!--dossier:front--><section><h1>Contents</h1><p><a class="page" href="#figures">Figures</a>
+<a class="page" href="#one">One</a></p></section>
+<section id="figures" style="break-before: page"><h1>List of figures</h1></section>
+<!--dossier:chapter--><section id="one"><h1>One</h1></section>
+<!--dossier:chapter--><section id="two"><h1>Two</h1></section>
+<!--dossier:end-->
+</body></html>
+"""
+
+
+def test_a_contents_entry_for_the_front_matter_gets_its_page(tmp_path: Path) -> None:
+    """The contents' line for a list in the front matter itself had no page number in a
+    PDF made in parts (only the other parts' pages were given): the front matter is laid
+    out again once its own anchors' pages are known."""
+    split = split_document(FRONT_LIST)
+    assert split is not None
+    layout = plan(split, 2)
+    assert layout is not None
+    settings = Settings(
+        tmp_path,
+        (str(tmp_path), str(THEME_DIR)),
+        1024,
+        deadline_after(600),
+        front_links=("figures", "one"),
+    )
+    parts, warnings, _ = render_parts(split, layout, settings)
+    assert warnings == []
+    front = " ".join(PdfReader(parts[0]).pages[0].extract_text().split())
+    assert front == "Contents Figures p. 2 One p. 3 page 1"

@@ -158,8 +158,14 @@ def _render(
         back_pages, back_anchors = _layout(back)
         back.send(str(offset))
         final.update({n: offset + page for n, page in back_anchors.items()})
-    stale = [n for n in s.front_links if n in pages and final.get(n) != pages[n]]
-    if stale:  # a contents entry points into the bibliography, not at its start
+    # a contents entry that points into the bibliography, past its start, or at the
+    # front matter itself (a list of figures), whose pages only its own layout tells
+    stale = [
+        n
+        for n in s.front_links
+        if (n in pages and final.get(n) != pages[n]) or (n not in pages and n in front_anchors)
+    ]
+    if stale:
         front.kill()
         front, front_pdf = _start(split, p.front, 0, final, "part-00b", "0", s, children)
     finishing = [front, *(child for child, _ in groups), *([back] if has_back else [])]
