@@ -7,6 +7,7 @@ import html
 import re
 from urllib.parse import unquote
 
+from ..model import tree as t
 from ..urls import site_href
 from .context import RenderContext
 
@@ -80,3 +81,33 @@ def _kept(href: str, mode: str, chapter: bool) -> bool:
     if mode == "print":
         return bool(re.match(r"(?:https?|mailto):", href)) and site_href(href)
     return chapter or site_href(href)
+
+
+def xref(ctx: RenderContext, node: t.CrossRef) -> str:
+    """`@fig-map`, `[see @sec-a; @tbl-b]`: each target's label, linked."""
+    parts = []
+    for item in node.items:
+        target = ctx.targets.get(item.key)
+        if target is None:
+            parts.append(html.escape("??" + item.key))
+            continue
+        link = (
+            f'<a class="xref xref-{target.kind}" href="{html.escape(ctx.href(target))}">'
+            f"{html.escape(target.label)}</a>"
+        )
+        prefix = html.escape(item.prefix) + " " if item.prefix else ""
+        parts.append(prefix + link + html.escape(item.suffix))
+    return "; ".join(parts)
+
+
+def implicit_ref(ctx: RenderContext, node: t.ImplicitRef) -> str:
+    """`[Heading text]`: a link to the heading with that text, else the text as written."""
+    if ctx.by_title is None:
+        ctx.by_title = {}
+        for target in ctx.targets.values():
+            if target.kind == "sec":
+                ctx.by_title.setdefault(" ".join(target.title.split()), target)
+    heading = ctx.by_title.get(node.text)
+    if heading is None:
+        return html.escape(node.source)
+    return f'<a href="{html.escape(ctx.href(heading))}">{html.escape(node.text)}</a>'

@@ -22,36 +22,12 @@ from ..resolve.collect import ChapterInfo
 from ..texmath import print_html as print_math
 from ..texmath import site_html as site_math
 from .context import RenderContext
+from .elements import attrs_html, esc, image_size, title_block, unescape_info, with_attr
+from .inlines import citation, implicit_ref, link_href, xref
 from .placement import place
 from .timeline import draw_print, draw_site
 
 __all__ = ["RenderContext", "render_chapter"]
-
-
-def esc(text: str) -> str:
-    """markdown-it's escaping of text and attribute values (`'` is left as it is)."""
-    return (
-        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
-    )
-
-
-def attrs_html(attrs: t.Attrs) -> str:
-    return "".join(f' {esc(k)}="{esc(v)}"' for k, v in attrs)
-
-
-def with_attr(attrs: t.Attrs, name: str, value: str) -> t.Attrs:
-    """`attrs` with `name` set: in its place if it is there, else last."""
-    if any(k == name for k, _ in attrs):
-        return tuple((k, value if k == name else v) for k, v in attrs)
-    return (*attrs, (name, value))
-
-
-_ESCAPED = re.compile(r"\\([!\"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~])")
-
-
-def _unescape(text: str) -> str:
-    """A fence's info string as CommonMark reads it: backslash escapes, then entities."""
-    return html.unescape(_ESCAPED.sub(r"\1", text))
 
 
 def _hidden(block: t.Block) -> bool:
@@ -63,7 +39,6 @@ def _hidden(block: t.Block) -> bool:
 _LIST_STYLES = {"1": "decimal", "a": "lower-alpha", "A": "upper-alpha", "i": "lower-roman"}
 _LIST_STYLES["I"] = "upper-roman"
 _ALIGN = re.compile(r"text-align:(left|right|center)")
-_PERCENT = re.compile(r"(\d+(?:\.\d+)?)%")
 
 
 @dataclass(slots=True)
@@ -165,7 +140,7 @@ class Writer:
     def code_block(self, block: t.CodeBlock) -> str:
         # on the site a long line scrolls sideways: the block must be reachable by keyboard
         pre = '<pre tabindex="0">' if self.ctx.mode == "site" else "<pre>"
-        info = _unescape(block.info).strip(" \t\n\r\f\v") if block.fenced else ""
+        info = unescape_info(block.info).strip(" \t\n\r\f\v") if block.fenced else ""
         if info:
             lang = re.split(r"[ \t\n\r\f\v]+", info, maxsplit=1)[0]
             return f'{pre}<code class="language-{esc(lang)}">{esc(block.text)}</code></pre>\n'
@@ -292,49 +267,17 @@ class Writer:
         if isinstance(node, t.Cite):
             return self.citation(node)
         if isinstance(node, t.CrossRef):
-            return self.xref(node)
+            return xref(self.ctx, node)
         if isinstance(node, t.ImplicitRef):
-            return self.implicit_ref(node)
+            return implicit_ref(self.ctx, node)
         return self.note_ref(node)
 
     def citation(self, node: t.Cite) -> str:
-        from .inlines import citation
-
         moved = self.moved.get(node.ref, "")
         cid = self.cluster_id(node.ref)
         return citation(self.ctx, cid, node.source, moved, self.in_note, self.anchored)
 
-    def xref(self, node: t.CrossRef) -> str:
-        parts = []
-        for item in node.items:
-            target = self.ctx.targets.get(item.key)
-            if target is None:
-                parts.append(html.escape("??" + item.key))
-                continue
-            link = (
-                f'<a class="xref xref-{target.kind}" href="{html.escape(self.ctx.href(target))}">'
-                f"{html.escape(target.label)}</a>"
-            )
-            prefix = html.escape(item.prefix) + " " if item.prefix else ""
-            parts.append(prefix + link + html.escape(item.suffix))
-        return "; ".join(parts)
-
-    def implicit_ref(self, node: t.ImplicitRef) -> str:
-        """`[Heading text]`: a link to the heading with that text, else the text as written."""
-        ctx = self.ctx
-        if ctx.by_title is None:
-            ctx.by_title = {}
-            for target in ctx.targets.values():
-                if target.kind == "sec":
-                    ctx.by_title.setdefault(" ".join(target.title.split()), target)
-        heading = ctx.by_title.get(node.text)
-        if heading is None:
-            return html.escape(node.source)
-        return f'<a href="{html.escape(ctx.href(heading))}">{html.escape(node.text)}</a>'
-
     def link_attrs(self, attrs: t.Attrs) -> t.Attrs:
-        from .inlines import link_href
-
         href = t.attr(attrs, "href")
         final = link_href(self.ctx, href)
         if final is None:
@@ -358,7 +301,7 @@ class Writer:
         href = ctx.images.get(src, "")
         if not href:
             return f'<span class="missing-image">[{html.escape(alt)}]</span>'
-        extra = "".join(f' {k}="{html.escape(v)}"' for k, v in self.image_size(node.attrs))
+        extra = "".join(f' {k}="{html.escape(v)}"' for k, v in image_size(node.attrs, ctx.mode))
         return f'<img src="{html.escape(href)}" alt="{html.escape(alt)}"{extra}>'
 
     def alt_text(self, children: Sequence[t.Inline]) -> str:
@@ -382,27 +325,6 @@ class Writer:
         """A caption as a list of figures or tables shows it: its label, then its text."""
         return " ".join((label + self.alt_text(children)).split())
 
-    def image_size(self, attrs: t.Attrs) -> t.Attrs:
-        """An image's width, height and classes. HTML's `width` and `height` are whole
-        pixels: `300px` is written 300, and on the site a percentage becomes one of the
-        theme's width classes (`width-60`, by steps of 5), since the site lets no inline
-        style apply. Print keeps what was written, which WeasyPrint reads."""
-        kept = [(k, v) for k, v in attrs if k in ("width", "height", "class")]
-        if self.ctx.mode == "print":
-            return tuple(kept)
-        out: list[tuple[str, str]] = []
-        step = ""
-        for name, value in kept:
-            number = value.strip().removesuffix("px")
-            if name == "class" or number.isdigit():
-                out.append((name, value if name == "class" else number))
-            elif name == "width" and (m := _PERCENT.fullmatch(value.strip())):
-                step = f"width-{min(max(round(float(m.group(1)) / 5) * 5, 5), 100)}"
-        if step:
-            given = t.attr(tuple(out), "class")
-            out = [*(kv for kv in out if kv[0] != "class"), ("class", f"{given} {step}".strip())]
-        return tuple(out)
-
     def note_ref(self, node: t.NoteRef) -> str:
         n = str(node.note + 1)
         if self.ctx.mode == "print":
@@ -415,27 +337,6 @@ class Writer:
             f'<a href="#fn{n}" class="footnote-ref" id="fnref{ref}" role="doc-noteref">'
             f"<sup>{shown}</sup></a>"
         )
-
-
-def title_block(block: t.TitleBlock) -> str:
-    """Pandoc's html5 title block, less the title (the chapter's heading is above it).
-    Metadata is text: escaped, never read as Markdown or HTML."""
-    out = ['<header class="title-block">']
-    if block.subtitle is not None:
-        out.append(f'<p class="subtitle">{html.escape(block.subtitle)}</p>')
-    out += [f'<p class="author">{html.escape(a)}</p>' for a in block.authors]
-    if block.date is not None:
-        out.append(f'<p class="date">{html.escape(block.date)}</p>')
-    if block.abstract is not None:
-        # one line is inline text in Pandoc (`abstract: x`); a `|` block is paragraphs
-        paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", block.abstract)]
-        if "\n" not in block.abstract:
-            body = html.escape(paragraphs[0])
-        else:
-            body = "\n".join(f"<p>{html.escape(p)}</p>" for p in paragraphs if p)
-        out += ['<div class="abstract">', '<div class="abstract-title">Abstract</div>', body]
-        out.append("</div>")
-    return "\n".join(out) + "\n</header>\n"
 
 
 def render_chapter(doc: t.Doc, info: ChapterInfo, ctx: RenderContext) -> str:
