@@ -51,13 +51,14 @@ class Analysis:
 
     def inputs(self) -> list[str]:
         """The project files the build read besides dossier.toml: chapters, the
-        bibliography, images and archived sources."""
+        bibliography, images, timelines' data files and archived sources."""
         return sorted(
             {
                 *self.config.chapters,
                 self.config.bibliography,
                 *([self.config.abbreviations] if self.config.abbreviations else []),
                 *self.images.values(),
+                *(figure.path for figure in self.figures.values()),
                 *(a.path for a in self.evidence.archives.values()),
             }
         )
