@@ -168,8 +168,8 @@ TIMELINE = '[[event]]\nyear = 1990\nlabel = "Start"\ncite = "smith2020"\n'
 
 
 def test_a_timeline_is_drawn_again_only_when_what_it_shows_changes(project: Path) -> None:
-    """The chapter pages are fingerprinted with the figures' data: a comment in the data
-    file is no change to the drawing, a new label is."""
+    """A chapter page is fingerprinted with the data of the figures it shows: a comment
+    in the data file is no change to the drawing, a new label is, for its page alone."""
     edit(project, "chapters/03.md", "More prose.", "![Chronology](../data/t.toml)")
     (project / "data").mkdir()
     (project / "data/t.toml").write_text(TIMELINE, encoding="utf-8")
@@ -179,7 +179,10 @@ def test_a_timeline_is_drawn_again_only_when_what_it_shows_changes(project: Path
     again = rebuild(project)
     assert again.analysis is not None and again.rendered == ()  # read again, not drawn
     edit(project, "data/t.toml", "Start", "Founded")
-    assert "html/03-chapter.html" in rebuild(project).rendered
+    drawn = rebuild(project).rendered
+    assert "html/03-chapter.html" in drawn
+    # the other chapters' pages do not show it: they are taken from the last build
+    assert "html/01-chapter.html" not in drawn and "html/02-chapter.html" not in drawn
     assert ">1990  Founded</text>" in (project / "build/html/03-chapter.html").read_text("utf-8")
     same_as_cold(project)
 

@@ -228,7 +228,6 @@ def build_site(
     shared = digest(
         sorted(si.collected.targets.items()),
         sorted(images.items()),
-        sorted((src, figure.digest()) for src, figure in si.figures.items()),
         sorted(ref_pages.items()),
     )
     for i, (info, chapter) in enumerate(zip(chapters, si.chapters, strict=True)):
@@ -269,9 +268,12 @@ def build_site(
                 if k in keys
             ]
         # what the body is made from besides `extra`: the text (by its SHA-256), its
-        # citations as formatted, every cross-reference target, images and figures, and
+        # citations as formatted, every cross-reference target and image, the drawn
+        # figures it shows (an edited timeline makes its own page again, no other), and
         # what its pop-overs show
+        shown = sorted({image.src for image in chapter.scan.images} & si.figures.keys())
         body_inputs = (
+            [(src, si.figures[src].digest()) for src in shown],
             chapter.sha,
             info.number,
             info.page,
