@@ -79,18 +79,7 @@ def print_document(project: Path) -> str:
     formatted, _ = format_citations(analysis)
     if formatted is None:
         return ""
-    si = SiteInput(
-        analysis.config,
-        analysis.chapters,
-        analysis.collected,
-        formatted,
-        analysis.images,
-        analysis.figures,
-        analysis.bibliography,
-        analysis.evidence,
-        analysis.abbreviations,
-    )
-    return print_html(si).html
+    return print_html(SiteInput.of(analysis, formatted)).html
 
 
 def fixtures_project(work: Path) -> Path:

@@ -22,19 +22,7 @@ def print_document(root: Path) -> PrintDocument:
     assert analysis is not None
     formatted, _ = format_citations(analysis)
     assert formatted is not None
-    return print_html(
-        SiteInput(
-            analysis.config,
-            analysis.chapters,
-            analysis.collected,
-            formatted,
-            analysis.images,
-            analysis.figures,
-            analysis.bibliography,
-            analysis.evidence,
-            analysis.abbreviations,
-        )
-    )
+    return print_html(SiteInput.of(analysis, formatted))
 
 
 def test_front_links_are_the_links_of_the_front_matter() -> None:

@@ -5,16 +5,21 @@ templates are given (render.site and render.pdf.document each import it from her
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ..config import Config
 from ..evidence.sources import Evidence
 from ..model import Bibliography, Formatted
+from ..model.tree import Doc
 from ..read.scan import Chapter
 from ..resolve.abbreviations import Abbreviation
 from ..resolve.collect import ChapterInfo, Collected
 from ..resolve.timeline import Timeline
+
+if TYPE_CHECKING:
+    from ..analysis import Analysis
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +33,29 @@ class SiteInput:
     bibliography: Bibliography | None = None
     evidence: Evidence | None = None
     abbreviations: tuple[Abbreviation, ...] = ()
+    # chapter path -> its tree, decoded once for a build that writes every page (the
+    # PDF's); another build decodes only the pages it writes again (Chapter.document)
+    trees: Mapping[str, Doc] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, analysis: Analysis, formatted: Formatted, every_tree: bool = False) -> SiteInput:
+        """The render stage's input from the analysis and the formatted citations."""
+        trees = {c.path: c.document() for c in analysis.chapters} if every_tree else {}
+        return cls(
+            analysis.config,
+            analysis.chapters,
+            analysis.collected,
+            formatted,
+            analysis.images,
+            analysis.figures,
+            analysis.bibliography,
+            analysis.evidence,
+            analysis.abbreviations,
+            trees,
+        )
+
+    def tree(self, chapter: Chapter) -> Doc:
+        return self.trees.get(chapter.path) or chapter.document()
 
 
 def chapter_context(info: ChapterInfo) -> dict[str, object]:

@@ -245,7 +245,7 @@ def build_site(
         def body(
             ctx: RenderContext = ctx, chapter: Chapter = chapter, info: ChapterInfo = info
         ) -> dict[str, object]:
-            html = render_chapter(chapter.document(), info, ctx)
+            html = render_chapter(si.tree(chapter), info, ctx)
             html = mark_first_uses(html, si.abbreviations)
             # the title apart, so that "On this page" can follow it (chapter.html)
             title, end, rest = html.partition("</h1>")

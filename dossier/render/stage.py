@@ -41,17 +41,8 @@ def render_outputs(
     from ..evidence.sources import report
 
     root = analysis.config.root
-    si = SiteInput(
-        analysis.config,
-        analysis.chapters,
-        analysis.collected,
-        formatted,
-        analysis.images,
-        analysis.figures,
-        analysis.bibliography,
-        analysis.evidence,
-        analysis.abbreviations,
-    )
+    # the PDF writes every chapter: the site then writes its pages from the same trees
+    si = SiteInput.of(analysis, formatted, every_tree=pdf)
     changes = report(analysis.evidence, analysis.collected.citing)
     report_json = json.dumps(changes, indent=2, ensure_ascii=False) + "\n"
     write_files(

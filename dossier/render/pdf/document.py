@@ -69,7 +69,7 @@ def print_html(si: SiteInput) -> PrintDocument:
         chapters.append(
             {
                 **chapter_context(info),
-                "body": Markup(render_chapter(chapter.document(), info, ctx)),
+                "body": Markup(render_chapter(si.tree(chapter), info, ctx)),
             }
         )
         captions.extend(ctx.captions)
