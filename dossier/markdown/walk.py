@@ -78,3 +78,23 @@ def find_in_lines(
             if col >= 0:
                 return n + 1, col + 1
     return start + 1, 1
+
+
+# Where the reader's nodes and the scan's marks stand: one answer for both.
+
+
+def token_at(lines: Sequence[str], tok: Token) -> tuple[int, int]:
+    """1-based line and column of a citation or cross-reference token."""
+    line0 = int(tok.meta["line0"])
+    return line0 + 1, column(lines, line0, tok.content, tok.meta)
+
+
+def link_at(lines: Sequence[str], line: int, frag: str) -> tuple[int, int]:
+    """Where `](#frag` stands, from the line of its block on (links carry no position)."""
+    start = max(line, 1) - 1
+    return find_in_lines(lines, start, start + 200, ["#" + frag])
+
+
+def image_line(lines: Sequence[str], src: str) -> int:
+    """The first line naming an image's source (images carry no position); 0: none."""
+    return next((n for n, text in enumerate(lines, 1) if src and src in text), 0)

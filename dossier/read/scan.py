@@ -25,7 +25,7 @@ from ..markdown import ParsedChapter, parse_chapter
 from ..markdown.chaptermeta import as_json
 from ..markdown.divs import MAX_NESTING
 from ..markdown.ids import EMPTY, pandoc_id, plain_text
-from ..markdown.walk import column, find_in_lines, numbered_block, walk
+from ..markdown.walk import image_line, link_at, numbered_block, token_at, walk
 from ..model import JSON, RESET_POSITIONS, CiteItem
 from ..model.codec import decode_doc, encode_doc
 from ..model.tree import Doc
@@ -240,7 +240,7 @@ def scan_chapter(chapter: ParsedChapter) -> ChapterScan:
             images.append(
                 ImageMark(
                     src,
-                    next((n for n, text in enumerate(chapter.lines, 1) if src and src in text), 0),
+                    image_line(chapter.lines, src),
                 )
             )
     deepest = next((t for t in tokens if t.level >= MAX_NESTING - 1), None)
@@ -271,15 +271,11 @@ def scan_chapter(chapter: ParsedChapter) -> ChapterScan:
 
 
 def _link_where(chapter: ParsedChapter, line: int, frag: str) -> Location:
-    """Where `](#frag` stands, from the line of its block on (links carry no position)."""
-    start = max(line, 1) - 1
-    found, col = find_in_lines(chapter.lines, start, start + 200, ["#" + frag])
-    return Location(chapter.path, found, col)
+    return Location(chapter.path, *link_at(chapter.lines, line, frag))
 
 
 def _where(chapter: ParsedChapter, tok: Token) -> Location:
-    line0 = int(tok.meta["line0"])
-    return Location(chapter.path, line0 + 1, column(chapter.lines, line0, tok.content, tok.meta))
+    return Location(chapter.path, *token_at(chapter.lines, tok))
 
 
 # JSON: compact rows, since a large dossier has tens of thousands of marks.

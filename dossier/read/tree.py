@@ -14,7 +14,7 @@ from urllib.parse import unquote
 from markdown_it.token import Token
 
 from ..markdown import ParsedChapter
-from ..markdown.walk import column, find_in_lines, numbered_block
+from ..markdown.walk import image_line, link_at, numbered_block, token_at
 from ..model import CiteItem
 from ..model import tree as t
 
@@ -256,7 +256,7 @@ class _Reader:
         if kind == "link_open":
             href = str(opening.attrs.get("href", ""))
             if href.startswith("#"):
-                where = self._link_where(unquote(href[1:]))
+                where = link_at(self.chapter.lines, self.line, unquote(href[1:]))
                 return t.Link(_attrs(opening), children, *where)
             return t.Link(_attrs(opening), children)
         raise UnknownToken(f"no tree node for the token '{kind}'")
@@ -281,12 +281,11 @@ class _Reader:
             return t.ImplicitRef(tok.content, str(tok.meta["source"]))
         if kind == "image":
             src = str(tok.attrs.get("src", ""))
-            lines = self.chapter.lines
-            line = next((n for n, text in enumerate(lines, 1) if src and src in text), 0)
+            line = image_line(self.chapter.lines, src)
             return t.Image(_attrs(tok), self.inlines(tok.children or ()), line)
         if kind == "citation":
             ref, self.cites = self.cites, self.cites + 1
-            line, col = self._where(tok)
+            line, col = token_at(self.chapter.lines, tok)
             return t.Cite(
                 ref,
                 tok.content,
@@ -300,7 +299,7 @@ class _Reader:
                 str(tok.meta.get("note_context", "")),
             )
         if kind == "xref":
-            line, col = self._where(tok)
+            line, col = token_at(self.chapter.lines, tok)
             return t.CrossRef(
                 tuple(
                     t.XrefItem(str(it["key"]), str(it["prefix"]), str(it["suffix"]))
@@ -311,15 +310,6 @@ class _Reader:
                 col,
             )
         raise UnknownToken(f"no tree node for the token '{kind}'")
-
-    def _where(self, tok: Token) -> tuple[int, int]:
-        line0 = int(tok.meta["line0"])
-        return line0 + 1, column(self.chapter.lines, line0, tok.content, tok.meta)
-
-    def _link_where(self, frag: str) -> tuple[int, int]:
-        """Where `](#frag` stands, from the line of its block on (links carry no position)."""
-        start = max(self.line, 1) - 1
-        return find_in_lines(self.chapter.lines, start, start + 200, ["#" + frag])
 
 
 def read_tree(chapter: ParsedChapter) -> t.Doc:
