@@ -6,12 +6,9 @@ the citation notes."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING
 
 from ..model import tree as t
-
-if TYPE_CHECKING:
-    from .writer import Writer
+from .writer import Writer, hidden
 
 
 def _back_links(note: t.Note) -> str:
@@ -28,13 +25,11 @@ def note_body(writer: Writer, note: t.Note) -> str:
     (or after its last block, if that is not a paragraph)."""
     writer.in_note = True
     try:
-        blocks, last = note.blocks, note.blocks[-1] if note.blocks else None
+        *before, last = note.blocks or (None,)
         if isinstance(last, t.Para):
-            before = writer.blocks(blocks[:-1])
-            after_hidden = len(blocks) > 1 and isinstance(blocks[-2], (t.Plain, t.RawBlock))
-            nl = "\n" if after_hidden else ""
-            return f"{before}{nl}<p>{writer.text(last.children)}{_back_links(note)}</p>\n"
-        return writer.blocks(blocks) + _back_links(note)
+            nl = "\n" if before and hidden(before[-1]) else ""
+            return writer.blocks(before) + writer.para(last, nl, _back_links(note))
+        return writer.blocks(note.blocks) + _back_links(note)
     finally:
         writer.in_note = False
 

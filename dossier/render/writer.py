@@ -30,7 +30,7 @@ from .timeline import draw_print, draw_site
 __all__ = ["RenderContext", "render_chapter"]
 
 
-def _hidden(block: t.Block) -> bool:
+def hidden(block: t.Block) -> bool:
     """Blocks that print nothing around their text: a tight list item's paragraph, and
     the blocks no writer prints. A block opening after one starts on a new line."""
     return isinstance(block, (t.Plain, t.RawBlock))
@@ -57,17 +57,17 @@ class Writer:
         out = []
         for block in blocks:
             out.append(self.block(block, "\n" if after_hidden else ""))
-            after_hidden = _hidden(block)
+            after_hidden = hidden(block)
         return "".join(out)
 
     def container(self, tag: str, attrs: t.Attrs, blocks: Sequence[t.Block], nl: str) -> str:
         """A block element holding blocks, as markdown-it lays it out."""
-        lf = "\n" if blocks and not _hidden(blocks[0]) else ""
+        lf = "\n" if blocks and not hidden(blocks[0]) else ""
         return f"{nl}<{tag}{attrs_html(attrs)}>{lf}{self.blocks(blocks)}</{tag}>\n"
 
     def block(self, block: t.Block, nl: str) -> str:
         if isinstance(block, t.Para):
-            return f"{nl}<p>{self.text(block.children)}</p>\n"
+            return self.para(block, nl)
         if isinstance(block, t.Plain):
             return self.text(block.children)
         if isinstance(block, t.Heading):
@@ -104,6 +104,10 @@ class Writer:
         if isinstance(block, t.RawBlock):
             return ""
         return title_block(block)
+
+    def para(self, block: t.Para, nl: str, end: str = "") -> str:
+        """A paragraph; `end` is HTML after its text (a footnote's links back)."""
+        return f"{nl}<p>{self.text(block.children)}{end}</p>\n"
 
     def heading(self, block: t.Heading, nl: str) -> str:
         resolved = self.info.headings[block.ref]
@@ -341,7 +345,7 @@ class Writer:
 
 def render_chapter(doc: t.Doc, info: ChapterInfo, ctx: RenderContext) -> str:
     """A chapter's body for the page or print document `ctx` is for."""
-    from .notelist import footnote_list, note_sequence, print_notes
+    from .notelist import footnote_list, note_sequence, print_notes  # which imports this
 
     writer = Writer(ctx, info)
     if ctx.mode == "print":
