@@ -32,7 +32,6 @@ from bench.notes import with_style
 from dossier.build import Analysis, analyse
 from dossier.cite import formatting
 from dossier.cite.formatting import Request, format_all
-from dossier.cite.positions import cites
 
 _BRACKETED = re.compile(r"\[@([\w:.-]+)([^\]]*)\]")
 
@@ -41,17 +40,7 @@ def requests_of(root: Path) -> tuple[Analysis, list[Request]]:
     analysis, diags = analyse(root, progress=lambda _: None)
     if analysis is None:
         raise SystemExit(f"{root}: {[d.format() for d in diags]}")
-    return analysis, [
-        Request(
-            c.source,
-            c.in_note,
-            tuple(i.key for i in c.items),
-            c.note_context,
-            c.note,
-            cites(c.narrative, c.items),
-        )
-        for c in analysis.collected.clusters
-    ]
+    return analysis, [Request.of(c) for c in analysis.collected.clusters]
 
 
 def formatted(analysis: Analysis, requests: list[Request], record: dict[str, Any]) -> Any:

@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..cache import digest, sha256
-from ..model import Bibliography, Formatted, FormattedCitation
+from ..model import Bibliography, Cluster, Formatted, FormattedCitation
 from . import cslstyle, positions
 from . import engine as cite
 from .families import (
@@ -61,6 +61,18 @@ class Request:
     note: str = ""  # inside a footnote: which one (model.Cluster.note)
     # the items as citeproc sees them (positions.cites), for the positions of notes
     cites: tuple[positions.Cite, ...] = ()
+
+    @classmethod
+    def of(cls, cluster: Cluster) -> Request:
+        """What formatting needs of a citation cluster as collect made it."""
+        return cls(
+            cluster.source,
+            cluster.in_note,
+            tuple(i.key for i in cluster.items),
+            cluster.note_context,
+            cluster.note,
+            positions.cites(cluster.narrative, cluster.items),
+        )
 
     @property
     def key(self) -> str:

@@ -28,21 +28,10 @@ def format_cached(
     from ..model import Formatted
     from . import engine as cite
     from .formatting import Request, TooManyAlike, format_all
-    from .positions import cites
 
     assert analysis.style is not None
     config, collected = analysis.config, analysis.collected
-    requests = [
-        Request(
-            c.source,
-            c.in_note,
-            tuple(i.key for i in c.items),
-            c.note_context,
-            c.note,
-            cites(c.narrative, c.items),
-        )
-        for c in collected.clusters
-    ]
+    requests = [Request.of(c) for c in collected.clusters]
     try:
         out, bib, warnings, record = format_all(
             requests,
