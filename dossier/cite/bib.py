@@ -20,7 +20,7 @@ from bibtexparser import model as bm
 
 from ..diagnostics import Diagnostic, Location, error, visible, warning
 from ..model import Bibliography, Entry
-from ..read.load import read_bytes
+from ..read.load import read_bytes, utf8_problems
 from .bibcycles import break_cycles
 from .engine import key_problem
 
@@ -64,19 +64,7 @@ def decode(data: bytes, rel: str) -> tuple[str, tuple[Diagnostic, ...]]:
         return data.decode("utf-8"), ()
     except UnicodeDecodeError:
         pass
-    diags = []
-    for line_no, line in enumerate(data.split(b"\n"), 1):
-        try:
-            line.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            diags.append(
-                error(
-                    "bib.encoding",
-                    "invalid UTF-8 byte sequence",
-                    Location(rel, line_no, exc.start + 1),
-                    "save the file as UTF-8",
-                )
-            )
+    diags = utf8_problems(data, rel, "bib.encoding")
     return data.decode("utf-8", errors="replace"), tuple(diags)
 
 

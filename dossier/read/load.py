@@ -47,20 +47,27 @@ def decode_text(data: bytes, rel: str) -> tuple[str, list[Diagnostic]]:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
             text = data.decode("utf-8", errors="replace")
-            for line_no, line in enumerate(data.split(b"\n"), 1):
-                try:
-                    line.decode("utf-8")
-                except UnicodeDecodeError as exc:
-                    diags.append(
-                        error(
-                            "load.encoding",
-                            "invalid UTF-8 byte sequence",
-                            Location(rel, line_no, exc.start + 1),
-                            "save the file as UTF-8",
-                        )
-                    )
+            diags.extend(utf8_problems(data, rel, "load.encoding"))
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "\ufffd")
     return text, diags
+
+
+def utf8_problems(data: bytes, rel: str, code: str) -> list[Diagnostic]:
+    """Each invalid UTF-8 byte sequence in `data`, at its line and column."""
+    found = []
+    for line_no, line in enumerate(data.split(b"\n"), 1):
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            found.append(
+                error(
+                    code,
+                    "invalid UTF-8 byte sequence",
+                    Location(rel, line_no, exc.start + 1),
+                    "save the file as UTF-8",
+                )
+            )
+    return found
 
 
 # Embeddings, overrides and isolates reorder what a reader sees without changing the
