@@ -93,7 +93,6 @@ def _pandoc_replacements(state: StateCore) -> None:
 class ParsedChapter:
     path: str
     tokens: tuple[Token, ...]
-    env: dict[str, object]
     front_matter: dict[str, Plain]
     lines: tuple[str, ...]
     diagnostics: tuple[Diagnostic, ...]
@@ -161,7 +160,7 @@ def parse_chapter(md: MarkdownIt, text: str, path: str) -> ParsedChapter:
                 f"add a blank line before {NAMES[kind]}",
             )
         )
-    return ParsedChapter(path, tuple(tokens), env, front, lines, tuple(diags))
+    return ParsedChapter(path, tuple(tokens), front, lines, tuple(diags))
 
 
 def _front_matter(tok: Token, path: str) -> tuple[dict[str, Plain], list[Diagnostic]]:
