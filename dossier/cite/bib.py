@@ -20,7 +20,7 @@ from bibtexparser import model as bm
 
 from ..diagnostics import Diagnostic, Location, error, visible, warning
 from ..model import Bibliography, Entry
-from ..read.load import read_bytes, utf8_problems
+from ..read.load import bad_utf8, read_bytes
 from .bibcycles import break_cycles
 from .engine import key_problem
 
@@ -64,7 +64,15 @@ def decode(data: bytes, rel: str) -> tuple[str, tuple[Diagnostic, ...]]:
         return data.decode("utf-8"), ()
     except UnicodeDecodeError:
         pass
-    diags = utf8_problems(data, rel, "bib.encoding")
+    diags = [
+        error(
+            "bib.encoding",
+            "invalid UTF-8 byte sequence",
+            Location(rel, line, col),
+            "save the file as UTF-8",
+        )
+        for line, col in bad_utf8(data)
+    ]
     return data.decode("utf-8", errors="replace"), tuple(diags)
 
 

@@ -47,26 +47,28 @@ def decode_text(data: bytes, rel: str) -> tuple[str, list[Diagnostic]]:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
             text = data.decode("utf-8", errors="replace")
-            diags.extend(utf8_problems(data, rel, "load.encoding"))
+            diags.extend(
+                error(
+                    "load.encoding",
+                    "invalid UTF-8 byte sequence",
+                    Location(rel, line, col),
+                    "save the file as UTF-8",
+                )
+                for line, col in bad_utf8(data)
+            )
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "\ufffd")
     return text, diags
 
 
-def utf8_problems(data: bytes, rel: str, code: str) -> list[Diagnostic]:
-    """Each invalid UTF-8 byte sequence in `data`, at its line and column."""
+def bad_utf8(data: bytes) -> list[tuple[int, int]]:
+    """The 1-based line and column of each invalid UTF-8 byte sequence in `data` (the
+    callers report them, each with its own code)."""
     found = []
     for line_no, line in enumerate(data.split(b"\n"), 1):
         try:
             line.decode("utf-8")
         except UnicodeDecodeError as exc:
-            found.append(
-                error(
-                    code,
-                    "invalid UTF-8 byte sequence",
-                    Location(rel, line_no, exc.start + 1),
-                    "save the file as UTF-8",
-                )
-            )
+            found.append((line_no, exc.start + 1))
     return found
 
 
